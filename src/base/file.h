@@ -1,0 +1,48 @@
+// File helpers: an owning file descriptor, whole-file reads, full writes.
+// Every error message names the path and the operating system's reason.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+
+namespace weir {
+
+// Owns a POSIX file descriptor; closes it on destruction. Movable, not copyable.
+class FileDescriptor {
+ public:
+  FileDescriptor() = default;
+  explicit FileDescriptor(int fd) : fd_(fd) {}
+  FileDescriptor(FileDescriptor&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  FileDescriptor& operator=(FileDescriptor&& o) noexcept;
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  ~FileDescriptor();
+
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  int release() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+  Status Close(std::string_view name);
+
+ private:
+  int fd_ = -1;
+};
+
+Result<std::string> ReadFileToString(const std::string& path);
+// Writes everything, retrying short writes and EINTR.
+Status WriteAll(int fd, std::span<const std::byte> data, std::string_view name);
+// Reads up to size bytes, retrying until EOF or size bytes; returns the count read.
+Result<size_t> ReadFull(int fd, std::byte* buffer, size_t size, std::string_view name);
+// Creates the directory and its parents (like mkdir -p).
+Status MakeDirectories(const std::string& path);
+bool FileExists(const std::string& path);
+std::string ErrnoMessage(int err);
+
+}  // namespace weir

@@ -1,0 +1,118 @@
+#include "net/ip_address.h"
+
+#include <arpa/inet.h>
+
+#include <charconv>
+#include <cstring>
+
+namespace weir {
+
+uint64_t IpAddress::high64() const {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = v << 8 | bytes_[i];
+  return v;
+}
+
+uint64_t IpAddress::low64() const {
+  uint64_t v = 0;
+  for (int i = 8; i < 16; ++i) v = v << 8 | bytes_[i];
+  return v;
+}
+
+IpAddress IpAddress::FromHalves(uint64_t high, uint64_t low) {
+  IpAddress a;
+  for (int i = 0; i < 8; ++i) {
+    a.bytes_[7 - i] = static_cast<uint8_t>(high >> (8 * i));
+    a.bytes_[15 - i] = static_cast<uint8_t>(low >> (8 * i));
+  }
+  return a;
+}
+
+std::optional<IpAddress> IpAddress::Parse(std::string_view text) {
+  if (text.empty() || text.size() > 45) return std::nullopt;
+  char buf[64];
+  std::memcpy(buf, text.data(), text.size());
+  buf[text.size()] = '\0';
+  if (text.find(':') != std::string_view::npos) {
+    std::array<uint8_t, 16> bytes;
+    if (inet_pton(AF_INET6, buf, bytes.data()) != 1) return std::nullopt;
+    return V6(bytes);
+  }
+  if (text.find('.') == std::string_view::npos) {
+    uint32_t v = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
+    return V4(v);
+  }
+  in_addr a4;
+  if (inet_pton(AF_INET, buf, &a4) != 1) return std::nullopt;
+  return V4(ntohl(a4.s_addr));
+}
+
+void IpAddress::AppendTo(std::string& out) const {
+  if (is_v4()) {
+    char buf[16];
+    char* p = buf;
+    for (int i = 12; i < 16; ++i) {
+      unsigned v = bytes_[i];
+      if (v >= 100) *p++ = static_cast<char>('0' + v / 100);
+      if (v >= 10) *p++ = static_cast<char>('0' + v / 10 % 10);
+      *p++ = static_cast<char>('0' + v % 10);
+      if (i != 15) *p++ = '.';
+    }
+    out.append(buf, static_cast<size_t>(p - buf));
+    return;
+  }
+  char buf[INET6_ADDRSTRLEN];
+  inet_ntop(AF_INET6, bytes_.data(), buf, sizeof buf);
+  out.append(buf);
+}
+
+std::string IpAddress::ToString() const {
+  std::string s;
+  AppendTo(s);
+  return s;
+}
+
+std::optional<IpPrefix> IpPrefix::Parse(std::string_view text) {
+  size_t slash = text.find('/');
+  auto addr = IpAddress::Parse(text.substr(0, slash));
+  if (!addr) return std::nullopt;
+  int max = addr->is_v4() ? 32 : 128;
+  int length = max;
+  if (slash != std::string_view::npos) {
+    std::string_view len_text = text.substr(slash + 1);
+    auto [ptr, ec] = std::from_chars(len_text.data(), len_text.data() + len_text.size(), length);
+    if (ec != std::errc() || ptr != len_text.data() + len_text.size() || length < 0 ||
+        length > max)
+      return std::nullopt;
+  }
+  // Clear host bits so the prefix is canonical.
+  int bits = addr->is_v4() ? 96 + length : length;
+  auto bytes = addr->bytes();
+  for (int i = 0; i < 16; ++i) {
+    int keep = bits - i * 8;
+    if (keep >= 8) continue;
+    bytes[i] = keep <= 0 ? 0 : static_cast<uint8_t>(bytes[i] & (0xff << (8 - keep)));
+  }
+  if (addr->is_v4()) bytes[10] = bytes[11] = 0xff;
+  return IpPrefix{IpAddress::V6(bytes), length};
+}
+
+bool IpPrefix::Contains(const IpAddress& a) const {
+  if (address.is_v4() != a.is_v4()) return false;
+  int bits = address.is_v4() ? 96 + length : length;
+  const auto& x = address.bytes();
+  const auto& y = a.bytes();
+  for (int i = 0; i < 16 && bits > 0; ++i, bits -= 8) {
+    uint8_t mask = bits >= 8 ? 0xff : static_cast<uint8_t>(0xff << (8 - bits));
+    if ((x[i] & mask) != (y[i] & mask)) return false;
+  }
+  return true;
+}
+
+std::string IpPrefix::ToString() const {
+  return address.ToString() + "/" + std::to_string(length);
+}
+
+}  // namespace weir

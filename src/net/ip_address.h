@@ -1,0 +1,78 @@
+// IpAddress: one type for IPv4 and IPv6.
+//
+// Stored as 16 bytes in network order; an IPv4 address is held in its IPv4-mapped
+// form (::ffff:a.b.c.d), as SiLK does, so one comparison orders both families and
+// is_v4() is a prefix test. Plain value type; trivially copyable.
+#pragma once
+
+#include <array>
+#include <compare>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace weir {
+
+class IpAddress {
+ public:
+  constexpr IpAddress() = default;
+
+  static constexpr IpAddress V4(uint32_t host_order) {
+    IpAddress a;
+    a.bytes_[10] = 0xff;
+    a.bytes_[11] = 0xff;
+    a.bytes_[12] = static_cast<uint8_t>(host_order >> 24);
+    a.bytes_[13] = static_cast<uint8_t>(host_order >> 16);
+    a.bytes_[14] = static_cast<uint8_t>(host_order >> 8);
+    a.bytes_[15] = static_cast<uint8_t>(host_order);
+    return a;
+  }
+  static IpAddress V6(const std::array<uint8_t, 16>& bytes) {
+    IpAddress a;
+    a.bytes_ = bytes;
+    return a;
+  }
+  // Parses dotted-quad IPv4, any RFC 4291 IPv6 text form, or a decimal integer
+  // (an IPv4 address, as SiLK's --integer-ips prints it).
+  static std::optional<IpAddress> Parse(std::string_view text);
+
+  bool is_v4() const {
+    for (int i = 0; i < 10; ++i)
+      if (bytes_[i] != 0) return false;
+    return bytes_[10] == 0xff && bytes_[11] == 0xff;
+  }
+  // The IPv4 address in host order; meaningful only when is_v4().
+  uint32_t v4() const {
+    return uint32_t(bytes_[12]) << 24 | uint32_t(bytes_[13]) << 16 |
+           uint32_t(bytes_[14]) << 8 | bytes_[15];
+  }
+  const std::array<uint8_t, 16>& bytes() const { return bytes_; }
+  // High and low 64 bits, for ordering and arithmetic.
+  uint64_t high64() const;
+  uint64_t low64() const;
+  static IpAddress FromHalves(uint64_t high, uint64_t low);
+
+  // Canonical text: dotted quad for IPv4, RFC 5952 for IPv6.
+  std::string ToString() const;
+  void AppendTo(std::string& out) const;
+
+  auto operator<=>(const IpAddress&) const = default;
+  bool operator==(const IpAddress&) const = default;
+
+ private:
+  std::array<uint8_t, 16> bytes_{};
+};
+
+// An address with a prefix length: 10.0.0.0/8 or 2001:db8::/32. For IPv4 the length
+// counts IPv4 bits (0-32).
+struct IpPrefix {
+  IpAddress address;
+  int length = 0;
+
+  static std::optional<IpPrefix> Parse(std::string_view text);
+  bool Contains(const IpAddress& a) const;
+  std::string ToString() const;
+};
+
+}  // namespace weir

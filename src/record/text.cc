@@ -1,0 +1,501 @@
+#include "record/text.h"
+
+#include <charconv>
+#include <cstdio>
+
+#include "base/strings.h"
+
+namespace weir {
+
+namespace {
+
+constexpr char kFlagLetters[] = "FSRPAUEC";
+constexpr char kAttributeLetters[] = "TCFS";
+
+void AppendUnsigned(std::string& out, uint64_t v) {
+  char buf[24];
+  auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, static_cast<size_t>(ptr - buf));
+}
+
+void AppendIp(std::string& out, const IpAddress& a, IpFormat format) {
+  switch (format) {
+    case IpFormat::kCanonical:
+      a.AppendTo(out);
+      return;
+    case IpFormat::kForceIpv6: {
+      if (!a.is_v4()) return a.AppendTo(out);
+      out += "::ffff:";
+      a.AppendTo(out);
+      return;
+    }
+    case IpFormat::kZeroPadded: {
+      char buf[48];
+      if (a.is_v4()) {
+        uint32_t v = a.v4();
+        int n = std::snprintf(buf, sizeof buf, "%03u.%03u.%03u.%03u", v >> 24, v >> 16 & 255,
+                              v >> 8 & 255, v & 255);
+        out.append(buf, static_cast<size_t>(n));
+      } else {
+        const auto& b = a.bytes();
+        for (int i = 0; i < 16; i += 2) {
+          std::snprintf(buf, sizeof buf, "%02x%02x", b[i], b[i + 1]);
+          out += buf;
+          if (i != 14) out += ':';
+        }
+      }
+      return;
+    }
+    case IpFormat::kDecimal: {
+      if (a.is_v4()) return AppendUnsigned(out, a.v4());
+      // 128-bit decimal by long division on two halves.
+      unsigned __int128 v = (static_cast<unsigned __int128>(a.high64()) << 64) | a.low64();
+      char buf[48];
+      int i = 47;
+      buf[i] = '\0';
+      do {
+        buf[--i] = static_cast<char>('0' + static_cast<int>(v % 10));
+        v /= 10;
+      } while (v != 0);
+      out += &buf[i];
+      return;
+    }
+    case IpFormat::kHexadecimal: {
+      char buf[40];
+      if (a.is_v4()) {
+        int n = std::snprintf(buf, sizeof buf, "%x", a.v4());
+        out.append(buf, static_cast<size_t>(n));
+      } else {
+        int n = std::snprintf(buf, sizeof buf, "%llx%016llx",
+                              static_cast<unsigned long long>(a.high64()),
+                              static_cast<unsigned long long>(a.low64()));
+        // Strip leading zeros but keep one digit.
+        std::string_view s(buf, static_cast<size_t>(n));
+        size_t z = s.find_first_not_of('0');
+        out += z == std::string_view::npos ? "0" : s.substr(z);
+      }
+      return;
+    }
+  }
+}
+
+void AppendDuration(std::string& out, uint32_t ms) {
+  AppendUnsigned(out, ms / 1000);
+  char frac[4] = {'.', static_cast<char>('0' + ms % 1000 / 100),
+                  static_cast<char>('0' + ms % 100 / 10), static_cast<char>('0' + ms % 10)};
+  out.append(frac, 4);
+}
+
+void AppendAttributes(std::string& out, uint8_t attributes, bool padded) {
+  for (int bit = 0; bit < 4; ++bit) {
+    if (attributes & (1 << bit))
+      out += kAttributeLetters[bit];
+    else if (padded)
+      out += ' ';
+  }
+}
+
+bool IsNumericType(FieldType t) {
+  return t == FieldType::kUnsigned || t == FieldType::kDuration || t == FieldType::kDecimal;
+}
+
+}  // namespace
+
+Result<IpFormat> ParseIpFormat(std::string_view text) {
+  if (text == "canonical") return IpFormat::kCanonical;
+  if (text == "zero-padded") return IpFormat::kZeroPadded;
+  if (text == "decimal") return IpFormat::kDecimal;
+  if (text == "hexadecimal") return IpFormat::kHexadecimal;
+  if (text == "force-ipv6") return IpFormat::kForceIpv6;
+  return Status::Invalid("invalid --ip-format '" + std::string(text) +
+                         "' (canonical, zero-padded, decimal, hexadecimal, force-ipv6)");
+}
+
+Result<TimeFormat> ParseTimeFormat(std::string_view text) {
+  if (text == "default" || text == "silk") return TimeFormat::kSilk;
+  if (text == "iso" || text == "rfc3339") return TimeFormat::kIso;
+  if (text == "epoch") return TimeFormat::kEpoch;
+  if (text == "epoch-ms") return TimeFormat::kEpochMillis;
+  return Status::Invalid("invalid --timestamp-format '" + std::string(text) +
+                         "' (default, iso, epoch, epoch-ms)");
+}
+
+Result<OutputFormat> ParseOutputFormat(std::string_view text) {
+  if (text == "text") return OutputFormat::kText;
+  if (text == "csv") return OutputFormat::kCsv;
+  if (text == "json") return OutputFormat::kJson;
+  return Status::Invalid("invalid --output-format '" + std::string(text) + "' (text, csv, json)");
+}
+
+void AppendTcpFlags(std::string& out, uint8_t flags, bool padded) {
+  for (int bit = 0; bit < 8; ++bit) {
+    if (flags & (1 << bit))
+      out += kFlagLetters[bit];
+    else if (padded)
+      out += ' ';
+  }
+}
+
+Result<uint8_t> ParseTcpFlags(std::string_view text) {
+  text = Trim(text);
+  if (auto v = ParseUint(text, 255)) return static_cast<uint8_t>(*v);
+  uint8_t flags = 0;
+  for (char c : text) {
+    if (c == ' ') continue;
+    char u = static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
+    const char* p = std::char_traits<char>::find(kFlagLetters, 8, u);
+    if (!p) return Status::Invalid("invalid TCP flags '" + std::string(text) + "' (letters FSRPAUEC)");
+    flags |= static_cast<uint8_t>(1 << (p - kFlagLetters));
+  }
+  return flags;
+}
+
+void AppendFieldValue(std::string& out, const FlowRecord& r, FieldId id,
+                      const FormatOptions& o) {
+  const FieldInfo& info = GetField(id);
+  switch (info.type) {
+    case FieldType::kIp:
+      AppendIp(out, GetIp(r, id), o.ip_format);
+      return;
+    case FieldType::kTime:
+      AppendTime(out, id == FieldId::kStime ? r.stime_ms : r.etime_ms(), o.time_format);
+      return;
+    case FieldType::kDuration:
+      AppendDuration(out, r.duration_ms);
+      return;
+    case FieldType::kTcpFlags: {
+      uint8_t f = static_cast<uint8_t>(GetUnsigned(r, id));
+      if (o.integer_tcp_flags)
+        AppendUnsigned(out, f);
+      else
+        AppendTcpFlags(out, f, o.padded_flags);
+      return;
+    }
+    case FieldType::kAttributes:
+      AppendAttributes(out, r.attributes, o.padded_flags);
+      return;
+    case FieldType::kSensor: {
+      std::string_view name = o.names && !o.integer_sensors ? o.names->SensorName(r.sensor) : "";
+      if (!name.empty())
+        out += name;
+      else if (r.sensor != kUnknownSensor)
+        AppendUnsigned(out, r.sensor);
+      return;
+    }
+    case FieldType::kClassName:
+    case FieldType::kTypeName: {
+      std::string_view name;
+      if (o.names)
+        name = info.type == FieldType::kClassName ? o.names->ClassName(r.flowtype)
+                                                  : o.names->TypeName(r.flowtype);
+      if (!name.empty())
+        out += name;
+      else if (r.flowtype != kUnknownFlowtype)
+        AppendUnsigned(out, r.flowtype);
+      return;
+    }
+    case FieldType::kFlowtype: {
+      if (o.names && !o.names->ClassName(r.flowtype).empty()) {
+        out += o.names->ClassName(r.flowtype);
+        out += '/';
+        out += o.names->TypeName(r.flowtype);
+      } else if (r.flowtype != kUnknownFlowtype) {
+        AppendUnsigned(out, r.flowtype);
+      }
+      return;
+    }
+    case FieldType::kDecimal: {
+      if (r.packets == 0) {
+        out += '0';
+        return;
+      }
+      char buf[32];
+      int n = std::snprintf(buf, sizeof buf, "%.2f",
+                            static_cast<double>(r.bytes) / static_cast<double>(r.packets));
+      out.append(buf, static_cast<size_t>(n));
+      return;
+    }
+    case FieldType::kUnsigned:
+      // ICMP type/code are empty for non-ICMP flows, as in SiLK.
+      if ((id == FieldId::kIcmpType || id == FieldId::kIcmpCode || id == FieldId::kIcmpTypeCode) &&
+          !r.is_icmp())
+        return;
+      AppendUnsigned(out, GetUnsigned(r, id));
+      return;
+  }
+}
+
+Status RecordParser::Parse(FieldId id, std::string_view text, FlowRecord& r) {
+  text = Trim(text);
+  const FieldInfo& info = GetField(id);
+  auto bad = [&](std::string_view why) {
+    return Status::Invalid("invalid " + std::string(info.name) + " '" + std::string(text) + "'" +
+                           (why.empty() ? "" : " (" + std::string(why) + ")"));
+  };
+  auto number = [&](uint64_t max) -> Result<uint64_t> {
+    auto v = ParseUint(text, max);
+    if (!v) return bad("a number 0-" + std::to_string(max));
+    return *v;
+  };
+  switch (id) {
+    case FieldId::kSip:
+    case FieldId::kDip:
+    case FieldId::kNhip:
+    case FieldId::kExporter: {
+      auto a = IpAddress::Parse(text);
+      if (!a) return bad("an IPv4 or IPv6 address");
+      (id == FieldId::kSip ? r.sip : id == FieldId::kDip ? r.dip : id == FieldId::kNhip ? r.nhip : r.exporter) = *a;
+      return Status::Ok();
+    }
+    case FieldId::kStime:
+    case FieldId::kEtime: {
+      auto t = ParseTime(text);
+      if (!t.ok()) return t.status();
+      if (id == FieldId::kStime) {
+        r.stime_ms = t->ms;
+      } else {
+        have_etime_ = true;
+        etime_ms_ = t->ms;
+      }
+      return Status::Ok();
+    }
+    case FieldId::kDuration: {
+      // Seconds with up to three decimals.
+      size_t dot = text.find('.');
+      auto whole = ParseUint(text.substr(0, dot), UINT32_MAX / 1000);
+      if (!whole) return bad("seconds");
+      uint64_t ms = *whole * 1000;
+      if (dot != std::string_view::npos) {
+        std::string_view frac = text.substr(dot + 1);
+        uint64_t scale = 100;
+        for (char c : frac) {
+          if (c < '0' || c > '9') return bad("seconds");
+          ms += static_cast<uint64_t>(c - '0') * scale;
+          scale /= 10;
+        }
+      }
+      r.duration_ms = static_cast<uint32_t>(ms);
+      return Status::Ok();
+    }
+    case FieldId::kFlags:
+    case FieldId::kInitialFlags:
+    case FieldId::kSessionFlags: {
+      auto f = ParseTcpFlags(text);
+      if (!f.ok()) return f.status();
+      (id == FieldId::kFlags ? r.flags : id == FieldId::kInitialFlags ? r.initial_flags : r.session_flags) = *f;
+      return Status::Ok();
+    }
+    case FieldId::kAttributes: {
+      if (auto v = ParseUint(text, 255)) {
+        r.attributes = static_cast<uint8_t>(*v);
+        return Status::Ok();
+      }
+      uint8_t a = 0;
+      for (char c : text) {
+        if (c == ' ') continue;
+        const char* p = std::char_traits<char>::find(kAttributeLetters, 4, c);
+        if (!p) return bad("letters TCFS");
+        a |= static_cast<uint8_t>(1 << (p - kAttributeLetters));
+      }
+      r.attributes = a;
+      return Status::Ok();
+    }
+    case FieldId::kSensor: {
+      if (auto v = ParseUint(text, 65535)) {
+        r.sensor = static_cast<uint16_t>(*v);
+        return Status::Ok();
+      }
+      auto s = names_ ? names_->FindSensor(text) : std::nullopt;
+      if (!s) return bad("no such sensor");
+      r.sensor = *s;
+      return Status::Ok();
+    }
+    case FieldId::kClass:
+      class_name_ = std::string(text);
+      return Status::Ok();
+    case FieldId::kType:
+      type_name_ = std::string(text);
+      return Status::Ok();
+    case FieldId::kFlowtype: {
+      if (auto v = ParseUint(text, 255)) {
+        r.flowtype = static_cast<uint8_t>(*v);
+        return Status::Ok();
+      }
+      size_t slash = text.find('/');
+      if (slash == std::string_view::npos) return bad("CLASS/TYPE or a number");
+      class_name_ = std::string(text.substr(0, slash));
+      type_name_ = std::string(text.substr(slash + 1));
+      return Status::Ok();
+    }
+    case FieldId::kIcmpType:
+    case FieldId::kIcmpCode: {
+      if (text.empty()) return Status::Ok();
+      auto v = number(255);
+      if (!v.ok()) return v.status();
+      r.dport = id == FieldId::kIcmpType ? static_cast<uint16_t>((*v << 8) | (r.dport & 0xff))
+                                         : static_cast<uint16_t>((r.dport & 0xff00) | *v);
+      return Status::Ok();
+    }
+    case FieldId::kIcmpTypeCode: {
+      if (text.empty()) return Status::Ok();
+      auto v = number(65535);
+      if (!v.ok()) return v.status();
+      r.dport = static_cast<uint16_t>(*v);
+      return Status::Ok();
+    }
+    case FieldId::kBytesPerPacket:
+    case FieldId::kIpVersion:
+      return Status::Ok();  // derived; nothing to store
+    default:
+      break;
+  }
+  // Plain unsigned fields.
+  struct Target {
+    FieldId id;
+    uint64_t max;
+  };
+  auto v = number(id == FieldId::kPackets || id == FieldId::kBytes ? UINT64_MAX
+                  : id == FieldId::kSport || id == FieldId::kDport || id == FieldId::kApplication || id == FieldId::kVlan ? 65535
+                  : id == FieldId::kProtocol || id == FieldId::kTos || id == FieldId::kSrcMask || id == FieldId::kDstMask ? 255
+                  : UINT32_MAX);
+  if (!v.ok()) return v.status();
+  switch (id) {
+    case FieldId::kSport: r.sport = static_cast<uint16_t>(*v); break;
+    case FieldId::kDport: r.dport = static_cast<uint16_t>(*v); break;
+    case FieldId::kProtocol: r.protocol = static_cast<uint8_t>(*v); break;
+    case FieldId::kPackets: r.packets = *v; break;
+    case FieldId::kBytes: r.bytes = *v; break;
+    case FieldId::kInput: r.input = static_cast<uint32_t>(*v); break;
+    case FieldId::kOutput: r.output = static_cast<uint32_t>(*v); break;
+    case FieldId::kApplication: r.application = static_cast<uint16_t>(*v); break;
+    case FieldId::kTos: r.tos = static_cast<uint8_t>(*v); break;
+    case FieldId::kVlan: r.vlan = static_cast<uint16_t>(*v); break;
+    case FieldId::kSrcAs: r.src_as = static_cast<uint32_t>(*v); break;
+    case FieldId::kDstAs: r.dst_as = static_cast<uint32_t>(*v); break;
+    case FieldId::kSrcMask: r.src_mask = static_cast<uint8_t>(*v); break;
+    case FieldId::kDstMask: r.dst_mask = static_cast<uint8_t>(*v); break;
+    case FieldId::kSampling: r.sampling = static_cast<uint32_t>(*v); break;
+    default: break;
+  }
+  return Status::Ok();
+}
+
+Status RecordParser::Finish(FlowRecord& r) {
+  if (have_etime_) {
+    if (etime_ms_ < r.stime_ms || etime_ms_ - r.stime_ms > UINT32_MAX)
+      return Status::Invalid("etime is before stime or too far after it");
+    r.duration_ms = static_cast<uint32_t>(etime_ms_ - r.stime_ms);
+  }
+  if (!class_name_.empty() || !type_name_.empty()) {
+    auto ft = names_ ? names_->FindFlowtype(class_name_, type_name_) : std::nullopt;
+    if (!ft) return Status::Invalid("unknown class/type '" + class_name_ + "/" + type_name_ + "'");
+    r.flowtype = *ft;
+  }
+  class_name_.clear();
+  type_name_.clear();
+  have_etime_ = false;
+  return Status::Ok();
+}
+
+RecordPrinter::RecordPrinter(std::vector<FieldId> fields, Options options)
+    : fields_(std::move(fields)), options_(options) {
+  for (FieldId id : fields_) {
+    const FieldInfo& info = GetField(id);
+    int w = info.width;
+    const FlowtypeNames* n = options_.value.names;
+    if (n && !options_.value.integer_sensors && info.type == FieldType::kSensor)
+      w = std::max<int>(w, static_cast<int>(n->MaxSensorNameLength()));
+    if (n && info.type == FieldType::kClassName) w = std::max<int>(w, static_cast<int>(n->MaxClassNameLength()));
+    if (n && info.type == FieldType::kTypeName) w = std::max<int>(w, static_cast<int>(n->MaxTypeNameLength()));
+    if (info.type == FieldType::kIp && options_.value.ip_format == IpFormat::kDecimal) w = 39;
+    widths_.push_back(w);
+  }
+}
+
+void RecordPrinter::AppendCell(std::string& out, std::string_view cell, size_t column,
+                               bool numeric) const {
+  switch (options_.format) {
+    case OutputFormat::kText: {
+      if (options_.columns) {
+        int pad = widths_[column] - static_cast<int>(cell.size());
+        if (pad > 0) out.append(static_cast<size_t>(pad), ' ');
+      }
+      out += cell;
+      if (column + 1 < fields_.size() || options_.final_delimiter) out += options_.separator;
+      return;
+    }
+    case OutputFormat::kCsv: {
+      if (column > 0) out += ',';
+      if (cell.find_first_of(",\"\n") != std::string_view::npos) {
+        out += '"';
+        for (char c : cell) {
+          if (c == '"') out += '"';
+          out += c;
+        }
+        out += '"';
+      } else {
+        out += cell;
+      }
+      return;
+    }
+    case OutputFormat::kJson: {
+      out += column == 0 ? "{" : ",";
+      AppendJsonString(out, GetField(fields_[column]).name);
+      out += ':';
+      if (numeric && !cell.empty())
+        out += cell;
+      else if (numeric)
+        out += "null";
+      else
+        AppendJsonString(out, cell);
+      return;
+    }
+  }
+}
+
+void RecordPrinter::AppendHeader(std::string& out) const {
+  if (!options_.titles || options_.format == OutputFormat::kJson || fields_.empty()) return;
+  for (size_t i = 0; i < fields_.size(); ++i) {
+    const FieldInfo& info = GetField(fields_[i]);
+    std::string_view title = options_.format == OutputFormat::kCsv ? info.name : info.title;
+    if (options_.format == OutputFormat::kText && options_.columns &&
+        static_cast<int>(title.size()) > widths_[i])
+      title = title.substr(0, static_cast<size_t>(widths_[i]));
+    AppendCell(out, title, i, false);
+  }
+  out += '\n';
+}
+
+void RecordPrinter::AppendRecord(std::string& out, const FlowRecord& r) const {
+  if (fields_.empty()) return;
+  std::string cell;
+  FormatOptions value = options_.value;
+  if (options_.format != OutputFormat::kText) value.padded_flags = false;
+  for (size_t i = 0; i < fields_.size(); ++i) {
+    cell.clear();
+    AppendFieldValue(cell, r, fields_[i], value);
+    AppendCell(out, cell, i, IsNumericType(GetField(fields_[i]).type));
+  }
+  if (options_.format == OutputFormat::kJson) out += '}';
+  out += '\n';
+}
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  out += '"';
+  for (char c : s) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", u);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+}
+
+}  // namespace weir

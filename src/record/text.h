@@ -1,0 +1,86 @@
+// Text in and out of flow records: one formatter and one parser per field, and a
+// RecordPrinter that lays fields out as SiLK's columns, CSV (RFC 4180) or JSON Lines.
+// Every tool prints records through RecordPrinter, so the layouts stay identical.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "base/time.h"
+#include "record/fields.h"
+#include "record/flow_record.h"
+#include "record/names.h"
+
+namespace weir {
+
+enum class IpFormat { kCanonical, kZeroPadded, kDecimal, kHexadecimal, kForceIpv6 };
+enum class OutputFormat { kText, kCsv, kJson };
+
+Result<IpFormat> ParseIpFormat(std::string_view text);
+Result<TimeFormat> ParseTimeFormat(std::string_view text);
+Result<OutputFormat> ParseOutputFormat(std::string_view text);
+
+struct FormatOptions {
+  TimeFormat time_format = TimeFormat::kSilk;
+  IpFormat ip_format = IpFormat::kCanonical;
+  bool integer_sensors = false;    // sensor id instead of its name
+  bool integer_tcp_flags = false;  // flags as a number
+  bool padded_flags = true;        // "FS PA   " (fixed positions) instead of "FSPA"
+  const FlowtypeNames* names = nullptr;  // not owned; may be null
+};
+
+// Appends a field's value as text, without padding.
+void AppendFieldValue(std::string& out, const FlowRecord& r, FieldId id,
+                      const FormatOptions& options);
+// Appends TCP flags as letters FSRPAUEC, in fixed positions when padded.
+void AppendTcpFlags(std::string& out, uint8_t flags, bool padded);
+// Parses TCP flags written as letters (any order and case) or as a number.
+Result<uint8_t> ParseTcpFlags(std::string_view text);
+
+// Parses text fields into a record. Fields that depend on others (etime needs stime;
+// class and type name one flowtype together) are resolved by Finish().
+class RecordParser {
+ public:
+  explicit RecordParser(const FlowtypeNames* names) : names_(names) {}
+  Status Parse(FieldId id, std::string_view text, FlowRecord& r);
+  Status Finish(FlowRecord& r);
+
+ private:
+  const FlowtypeNames* names_;
+  std::string class_name_, type_name_;
+  bool have_etime_ = false;
+  int64_t etime_ms_ = 0;
+};
+
+class RecordPrinter {
+ public:
+  struct Options {
+    OutputFormat format = OutputFormat::kText;
+    bool titles = true;
+    bool columns = true;           // text: pad to column width
+    char separator = '|';          // text: column separator
+    bool final_delimiter = true;   // text: separator after the last column
+    FormatOptions value;
+  };
+
+  RecordPrinter(std::vector<FieldId> fields, Options options);
+
+  // Appends the title line (nothing for JSON or when titles are off).
+  void AppendHeader(std::string& out) const;
+  void AppendRecord(std::string& out, const FlowRecord& r) const;
+  const std::vector<FieldId>& fields() const { return fields_; }
+
+ private:
+  void AppendCell(std::string& out, std::string_view cell, size_t column, bool numeric) const;
+
+  std::vector<FieldId> fields_;
+  std::vector<int> widths_;
+  Options options_;
+};
+
+// Appends s as a JSON string literal (quotes included).
+void AppendJsonString(std::string& out, std::string_view s);
+
+}  // namespace weir

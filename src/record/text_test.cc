@@ -1,0 +1,112 @@
+#include "record/text.h"
+
+#include <gtest/gtest.h>
+
+namespace weir {
+namespace {
+
+FlowRecord Sample() {
+  FlowRecord r;
+  r.sip = *IpAddress::Parse("10.0.0.1");
+  r.dip = *IpAddress::Parse("2001:db8::53");
+  r.nhip = *IpAddress::Parse("192.0.2.254");
+  r.exporter = *IpAddress::Parse("fe80::1");
+  r.sport = 51000;
+  r.dport = 443;
+  r.protocol = kProtoTcp;
+  r.packets = UINT64_MAX;
+  r.bytes = UINT64_MAX;
+  r.flags = kTcpSyn | kTcpAck | kTcpFin | kTcpPsh;
+  r.initial_flags = kTcpSyn;
+  r.session_flags = kTcpAck | kTcpFin | kTcpPsh;
+  r.stime_ms = 1795759199999;  // one ms before an hour boundary
+  r.duration_ms = 4294967295u;
+  r.sensor = 3;
+  r.input = 4000000000u;
+  r.output = 7;
+  r.application = 443;
+  r.attributes = kAttrActiveTimeout | kAttrUniformPackets;
+  r.tos = 0xb8;
+  r.vlan = 4094;
+  r.src_as = 4200000000u;
+  r.dst_as = 15169;
+  r.src_mask = 24;
+  r.dst_mask = 64;
+  r.sampling = 1000;
+  r.flowtype = 2;
+  return r;
+}
+
+TEST(Text, EveryStoredFieldRoundTripsThroughText) {
+  FlowRecord in = Sample();
+  FormatOptions fo;
+  fo.padded_flags = false;
+  RecordParser parser(nullptr);
+  FlowRecord out;
+  out.sensor = 0;
+  out.flowtype = 0;
+  for (const auto& f : AllFields()) {
+    if (!f.stored) continue;
+    std::string text;
+    AppendFieldValue(text, in, f.id, fo);
+    if (f.id == FieldId::kFlowtype) text = std::to_string(in.flowtype);  // no names here
+    ASSERT_TRUE(parser.Parse(f.id, text, out).ok()) << f.name << " '" << text << "'";
+  }
+  ASSERT_TRUE(parser.Finish(out).ok());
+  EXPECT_EQ(out, in);
+}
+
+TEST(Text, SilkColumnLayout) {
+  RecordPrinter::Options o;
+  RecordPrinter p({FieldId::kSport, FieldId::kProtocol, FieldId::kFlags, FieldId::kDuration}, o);
+  std::string out;
+  p.AppendHeader(out);
+  p.AppendRecord(out, Sample());
+  EXPECT_EQ(out,
+            "sPort|pro|   flags| duration|\n"
+            "51000|  6|FS PA   |4294967.295|\n");
+}
+
+TEST(Text, CsvAndJson) {
+  RecordPrinter::Options o;
+  o.format = OutputFormat::kCsv;
+  o.value.time_format = TimeFormat::kIso;
+  std::vector<FieldId> fields = {FieldId::kSip, FieldId::kDip, FieldId::kBytes, FieldId::kStime,
+                                 FieldId::kIcmpType};
+  std::string out;
+  RecordPrinter csv(fields, o);
+  csv.AppendHeader(out);
+  csv.AppendRecord(out, Sample());
+  EXPECT_EQ(out,
+            "sip,dip,bytes,stime,icmp_type\n"
+            "10.0.0.1,2001:db8::53,18446744073709551615,2026-11-27T05:59:59.999Z,\n");
+  o.format = OutputFormat::kJson;
+  out.clear();
+  RecordPrinter json(fields, o);
+  json.AppendHeader(out);
+  json.AppendRecord(out, Sample());
+  EXPECT_EQ(out,
+            "{\"sip\":\"10.0.0.1\",\"dip\":\"2001:db8::53\",\"bytes\":18446744073709551615,"
+            "\"stime\":\"2026-11-27T05:59:59.999Z\",\"icmp_type\":null}\n");
+}
+
+TEST(Text, TcpFlags) {
+  EXPECT_EQ(*ParseTcpFlags("sa"), kTcpSyn | kTcpAck);
+  EXPECT_EQ(*ParseTcpFlags("18"), 18);
+  EXPECT_FALSE(ParseTcpFlags("SX").ok());
+  std::string s;
+  AppendTcpFlags(s, 0xff, true);
+  EXPECT_EQ(s, "FSRPAUEC");
+}
+
+TEST(Text, ParserNamesTheFieldInErrors) {
+  RecordParser parser(nullptr);
+  FlowRecord r;
+  Status s = parser.Parse(FieldId::kSport, "70000", r);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("sport"), std::string::npos);
+  EXPECT_FALSE(parser.Parse(FieldId::kSip, "1.2.3.999", r).ok());
+}
+
+}  // namespace
+}  // namespace weir
