@@ -1,0 +1,78 @@
+// The flow file's on-disk structures: file header and block header, with their
+// serialisation. doc/formats/flowfile.md is the specification; keep them in step.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/status.h"
+#include "net/ip_address.h"
+#include "record/fields.h"
+#include "store/codec.h"
+
+namespace weir {
+
+inline constexpr char kFileMagic[8] = {'W', 'E', 'I', 'R', 'F', 'L', 'O', 'W'};
+inline constexpr char kBlockMagic[4] = {'W', 'B', 'L', 'K'};
+inline constexpr uint16_t kFlowFileVersion = 1;
+inline constexpr uint32_t kMaxBlockHeaderSize = 64 * 1024;
+inline constexpr uint32_t kMaxBlockRecords = 1u << 22;
+inline constexpr uint32_t kMaxBlockPayload = 1u << 30;
+inline constexpr uint32_t kMaxFileHeaderSize = 1u << 20;
+
+struct FileHeader {
+  uint16_t version = kFlowFileVersion;
+  Compression compression = Compression::kZstd;
+  // Free-form key/value annotations: "created-by", "sensor", "flowtype", "hour" ...
+  std::vector<std::pair<std::string, std::string>> annotations;
+  uint32_t size = 0;  // bytes on disk, set by Parse/Serialize
+
+  std::string Annotation(std::string_view key) const;
+};
+
+std::vector<std::byte> SerializeFileHeader(FileHeader& header);
+// Parses a header at the start of data. Needs the whole header; returns kCorruption
+// for a bad magic or checksum, kUnsupported for a newer version. When data is too
+// short, returns a Status with code kNotFound and sets *needed to the size required.
+Status ParseFileHeader(std::span<const std::byte> data, FileHeader& header, size_t* needed);
+
+enum class ColumnEncoding : uint8_t {
+  kFrameOfReference = 0,  // value - base, byte planes of `width` bytes
+  kDelta = 1,             // zigzag(value - previous), previous starts at base
+  kIpv6 = 2,              // 16-byte addresses as 16 byte planes
+};
+
+struct ColumnEntry {
+  FieldId field = FieldId::kSip;
+  ColumnEncoding encoding = ColumnEncoding::kFrameOfReference;
+  Compression codec = Compression::kNone;
+  uint8_t width = 0;         // bytes per value before compression (0: all equal base)
+  uint32_t stored_size = 0;  // bytes in the payload
+  uint64_t base = 0;
+  // Zone map. Integer columns: min/max in ordered form (int64 with its sign bit
+  // flipped). IP columns: ip_min/ip_max.
+  uint64_t min = 0, max = 0;
+  IpAddress ip_min, ip_max;
+  bool is_ip = false;
+};
+
+struct BlockHeader {
+  uint32_t size = 0;  // header bytes including checksums
+  uint32_t record_count = 0;
+  uint32_t payload_size = 0;
+  uint64_t payload_checksum = 0;
+  std::vector<ColumnEntry> columns;
+
+  const ColumnEntry* Find(FieldId id) const;
+};
+
+void SerializeBlockHeader(BlockHeader& header, std::vector<std::byte>& out);
+// Parses a block header at the start of data; like ParseFileHeader for short data.
+Status ParseBlockHeader(std::span<const std::byte> data, BlockHeader& header, size_t* needed);
+
+uint64_t Checksum(std::span<const std::byte> data);
+
+}  // namespace weir

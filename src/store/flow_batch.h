@@ -1,0 +1,94 @@
+// FlowBatch: flow records held column by column, the in-memory form of one block.
+//
+// Readers decode into a batch, writers encode from one, and the query engine scans
+// its columns directly. A reader that decodes only some columns leaves the others
+// empty: has(id) says which are present. Not thread-safe; a plain value type.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "record/fields.h"
+#include "record/flow_record.h"
+
+namespace weir {
+
+// Every stored column: X(FieldId, FlowRecord member, in-memory type).
+// The FieldId numbers are the column ids in the flow file.
+#define WEIR_STORED_COLUMNS(X)            \
+  X(kSip, sip, IpAddress)                 \
+  X(kDip, dip, IpAddress)                 \
+  X(kSport, sport, uint16_t)              \
+  X(kDport, dport, uint16_t)              \
+  X(kProtocol, protocol, uint8_t)         \
+  X(kPackets, packets, uint64_t)          \
+  X(kBytes, bytes, uint64_t)              \
+  X(kFlags, flags, uint8_t)               \
+  X(kStime, stime_ms, int64_t)            \
+  X(kDuration, duration_ms, uint32_t)     \
+  X(kSensor, sensor, uint16_t)            \
+  X(kInput, input, uint32_t)              \
+  X(kOutput, output, uint32_t)            \
+  X(kNhip, nhip, IpAddress)               \
+  X(kInitialFlags, initial_flags, uint8_t) \
+  X(kSessionFlags, session_flags, uint8_t) \
+  X(kAttributes, attributes, uint8_t)     \
+  X(kApplication, application, uint16_t)  \
+  X(kTos, tos, uint8_t)                   \
+  X(kVlan, vlan, uint16_t)                \
+  X(kSrcAs, src_as, uint32_t)             \
+  X(kDstAs, dst_as, uint32_t)             \
+  X(kSrcMask, src_mask, uint8_t)          \
+  X(kDstMask, dst_mask, uint8_t)          \
+  X(kExporter, exporter, IpAddress)       \
+  X(kSampling, sampling, uint32_t)        \
+  X(kFlowtype, flowtype, uint8_t)
+
+// A set of columns, as a bit mask over FieldId numbers.
+class ColumnSet {
+ public:
+  static ColumnSet All();
+  static ColumnSet None() { return ColumnSet(); }
+  static ColumnSet Of(const std::vector<FieldId>& fields);  // derived fields map to their sources
+  void Add(FieldId id) { bits_ |= uint64_t{1} << static_cast<int>(id); }
+  bool Has(FieldId id) const { return bits_ >> static_cast<int>(id) & 1; }
+  bool empty() const { return bits_ == 0; }
+
+ private:
+  uint64_t bits_ = 0;
+};
+
+struct FlowBatch {
+#define WEIR_DECLARE_COLUMN(id, member, type) std::vector<type> member;
+  WEIR_STORED_COLUMNS(WEIR_DECLARE_COLUMN)
+#undef WEIR_DECLARE_COLUMN
+
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  ColumnSet columns() const { return present_; }
+  bool has(FieldId id) const { return present_.Has(id); }
+
+  // Appends a whole record; the batch then holds every column.
+  void Append(const FlowRecord& r);
+  // Fills r from row i; absent columns leave r's fields at their defaults.
+  void GetRow(size_t i, FlowRecord& r) const;
+  FlowRecord Row(size_t i) const {
+    FlowRecord r;
+    GetRow(i, r);
+    return r;
+  }
+  void Clear();
+  void Reserve(size_t n);
+
+  // For decoders: set the row count and which columns were filled.
+  void SetDecoded(size_t size, ColumnSet present) {
+    size_ = size;
+    present_ = present;
+  }
+
+ private:
+  size_t size_ = 0;
+  ColumnSet present_ = ColumnSet::All();
+};
+
+}  // namespace weir

@@ -1,0 +1,90 @@
+// FlowFileReader: reads a weir flow file or stream block by block.
+//
+// Works on seekable files and on pipes alike (it only reads forward). A damaged
+// block is reported through the error handler, with the file name, block number
+// and offset, and skipped: the reader resynchronises on the next block magic, so
+// every intact block is still read. A torn tail (a block cut short) is reported
+// the same way. Not thread-safe; one reader per thread.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/file.h"
+#include "base/status.h"
+#include "store/block_codec.h"
+#include "store/block_format.h"
+#include "store/flow_batch.h"
+
+namespace weir {
+
+class FlowFileReader {
+ public:
+  using ErrorHandler = std::function<void(const Status&)>;
+
+  // Opens path ("-" or "stdin" reads standard input) and reads its header.
+  static Result<std::unique_ptr<FlowFileReader>> Open(const std::string& path);
+  // Reads from an already open descriptor; takes ownership when own is true.
+  static Result<std::unique_ptr<FlowFileReader>> FromFd(int fd, std::string name, bool own);
+
+  const FileHeader& header() const { return header_; }
+  const std::string& name() const { return name_; }
+
+  // Columns to decode (default: all). ColumnSet::None() reads headers only.
+  void SetColumns(ColumnSet columns) { columns_ = columns; }
+  // Called for each damaged block; default: remember the errors (see errors()).
+  void SetErrorHandler(ErrorHandler handler) { on_error_ = std::move(handler); }
+  // Blocks for which the filter returns false are skipped without decoding.
+  void SetBlockFilter(std::function<bool(const BlockHeader&)> filter) {
+    block_filter_ = std::move(filter);
+  }
+
+  // Reads the next intact block into batch. Returns false at the end of input, or
+  // after an I/O error (see errors()).
+  bool Next(FlowBatch& batch);
+
+  const BlockHeader& block() const { return block_; }
+  size_t blocks_read() const { return blocks_read_; }
+  size_t blocks_skipped() const { return blocks_skipped_; }
+  size_t blocks_damaged() const { return blocks_damaged_; }
+  // Offset just past the last intact block (where an appender may continue).
+  uint64_t end_of_valid_data() const { return valid_end_; }
+  const std::vector<Status>& errors() const { return errors_; }
+  bool had_errors() const { return error_count_ > 0; }
+
+ private:
+  FlowFileReader(int fd, std::string name, bool own);
+  Status ReadHeader();
+  // Makes at least n bytes available from the current position; false at EOF.
+  bool Fill(size_t n);
+  void Consume(size_t n);
+  void Report(Status s);
+  // Skips forward to the next block (or file) magic after a damaged region.
+  void Resync();
+
+  int fd_;
+  FileDescriptor owned_;  // set when the reader owns fd_
+  std::string name_;
+  FileHeader header_;
+  ColumnSet columns_ = ColumnSet::All();
+  ErrorHandler on_error_;
+  std::function<bool(const BlockHeader&)> block_filter_;
+  BlockDecoder decoder_;
+  BlockHeader block_;
+
+  std::vector<std::byte> buffer_;
+  size_t begin_ = 0, end_ = 0;
+  uint64_t offset_ = 0;  // file offset of buffer_[begin_]
+  bool eof_ = false;
+  bool io_failed_ = false;
+
+  size_t block_index_ = 0;
+  size_t blocks_read_ = 0, blocks_skipped_ = 0, blocks_damaged_ = 0;
+  uint64_t valid_end_ = 0;
+  std::vector<Status> errors_;
+  size_t error_count_ = 0;
+};
+
+}  // namespace weir

@@ -1,0 +1,107 @@
+#include "store/flow_writer.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/flow_reader.h"
+
+namespace weir {
+
+FlowFileWriter::FlowFileWriter(int fd, bool own, std::string name, const WriterOptions& options)
+    : fd_(fd),
+      owned_(own ? fd : -1),
+      name_(std::move(name)),
+      options_(options),
+      encoder_(options.compression, options.zstd_level) {
+  if (options_.block_records == 0) options_.block_records = 1;
+  if (options_.block_records > kMaxBlockRecords) options_.block_records = kMaxBlockRecords;
+}
+
+FlowFileWriter::~FlowFileWriter() {
+  if (!closed_) (void)Close();
+}
+
+Result<std::unique_ptr<FlowFileWriter>> FlowFileWriter::Create(const std::string& path,
+                                                               const WriterOptions& options) {
+  if (path == "-" || path == "stdout") return ToFd(STDOUT_FILENO, "stdout", options);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IoError(path + ": " + ErrnoMessage(errno));
+  std::unique_ptr<FlowFileWriter> w(new FlowFileWriter(fd, true, path, options));
+  WEIR_RETURN_IF_ERROR(w->WriteHeader());
+  return w;
+}
+
+Result<std::unique_ptr<FlowFileWriter>> FlowFileWriter::ToFd(int fd, std::string name,
+                                                             const WriterOptions& options) {
+  std::unique_ptr<FlowFileWriter> w(new FlowFileWriter(fd, false, std::move(name), options));
+  WEIR_RETURN_IF_ERROR(w->WriteHeader());
+  return w;
+}
+
+Result<std::unique_ptr<FlowFileWriter>> FlowFileWriter::OpenForAppend(
+    const std::string& path, const WriterOptions& options) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0 || st.st_size == 0) return Create(path, options);
+  uint64_t valid_end = 0;
+  {
+    auto reader = FlowFileReader::Open(path);
+    if (!reader.ok())
+      return reader.status().WithPrefix("refusing to append (not repairable)");
+    (*reader)->SetColumns(ColumnSet::None());
+    (*reader)->SetErrorHandler([](const Status&) {});
+    FlowBatch scratch;
+    while ((*reader)->Next(scratch)) {
+    }
+    valid_end = (*reader)->end_of_valid_data();
+  }
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return Status::IoError(path + ": " + ErrnoMessage(errno));
+  std::unique_ptr<FlowFileWriter> w(new FlowFileWriter(fd, true, path, options));
+  if (static_cast<uint64_t>(st.st_size) > valid_end) {
+    if (::ftruncate(fd, static_cast<off_t>(valid_end)) != 0)
+      return Status::IoError(path + ": cannot cut torn tail: " + ErrnoMessage(errno));
+    w->repaired_bytes_ = static_cast<uint64_t>(st.st_size) - valid_end;
+  }
+  if (::lseek(fd, static_cast<off_t>(valid_end), SEEK_SET) < 0)
+    return Status::IoError(path + ": seek: " + ErrnoMessage(errno));
+  return w;
+}
+
+Status FlowFileWriter::WriteHeader() {
+  FileHeader header;
+  header.compression = options_.compression;
+  header.annotations = options_.annotations;
+  std::vector<std::byte> bytes = SerializeFileHeader(header);
+  bytes_written_ += bytes.size();
+  return WriteAll(fd_, bytes, name_);
+}
+
+Status FlowFileWriter::WriteBlock() {
+  if (pending_.empty()) return Status::Ok();
+  out_.clear();
+  encoder_.Encode(pending_, out_);
+  Status s = WriteAll(fd_, out_, name_);
+  if (!s.ok()) return s;
+  records_written_ += pending_.size();
+  bytes_written_ += out_.size();
+  pending_.Clear();
+  return Status::Ok();
+}
+
+Status FlowFileWriter::Flush(bool sync) {
+  WEIR_RETURN_IF_ERROR(WriteBlock());
+  if (sync && ::fdatasync(fd_) != 0 && errno != EINVAL && errno != EROFS)
+    return Status::IoError(name_ + ": fdatasync: " + ErrnoMessage(errno));
+  return Status::Ok();
+}
+
+Status FlowFileWriter::Close() {
+  if (closed_) return Status::Ok();
+  closed_ = true;
+  Status s = WriteBlock();
+  Status c = owned_.Close(name_);
+  return s.ok() ? c : s;
+}
+
+}  // namespace weir

@@ -1,0 +1,77 @@
+// FlowFileWriter: writes a weir flow file or stream.
+//
+// Records are buffered into a FlowBatch and written as one block when the batch
+// is full, on Flush() and on Close(). Each block is written with a single write,
+// so a crash leaves at most one torn block at the tail; OpenForAppend() cuts such
+// a tail off before appending. Not thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/file.h"
+#include "base/status.h"
+#include "store/block_codec.h"
+#include "store/block_format.h"
+#include "store/flow_batch.h"
+
+namespace weir {
+
+struct WriterOptions {
+  Compression compression = Compression::kZstd;
+  int zstd_level = 3;
+  uint32_t block_records = 65536;
+  std::vector<std::pair<std::string, std::string>> annotations;
+};
+
+class FlowFileWriter {
+ public:
+  // Creates (truncates) path; "-" or "stdout" writes standard output.
+  static Result<std::unique_ptr<FlowFileWriter>> Create(const std::string& path,
+                                                        const WriterOptions& options);
+  // Opens path for appending, creating it if missing. A torn tail left by a crash is
+  // cut off (reported in repaired_bytes()); a file that is not a weir flow file is
+  // refused, never overwritten.
+  static Result<std::unique_ptr<FlowFileWriter>> OpenForAppend(const std::string& path,
+                                                               const WriterOptions& options);
+  // Writes to an open descriptor (not owned).
+  static Result<std::unique_ptr<FlowFileWriter>> ToFd(int fd, std::string name,
+                                                      const WriterOptions& options);
+  ~FlowFileWriter();
+
+  Status Append(const FlowRecord& r) {
+    pending_.Append(r);
+    if (pending_.size() >= options_.block_records) return WriteBlock();
+    return Status::Ok();
+  }
+  // Writes the buffered records as a block; with sync, also waits for the disk.
+  Status Flush(bool sync = false);
+  Status Close();
+
+  uint64_t records_written() const { return records_written_; }
+  uint64_t bytes_written() const { return bytes_written_; }
+  uint64_t repaired_bytes() const { return repaired_bytes_; }
+  size_t pending_records() const { return pending_.size(); }
+  const std::string& name() const { return name_; }
+
+ private:
+  FlowFileWriter(int fd, bool own, std::string name, const WriterOptions& options);
+  Status WriteHeader();
+  Status WriteBlock();
+
+  int fd_;
+  FileDescriptor owned_;
+  std::string name_;
+  WriterOptions options_;
+  BlockEncoder encoder_;
+  FlowBatch pending_;
+  std::vector<std::byte> out_;
+  uint64_t records_written_ = 0;
+  uint64_t bytes_written_ = 0;
+  uint64_t repaired_bytes_ = 0;
+  bool closed_ = false;
+};
+
+}  // namespace weir
