@@ -1,0 +1,57 @@
+// RepositoryWriter: stores records in a repository's hourly files, one file per
+// (flowtype, sensor, hour), at the paths a caller-supplied function gives (the
+// site's path-format; `store` does not know silk.conf).
+//
+// Files are opened with FlowFileWriter::OpenForAppend, so a restart after a crash
+// continues the same hour's file after cutting off any torn tail. Writers of hours
+// older than the newest hour seen minus `keep_open_hours` are closed as records
+// move on. Not thread-safe.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "store/flow_writer.h"
+
+namespace weir {
+
+class RepositoryWriter {
+ public:
+  using PathFunction = std::function<std::string(uint8_t flowtype, uint16_t sensor, int64_t hour_ms)>;
+
+  RepositoryWriter(std::string root, PathFunction path, WriterOptions options,
+                   int keep_open_hours = 2);
+  ~RepositoryWriter();
+
+  Status Append(const FlowRecord& r);
+  // Writes every buffered record; with sync, waits for the disk.
+  Status Flush(bool sync);
+  Status Close();
+
+  uint64_t records() const { return records_; }
+  size_t files_opened() const { return files_opened_; }
+  uint64_t bytes_written() const;
+
+ private:
+  struct Key {
+    int64_t hour;
+    uint8_t flowtype;
+    uint16_t sensor;
+    auto operator<=>(const Key&) const = default;
+  };
+  Status CloseOlderThan(int64_t hour_ms);
+
+  std::string root_;
+  PathFunction path_;
+  WriterOptions options_;
+  int keep_open_hours_;
+  std::map<Key, std::unique_ptr<FlowFileWriter>> open_;
+  int64_t newest_hour_ = INT64_MIN;
+  uint64_t records_ = 0;
+  uint64_t closed_bytes_ = 0;
+  size_t files_opened_ = 0;
+};
+
+}  // namespace weir
