@@ -47,6 +47,14 @@ double InverseNormal(double p) {
          (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
 }
 
+// The popular external hosts sit in a few large networks (content and cloud
+// providers); the long tail spreads over many, sixty-four neighbouring ranks to one.
+uint32_t ExternalAs(size_t rank) {
+  static constexpr uint32_t kLarge[] = {15169, 16509, 13335, 8075, 32934, 20940, 54113, 14618};
+  if (rank < 256) return kLarge[rank % 8];
+  return 1000 + static_cast<uint32_t>(Mix(rank >> 6) % 30000);
+}
+
 bool IsWebPort(uint16_t p) { return p == 80 || p == 443 || p == 8080; }
 
 }  // namespace
@@ -169,10 +177,10 @@ void FlowGenerator::NormalFlow(FlowRecord& r, int64_t t) {
   bool v6 = rng_.Chance(options_.ipv6_fraction);
   double dir = rng_.Unit();
   // 55% internal clients to the outside, 30% outside clients to internal servers,
-  // 13% internal to internal, the rest transit (ext2ext).
-  bool client_internal = dir < 0.68 || dir >= 0.85;
+  // 13.5% internal to internal, the rest transit (ext2ext).
+  bool client_internal = dir < 0.55 || dir >= 0.85;
   bool server_internal = dir >= 0.55;
-  if (dir >= 0.995) client_internal = server_internal = false;
+  if (dir >= 0.985) client_internal = server_internal = false;
   size_t client_rank = client_internal ? internal_hosts_.Sample(rng_) : external_hosts_.Sample(rng_);
   size_t server_rank = server_internal ? internal_hosts_.Sample(rng_) : external_hosts_.Sample(rng_);
   IpAddress client = client_internal ? InternalHost(client_rank, v6) : ExternalHost(client_rank, v6);
@@ -227,10 +235,10 @@ void FlowGenerator::NormalFlow(FlowRecord& r, int64_t t) {
   }
   r.application = svc.port && !r.is_icmp() ? svc.port : 0;
   r.tos = r.protocol == kProtoUdp && svc.port == 443 ? 0 : (rng_.Chance(0.02) ? 0xb8 : 0);
-  uint64_t internal_host = src_internal ? client_rank : server_rank;
+  uint64_t internal_host = client_internal ? client_rank : server_rank;
   r.sensor = sensors_[Mix(internal_host) % sensors_.size()];
-  r.src_as = src_internal ? 64512 : 1000 + static_cast<uint32_t>(Mix(client_rank) % 60000);
-  r.dst_as = dst_internal ? 64512 : 1000 + static_cast<uint32_t>(Mix(server_rank) % 60000);
+  r.src_as = src_internal ? 64512 : ExternalAs(reply ? server_rank : client_rank);
+  r.dst_as = dst_internal ? 64512 : ExternalAs(reply ? client_rank : server_rank);
   r.src_mask = src_internal ? 16 : 24;
   r.dst_mask = dst_internal ? 16 : 24;
   if (v6) r.src_mask = r.dst_mask = 48;

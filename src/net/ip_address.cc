@@ -7,18 +7,6 @@
 
 namespace weir {
 
-uint64_t IpAddress::high64() const {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = v << 8 | bytes_[i];
-  return v;
-}
-
-uint64_t IpAddress::low64() const {
-  uint64_t v = 0;
-  for (int i = 8; i < 16; ++i) v = v << 8 | bytes_[i];
-  return v;
-}
-
 IpAddress IpAddress::FromHalves(uint64_t high, uint64_t low) {
   IpAddress a;
   for (int i = 0; i < 8; ++i) {

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <compare>
+#include <cstring>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -38,27 +39,43 @@ class IpAddress {
   static std::optional<IpAddress> Parse(std::string_view text);
 
   bool is_v4() const {
-    for (int i = 0; i < 10; ++i)
-      if (bytes_[i] != 0) return false;
-    return bytes_[10] == 0xff && bytes_[11] == 0xff;
+    uint64_t high, low;
+    std::memcpy(&high, bytes_.data(), 8);
+    std::memcpy(&low, bytes_.data() + 8, 8);
+    // Bytes 0-9 zero and bytes 10-11 0xff, read as little-endian words.
+    return high == 0 && (low & 0xffffffffu) == 0xffff0000u;
   }
   // The IPv4 address in host order; meaningful only when is_v4().
   uint32_t v4() const {
-    return uint32_t(bytes_[12]) << 24 | uint32_t(bytes_[13]) << 16 |
-           uint32_t(bytes_[14]) << 8 | bytes_[15];
+    uint32_t v;
+    std::memcpy(&v, bytes_.data() + 12, 4);
+    return __builtin_bswap32(v);
   }
   const std::array<uint8_t, 16>& bytes() const { return bytes_; }
   // High and low 64 bits, for ordering and arithmetic.
-  uint64_t high64() const;
-  uint64_t low64() const;
+  uint64_t high64() const {
+    uint64_t v;
+    std::memcpy(&v, bytes_.data(), 8);
+    return __builtin_bswap64(v);
+  }
+  uint64_t low64() const {
+    uint64_t v;
+    std::memcpy(&v, bytes_.data() + 8, 8);
+    return __builtin_bswap64(v);
+  }
   static IpAddress FromHalves(uint64_t high, uint64_t low);
 
   // Canonical text: dotted quad for IPv4, RFC 5952 for IPv6.
   std::string ToString() const;
   void AppendTo(std::string& out) const;
 
-  auto operator<=>(const IpAddress&) const = default;
-  bool operator==(const IpAddress&) const = default;
+  std::strong_ordering operator<=>(const IpAddress& o) const {
+    if (auto c = high64() <=> o.high64(); c != 0) return c;
+    return low64() <=> o.low64();
+  }
+  bool operator==(const IpAddress& o) const {
+    return std::memcmp(bytes_.data(), o.bytes_.data(), 16) == 0;
+  }
 
  private:
   std::array<uint8_t, 16> bytes_{};

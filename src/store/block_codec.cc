@@ -56,6 +56,128 @@ void FromPlanes(const std::byte* in, size_t n, uint8_t width, uint64_t* values) 
 
 }  // namespace
 
+bool BlockEncoder::EncodeIpDictionary(const std::vector<IpAddress>& column, IpAddress& min,
+                                      IpAddress& max) {
+  const size_t n = column.size();
+  size_t capacity = 16;
+  while (capacity < n * 2) capacity <<= 1;
+  if (slot_key_.size() < capacity) {
+    slot_key_.assign(capacity, 0);
+    slot_index_.assign(capacity, 0);
+    slot_generation_.assign(capacity, 0);
+    generation_ = 0;
+  }
+  if (++generation_ == 0) {
+    std::fill(slot_generation_.begin(), slot_generation_.end(), 0);
+    generation_ = 1;
+  }
+  const size_t mask = capacity - 1;
+  auto find_slot = [&](uint32_t key) {
+    size_t slot = (key * 2654435769u) & mask;
+    while (slot_generation_[slot] == generation_ && slot_key_[slot] != key) slot = (slot + 1) & mask;
+    return slot;
+  };
+  distinct_v4_.clear();
+  v6_rows_.clear();
+  row_index_.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    const IpAddress& a = column[i];
+    if (!a.is_v4()) {
+      v6_rows_.emplace_back(a, static_cast<uint32_t>(i));
+      continue;
+    }
+    uint32_t key = a.v4();
+    size_t slot = find_slot(key);
+    if (slot_generation_[slot] != generation_) {
+      slot_generation_[slot] = generation_;
+      slot_key_[slot] = key;
+      distinct_v4_.push_back(key);
+    }
+    row_index_[i] = static_cast<uint32_t>(slot);
+  }
+  if (v6_rows_.empty() && distinct_v4_.size() * 2 > n) return false;
+  std::sort(distinct_v4_.begin(), distinct_v4_.end());
+  for (size_t j = 0; j < distinct_v4_.size(); ++j)
+    slot_index_[find_slot(distinct_v4_[j])] = static_cast<uint32_t>(j);
+  for (size_t i = 0; i < n; ++i)
+    if (column[i].is_v4()) row_index_[i] = slot_index_[row_index_[i]];
+  std::sort(v6_rows_.begin(), v6_rows_.end());
+  std::vector<IpAddress> distinct_v6;
+  for (const auto& [address, row] : v6_rows_) {
+    if (distinct_v6.empty() || distinct_v6.back() != address) distinct_v6.push_back(address);
+    row_index_[row] = static_cast<uint32_t>(distinct_v4_.size() + distinct_v6.size() - 1);
+  }
+  bool first = true;
+  auto widen = [&](const IpAddress& a) {
+    if (first || a < min) min = a;
+    if (first || max < a) max = a;
+    first = false;
+  };
+  if (!distinct_v4_.empty()) widen(IpAddress::V4(distinct_v4_.front())), widen(IpAddress::V4(distinct_v4_.back()));
+  if (!distinct_v6.empty()) widen(distinct_v6.front()), widen(distinct_v6.back());
+  // Layout: v4 count, v6 count, delta width, index width, 2 reserved bytes, the v4
+  // dictionary as deltas in byte planes, the v6 dictionary in 16 planes, the indexes.
+  size_t v4 = distinct_v4_.size(), v6 = distinct_v6.size();
+  uint64_t max_delta = 0;
+  for (size_t j = 0; j < v4; ++j) {
+    values_[j] = distinct_v4_[j] - (j ? distinct_v4_[j - 1] : 0);
+    max_delta = std::max(max_delta, values_[j]);
+  }
+  uint8_t delta_width = BytesFor(max_delta);
+  uint8_t index_width = BytesFor(v4 + v6 - 1);
+  raw_.resize(12 + v4 * delta_width + v6 * 16 + n * index_width);
+  StoreLe(raw_.data(), v4, 4);
+  StoreLe(raw_.data() + 4, v6, 4);
+  raw_[8] = std::byte(delta_width);
+  raw_[9] = std::byte(index_width);
+  raw_[10] = raw_[11] = std::byte(0);
+  std::byte* p = raw_.data() + 12;
+  ToPlanes(values_.data(), v4, delta_width, p);
+  p += v4 * delta_width;
+  for (size_t j = 0; j < v6; ++j)
+    for (size_t b = 0; b < 16; ++b) p[b * v6 + j] = std::byte(distinct_v6[j].bytes()[b]);
+  p += v6 * 16;
+  for (size_t i = 0; i < n; ++i) values_[i] = row_index_[i];
+  ToPlanes(values_.data(), n, index_width, p);
+  return true;
+}
+
+Status BlockDecoder::DecodeIpDictionary(size_t n, std::vector<IpAddress>& column) {
+  auto bad = [](std::string_view why) {
+    return Status::Corruption("address dictionary " + std::string(why));
+  };
+  if (raw_.size() < 12) return bad("is truncated");
+  uint64_t v4 = LoadLe(raw_.data(), 4), v6 = LoadLe(raw_.data() + 4, 4);
+  uint8_t delta_width = static_cast<uint8_t>(raw_[8]), index_width = static_cast<uint8_t>(raw_[9]);
+  if (v4 + v6 > n || v4 + v6 == 0 || delta_width > 4 || index_width > 4)
+    return bad("has invalid counts or widths");
+  if (raw_.size() != 12 + v4 * delta_width + v6 * 16 + n * index_width) return bad("has the wrong size");
+  const std::byte* p = raw_.data() + 12;
+  dictionary_.resize(v4 + v6);
+  values_.resize(std::max<size_t>(n, v4));
+  FromPlanes(p, v4, delta_width, values_.data());
+  uint64_t running = 0;
+  for (size_t j = 0; j < v4; ++j) {
+    running += values_[j];
+    dictionary_[j] = IpAddress::V4(static_cast<uint32_t>(running));
+  }
+  p += v4 * delta_width;
+  std::array<uint8_t, 16> b;
+  for (size_t j = 0; j < v6; ++j) {
+    for (size_t k = 0; k < 16; ++k) b[k] = static_cast<uint8_t>(p[k * v6 + j]);
+    dictionary_[v4 + j] = IpAddress::V6(b);
+  }
+  p += v6 * 16;
+  FromPlanes(p, n, index_width, values_.data());
+  column.resize(n);
+  const uint64_t size = v4 + v6;
+  for (size_t i = 0; i < n; ++i) {
+    if (values_[i] >= size) return bad("index out of range");
+    column[i] = dictionary_[values_[i]];
+  }
+  return Status::Ok();
+}
+
 void BlockEncoder::Encode(const FlowBatch& batch, std::vector<std::byte>& out) {
   const size_t n = batch.size();
   BlockHeader header;
@@ -111,27 +233,33 @@ void BlockEncoder::Encode(const FlowBatch& batch, std::vector<std::byte>& out) {
     ColumnEntry entry;
     entry.field = id;
     entry.is_ip = true;
-    bool all_v4 = true;
-    IpAddress lo, hi;
-    if (n) lo = hi = column[0];
-    for (size_t i = 0; i < n; ++i) {
-      const IpAddress& a = column[i];
-      all_v4 = all_v4 && a.is_v4();
-      if (a < lo) lo = a;
-      if (hi < a) hi = a;
-    }
-    entry.ip_min = lo;
-    entry.ip_max = hi;
-    if (all_v4) {
-      for (size_t i = 0; i < n; ++i) values_[i] = column[i].v4();
-      emit_ints(entry);
+    if (n > 0 && EncodeIpDictionary(column, entry.ip_min, entry.ip_max)) {
+      entry.encoding = ColumnEncoding::kIpDictionary;
+      entry.width = static_cast<uint8_t>(raw_[9]);  // the index width, for information
+      entry.base = raw_.size();
     } else {
-      entry.encoding = ColumnEncoding::kIpv6;
-      entry.width = 16;
-      raw_.resize(n * 16);
+      bool all_v4 = true;
+      IpAddress lo, hi;
+      if (n) lo = hi = column[0];
       for (size_t i = 0; i < n; ++i) {
-        const auto& b = column[i].bytes();
-        for (size_t p = 0; p < 16; ++p) raw_[p * n + i] = std::byte(b[p]);
+        const IpAddress& a = column[i];
+        all_v4 = all_v4 && a.is_v4();
+        if (a < lo) lo = a;
+        if (hi < a) hi = a;
+      }
+      entry.ip_min = lo;
+      entry.ip_max = hi;
+      if (all_v4) {
+        for (size_t i = 0; i < n; ++i) values_[i] = column[i].v4();
+        emit_ints(entry);
+      } else {
+        entry.encoding = ColumnEncoding::kIpv6;
+        entry.width = 16;
+        raw_.resize(n * 16);
+        for (size_t i = 0; i < n; ++i) {
+          const auto& b = column[i].bytes();
+          for (size_t p = 0; p < 16; ++p) raw_[p * n + i] = std::byte(b[p]);
+        }
       }
     }
     finish_column(entry);
@@ -212,6 +340,11 @@ Status BlockDecoder::Decode(const BlockHeader& header, std::span<const std::byte
       return Status::Ok();
     }
     if constexpr (std::is_same_v<T, IpAddress>) {
+      if (c->encoding == ColumnEncoding::kIpDictionary) {
+        if (c->base > n * 40 + 12) return Status::Corruption("address dictionary is too large");
+        WEIR_RETURN_IF_ERROR(load_raw(*c, at, c->base));
+        return DecodeIpDictionary(n, column);
+      }
       if (c->encoding == ColumnEncoding::kIpv6) {
         if (c->width != 16) return Status::Corruption("IPv6 column has an invalid width");
         WEIR_RETURN_IF_ERROR(load_raw(*c, at, n * 16));

@@ -23,10 +23,20 @@ class BlockEncoder {
   void Encode(const FlowBatch& batch, std::vector<std::byte>& out);
 
  private:
+  // Dictionary-encodes an address column into raw_; false if a dictionary would not
+  // pay (nearly every address distinct and all IPv4). Sets the column's zone map.
+  bool EncodeIpDictionary(const std::vector<IpAddress>& column, IpAddress& min, IpAddress& max);
+
   Compression codec_;
   Compressor compressor_;
   std::vector<std::byte> raw_, payload_;
   std::vector<uint64_t> values_;
+  // Open-addressing table for the IPv4 dictionary: key, dictionary index, and the
+  // generation that last wrote the slot (so the table never needs clearing).
+  std::vector<uint32_t> slot_key_, slot_index_, slot_generation_;
+  uint32_t generation_ = 0;
+  std::vector<uint32_t> distinct_v4_, row_index_;
+  std::vector<std::pair<IpAddress, uint32_t>> v6_rows_;
 };
 
 class BlockDecoder {
@@ -37,9 +47,12 @@ class BlockDecoder {
                 ColumnSet columns, FlowBatch& batch);
 
  private:
+  Status DecodeIpDictionary(size_t n, std::vector<IpAddress>& column);
+
   Decompressor decompressor_;
   std::vector<std::byte> raw_;
   std::vector<uint64_t> values_;
+  std::vector<IpAddress> dictionary_;
 };
 
 }  // namespace weir

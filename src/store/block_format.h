@@ -43,6 +43,7 @@ enum class ColumnEncoding : uint8_t {
   kFrameOfReference = 0,  // value - base, byte planes of `width` bytes
   kDelta = 1,             // zigzag(value - previous), previous starts at base
   kIpv6 = 2,              // 16-byte addresses as 16 byte planes
+  kIpDictionary = 3,      // sorted distinct addresses + per-row index (flowfile.md)
 };
 
 struct ColumnEntry {

@@ -1,0 +1,99 @@
+// Shared plumbing for the `weir` subcommands: argument parsing in SiLK's style
+// (unique prefixes of long switches are accepted), site and repository defaults,
+// input lists, buffered standard output, and error reporting.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "site/site_config.h"
+#include "store/flow_reader.h"
+
+namespace weir::cli {
+
+// Exit codes: 0 success, 1 runtime failure (bad data, I/O), 2 usage error.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+struct Command {
+  const char* name;
+  const char* summary;
+  int (*run)(int argc, char** argv);
+};
+const std::vector<Command>& Commands();
+
+// Parses argv with app, accepting unique prefixes of long switches as SiLK does
+// (--pass=... for --pass-destination). Returns -1 to continue, else an exit code
+// (after printing help or an error).
+int Parse(CLI::App& app, int argc, char** argv);
+
+// Prints "weir NAME: message" to stderr.
+void PrintError(std::string_view command, std::string_view message);
+void PrintWarning(std::string_view command, std::string_view message);
+
+// Site and repository location: switches, then $WEIR_*/$SILK_* variables, then
+// ROOT/silk.conf, then the embedded default.
+struct SiteOptions {
+  std::string site_config_file;
+  std::string data_rootdir;
+  void Add(CLI::App& app);
+  std::string Root() const;
+  // Loads the site; warnings go to stderr once.
+  Result<SiteConfig> Load(std::string_view command) const;
+};
+
+// Input paths: the named files, or standard input when none are named and stdin is
+// not a terminal; `xargs` reads more names from a file ("-": stdin).
+Result<std::vector<std::string>> InputPaths(const std::vector<std::string>& files,
+                                            const std::string& xargs);
+
+// Buffered writer to a file descriptor; flushes at 1 MiB and on Flush().
+class Output {
+ public:
+  explicit Output(int fd = 1) : fd_(fd) { buffer_.reserve(1 << 20); }
+  ~Output();
+  // Opens path for text output ("-" or "stdout": standard output).
+  static Result<std::unique_ptr<Output>> Open(const std::string& path);
+  std::string& buffer() { return buffer_; }
+  Status MaybeFlush() { return buffer_.size() >= (1 << 20) ? Flush() : Status::Ok(); }
+  Status Flush();
+
+ private:
+  int fd_;
+  bool own_ = false;
+  std::string buffer_;
+};
+
+// True when binary output would go to a terminal (refused, as SiLK does).
+bool IsTerminal(int fd);
+
+// Progress on a terminal: prints "\r<message>" at most every 200 ms to stderr when it
+// is a terminal; silent otherwise.
+class Progress {
+ public:
+  Progress();
+  void Update(const std::string& message);
+  void Done();
+
+ private:
+  bool enabled_;
+  int64_t last_ms_ = 0;
+  bool printed_ = false;
+};
+
+}  // namespace weir::cli
+
+namespace weir::cli {
+
+// Reads every input in order and calls on_block for each decoded block; stops early
+// when on_block returns false. Damaged blocks and unreadable files are reported on
+// stderr and counted in *errors; reading goes on with the next block or file.
+void ReadInputs(std::string_view command, const std::vector<std::string>& paths,
+                ColumnSet columns, const std::function<bool(const FlowBatch&)>& on_block,
+                size_t* errors);
+
+}  // namespace weir::cli

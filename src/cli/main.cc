@@ -1,0 +1,87 @@
+// weir: one binary, git-style subcommands. Each subcommand lives in its own file
+// and only parses switches and calls the libraries.
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include "cli/common.h"
+
+namespace weir::cli {
+
+int RunCat(int argc, char** argv);
+int RunCut(int argc, char** argv);
+int RunFglob(int argc, char** argv);
+int RunGen(int argc, char** argv);
+int RunInfo(int argc, char** argv);
+int RunSite(int argc, char** argv);
+
+const std::vector<Command>& Commands() {
+  static const std::vector<Command> commands = {
+      {"cat", "concatenate flow files and streams (rwcat)", RunCat},
+      {"cut", "print flow records as text, CSV or JSON (rwcut)", RunCut},
+      {"fglob", "list repository files for a selection (rwfglob)", RunFglob},
+      {"gen", "generate realistic synthetic flows", RunGen},
+      {"info", "describe flow files (rwfileinfo)", RunInfo},
+      {"site", "print the site configuration (rwsiteinfo)", RunSite},
+  };
+  return commands;
+}
+
+namespace {
+
+void Usage(FILE* to) {
+  std::fprintf(to,
+               "weir %s: network flow monitoring toolkit\n\n"
+               "Usage: weir <command> [switches] [files]\n\nCommands:\n",
+               WEIR_VERSION);
+  for (const auto& c : Commands()) std::fprintf(to, "  %-8s %s\n", c.name, c.summary);
+  std::fprintf(to, "  %-8s %s\n", "help", "show this list, or a command's help: weir help <command>");
+  std::fprintf(to, "\nEvery command takes --help. Switches may be shortened to a unique prefix.\n");
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  if (argc < 2) {
+    Usage(stderr);
+    return kExitUsage;
+  }
+  std::string name = argv[1];
+  if (name == "--version" || name == "version") {
+    std::printf("weir %s\n", WEIR_VERSION);
+    return kExitOk;
+  }
+  if (name == "help" || name == "--help" || name == "-h") {
+    if (argc > 2) {
+      for (const auto& c : Commands())
+        if (c.name == std::string(argv[2])) {
+          char help[] = "--help";
+          char* args[] = {argv[2], help, nullptr};
+          return c.run(2, args);
+        }
+      std::fprintf(stderr, "weir: unknown command '%s'\n", argv[2]);
+      return kExitUsage;
+    }
+    Usage(stdout);
+    return kExitOk;
+  }
+  for (const auto& c : Commands())
+    if (c.name == name) return c.run(argc - 1, argv + 1);
+  std::fprintf(stderr, "weir: unknown command '%s' (see 'weir help')\n", name.c_str());
+  return kExitUsage;
+}
+
+}  // namespace weir::cli
+
+int main(int argc, char** argv) {
+  // The edge of the program: anything thrown below becomes one line, never a trace.
+  try {
+    return weir::cli::Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "weir: internal error: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "weir: internal error\n");
+  }
+  return weir::cli::kExitFailure;
+}
