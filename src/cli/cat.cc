@@ -13,6 +13,9 @@ int RunCat(int argc, char** argv) {
   std::vector<std::string> files;
   app.add_option("--output-path", output_path, "where to write (default: stdout, not a terminal)");
   app.add_option("--compression-method", compression, "zstd (default), lz4 or none");
+  int zstd_level = 1;
+  app.add_option("--compression-level", zstd_level, "zstd level, 1 (fast) to 19 (small); default 1")
+      ->check(CLI::Range(1, 19));
   app.add_option("--block-records", block_records, "records per block (default 65536)");
   app.add_option("--xargs", xargs, "read input file names from this file (- for stdin)");
   app.add_option("files", files, "flow files or streams (default: stdin)");
@@ -26,6 +29,7 @@ int RunCat(int argc, char** argv) {
   if (!inputs.ok()) return PrintError("cat", inputs.status().message()), kExitUsage;
   WriterOptions wo;
   wo.compression = *codec;
+  wo.zstd_level = zstd_level;
   wo.block_records = block_records;
   wo.annotations = {{"created-by", "weir cat"}};
   auto writer = FlowFileWriter::Create(output_path, wo);

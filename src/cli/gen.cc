@@ -6,11 +6,13 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <thread>
 
 #include "base/file.h"
 #include "base/time.h"
 #include "cli/common.h"
 #include "gen/generator.h"
+#include "gen/parallel_output.h"
 #include "store/flow_writer.h"
 #include "store/repository_writer.h"
 
@@ -59,6 +61,12 @@ int RunGen(int argc, char** argv) {
   app.add_option("--ddos-target", ddos_target, "the DDoS target (default 10.10.0.80)");
   app.add_flag("--scan", o.scan, "add a TCP port scan from 203.0.113.66");
   app.add_option("--compression-method", compression, "zstd (default), lz4 or none");
+  int zstd_level = 1;
+  app.add_option("--compression-level", zstd_level, "zstd level, 1 (fast) to 19 (small); default 1")
+      ->check(CLI::Range(1, 19));
+  int threads = static_cast<int>(std::max(1u, std::min(8u, std::thread::hardware_concurrency())));
+  app.add_option("--threads", threads, "threads generating a flow file (default: one per core, up to 8)")
+      ->check(CLI::Range(1, 64));
   if (int rc = Parse(app, argc, argv); rc >= 0) return rc;
 
   if (output_path.empty() == root.empty())
@@ -91,6 +99,7 @@ int RunGen(int argc, char** argv) {
 
   WriterOptions wo;
   wo.compression = *codec;
+  wo.zstd_level = zstd_level;
   wo.annotations = {{"created-by", "weir gen"}, {"seed", std::to_string(o.seed)}};
   auto started = std::chrono::steady_clock::now();
   Progress progress;
@@ -126,18 +135,16 @@ int RunGen(int argc, char** argv) {
   } else {
     auto writer = FlowFileWriter::Create(output_path, wo);
     if (!writer.ok()) return PrintError("gen", writer.status().message()), kExitFailure;
-    while (status.ok() && generator->Next(r)) {
-      status = (*writer)->Append(r);
-      if ((generator->produced() & 0xfffff) == 0)
-        progress.Update("weir gen: " + std::to_string(generator->produced()) + " of " + std::to_string(o.flows) + " flows");
-    }
+    status = GenerateToFile(*generator, **writer, *codec, wo.zstd_level, threads, [&](uint64_t n) {
+      progress.Update("weir gen: " + std::to_string(n) + " of " + std::to_string(o.flows) + " flows");
+    });
     if (status.ok()) status = (*writer)->Close();
     bytes = (*writer)->bytes_written();
   }
   progress.Done();
   if (!status.ok()) return PrintError("gen", status.message()), kExitFailure;
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  uint64_t n = generator->produced();
+  uint64_t n = root.empty() ? o.flows : generator->produced();
   char line[256];
   if (!root.empty()) {
     // The summary is the command's result when it fills a repository.

@@ -59,9 +59,6 @@ bool IsWebPort(uint16_t p) { return p == 80 || p == 443 || p == 8080; }
 
 }  // namespace
 
-FlowGenerator::FlowGenerator(const GeneratorOptions& options)
-    : options_(options), rng_(options.seed) {}
-
 Result<FlowGenerator> FlowGenerator::Create(const GeneratorOptions& options,
                                             const SiteConfig& site) {
   if (options.duration_ms <= 0) return Status::Invalid("the generated period must be positive");
@@ -122,12 +119,23 @@ Result<FlowGenerator> FlowGenerator::Create(const GeneratorOptions& options,
   return g;
 }
 
-int64_t FlowGenerator::NextTime() {
-  double f = (static_cast<double>(produced_) + 0.5) / static_cast<double>(options_.flows);
-  while (minute_ + 2 < cumulative_.size() && cumulative_[minute_ + 1] < f) ++minute_;
-  double lo = cumulative_[minute_], hi = cumulative_[minute_ + 1];
+FlowGenerator::Cursor FlowGenerator::StartChunk(uint64_t chunk) const {
+  Cursor c;
+  c.rng = Random(Mix(options_.seed) ^ Mix(chunk + 0x632be59bd9b4e019ull));
+  c.index = chunk * kChunkFlows;
+  double f = (static_cast<double>(c.index) + 0.5) / static_cast<double>(options_.flows);
+  auto it = std::lower_bound(cumulative_.begin(), cumulative_.end(), f);
+  c.minute = it == cumulative_.begin() ? 0 : static_cast<size_t>(it - cumulative_.begin()) - 1;
+  c.minute = std::min(c.minute, cumulative_.size() - 2);
+  return c;
+}
+
+int64_t FlowGenerator::NextTime(Cursor& c) const {
+  double f = (static_cast<double>(c.index) + 0.5) / static_cast<double>(options_.flows);
+  while (c.minute + 2 < cumulative_.size() && cumulative_[c.minute + 1] < f) ++c.minute;
+  double lo = cumulative_[c.minute], hi = cumulative_[c.minute + 1];
   double within = hi > lo ? (f - lo) / (hi - lo) : 0;
-  int64_t t = options_.start_ms + static_cast<int64_t>(minute_) * 60000 +
+  int64_t t = options_.start_ms + static_cast<int64_t>(c.minute) * 60000 +
               static_cast<int64_t>(within * 60000);
   return std::min(t, options_.start_ms + options_.duration_ms - 1);
 }
@@ -151,7 +159,7 @@ IpAddress FlowGenerator::ExternalHost(size_t rank, bool v6) const {
 }
 
 void FlowGenerator::SetDirection(FlowRecord& r, bool src_internal, bool dst_internal,
-                                 bool null_route) {
+                                 bool null_route) const {
   bool web = r.protocol == kProtoTcp && (IsWebPort(r.sport) || IsWebPort(r.dport));
   bool icmp = r.is_icmp();
   Twoway t;
@@ -171,26 +179,26 @@ void FlowGenerator::SetDirection(FlowRecord& r, bool src_internal, bool dst_inte
   r.nhip = null_route ? IpAddress::V4(0) : IpAddress::V4(dst_internal ? 0x0a0a0001u : 0xc0000201u);
 }
 
-void FlowGenerator::NormalFlow(FlowRecord& r, int64_t t) {
+void FlowGenerator::NormalFlow(Cursor& c, FlowRecord& r, int64_t t) const {
   r = FlowRecord();
-  const Service& svc = service_list_[services_.Sample(rng_)];
-  bool v6 = rng_.Chance(options_.ipv6_fraction);
-  double dir = rng_.Unit();
+  const Service& svc = service_list_[services_.Sample(c.rng)];
+  bool v6 = c.rng.Chance(options_.ipv6_fraction);
+  double dir = c.rng.Unit();
   // 55% internal clients to the outside, 30% outside clients to internal servers,
   // 13.5% internal to internal, the rest transit (ext2ext).
   bool client_internal = dir < 0.55 || dir >= 0.85;
   bool server_internal = dir >= 0.55;
   if (dir >= 0.985) client_internal = server_internal = false;
-  size_t client_rank = client_internal ? internal_hosts_.Sample(rng_) : external_hosts_.Sample(rng_);
-  size_t server_rank = server_internal ? internal_hosts_.Sample(rng_) : external_hosts_.Sample(rng_);
+  size_t client_rank = client_internal ? internal_hosts_.Sample(c.rng) : external_hosts_.Sample(c.rng);
+  size_t server_rank = server_internal ? internal_hosts_.Sample(c.rng) : external_hosts_.Sample(c.rng);
   IpAddress client = client_internal ? InternalHost(client_rank, v6) : ExternalHost(client_rank, v6);
   IpAddress server = server_internal ? InternalHost(server_rank % 64, v6) : ExternalHost(server_rank, v6);
-  uint16_t client_port = static_cast<uint16_t>(32768 + rng_.Below(28232));
-  uint16_t server_port = svc.port ? svc.port : static_cast<uint16_t>(1024 + rng_.Below(64000));
+  uint16_t client_port = static_cast<uint16_t>(32768 + c.rng.Below(28232));
+  uint16_t server_port = svc.port ? svc.port : static_cast<uint16_t>(1024 + c.rng.Below(64000));
   r.protocol = svc.protocol;
   if (v6 && r.protocol == kProtoIcmp) r.protocol = kProtoIcmpV6;
   // Half of the flows are the server's answer (SiLK records each direction).
-  bool reply = rng_.Chance(0.45);
+  bool reply = c.rng.Chance(0.45);
   bool src_internal = reply ? server_internal : client_internal;
   bool dst_internal = reply ? client_internal : server_internal;
   r.sip = reply ? server : client;
@@ -203,12 +211,12 @@ void FlowGenerator::NormalFlow(FlowRecord& r, int64_t t) {
   }
   if (r.protocol != kProtoTcp && r.protocol != kProtoUdp && !r.is_icmp()) r.sport = r.dport = 0;
 
-  double lp = svc.packets_log_mean + svc.packets_log_sigma * Normal();
+  double lp = svc.packets_log_mean + svc.packets_log_sigma * Normal(c);
   r.packets = std::max<uint64_t>(1, static_cast<uint64_t>(std::exp(std::min(lp, 16.0))));
-  double size = svc.packet_size * (reply ? 1.0 : 0.35) * std::exp(0.3 * Normal());
+  double size = svc.packet_size * (reply ? 1.0 : 0.35) * std::exp(0.3 * Normal(c));
   size = std::clamp(size, r.protocol == kProtoTcp ? 40.0 : 28.0, 1500.0);
   r.bytes = static_cast<uint64_t>(static_cast<double>(r.packets) * size);
-  double gap_ms = std::exp(3.5 + 1.5 * Normal());
+  double gap_ms = std::exp(3.5 + 1.5 * Normal(c));
   double duration = r.packets > 1 ? gap_ms * static_cast<double>(r.packets - 1) : 0;
   r.attributes = 0;
   if (duration >= 1800000) {
@@ -219,10 +227,10 @@ void FlowGenerator::NormalFlow(FlowRecord& r, int64_t t) {
   r.duration_ms = static_cast<uint32_t>(duration);
   r.flags = r.initial_flags = r.session_flags = 0;
   if (r.protocol == kProtoTcp) {
-    double outcome = rng_.Unit();
+    double outcome = c.rng.Unit();
     if (outcome < 0.08 && !reply) {
       r.initial_flags = kTcpSyn;  // unanswered SYN
-      r.packets = 1 + rng_.Below(3);
+      r.packets = 1 + c.rng.Below(3);
       r.bytes = r.packets * (v6 ? 80 : 60);
       r.duration_ms = r.packets > 1 ? 1000 * static_cast<uint32_t>(r.packets - 1) : 0;
     } else {
@@ -234,7 +242,7 @@ void FlowGenerator::NormalFlow(FlowRecord& r, int64_t t) {
     r.flags = r.initial_flags | r.session_flags;
   }
   r.application = svc.port && !r.is_icmp() ? svc.port : 0;
-  r.tos = r.protocol == kProtoUdp && svc.port == 443 ? 0 : (rng_.Chance(0.02) ? 0xb8 : 0);
+  r.tos = r.protocol == kProtoUdp && svc.port == 443 ? 0 : (c.rng.Chance(0.02) ? 0xb8 : 0);
   uint64_t internal_host = client_internal ? client_rank : server_rank;
   r.sensor = sensors_[Mix(internal_host) % sensors_.size()];
   r.src_as = src_internal ? 64512 : ExternalAs(reply ? server_rank : client_rank);
@@ -242,32 +250,32 @@ void FlowGenerator::NormalFlow(FlowRecord& r, int64_t t) {
   r.src_mask = src_internal ? 16 : 24;
   r.dst_mask = dst_internal ? 16 : 24;
   if (v6) r.src_mask = r.dst_mask = 48;
-  SetDirection(r, src_internal, dst_internal, rng_.Chance(0.003));
+  SetDirection(r, src_internal, dst_internal, c.rng.Chance(0.003));
 }
 
-void FlowGenerator::DdosFlow(FlowRecord& r, int64_t t) {
+void FlowGenerator::DdosFlow(Cursor& c, FlowRecord& r, int64_t t) const {
   r = FlowRecord();
-  r.sip = IpAddress::V4(static_cast<uint32_t>(rng_.Next()) | 0x01000000u);
+  r.sip = IpAddress::V4(static_cast<uint32_t>(c.rng.Next()) | 0x01000000u);
   r.dip = options_.ddos_target;
-  r.sport = static_cast<uint16_t>(1024 + rng_.Below(64000));
+  r.sport = static_cast<uint16_t>(1024 + c.rng.Below(64000));
   r.dport = 80;
   r.protocol = kProtoTcp;
-  r.packets = 1 + rng_.Below(2);
+  r.packets = 1 + c.rng.Below(2);
   r.bytes = r.packets * 60;
   r.flags = r.initial_flags = kTcpSyn;
   r.stime_ms = t;
-  r.duration_ms = r.packets > 1 ? static_cast<uint32_t>(rng_.Below(3000)) : 0;
+  r.duration_ms = r.packets > 1 ? static_cast<uint32_t>(c.rng.Below(3000)) : 0;
   r.sensor = sensors_[0];
-  r.src_as = 1000 + static_cast<uint32_t>(rng_.Below(60000));
+  r.src_as = 1000 + static_cast<uint32_t>(c.rng.Below(60000));
   r.dst_as = 64512;
   r.application = 0;
   SetDirection(r, false, true, false);
 }
 
-void FlowGenerator::ScanFlow(FlowRecord& r, int64_t t) {
+void FlowGenerator::ScanFlow(Cursor& c, FlowRecord& r, int64_t t) const {
   r = FlowRecord();
   r.sip = IpAddress::V4(0xcb007142);  // 203.0.113.66 (TEST-NET-3)
-  uint32_t step = scan_port_++;
+  uint32_t step = static_cast<uint32_t>(c.index);
   r.dip = InternalHost(step / 1024 % 16, false);
   r.sport = 40000 + static_cast<uint16_t>(step % 1000);
   r.dport = static_cast<uint16_t>(step % 1024 + 1);
@@ -282,17 +290,33 @@ void FlowGenerator::ScanFlow(FlowRecord& r, int64_t t) {
   SetDirection(r, false, true, false);
 }
 
-bool FlowGenerator::Next(FlowRecord& r) {
-  if (produced_ >= options_.flows) return false;
-  int64_t t = NextTime();
-  ++produced_;
-  if (options_.ddos && t >= ddos_begin_ && t < ddos_end_ && rng_.Chance(1 - 1 / kDdosBoost))
-    DdosFlow(r, t);
-  else if (options_.scan && t >= scan_begin_ && t < scan_end_ && rng_.Chance(1 - 1 / kScanBoost))
-    ScanFlow(r, t);
+void FlowGenerator::Make(Cursor& c, FlowRecord& r) const {
+  int64_t t = NextTime(c);
+  if (options_.ddos && t >= ddos_begin_ && t < ddos_end_ && c.rng.Chance(1 - 1 / kDdosBoost))
+    DdosFlow(c, r, t);
+  else if (options_.scan && t >= scan_begin_ && t < scan_end_ && c.rng.Chance(1 - 1 / kScanBoost))
+    ScanFlow(c, r, t);
   else
-    NormalFlow(r, t);
+    NormalFlow(c, r, t);
+  ++c.index;
+}
+
+bool FlowGenerator::Next(FlowRecord& r) {
+  if (cursor_.index >= options_.flows) return false;
+  if (cursor_.index % kChunkFlows == 0) cursor_ = StartChunk(cursor_.index / kChunkFlows);
+  Make(cursor_, r);
   return true;
+}
+
+void FlowGenerator::GenerateChunk(uint64_t chunk, FlowBatch& batch) const {
+  batch.Clear();
+  Cursor c = StartChunk(chunk);
+  uint64_t end = std::min(options_.flows, (chunk + 1) * kChunkFlows);
+  FlowRecord r;
+  while (c.index < end) {
+    Make(c, r);
+    batch.Append(r);
+  }
 }
 
 }  // namespace weir

@@ -19,6 +19,7 @@
 #include "net/ip_address.h"
 #include "record/flow_record.h"
 #include "site/site_config.h"
+#include "store/flow_batch.h"
 
 namespace weir {
 
@@ -40,7 +41,14 @@ class FlowGenerator {
 
   // Fills r with the next flow. Returns false when `flows` records were produced.
   bool Next(FlowRecord& r);
-  uint64_t produced() const { return produced_; }
+  uint64_t produced() const { return cursor_.index; }
+
+  // Flows come in chunks of kChunkFlows, each a function of (seed, chunk number)
+  // alone, so chunks can be made on several threads and still give the same flows
+  // as Next(). GenerateChunk is const and thread-safe.
+  static constexpr uint64_t kChunkFlows = 65536;
+  uint64_t chunks() const { return (options_.flows + kChunkFlows - 1) / kChunkFlows; }
+  void GenerateChunk(uint64_t chunk, FlowBatch& batch) const;
 
  private:
   enum Twoway { kIn, kOut, kInWeb, kOutWeb, kInNull, kOutNull, kInt2Int, kExt2Ext, kInIcmp, kOutIcmp, kOther, kTwowayCount };
@@ -51,28 +59,34 @@ class FlowGenerator {
     uint16_t packet_size;  // mean bytes per packet
   };
 
-  explicit FlowGenerator(const GeneratorOptions& options);
-  int64_t NextTime();
+  // Where a chunk's generation stands: its random stream and the next flow.
+  struct Cursor {
+    Random rng{0};
+    uint64_t index = 0;  // global number of the next flow
+    size_t minute = 0;   // minute of the diurnal curve the next flow falls in
+  };
+
+  explicit FlowGenerator(const GeneratorOptions& options) : options_(options) {}
+  Cursor StartChunk(uint64_t chunk) const;
+  void Make(Cursor& c, FlowRecord& r) const;
+  int64_t NextTime(Cursor& c) const;
   IpAddress InternalHost(size_t rank, bool v6) const;
   IpAddress ExternalHost(size_t rank, bool v6) const;
-  void NormalFlow(FlowRecord& r, int64_t t);
-  void DdosFlow(FlowRecord& r, int64_t t);
-  void ScanFlow(FlowRecord& r, int64_t t);
-  void SetDirection(FlowRecord& r, bool src_internal, bool dst_internal, bool null_route);
-  double Normal() { return normal_table_[rng_.Below(normal_table_.size())]; }
+  void NormalFlow(Cursor& c, FlowRecord& r, int64_t t) const;
+  void DdosFlow(Cursor& c, FlowRecord& r, int64_t t) const;
+  void ScanFlow(Cursor& c, FlowRecord& r, int64_t t) const;
+  void SetDirection(FlowRecord& r, bool src_internal, bool dst_internal, bool null_route) const;
+  double Normal(Cursor& c) const { return normal_table_[c.rng.Below(normal_table_.size())]; }
 
   GeneratorOptions options_;
-  Random rng_;
+  Cursor cursor_;
   AliasTable internal_hosts_, external_hosts_, services_;
   std::vector<Service> service_list_;
   std::vector<double> normal_table_;
   std::vector<double> cumulative_;  // diurnal CDF over minutes
-  size_t minute_ = 0;
   std::vector<uint16_t> sensors_;
   std::array<uint8_t, kTwowayCount> flowtypes_{};
-  uint64_t produced_ = 0;
   int64_t ddos_begin_ = 0, ddos_end_ = 0, scan_begin_ = 0, scan_end_ = 0;
-  uint32_t scan_port_ = 0;
 };
 
 }  // namespace weir

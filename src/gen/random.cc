@@ -1,5 +1,6 @@
 #include "gen/random.h"
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -7,28 +8,26 @@ namespace weir {
 
 AliasTable::AliasTable(const std::vector<double>& weights) {
   size_t n = weights.size();
-  probability_.assign(n, 0);
-  alias_.assign(n, 0);
+  entries_.assign(n, {UINT32_MAX, 0});
   double total = std::accumulate(weights.begin(), weights.end(), 0.0);
   std::vector<double> scaled(n);
   std::vector<uint32_t> small, large;
   for (size_t i = 0; i < n; ++i) {
     scaled[i] = weights[i] * static_cast<double>(n) / total;
+    entries_[i].alias = static_cast<uint32_t>(i);
     (scaled[i] < 1.0 ? small : large).push_back(static_cast<uint32_t>(i));
   }
   while (!small.empty() && !large.empty()) {
     uint32_t s = small.back(), l = large.back();
     small.pop_back();
-    probability_[s] = static_cast<uint64_t>(scaled[s] * 4294967296.0);
-    alias_[s] = l;
+    entries_[s].threshold = static_cast<uint32_t>(std::min(scaled[s] * 4294967296.0, 4294967295.0));
+    entries_[s].alias = l;
     scaled[l] -= 1.0 - scaled[s];
     if (scaled[l] < 1.0) {
       large.pop_back();
       small.push_back(l);
     }
   }
-  for (uint32_t i : large) probability_[i] = uint64_t{1} << 32, alias_[i] = i;
-  for (uint32_t i : small) probability_[i] = uint64_t{1} << 32, alias_[i] = i;
 }
 
 AliasTable AliasTable::Zipf(size_t n, double s) {

@@ -35,14 +35,19 @@ class AliasTable {
   // Zipf weights 1/(rank+1)^s for n ranks.
   static AliasTable Zipf(size_t n, double s);
   size_t Sample(Random& rng) const {
-    size_t i = rng.Below(probability_.size());
-    return rng.Below(uint64_t{1} << 32) < probability_[i] ? i : alias_[i];
+    // One draw: the high half picks the column, the low half decides alias or not.
+    uint64_t x = rng.Next();
+    size_t i = static_cast<size_t>(((x >> 32) * entries_.size()) >> 32);
+    return static_cast<uint32_t>(x) < entries_[i].threshold ? i : entries_[i].alias;
   }
-  size_t size() const { return probability_.size(); }
+  size_t size() const { return entries_.size(); }
 
  private:
-  std::vector<uint64_t> probability_;  // scaled to 2^32
-  std::vector<uint32_t> alias_;
+  struct Entry {
+    uint32_t threshold;  // probability of keeping i, scaled to 2^32 (saturating)
+    uint32_t alias;
+  };
+  std::vector<Entry> entries_;
 };
 
 }  // namespace weir

@@ -407,6 +407,8 @@ RecordPrinter::RecordPrinter(std::vector<FieldId> fields, Options options)
       w = std::max<int>(w, static_cast<int>(n->MaxSensorNameLength()));
     if (n && info.type == FieldType::kClassName) w = std::max<int>(w, static_cast<int>(n->MaxClassNameLength()));
     if (n && info.type == FieldType::kTypeName) w = std::max<int>(w, static_cast<int>(n->MaxTypeNameLength()));
+    if (n && info.type == FieldType::kFlowtype)
+      w = std::max<int>(w, static_cast<int>(n->MaxClassNameLength() + 1 + n->MaxTypeNameLength()));
     if (info.type == FieldType::kIp && options_.value.ip_format == IpFormat::kDecimal) w = 39;
     widths_.push_back(w);
   }

@@ -89,6 +89,14 @@ Status FlowFileWriter::WriteBlock() {
   return Status::Ok();
 }
 
+Status FlowFileWriter::AppendEncodedBlock(std::span<const std::byte> block, uint64_t records) {
+  WEIR_RETURN_IF_ERROR(WriteBlock());
+  WEIR_RETURN_IF_ERROR(WriteAll(fd_, block, name_));
+  records_written_ += records;
+  bytes_written_ += block.size();
+  return Status::Ok();
+}
+
 Status FlowFileWriter::Flush(bool sync) {
   WEIR_RETURN_IF_ERROR(WriteBlock());
   if (sync && ::fdatasync(fd_) != 0 && errno != EINVAL && errno != EROFS)

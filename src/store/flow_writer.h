@@ -21,7 +21,7 @@ namespace weir {
 
 struct WriterOptions {
   Compression compression = Compression::kZstd;
-  int zstd_level = 3;
+  int zstd_level = 1;
   uint32_t block_records = 65536;
   std::vector<std::pair<std::string, std::string>> annotations;
 };
@@ -46,6 +46,9 @@ class FlowFileWriter {
     if (pending_.size() >= options_.block_records) return WriteBlock();
     return Status::Ok();
   }
+  // Writes a block already encoded by a BlockEncoder (after any buffered records),
+  // for writers that encode blocks on several threads.
+  Status AppendEncodedBlock(std::span<const std::byte> block, uint64_t records);
   // Writes the buffered records as a block; with sync, also waits for the disk.
   Status Flush(bool sync = false);
   Status Close();

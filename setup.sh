@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# weir's one-step setup on Debian 12: installs the Debian packages weir needs,
+# builds, and then either runs weir's main job (./setup.sh run) or builds and runs
+# the whole test suite (./setup.sh test). Safe to run again: it installs only what
+# is missing and rebuilds only what changed.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+mode=${1:-run}
+jobs=$(nproc)
+
+packages=(
+  build-essential cmake ninja-build pkg-config git
+  libzstd-dev liblz4-dev libxxhash-dev libcli11-dev libfmt-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  clang clang-format python3
+)
+
+install_missing() {
+  local missing=()
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}" >&2
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  fi
+}
+
+case "$mode" in
+  run)
+    install_missing
+    cmake --preset release >/dev/null
+    cmake --build --preset release -j "$jobs"
+    weir=build/release/src/cli/weir
+    # weir's main job on its embedded default: until the collector lands, a day of
+    # realistic flows into a repository under the working directory, then a summary.
+    rm -rf weir-demo
+    day=$(date -u -d yesterday +%Y/%m/%d)
+    "$weir" gen --root-directory=weir-demo --start-time="$day" --flows=1000000 --ddos --scan
+    echo
+    echo "Files of $day in weir-demo (weir fglob --type=all):"
+    "$weir" fglob --data-rootdir=weir-demo --start-date="$day" --type=all | head -3
+    echo "..."
+    echo
+    echo "Web flows from 12:00 UTC (weir cut):"
+    "$weir" fglob --data-rootdir=weir-demo --start-date="$day:12" --type=inweb --no-summary |
+      "$weir" cut --data-rootdir=weir-demo --xargs=- --num-recs=5
+    ;;
+  test)
+    install_missing
+    cmake --preset ci >/dev/null
+    cmake --build --preset ci -j "$jobs"
+    ctest --preset ci -j "$jobs"
+    ;;
+  *)
+    echo "usage: $0 run|test" >&2
+    exit 2
+    ;;
+esac
