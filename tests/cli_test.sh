@@ -73,7 +73,7 @@ for line in open("j.txt"):
     "$weir" info --columns a.weir | grep -q "column sip" || fail "info columns"
     ;;
   corruption)
-    "$weir" gen --flows=5000 --seed=1 --start-time=2026/11/26 --output-path=f.weir
+    "$weir" gen --flows=300000 --seed=1 --start-time=2026/11/26 --output-path=f.weir
     size=$(stat -c %s f.weir)
     # A flipped byte in the middle: one block lost, the rest read, exit 1, one-line error.
     cp f.weir c.weir

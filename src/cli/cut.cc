@@ -51,10 +51,8 @@ int RunCut(int argc, char** argv) {
   app.add_flag("--no-columns", no_columns, "do not pad columns to a fixed width");
   app.add_option("--column-separator", column_separator, "character between columns (default |)");
   app.add_flag("--no-final-delimiter", no_final_delimiter, "no separator after the last column");
-  app.add_option("--delimited", delimited,
-                 "same as --no-columns --no-final-delimiter --column-separator=CHAR")
-      ->expected(0, 1)
-      ->default_str("|");
+  app.add_flag("--delimited{|}", delimited,
+               "same as --no-columns --no-final-delimiter --column-separator=CHAR (default |)");
   app.add_option("--num-recs", num_recs, "print at most this many records (0: all)");
   app.add_option("--start-rec-num", start_rec_num, "first record to print (1-based)");
   app.add_option("--end-rec-num", end_rec_num, "last record to print (1-based; 0: no limit)");

@@ -20,8 +20,8 @@ int RunSite(int argc, char** argv) {
   app.add_flag("--no-columns", no_columns, "do not pad columns");
   app.add_option("--column-separator", separator, "character between columns (default |)");
   app.add_flag("--no-final-delimiter", no_final_delimiter, "no separator after the last column");
-  app.add_option("--delimited", delimited, "same as --no-columns --no-final-delimiter --column-separator=CHAR")
-      ->expected(0, 1);
+  app.add_flag("--delimited{|}", delimited,
+               "same as --no-columns --no-final-delimiter --column-separator=CHAR (default |)");
   app.add_flag("--print-path-format", show_path, "print the path-format and repository root, then exit");
   if (int rc = Parse(app, argc, argv); rc >= 0) return rc;
   auto site = site_options.Load("site");

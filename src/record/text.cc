@@ -472,7 +472,8 @@ void RecordPrinter::AppendRecord(std::string& out, const FlowRecord& r) const {
   if (fields_.empty()) return;
   std::string cell;
   FormatOptions value = options_.value;
-  if (options_.format != OutputFormat::kText) value.padded_flags = false;
+  // Flags keep fixed positions only in padded text columns, as in rwcut.
+  if (options_.format != OutputFormat::kText || !options_.columns) value.padded_flags = false;
   for (size_t i = 0; i < fields_.size(); ++i) {
     cell.clear();
     AppendFieldValue(cell, r, fields_[i], value);

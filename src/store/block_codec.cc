@@ -178,6 +178,99 @@ Status BlockDecoder::DecodeIpDictionary(size_t n, std::vector<IpAddress>& column
   return Status::Ok();
 }
 
+bool BlockEncoder::EncodeIntDictionary(size_t n, uint64_t min) {
+  // A sample decides cheaply whether a dictionary can pay: at most a quarter of the
+  // values may be distinct.
+  constexpr size_t kSample = 4096;
+  size_t capacity = 16;
+  while (capacity < n * 2) capacity <<= 1;
+  if (int_slot_key_.size() < capacity) {
+    int_slot_key_.assign(capacity, 0);
+    int_slot_count_.assign(capacity, 0);
+    int_slot_rank_.assign(capacity, 0);
+    int_slot_generation_.assign(capacity, 0);
+    int_generation_ = 0;
+  }
+  const size_t mask = capacity - 1;
+  auto next_generation = [&] {
+    if (++int_generation_ == 0) {
+      std::fill(int_slot_generation_.begin(), int_slot_generation_.end(), 0);
+      int_generation_ = 1;
+    }
+  };
+  auto find_slot = [&](uint64_t key) {
+    size_t slot = static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> 20) & mask;
+    while (int_slot_generation_[slot] == int_generation_ && int_slot_key_[slot] != key)
+      slot = (slot + 1) & mask;
+    return slot;
+  };
+  size_t distinct = 0;
+  auto count_rows = [&](size_t rows, size_t limit) {
+    next_generation();
+    distinct = 0;
+    for (size_t i = 0; i < rows; ++i) {
+      size_t slot = find_slot(values_[i]);
+      if (int_slot_generation_[slot] != int_generation_) {
+        if (++distinct > limit) return false;
+        int_slot_generation_[slot] = int_generation_;
+        int_slot_key_[slot] = values_[i];
+        int_slot_count_[slot] = 0;
+      }
+      ++int_slot_count_[slot];
+    }
+    return true;
+  };
+  size_t sample = std::min(n, kSample);
+  if (!count_rows(sample, sample / 4)) return false;
+  if (!count_rows(n, n / 4)) return false;
+  by_frequency_.clear();
+  for (size_t slot = 0; slot < capacity; ++slot)
+    if (int_slot_generation_[slot] == int_generation_)
+      by_frequency_.emplace_back(int_slot_count_[slot], int_slot_key_[slot]);
+  // Most frequent first, so the indexes of common values are small and their byte
+  // planes compress to nearly the values' entropy; ties by value, for determinism.
+  std::sort(by_frequency_.begin(), by_frequency_.end(),
+            [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+  const size_t k = by_frequency_.size();
+  uint64_t max_value = 0;
+  for (size_t j = 0; j < k; ++j) {
+    int_slot_rank_[find_slot(by_frequency_[j].second)] = static_cast<uint32_t>(j);
+    max_value = std::max(max_value, by_frequency_[j].second - min);
+  }
+  uint8_t value_width = BytesFor(max_value);
+  uint8_t index_width = BytesFor(k - 1);
+  // Layout: u32 count, u8 value width, u8 index width, u16 0, the values minus the
+  // column minimum in byte planes, the indexes in byte planes.
+  raw_.resize(8 + k * value_width + n * index_width);
+  StoreLe(raw_.data(), k, 4);
+  raw_[4] = std::byte(value_width);
+  raw_[5] = std::byte(index_width);
+  raw_[6] = raw_[7] = std::byte(0);
+  for (size_t i = 0; i < n; ++i) values_[i] = int_slot_rank_[find_slot(values_[i])];
+  ToPlanes(values_.data(), n, index_width, raw_.data() + 8 + k * value_width);
+  for (size_t j = 0; j < k; ++j) values_[j] = by_frequency_[j].second - min;
+  ToPlanes(values_.data(), k, value_width, raw_.data() + 8);
+  return true;
+}
+
+Status BlockDecoder::DecodeIntDictionary(size_t n, uint64_t min) {
+  auto bad = [](std::string_view why) { return Status::Corruption("value dictionary " + std::string(why)); };
+  if (raw_.size() < 8) return bad("is truncated");
+  uint64_t k = LoadLe(raw_.data(), 4);
+  uint8_t value_width = static_cast<uint8_t>(raw_[4]), index_width = static_cast<uint8_t>(raw_[5]);
+  if (k == 0 || k > n || value_width > 8 || index_width > 4) return bad("has invalid counts or widths");
+  if (raw_.size() != 8 + k * value_width + n * index_width) return bad("has the wrong size");
+  int_dictionary_.resize(k);
+  FromPlanes(raw_.data() + 8, k, value_width, int_dictionary_.data());
+  values_.resize(n);
+  FromPlanes(raw_.data() + 8 + k * value_width, n, index_width, values_.data());
+  for (size_t i = 0; i < n; ++i) {
+    if (values_[i] >= k) return bad("index out of range");
+    values_[i] = int_dictionary_[values_[i]] + min;
+  }
+  return Status::Ok();
+}
+
 void BlockEncoder::Encode(const FlowBatch& batch, std::vector<std::byte>& out) {
   const size_t n = batch.size();
   BlockHeader header;
@@ -201,6 +294,12 @@ void BlockEncoder::Encode(const FlowBatch& batch, std::vector<std::byte>& out) {
     if (!entry.is_ip) {
       entry.min = min;
       entry.max = max;
+    }
+    if (!entry.is_ip && for_width >= 2 && delta_width >= for_width && EncodeIntDictionary(n, min)) {
+      entry.encoding = ColumnEncoding::kDictionary;
+      entry.width = static_cast<uint8_t>(raw_[5]);  // the index width, for information
+      entry.base = raw_.size();
+      return;
     }
     if (delta_width < for_width) {
       entry.encoding = ColumnEncoding::kDelta;
@@ -311,6 +410,11 @@ Status BlockDecoder::Decode(const BlockHeader& header, std::span<const std::byte
                                     raw_size);
   };
   auto load_ints = [&](const ColumnEntry& c, size_t at) -> Status {
+    if (c.encoding == ColumnEncoding::kDictionary) {
+      if (c.base > n * 12 + 8) return Status::Corruption("value dictionary is too large");
+      WEIR_RETURN_IF_ERROR(load_raw(c, at, c.base));
+      return DecodeIntDictionary(n, c.min);
+    }
     if (c.width > 8 || (c.encoding != ColumnEncoding::kFrameOfReference &&
                         c.encoding != ColumnEncoding::kDelta))
       return Status::Corruption("column " + std::string(GetField(c.field).name) +

@@ -27,8 +27,16 @@ class BlockEncoder {
   // pay (nearly every address distinct and all IPv4). Sets the column's zone map.
   bool EncodeIpDictionary(const std::vector<IpAddress>& column, IpAddress& min, IpAddress& max);
 
+  // Dictionary-encodes values_ (ordered form, n values, all >= min) into raw_ when
+  // few values are distinct; false otherwise.
+  bool EncodeIntDictionary(size_t n, uint64_t min);
+
   Compression codec_;
   Compressor compressor_;
+  std::vector<uint64_t> int_slot_key_;
+  std::vector<uint32_t> int_slot_count_, int_slot_rank_, int_slot_generation_;
+  uint32_t int_generation_ = 0;
+  std::vector<std::pair<uint32_t, uint64_t>> by_frequency_;  // (count, value)
   std::vector<std::byte> raw_, payload_;
   std::vector<uint64_t> values_;
   // Open-addressing table for the IPv4 dictionary: key, dictionary index, and the
@@ -48,11 +56,14 @@ class BlockDecoder {
 
  private:
   Status DecodeIpDictionary(size_t n, std::vector<IpAddress>& column);
+  // Decodes a kDictionary column from raw_ into values_.
+  Status DecodeIntDictionary(size_t n, uint64_t min);
 
   Decompressor decompressor_;
   std::vector<std::byte> raw_;
   std::vector<uint64_t> values_;
   std::vector<IpAddress> dictionary_;
+  std::vector<uint64_t> int_dictionary_;
 };
 
 }  // namespace weir

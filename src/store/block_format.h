@@ -44,6 +44,7 @@ enum class ColumnEncoding : uint8_t {
   kDelta = 1,             // zigzag(value - previous), previous starts at base
   kIpv6 = 2,              // 16-byte addresses as 16 byte planes
   kIpDictionary = 3,      // sorted distinct addresses + per-row index (flowfile.md)
+  kDictionary = 4,        // distinct values by frequency + per-row index (flowfile.md)
 };
 
 struct ColumnEntry {
