@@ -9,14 +9,14 @@ namespace weir::cli {
 int RunCat(int argc, char** argv) {
   CLI::App app("Concatenate flow files and streams into one file or stream (like rwcat).", "cat");
   std::string output_path = "-", compression = "zstd", xargs;
-  uint32_t block_records = 65536;
+  uint32_t block_records = 262144;
   std::vector<std::string> files;
   app.add_option("--output-path", output_path, "where to write (default: stdout, not a terminal)");
   app.add_option("--compression-method", compression, "zstd (default), lz4 or none");
   int zstd_level = 1;
   app.add_option("--compression-level", zstd_level, "zstd level, 1 (fast) to 19 (small); default 1")
       ->check(CLI::Range(1, 19));
-  app.add_option("--block-records", block_records, "records per block (default 65536)");
+  app.add_option("--block-records", block_records, "records per block (default 262144)");
   app.add_option("--xargs", xargs, "read input file names from this file (- for stdin)");
   app.add_option("files", files, "flow files or streams (default: stdin)");
   if (int rc = Parse(app, argc, argv); rc >= 0) return rc;

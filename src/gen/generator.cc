@@ -77,8 +77,8 @@ Result<FlowGenerator> FlowGenerator::Create(const GeneratorOptions& options,
     g.flowtypes_[static_cast<size_t>(t)] = id ? *id : c->flowtypes.front();
   }
 
-  g.internal_hosts_ = AliasTable::Zipf(kInternalHosts, 1.1);
-  g.external_hosts_ = AliasTable::Zipf(kExternalHosts, 1.0);
+  g.internal_hosts_ = ZipfSampler(kInternalHosts, 1.1);
+  g.external_hosts_ = ZipfSampler(kExternalHosts, 1.0);
   // protocol, port, log-mean packets, log-sigma, mean packet size; weights below.
   g.service_list_ = {
       {kProtoTcp, 443, 2.6, 1.6, 900}, {kProtoTcp, 80, 2.3, 1.5, 800},

@@ -46,7 +46,7 @@ class FlowGenerator {
   // Flows come in chunks of kChunkFlows, each a function of (seed, chunk number)
   // alone, so chunks can be made on several threads and still give the same flows
   // as Next(). GenerateChunk is const and thread-safe.
-  static constexpr uint64_t kChunkFlows = 65536;
+  static constexpr uint64_t kChunkFlows = 262144;
   uint64_t chunks() const { return (options_.flows + kChunkFlows - 1) / kChunkFlows; }
   void GenerateChunk(uint64_t chunk, FlowBatch& batch) const;
 
@@ -80,7 +80,8 @@ class FlowGenerator {
 
   GeneratorOptions options_;
   Cursor cursor_;
-  AliasTable internal_hosts_, external_hosts_, services_;
+  ZipfSampler internal_hosts_, external_hosts_;
+  AliasTable services_;
   std::vector<Service> service_list_;
   std::vector<double> normal_table_;
   std::vector<double> cumulative_;  // diurnal CDF over minutes

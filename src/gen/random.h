@@ -50,4 +50,20 @@ class AliasTable {
   std::vector<Entry> entries_;
 };
 
+// Zipf(s) over ranks [0, n): an alias table for the most popular ranks (small enough
+// to stay in cache) and, for the long tail, inversion of the continuous Zipf CDF.
+class ZipfSampler {
+ public:
+  ZipfSampler() = default;
+  ZipfSampler(size_t n, double s);
+  size_t Sample(Random& rng) const;
+
+ private:
+  static constexpr size_t kHead = 4096;
+  AliasTable head_;
+  size_t n_ = 0;
+  double s_ = 1, head_mass_ = 1;  // probability of a head rank
+  double tail_lo_ = 0, tail_hi_ = 0;  // the continuous CDF's bounds over the tail
+};
+
 }  // namespace weir

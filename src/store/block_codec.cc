@@ -372,7 +372,21 @@ void BlockEncoder::Encode(const FlowBatch& batch, std::vector<std::byte>& out) {
       ColumnEntry entry;
       entry.field = id;
       for (size_t i = 0; i < n; ++i) values_[i] = ToOrdered<T>(column[i]);
-      emit_ints(entry);
+      if (id == FieldId::kFlags) {
+        // All-packet flags are nearly always initial | session: store the difference.
+        uint64_t lo = UINT64_MAX, hi = 0;
+        for (size_t i = 0; i < n; ++i) {
+          lo = std::min(lo, values_[i]);
+          hi = std::max(hi, values_[i]);
+          values_[i] ^= batch.initial_flags[i] | batch.session_flags[i];
+        }
+        emit_ints(entry);
+        entry.encoding = static_cast<ColumnEncoding>(static_cast<uint8_t>(entry.encoding) | kFlagsResidual);
+        entry.min = n ? lo : 0;  // the zone map describes the flags themselves
+        entry.max = hi;
+      } else {
+        emit_ints(entry);
+      }
       finish_column(entry);
     }
   };
@@ -409,7 +423,13 @@ Status BlockDecoder::Decode(const BlockHeader& header, std::span<const std::byte
     return decompressor_.Decompress(c.codec, payload.subspan(at, c.stored_size), raw_.data(),
                                     raw_size);
   };
-  auto load_ints = [&](const ColumnEntry& c, size_t at) -> Status {
+  bool residual = false;
+  auto load_ints = [&](const ColumnEntry& entry, size_t at) -> Status {
+    ColumnEntry c = entry;
+    if (c.field == FieldId::kFlags && (static_cast<uint8_t>(c.encoding) & kFlagsResidual)) {
+      residual = true;
+      c.encoding = static_cast<ColumnEncoding>(static_cast<uint8_t>(c.encoding) & ~kFlagsResidual);
+    }
     if (c.encoding == ColumnEncoding::kDictionary) {
       if (c.base > n * 12 + 8) return Status::Corruption("value dictionary is too large");
       WEIR_RETURN_IF_ERROR(load_raw(c, at, c.base));
@@ -434,6 +454,7 @@ Status BlockDecoder::Decode(const BlockHeader& header, std::span<const std::byte
   auto decode = [&](FieldId id, auto& column, const auto& default_value) -> Status {
     using T = typename std::decay_t<decltype(column)>::value_type;
     if (!columns.Has(id)) return Status::Ok();
+    residual = false;
     const ColumnEntry* c = entries[static_cast<size_t>(id)];
     size_t at = offsets[static_cast<size_t>(id)];
     column.resize(n);
@@ -467,11 +488,23 @@ Status BlockDecoder::Decode(const BlockHeader& header, std::span<const std::byte
     }
     return Status::Ok();
   };
+  // Flags stored as a residual need both TCP flag columns to be rebuilt.
+  if (columns.Has(FieldId::kFlags)) {
+    columns.Add(FieldId::kInitialFlags);
+    columns.Add(FieldId::kSessionFlags);
+  }
+  bool flags_residual = false;
 #define WEIR_DECODE_COLUMN(id, member, type)                                    \
   if (Status s = decode(FieldId::id, batch.member, kDefaults.member); !s.ok())                    \
-    return s.WithPrefix("column " + std::string(GetField(FieldId::id).name));
+    return s.WithPrefix("column " + std::string(GetField(FieldId::id).name));      \
+  if (FieldId::id == FieldId::kFlags) flags_residual = residual;
   WEIR_STORED_COLUMNS(WEIR_DECODE_COLUMN)
 #undef WEIR_DECODE_COLUMN
+  if (flags_residual && present.Has(FieldId::kFlags)) {
+    if (!present.Has(FieldId::kInitialFlags) || !present.Has(FieldId::kSessionFlags))
+      return Status::Corruption("flags are stored relative to columns the block lacks");
+    for (size_t i = 0; i < n; ++i) batch.flags[i] ^= batch.initial_flags[i] | batch.session_flags[i];
+  }
   batch.SetDecoded(n, present);
   return Status::Ok();
 }

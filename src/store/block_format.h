@@ -47,6 +47,10 @@ enum class ColumnEncoding : uint8_t {
   kDictionary = 4,        // distinct values by frequency + per-row index (flowfile.md)
 };
 
+// Bit 7 of the flags column's encoding byte: the stored values are
+// flags XOR (initial_flags OR session_flags).
+inline constexpr uint8_t kFlagsResidual = 0x80;
+
 struct ColumnEntry {
   FieldId field = FieldId::kSip;
   ColumnEncoding encoding = ColumnEncoding::kFrameOfReference;

@@ -22,7 +22,7 @@ namespace weir {
 struct WriterOptions {
   Compression compression = Compression::kZstd;
   int zstd_level = 1;
-  uint32_t block_records = 65536;
+  uint32_t block_records = 262144;
   std::vector<std::pair<std::string, std::string>> annotations;
 };
 
