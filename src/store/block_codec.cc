@@ -46,8 +46,13 @@ void ToPlanes(const uint64_t* values, size_t n, uint8_t width, std::byte* out) {
 }
 
 void FromPlanes(const std::byte* in, size_t n, uint8_t width, uint64_t* values) {
-  std::fill(values, values + n, 0);
-  for (uint8_t p = 0; p < width; ++p) {
+  if (width == 0) {
+    std::fill(values, values + n, 0);
+    return;
+  }
+  const uint8_t* first = reinterpret_cast<const uint8_t*>(in);
+  for (size_t i = 0; i < n; ++i) values[i] = first[i];
+  for (uint8_t p = 1; p < width; ++p) {
     const uint8_t* plane = reinterpret_cast<const uint8_t*>(in) + size_t{p} * n;
     unsigned shift = 8u * p;
     for (size_t i = 0; i < n; ++i) values[i] |= uint64_t{plane[i]} << shift;
@@ -404,7 +409,8 @@ Status BlockDecoder::Decode(const BlockHeader& header, std::span<const std::byte
                             ColumnSet columns, FlowBatch& batch) {
   static const FlowRecord kDefaults;
   const size_t n = header.record_count;
-  batch.Clear();
+  // Columns are resized, not cleared: a batch reused block after block keeps its
+  // memory and is not zero-filled only to be overwritten.
   ColumnSet present;
   size_t offset = 0;
   std::vector<const ColumnEntry*> entries(kMaxFieldId + 1, nullptr);
@@ -482,6 +488,20 @@ Status BlockDecoder::Decode(const BlockHeader& header, std::span<const std::byte
       }
       WEIR_RETURN_IF_ERROR(load_ints(*c, at));
       for (size_t i = 0; i < n; ++i) column[i] = IpAddress::V4(static_cast<uint32_t>(values_[i]));
+    } else if (c->encoding == ColumnEncoding::kFrameOfReference && c->width <= 2 &&
+               !std::is_signed_v<T>) {
+      // The common narrow case straight into the column, without 64-bit staging.
+      WEIR_RETURN_IF_ERROR(load_raw(*c, at, n * c->width));
+      const uint8_t* p0 = reinterpret_cast<const uint8_t*>(raw_.data());
+      const T base = static_cast<T>(c->base);
+      if (c->width == 0) {
+        std::fill(column.begin(), column.end(), base);
+      } else if (c->width == 1) {
+        for (size_t i = 0; i < n; ++i) column[i] = static_cast<T>(base + p0[i]);
+      } else {
+        const uint8_t* p1 = p0 + n;
+        for (size_t i = 0; i < n; ++i) column[i] = static_cast<T>(base + (p0[i] | (p1[i] << 8)));
+      }
     } else {
       WEIR_RETURN_IF_ERROR(load_ints(*c, at));
       for (size_t i = 0; i < n; ++i) column[i] = FromOrdered<T>(values_[i]);
