@@ -51,7 +51,10 @@ void BM_Encode(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * c.flows));
   state.counters["bytes_per_flow"] = static_cast<double>(out.size()) / c.batches.back().size();
 }
-BENCHMARK(BM_Encode)->Arg(static_cast<int>(Compression::kZstd))->Arg(static_cast<int>(Compression::kLz4))->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Encode)
+    ->Arg(static_cast<int>(Compression::kZstd))
+    ->Arg(static_cast<int>(Compression::kLz4))
+    ->Unit(benchmark::kMillisecond);
 
 void Decode(benchmark::State& state, ColumnSet columns) {
   const Corpus& c = GetCorpus();

@@ -19,8 +19,7 @@ namespace weir {
 class ByteReader {
  public:
   explicit ByteReader(std::span<const std::byte> data) : data_(data) {}
-  ByteReader(const void* data, size_t size)
-      : data_(static_cast<const std::byte*>(data), size) {}
+  ByteReader(const void* data, size_t size) : data_(static_cast<const std::byte*>(data), size) {}
 
   bool ok() const { return ok_; }
   size_t offset() const { return offset_; }

@@ -53,7 +53,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : data_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : data_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : data_(std::move(status)) {  // NOLINT: implicit by design
     assert(!std::get<Status>(data_).ok());
   }
@@ -77,9 +77,9 @@ class [[nodiscard]] Result {
 };
 
 // Propagates a non-OK Status from an expression.
-#define WEIR_RETURN_IF_ERROR(expr)          \
-  do {                                      \
-    ::weir::Status weir_status_ = (expr);   \
+#define WEIR_RETURN_IF_ERROR(expr)               \
+  do {                                           \
+    ::weir::Status weir_status_ = (expr);        \
     if (!weir_status_.ok()) return weir_status_; \
   } while (0)
 

@@ -24,7 +24,9 @@ int RunCat(int argc, char** argv) {
   auto codec = ParseCompression(compression);
   if (!codec.ok()) return PrintError("cat", codec.status().message()), kExitUsage;
   if ((output_path == "-" || output_path == "stdout") && IsTerminal(STDOUT_FILENO))
-    return PrintError("cat", "refusing to write binary flows to a terminal; use --output-path or a pipe"), kExitUsage;
+    return PrintError("cat",
+                      "refusing to write binary flows to a terminal; use --output-path or a pipe"),
+           kExitUsage;
   auto inputs = InputPaths(files, xargs);
   if (!inputs.ok()) return PrintError("cat", inputs.status().message()), kExitUsage;
   WriterOptions wo;
@@ -37,13 +39,16 @@ int RunCat(int argc, char** argv) {
   size_t errors = 0;
   Status status;
   FlowRecord r;
-  ReadInputs("cat", *inputs, ColumnSet::All(), [&](const FlowBatch& batch) {
-    for (size_t i = 0; i < batch.size() && status.ok(); ++i) {
-      batch.GetRow(i, r);
-      status = (*writer)->Append(r);
-    }
-    return status.ok();
-  }, &errors);
+  ReadInputs(
+      "cat", *inputs, ColumnSet::All(),
+      [&](const FlowBatch& batch) {
+        for (size_t i = 0; i < batch.size() && status.ok(); ++i) {
+          batch.GetRow(i, r);
+          status = (*writer)->Append(r);
+        }
+        return status.ok();
+      },
+      &errors);
   if (status.ok()) status = (*writer)->Close();
   if (!status.ok()) return PrintError("cat", status.message()), kExitFailure;
   return errors ? kExitFailure : kExitOk;

@@ -16,8 +16,7 @@ namespace weir::cli {
 namespace {
 
 // Rewrites "--pre[=v]" to the one long switch name that starts with "pre".
-std::vector<std::string> ExpandPrefixes(CLI::App& app, int argc, char** argv,
-                                        std::string& error) {
+std::vector<std::string> ExpandPrefixes(CLI::App& app, int argc, char** argv, std::string& error) {
   std::vector<std::string> names;
   for (const CLI::Option* opt : app.get_options())
     for (const auto& n : opt->get_lnames()) names.push_back(n);
@@ -185,9 +184,8 @@ void Progress::Done() {
 
 namespace weir::cli {
 
-void ReadInputs(std::string_view command, const std::vector<std::string>& paths,
-                ColumnSet columns, const std::function<bool(const FlowBatch&)>& on_block,
-                size_t* errors) {
+void ReadInputs(std::string_view command, const std::vector<std::string>& paths, ColumnSet columns,
+                const std::function<bool(const FlowBatch&)>& on_block, size_t* errors) {
   FlowBatch batch;
   for (const auto& path : paths) {
     auto reader = FlowFileReader::Open(path);

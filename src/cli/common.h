@@ -92,8 +92,7 @@ namespace weir::cli {
 // Reads every input in order and calls on_block for each decoded block; stops early
 // when on_block returns false. Damaged blocks and unreadable files are reported on
 // stderr and counted in *errors; reading goes on with the next block or file.
-void ReadInputs(std::string_view command, const std::vector<std::string>& paths,
-                ColumnSet columns, const std::function<bool(const FlowBatch&)>& on_block,
-                size_t* errors);
+void ReadInputs(std::string_view command, const std::vector<std::string>& paths, ColumnSet columns,
+                const std::function<bool(const FlowBatch&)>& on_block, size_t* errors);
 
 }  // namespace weir::cli

@@ -72,7 +72,8 @@ int RunCut(int argc, char** argv) {
     for (const auto& f : AllFields()) fields.push_back(f.id);
   } else if (!fields_text.empty()) {
     auto parsed = ParseFieldList(fields_text);
-    if (!parsed.ok()) return PrintError("cut", "--fields: " + parsed.status().message()), kExitUsage;
+    if (!parsed.ok())
+      return PrintError("cut", "--fields: " + parsed.status().message()), kExitUsage;
     fields = *parsed;
   }
   RecordPrinter::Options po;
@@ -103,7 +104,8 @@ int RunCut(int argc, char** argv) {
     po.separator = delimited[0];
   }
   if (!column_separator.empty()) po.separator = column_separator[0];
-  if (start_rec_num == 0) return PrintError("cut", "--start-rec-num must be at least 1"), kExitUsage;
+  if (start_rec_num == 0)
+    return PrintError("cut", "--start-rec-num must be at least 1"), kExitUsage;
 
   auto site = site_options.Load("cut");
   if (!site.ok()) return PrintError("cut", site.status().message()), kExitFailure;
@@ -119,19 +121,23 @@ int RunCut(int argc, char** argv) {
   size_t errors = 0;
   Status write_status;
   FlowRecord r;
-  ReadInputs("cut", *inputs, ColumnSet::Of(fields), [&](const FlowBatch& batch) {
-    for (size_t i = 0; i < batch.size(); ++i) {
-      ++index;
-      if (index < start_rec_num) continue;
-      if ((end_rec_num && index > end_rec_num) || (num_recs && printed >= num_recs)) return false;
-      batch.GetRow(i, r);
-      printer.AppendRecord((*out)->buffer(), r);
-      ++printed;
-      write_status = (*out)->MaybeFlush();
-      if (!write_status.ok()) return false;
-    }
-    return true;
-  }, &errors);
+  ReadInputs(
+      "cut", *inputs, ColumnSet::Of(fields),
+      [&](const FlowBatch& batch) {
+        for (size_t i = 0; i < batch.size(); ++i) {
+          ++index;
+          if (index < start_rec_num) continue;
+          if ((end_rec_num && index > end_rec_num) || (num_recs && printed >= num_recs))
+            return false;
+          batch.GetRow(i, r);
+          printer.AppendRecord((*out)->buffer(), r);
+          ++printed;
+          write_status = (*out)->MaybeFlush();
+          if (!write_status.ok()) return false;
+        }
+        return true;
+      },
+      &errors);
   if (write_status.ok()) write_status = (*out)->Flush();
   if (!write_status.ok()) return PrintError("cut", write_status.message()), kExitFailure;
   return errors ? kExitFailure : kExitOk;

@@ -31,17 +31,21 @@ Result<int64_t> ParseDuration(std::string_view text) {
   }
   uint64_t v = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || p != text.data() + text.size() || v == 0 || v > 3650ull * kMillisPerDay / unit)
-    return Status::Invalid("invalid duration '" + std::string(text) + "' (e.g. 3600s, 90m, 24h, 7d)");
+  if (ec != std::errc() || p != text.data() + text.size() || v == 0 ||
+      v > 3650ull * kMillisPerDay / unit)
+    return Status::Invalid("invalid duration '" + std::string(text) +
+                           "' (e.g. 3600s, 90m, 24h, 7d)");
   return static_cast<int64_t>(v) * unit;
 }
 
 }  // namespace
 
 int RunGen(int argc, char** argv) {
-  CLI::App app("Generate synthetic but realistic flows, deterministic for a seed: Zipf-distributed "
-               "hosts, a realistic service mix, a diurnal rate, IPv4 and IPv6, optional DDoS and "
-               "port scan. Writes a flow file, a stream (-) or a repository.", "gen");
+  CLI::App app(
+      "Generate synthetic but realistic flows, deterministic for a seed: Zipf-distributed "
+      "hosts, a realistic service mix, a diurnal rate, IPv4 and IPv6, optional DDoS and "
+      "port scan. Writes a flow file, a stream (-) or a repository.",
+      "gen");
   GeneratorOptions o;
   std::string output_path, root, start_time, duration = "1d", compression = "zstd", ddos_target;
   SiteOptions site_options;
@@ -51,7 +55,8 @@ int RunGen(int argc, char** argv) {
   app.add_option("--root-directory", root, "write hourly files into this repository instead");
   app.add_option("--site-config-file", site_options.site_config_file,
                  "silk.conf for sensors and flowtypes (default: embedded default site)");
-  app.add_option("--class", o.class_name, "class whose sensors and types to use (default: default-class)");
+  app.add_option("--class", o.class_name,
+                 "class whose sensors and types to use (default: default-class)");
   app.add_option("--start-time", start_time,
                  "start of the period, e.g. 2026/11/26 (default: yesterday 00:00 UTC)");
   app.add_option("--duration", duration, "length of the period: 3600s, 90m, 24h, 7d (default 1d)");
@@ -65,14 +70,16 @@ int RunGen(int argc, char** argv) {
   app.add_option("--compression-level", zstd_level, "zstd level, 1 (fast) to 19 (small); default 1")
       ->check(CLI::Range(1, 19));
   int threads = static_cast<int>(std::max(1u, std::min(8u, std::thread::hardware_concurrency())));
-  app.add_option("--threads", threads, "threads generating a flow file (default: one per core, up to 8)")
+  app.add_option("--threads", threads,
+                 "threads generating a flow file (default: one per core, up to 8)")
       ->check(CLI::Range(1, 64));
   if (int rc = Parse(app, argc, argv); rc >= 0) return rc;
 
   if (output_path.empty() == root.empty())
     return PrintError("gen", "give exactly one of --output-path and --root-directory"), kExitUsage;
   if ((output_path == "-" || output_path == "stdout") && IsTerminal(STDOUT_FILENO))
-    return PrintError("gen", "refusing to write binary flows to a terminal; use a pipe or a file"), kExitUsage;
+    return PrintError("gen", "refusing to write binary flows to a terminal; use a pipe or a file"),
+           kExitUsage;
   auto codec = ParseCompression(compression);
   if (!codec.ok()) return PrintError("gen", codec.status().message()), kExitUsage;
   if (start_time.empty()) {
@@ -87,7 +94,8 @@ int RunGen(int argc, char** argv) {
   o.duration_ms = *d;
   if (!ddos_target.empty()) {
     auto a = IpAddress::Parse(ddos_target);
-    if (!a) return PrintError("gen", "--ddos-target: invalid address '" + ddos_target + "'"), kExitUsage;
+    if (!a)
+      return PrintError("gen", "--ddos-target: invalid address '" + ddos_target + "'"), kExitUsage;
     o.ddos_target = *a;
   }
   if (!root.empty()) site_options.data_rootdir = root;
@@ -109,7 +117,8 @@ int RunGen(int argc, char** argv) {
   std::map<uint8_t, uint64_t> per_flowtype;
   size_t files = 0;
   if (!root.empty()) {
-    if (Status s = MakeDirectories(root); !s.ok()) return PrintError("gen", s.message()), kExitFailure;
+    if (Status s = MakeDirectories(root); !s.ok())
+      return PrintError("gen", s.message()), kExitFailure;
     std::string conf = root + "/silk.conf";
     if (!FileExists(conf)) {
       if (site_options.site_config_file.empty()) {
@@ -120,14 +129,16 @@ int RunGen(int argc, char** argv) {
       }
     }
     const SiteConfig& s = *site;
-    RepositoryWriter repo(root, [&s](uint8_t ft, uint16_t sensor, int64_t hour) {
-      return s.FilePath(ft, sensor, hour);
-    }, wo);
+    RepositoryWriter repo(
+        root,
+        [&s](uint8_t ft, uint16_t sensor, int64_t hour) { return s.FilePath(ft, sensor, hour); },
+        wo);
     while (status.ok() && generator->Next(r)) {
       status = repo.Append(r);
       ++per_flowtype[r.flowtype];
       if ((generator->produced() & 0xfffff) == 0)
-        progress.Update("weir gen: " + std::to_string(generator->produced()) + " of " + std::to_string(o.flows) + " flows");
+        progress.Update("weir gen: " + std::to_string(generator->produced()) + " of " +
+                        std::to_string(o.flows) + " flows");
     }
     if (status.ok()) status = repo.Close();
     bytes = repo.bytes_written();
@@ -136,22 +147,25 @@ int RunGen(int argc, char** argv) {
     auto writer = FlowFileWriter::Create(output_path, wo);
     if (!writer.ok()) return PrintError("gen", writer.status().message()), kExitFailure;
     status = GenerateToFile(*generator, **writer, *codec, wo.zstd_level, threads, [&](uint64_t n) {
-      progress.Update("weir gen: " + std::to_string(n) + " of " + std::to_string(o.flows) + " flows");
+      progress.Update("weir gen: " + std::to_string(n) + " of " + std::to_string(o.flows) +
+                      " flows");
     });
     if (status.ok()) status = (*writer)->Close();
     bytes = (*writer)->bytes_written();
   }
   progress.Done();
   if (!status.ok()) return PrintError("gen", status.message()), kExitFailure;
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   uint64_t n = root.empty() ? o.flows : generator->produced();
   char line[256];
   if (!root.empty()) {
     // The summary is the command's result when it fills a repository.
     Output out;
     std::string& b = out.buffer();
-    std::snprintf(line, sizeof line, "Repository %s: %llu flows from %s to %s in %zu hourly files\n",
-                  root.c_str(), static_cast<unsigned long long>(n),
+    std::snprintf(line, sizeof line,
+                  "Repository %s: %llu flows from %s to %s in %zu hourly files\n", root.c_str(),
+                  static_cast<unsigned long long>(n),
                   FormatTime(o.start_ms, TimeFormat::kSilk).c_str(),
                   FormatTime(o.start_ms + o.duration_ms, TimeFormat::kSilk).c_str(), files);
     b += line;
@@ -160,17 +174,20 @@ int RunGen(int argc, char** argv) {
     for (const auto& [ft, count] : per_flowtype) {
       std::string name = std::string(site->ClassName(ft)) + "/" + std::string(site->TypeName(ft));
       std::snprintf(line, sizeof line, "%-12s|%12llu|%7.2f%%|\n", name.c_str(),
-                    static_cast<unsigned long long>(count), 100.0 * static_cast<double>(count) / static_cast<double>(n));
+                    static_cast<unsigned long long>(count),
+                    100.0 * static_cast<double>(count) / static_cast<double>(n));
       b += line;
     }
     std::snprintf(line, sizeof line, "%.2f bytes per flow on disk (%s); %.2f M flows/s\n",
                   n ? static_cast<double>(bytes) / static_cast<double>(n) : 0.0,
-                  std::string(CompressionName(*codec)).c_str(), static_cast<double>(n) / seconds / 1e6);
+                  std::string(CompressionName(*codec)).c_str(),
+                  static_cast<double>(n) / seconds / 1e6);
     b += line;
     if (Status s = out.Flush(); !s.ok()) return PrintError("gen", s.message()), kExitFailure;
   } else if (IsTerminal(STDERR_FILENO)) {
     std::snprintf(line, sizeof line, "%llu flows, %.2f bytes per flow, %.2f M flows/s",
-                  static_cast<unsigned long long>(n), n ? static_cast<double>(bytes) / static_cast<double>(n) : 0.0,
+                  static_cast<unsigned long long>(n),
+                  n ? static_cast<double>(bytes) / static_cast<double>(n) : 0.0,
                   static_cast<double>(n) / seconds / 1e6);
     std::fprintf(stderr, "weir gen: %s\n", line);
   }

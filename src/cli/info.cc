@@ -9,8 +9,10 @@
 namespace weir::cli {
 
 int RunInfo(int argc, char** argv) {
-  CLI::App app("Describe flow files: format, version, compression, records, blocks, time range, "
-               "bytes per record and per column (like rwfileinfo).", "info");
+  CLI::App app(
+      "Describe flow files: format, version, compression, records, blocks, time range, "
+      "bytes per record and per column (like rwfileinfo).",
+      "info");
   std::vector<std::string> files;
   bool columns = false;
   app.add_flag("--columns", columns, "also print the stored size of each column");
@@ -43,15 +45,17 @@ int RunInfo(int argc, char** argv) {
       ++blocks;
       records += batch.size();
       payload += r.block().size + r.block().payload_size;
-      for (const auto& c : r.block().columns) column_bytes[static_cast<int>(c.field)] += c.stored_size;
+      for (const auto& c : r.block().columns)
+        column_bytes[static_cast<int>(c.field)] += c.stored_size;
       for (size_t i = 0; i < batch.size(); ++i) {
         first = std::min(first, batch.stime_ms[i]);
         last = std::max(last, batch.stime_ms[i] + batch.duration_ms[i]);
       }
     }
     struct stat st;
-    uint64_t size = path != "-" && ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size)
-                                                                  : r.header().size + payload;
+    uint64_t size = path != "-" && ::stat(path.c_str(), &st) == 0
+                        ? static_cast<uint64_t>(st.st_size)
+                        : r.header().size + payload;
     std::string& o = out.buffer();
     auto line = [&](const std::string& key, const std::string& value) {
       o += "  " + key + std::string(key.size() < 18 ? 18 - key.size() : 1, ' ') + value + "\n";
@@ -67,7 +71,8 @@ int RunInfo(int argc, char** argv) {
     line("file-size", std::to_string(size));
     if (records) {
       char bpr[32];
-      std::snprintf(bpr, sizeof bpr, "%.2f", static_cast<double>(size) / static_cast<double>(records));
+      std::snprintf(bpr, sizeof bpr, "%.2f",
+                    static_cast<double>(size) / static_cast<double>(records));
       line("bytes-per-record", bpr);
       line("start-time", FormatTime(first, TimeFormat::kSilk));
       line("end-time", FormatTime(last, TimeFormat::kSilk));
@@ -75,7 +80,8 @@ int RunInfo(int argc, char** argv) {
     for (const auto& [k, v] : r.header().annotations) line("annotation", k + "=" + v);
     if (columns)
       for (const auto& [id, bytes] : column_bytes)
-        line("column " + std::string(GetField(static_cast<FieldId>(id)).name), std::to_string(bytes));
+        line("column " + std::string(GetField(static_cast<FieldId>(id)).name),
+             std::to_string(bytes));
     if (!damage.empty()) {
       line("damaged-blocks", std::to_string(r.blocks_damaged()));
       for (const auto& d : damage) PrintError("info", d);

@@ -36,7 +36,8 @@ void Usage(FILE* to) {
                "Usage: weir <command> [switches] [files]\n\nCommands:\n",
                WEIR_VERSION);
   for (const auto& c : Commands()) std::fprintf(to, "  %-8s %s\n", c.name, c.summary);
-  std::fprintf(to, "  %-8s %s\n", "help", "show this list, or a command's help: weir help <command>");
+  std::fprintf(to, "  %-8s %s\n", "help",
+               "show this list, or a command's help: weir help <command>");
   std::fprintf(to, "\nEvery command takes --help. Switches may be shortened to a unique prefix.\n");
 }
 

@@ -22,7 +22,8 @@ int RunSite(int argc, char** argv) {
   app.add_flag("--no-final-delimiter", no_final_delimiter, "no separator after the last column");
   app.add_flag("--delimited{|}", delimited,
                "same as --no-columns --no-final-delimiter --column-separator=CHAR (default |)");
-  app.add_flag("--print-path-format", show_path, "print the path-format and repository root, then exit");
+  app.add_flag("--print-path-format", show_path,
+               "print the path-format and repository root, then exit");
   if (int rc = Parse(app, argc, argv); rc >= 0) return rc;
   auto site = site_options.Load("site");
   if (!site.ok()) return PrintError("site", site.status().message()), kExitFailure;
@@ -35,9 +36,9 @@ int RunSite(int argc, char** argv) {
     no_columns = no_final_delimiter = true;
     separator = delimited.empty() ? "|" : delimited.substr(0, 1);
   }
-  static const std::set<std::string> kKnown = {"class", "type", "flowtype", "id-flowtype", "sensor",
-                                               "id-sensor", "describe-sensor", "default-class",
-                                               "default-type", "mark-defaults"};
+  static const std::set<std::string> kKnown = {
+      "class",           "type",          "flowtype",     "id-flowtype",  "sensor", "id-sensor",
+      "describe-sensor", "default-class", "default-type", "mark-defaults"};
   std::vector<std::string> fields;
   bool per_sensor = false, per_flowtype = false;
   for (auto f : Split(fields_text, ',')) {
@@ -45,7 +46,8 @@ int RunSite(int argc, char** argv) {
     if (!kKnown.count(name)) return PrintError("site", "unknown field '" + name + "'"), kExitUsage;
     fields.push_back(name);
     per_sensor |= name == "sensor" || name == "id-sensor" || name == "describe-sensor";
-    per_flowtype |= name == "type" || name == "flowtype" || name == "id-flowtype" || name == "default-type";
+    per_flowtype |=
+        name == "type" || name == "flowtype" || name == "id-flowtype" || name == "default-type";
   }
   // One row per combination the fields call for.
   struct Row {
@@ -68,7 +70,8 @@ int RunSite(int argc, char** argv) {
       }
     }
   }
-  if (!per_flowtype && per_sensor && std::find(fields.begin(), fields.end(), "class") == fields.end()) {
+  if (!per_flowtype && per_sensor &&
+      std::find(fields.begin(), fields.end(), "class") == fields.end()) {
     rows.clear();
     for (const auto& s : site->sensors()) rows.push_back({nullptr, &s, nullptr});
   }
@@ -78,17 +81,28 @@ int RunSite(int argc, char** argv) {
     for (const auto& f : fields) {
       bool default_class = row.cls && row.cls->name == site->default_class();
       bool default_type = row.ft && row.cls &&
-                          std::count(row.cls->default_flowtypes.begin(), row.cls->default_flowtypes.end(), row.ft->id);
-      if (f == "class") cells.push_back(row.cls ? row.cls->name : "");
-      else if (f == "type") cells.push_back(row.ft ? row.ft->type_name : "");
-      else if (f == "flowtype") cells.push_back(row.ft ? row.ft->name : "");
-      else if (f == "id-flowtype") cells.push_back(row.ft ? std::to_string(row.ft->id) : "");
-      else if (f == "sensor") cells.push_back(row.sensor ? row.sensor->name : "");
-      else if (f == "id-sensor") cells.push_back(row.sensor ? std::to_string(row.sensor->id) : "");
-      else if (f == "describe-sensor") cells.push_back(row.sensor ? row.sensor->description : "");
-      else if (f == "default-class") cells.push_back(default_class ? row.cls->name : "");
-      else if (f == "default-type") cells.push_back(default_type ? row.ft->type_name : "");
-      else if (f == "mark-defaults") cells.push_back(std::string(default_class ? "+" : "") + (default_type ? "*" : ""));
+                          std::count(row.cls->default_flowtypes.begin(),
+                                     row.cls->default_flowtypes.end(), row.ft->id);
+      if (f == "class")
+        cells.push_back(row.cls ? row.cls->name : "");
+      else if (f == "type")
+        cells.push_back(row.ft ? row.ft->type_name : "");
+      else if (f == "flowtype")
+        cells.push_back(row.ft ? row.ft->name : "");
+      else if (f == "id-flowtype")
+        cells.push_back(row.ft ? std::to_string(row.ft->id) : "");
+      else if (f == "sensor")
+        cells.push_back(row.sensor ? row.sensor->name : "");
+      else if (f == "id-sensor")
+        cells.push_back(row.sensor ? std::to_string(row.sensor->id) : "");
+      else if (f == "describe-sensor")
+        cells.push_back(row.sensor ? row.sensor->description : "");
+      else if (f == "default-class")
+        cells.push_back(default_class ? row.cls->name : "");
+      else if (f == "default-type")
+        cells.push_back(default_type ? row.ft->type_name : "");
+      else if (f == "mark-defaults")
+        cells.push_back(std::string(default_class ? "+" : "") + (default_type ? "*" : ""));
     }
     if (table.empty() || table.back() != cells) table.push_back(std::move(cells));
   }

@@ -28,14 +28,17 @@ uint64_t Mix(uint64_t x) {
 // Inverse of the standard normal CDF (Acklam's rational approximation), used once
 // to fill a quantile table so draws cost one table lookup.
 double InverseNormal(double p) {
-  static constexpr double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
-                                 1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00};
-  static constexpr double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
-                                 6.680131188771972e+01, -1.328068155288572e+01};
-  static constexpr double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
-                                 -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00};
-  static constexpr double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
-                                 3.754408661907416e+00};
+  static constexpr double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,
+                                 -2.759285104469687e+02, 1.383577518672690e+02,
+                                 -3.066479806614716e+01, 2.506628277459239e+00};
+  static constexpr double b[] = {-5.447609879822406e+01, 1.615858368580409e+02,
+                                 -1.556989798598866e+02, 6.680131188771972e+01,
+                                 -1.328068155288572e+01};
+  static constexpr double c[] = {-7.784894002430293e-03, -3.223964580411365e-01,
+                                 -2.400758277161838e+00, -2.549732539343734e+00,
+                                 4.374664141464968e+00,  2.938163982698783e+00};
+  static constexpr double d[] = {7.784695709041462e-03, 3.224671290700398e-01,
+                                 2.445134137142996e+00, 3.754408661907416e+00};
   if (p < 0.02425) {
     double q = std::sqrt(-2 * std::log(p));
     return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
@@ -68,8 +71,9 @@ Result<FlowGenerator> FlowGenerator::Create(const GeneratorOptions& options,
   if (!c) return Status::Invalid("the site has no class '" + cls + "' to generate flows for");
   if (c->sensors.empty()) return Status::Invalid("class '" + cls + "' has no sensors");
   g.sensors_ = c->sensors;
-  static constexpr const char* kNames[] = {"in", "out", "inweb", "outweb", "innull", "outnull",
-                                           "int2int", "ext2ext", "inicmp", "outicmp", "other"};
+  static constexpr const char* kNames[] = {"in",     "out",     "inweb",   "outweb",
+                                           "innull", "outnull", "int2int", "ext2ext",
+                                           "inicmp", "outicmp", "other"};
   static constexpr int kFallback[] = {-1, -1, kIn, kOut, kIn, kOut, kOut, kIn, kIn, kOut, kIn};
   for (int t = 0; t < kTwowayCount; ++t) {
     auto id = site.FindFlowtype(cls, kNames[t]);
@@ -81,15 +85,24 @@ Result<FlowGenerator> FlowGenerator::Create(const GeneratorOptions& options,
   g.external_hosts_ = ZipfSampler(kExternalHosts, 1.0);
   // protocol, port, log-mean packets, log-sigma, mean packet size; weights below.
   g.service_list_ = {
-      {kProtoTcp, 443, 2.6, 1.6, 900}, {kProtoTcp, 80, 2.3, 1.5, 800},
-      {kProtoUdp, 53, 0.1, 0.3, 90},   {kProtoUdp, 443, 3.0, 1.5, 1000},
-      {kProtoTcp, 22, 3.0, 1.8, 300},  {kProtoTcp, 25, 2.5, 1.0, 600},
-      {kProtoTcp, 993, 2.5, 1.2, 500}, {kProtoTcp, 445, 2.8, 1.5, 700},
-      {kProtoTcp, 3389, 4.0, 1.5, 400}, {kProtoTcp, 8080, 2.3, 1.4, 700},
-      {kProtoUdp, 123, 0.0, 0.2, 76},  {kProtoUdp, 161, 0.3, 0.4, 120},
-      {kProtoIcmp, 0x0800, 1.0, 0.8, 84}, {kProtoIcmp, 0x0303, 0.0, 0.2, 112},
-      {kProtoTcp, 0, 2.0, 1.5, 500},   {kProtoUdp, 0, 1.5, 1.5, 400},
-      {47, 0, 4.0, 1.5, 600},          {50, 0, 4.0, 1.5, 800},
+      {kProtoTcp, 443, 2.6, 1.6, 900},
+      {kProtoTcp, 80, 2.3, 1.5, 800},
+      {kProtoUdp, 53, 0.1, 0.3, 90},
+      {kProtoUdp, 443, 3.0, 1.5, 1000},
+      {kProtoTcp, 22, 3.0, 1.8, 300},
+      {kProtoTcp, 25, 2.5, 1.0, 600},
+      {kProtoTcp, 993, 2.5, 1.2, 500},
+      {kProtoTcp, 445, 2.8, 1.5, 700},
+      {kProtoTcp, 3389, 4.0, 1.5, 400},
+      {kProtoTcp, 8080, 2.3, 1.4, 700},
+      {kProtoUdp, 123, 0.0, 0.2, 76},
+      {kProtoUdp, 161, 0.3, 0.4, 120},
+      {kProtoIcmp, 0x0800, 1.0, 0.8, 84},
+      {kProtoIcmp, 0x0303, 0.0, 0.2, 112},
+      {kProtoTcp, 0, 2.0, 1.5, 500},
+      {kProtoUdp, 0, 1.5, 1.5, 400},
+      {47, 0, 4.0, 1.5, 600},
+      {50, 0, 4.0, 1.5, 800},
   };
   g.services_ = AliasTable({33, 10, 18, 6, 2, 1.5, 1, 1, 0.5, 1, 3, 0.5, 2, 0.5, 5, 4, 0.3, 0.3});
   g.normal_table_.resize(kNormalTable);
@@ -189,10 +202,14 @@ void FlowGenerator::NormalFlow(Cursor& c, FlowRecord& r, int64_t t) const {
   bool client_internal = dir < 0.55 || dir >= 0.85;
   bool server_internal = dir >= 0.55;
   if (dir >= 0.985) client_internal = server_internal = false;
-  size_t client_rank = client_internal ? internal_hosts_.Sample(c.rng) : external_hosts_.Sample(c.rng);
-  size_t server_rank = server_internal ? internal_hosts_.Sample(c.rng) : external_hosts_.Sample(c.rng);
-  IpAddress client = client_internal ? InternalHost(client_rank, v6) : ExternalHost(client_rank, v6);
-  IpAddress server = server_internal ? InternalHost(server_rank % 64, v6) : ExternalHost(server_rank, v6);
+  size_t client_rank =
+      client_internal ? internal_hosts_.Sample(c.rng) : external_hosts_.Sample(c.rng);
+  size_t server_rank =
+      server_internal ? internal_hosts_.Sample(c.rng) : external_hosts_.Sample(c.rng);
+  IpAddress client =
+      client_internal ? InternalHost(client_rank, v6) : ExternalHost(client_rank, v6);
+  IpAddress server =
+      server_internal ? InternalHost(server_rank % 64, v6) : ExternalHost(server_rank, v6);
   uint16_t client_port = static_cast<uint16_t>(32768 + c.rng.Below(28232));
   uint16_t server_port = svc.port ? svc.port : static_cast<uint16_t>(1024 + c.rng.Below(64000));
   r.protocol = svc.protocol;

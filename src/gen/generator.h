@@ -51,10 +51,23 @@ class FlowGenerator {
   void GenerateChunk(uint64_t chunk, FlowBatch& batch) const;
 
  private:
-  enum Twoway { kIn, kOut, kInWeb, kOutWeb, kInNull, kOutNull, kInt2Int, kExt2Ext, kInIcmp, kOutIcmp, kOther, kTwowayCount };
+  enum Twoway {
+    kIn,
+    kOut,
+    kInWeb,
+    kOutWeb,
+    kInNull,
+    kOutNull,
+    kInt2Int,
+    kExt2Ext,
+    kInIcmp,
+    kOutIcmp,
+    kOther,
+    kTwowayCount
+  };
   struct Service {
     uint8_t protocol;
-    uint16_t port;   // 0: random high port; ICMP: type<<8|code
+    uint16_t port;  // 0: random high port; ICMP: type<<8|code
     double packets_log_mean, packets_log_sigma;
     uint16_t packet_size;  // mean bytes per packet
   };

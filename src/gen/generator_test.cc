@@ -13,7 +13,9 @@ namespace {
 const int64_t kDay = 1795737600000;  // 2026-11-27T00:00:00Z
 
 SiteConfig TwowaySite() {
-  return std::move(SiteConfig::LoadFile(std::string(WEIR_SOURCE_DIR) + "/tests/data/silk-twoway.conf")).value();
+  return std::move(
+             SiteConfig::LoadFile(std::string(WEIR_SOURCE_DIR) + "/tests/data/silk-twoway.conf"))
+      .value();
 }
 
 std::vector<FlowRecord> Generate(GeneratorOptions o, const SiteConfig& site) {

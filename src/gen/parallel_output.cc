@@ -28,7 +28,8 @@ Status GenerateToFile(const FlowGenerator& generator, FlowFileWriter& writer,
       uint64_t chunk;
       {
         std::unique_lock lock(mu);
-        cv.wait(lock, [&] { return stop || next_chunk >= chunks || next_chunk < next_write + window; });
+        cv.wait(lock,
+                [&] { return stop || next_chunk >= chunks || next_chunk < next_write + window; });
         if (stop || next_chunk >= chunks) return;
         chunk = next_chunk++;
       }

@@ -62,7 +62,7 @@ class ZipfSampler {
   static constexpr size_t kHead = 4096;
   AliasTable head_;
   size_t n_ = 0;
-  double s_ = 1, head_mass_ = 1;  // probability of a head rank
+  double s_ = 1, head_mass_ = 1;      // probability of a head rank
   double tail_lo_ = 0, tail_hi_ = 0;  // the continuous CDF's bounds over the tail
 };
 

@@ -71,8 +71,7 @@ std::optional<IpPrefix> IpPrefix::Parse(std::string_view text) {
   if (slash != std::string_view::npos) {
     std::string_view len_text = text.substr(slash + 1);
     auto [ptr, ec] = std::from_chars(len_text.data(), len_text.data() + len_text.size(), length);
-    if (ec != std::errc() || ptr != len_text.data() + len_text.size() || length < 0 ||
-        length > max)
+    if (ec != std::errc() || ptr != len_text.data() + len_text.size() || length < 0 || length > max)
       return std::nullopt;
   }
   // Clear host bits so the prefix is canonical.
@@ -99,8 +98,6 @@ bool IpPrefix::Contains(const IpAddress& a) const {
   return true;
 }
 
-std::string IpPrefix::ToString() const {
-  return address.ToString() + "/" + std::to_string(length);
-}
+std::string IpPrefix::ToString() const { return address.ToString() + "/" + std::to_string(length); }
 
 }  // namespace weir

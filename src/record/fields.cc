@@ -54,7 +54,8 @@ constexpr FieldInfo kFields[] = {
 constexpr auto BuildIndex() {
   std::array<int, kMaxFieldId + 1> index{};
   for (auto& i : index) i = -1;
-  for (size_t i = 0; i < std::size(kFields); ++i) index[static_cast<size_t>(kFields[i].id)] = static_cast<int>(i);
+  for (size_t i = 0; i < std::size(kFields); ++i)
+    index[static_cast<size_t>(kFields[i].id)] = static_cast<int>(i);
   return index;
 }
 constexpr auto kIndex = BuildIndex();
@@ -73,7 +74,8 @@ Result<FieldId> FindField(std::string_view name) {
     return Status::NotFound("no field numbered " + std::string(name));
   }
   for (const auto& f : kFields) {
-    if (EqualsIgnoreCase(name, f.name) || (!f.silk_name.empty() && EqualsIgnoreCase(name, f.silk_name)))
+    if (EqualsIgnoreCase(name, f.name) ||
+        (!f.silk_name.empty() && EqualsIgnoreCase(name, f.silk_name)))
       return f.id;
     for (auto alias : Split(f.aliases, ','))
       if (!alias.empty() && EqualsIgnoreCase(name, alias)) return f.id;
@@ -106,58 +108,93 @@ Result<std::vector<FieldId>> ParseFieldList(std::string_view list) {
 }
 
 std::vector<FieldId> DefaultCutFields() {
-  return {F::kSip,     F::kDip,   F::kSport,    F::kDport, F::kProtocol, F::kPackets,
-          F::kBytes,   F::kFlags, F::kStime,    F::kDuration, F::kEtime, F::kSensor};
+  return {F::kSip,   F::kDip,   F::kSport, F::kDport,    F::kProtocol, F::kPackets,
+          F::kBytes, F::kFlags, F::kStime, F::kDuration, F::kEtime,    F::kSensor};
 }
 
 uint64_t GetUnsigned(const FlowRecord& r, FieldId id) {
   switch (id) {
-    case F::kSport: return r.sport;
-    case F::kDport: return r.dport;
-    case F::kProtocol: return r.protocol;
-    case F::kPackets: return r.packets;
-    case F::kBytes: return r.bytes;
-    case F::kFlags: return r.flags;
-    case F::kStime: return static_cast<uint64_t>(r.stime_ms);
-    case F::kDuration: return r.duration_ms;
-    case F::kEtime: return static_cast<uint64_t>(r.etime_ms());
-    case F::kSensor: return r.sensor;
-    case F::kInput: return r.input;
-    case F::kOutput: return r.output;
+    case F::kSport:
+      return r.sport;
+    case F::kDport:
+      return r.dport;
+    case F::kProtocol:
+      return r.protocol;
+    case F::kPackets:
+      return r.packets;
+    case F::kBytes:
+      return r.bytes;
+    case F::kFlags:
+      return r.flags;
+    case F::kStime:
+      return static_cast<uint64_t>(r.stime_ms);
+    case F::kDuration:
+      return r.duration_ms;
+    case F::kEtime:
+      return static_cast<uint64_t>(r.etime_ms());
+    case F::kSensor:
+      return r.sensor;
+    case F::kInput:
+      return r.input;
+    case F::kOutput:
+      return r.output;
     case F::kClass:
     case F::kType:
-    case F::kFlowtype: return r.flowtype;
-    case F::kIcmpType: return r.is_icmp() ? r.icmp_type() : 0;
-    case F::kIcmpCode: return r.is_icmp() ? r.icmp_code() : 0;
-    case F::kIcmpTypeCode: return r.is_icmp() ? r.dport : 0;
-    case F::kInitialFlags: return r.initial_flags;
-    case F::kSessionFlags: return r.session_flags;
-    case F::kAttributes: return r.attributes;
-    case F::kApplication: return r.application;
-    case F::kTos: return r.tos;
-    case F::kVlan: return r.vlan;
-    case F::kSrcAs: return r.src_as;
-    case F::kDstAs: return r.dst_as;
-    case F::kSrcMask: return r.src_mask;
-    case F::kDstMask: return r.dst_mask;
-    case F::kSampling: return r.sampling;
-    case F::kBytesPerPacket: return r.packets ? r.bytes / r.packets : 0;
-    case F::kIpVersion: return r.sip.is_v4() ? 4 : 6;
+    case F::kFlowtype:
+      return r.flowtype;
+    case F::kIcmpType:
+      return r.is_icmp() ? r.icmp_type() : 0;
+    case F::kIcmpCode:
+      return r.is_icmp() ? r.icmp_code() : 0;
+    case F::kIcmpTypeCode:
+      return r.is_icmp() ? r.dport : 0;
+    case F::kInitialFlags:
+      return r.initial_flags;
+    case F::kSessionFlags:
+      return r.session_flags;
+    case F::kAttributes:
+      return r.attributes;
+    case F::kApplication:
+      return r.application;
+    case F::kTos:
+      return r.tos;
+    case F::kVlan:
+      return r.vlan;
+    case F::kSrcAs:
+      return r.src_as;
+    case F::kDstAs:
+      return r.dst_as;
+    case F::kSrcMask:
+      return r.src_mask;
+    case F::kDstMask:
+      return r.dst_mask;
+    case F::kSampling:
+      return r.sampling;
+    case F::kBytesPerPacket:
+      return r.packets ? r.bytes / r.packets : 0;
+    case F::kIpVersion:
+      return r.sip.is_v4() ? 4 : 6;
     case F::kSip:
     case F::kDip:
     case F::kNhip:
-    case F::kExporter: return 0;
+    case F::kExporter:
+      return 0;
   }
   return 0;
 }
 
 IpAddress GetIp(const FlowRecord& r, FieldId id) {
   switch (id) {
-    case F::kSip: return r.sip;
-    case F::kDip: return r.dip;
-    case F::kNhip: return r.nhip;
-    case F::kExporter: return r.exporter;
-    default: return {};
+    case F::kSip:
+      return r.sip;
+    case F::kDip:
+      return r.dip;
+    case F::kNhip:
+      return r.nhip;
+    case F::kExporter:
+      return r.exporter;
+    default:
+      return {};
   }
 }
 

@@ -31,8 +31,8 @@ enum class FieldId : uint8_t {
   kInput = 13,
   kOutput = 14,
   kNhip = 15,
-  kClass = 16,  // derived from flowtype
-  kType = 17,   // derived from flowtype
+  kClass = 16,     // derived from flowtype
+  kType = 17,      // derived from flowtype
   kIcmpType = 18,  // derived from dport
   kIcmpCode = 19,  // derived from dport
   kInitialFlags = 20,
@@ -78,7 +78,7 @@ struct FieldInfo {
   std::string_view title;      // column title in text output
   int width;                   // column width in text output
   FieldType type;
-  bool stored;                 // a column in the flow file (false: derived)
+  bool stored;  // a column in the flow file (false: derived)
   std::string_view description;
 };
 

@@ -23,8 +23,8 @@ inline constexpr uint8_t kTcpEce = 0x40;
 inline constexpr uint8_t kTcpCwr = 0x80;
 
 // Flow attribute bits (SiLK's "attributes" field).
-inline constexpr uint8_t kAttrActiveTimeout = 0x01;  // 'T': flow ended by active timeout
-inline constexpr uint8_t kAttrContinuation = 0x02;   // 'C': continues an earlier record
+inline constexpr uint8_t kAttrActiveTimeout = 0x01;    // 'T': flow ended by active timeout
+inline constexpr uint8_t kAttrContinuation = 0x02;     // 'C': continues an earlier record
 inline constexpr uint8_t kAttrPacketsAfterFin = 0x04;  // 'F': packets seen after a FIN
 inline constexpr uint8_t kAttrUniformPackets = 0x08;   // 'S': all packets the same size
 

@@ -144,14 +144,14 @@ Result<uint8_t> ParseTcpFlags(std::string_view text) {
     if (c == ' ') continue;
     char u = static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
     const char* p = std::char_traits<char>::find(kFlagLetters, 8, u);
-    if (!p) return Status::Invalid("invalid TCP flags '" + std::string(text) + "' (letters FSRPAUEC)");
+    if (!p)
+      return Status::Invalid("invalid TCP flags '" + std::string(text) + "' (letters FSRPAUEC)");
     flags |= static_cast<uint8_t>(1 << (p - kFlagLetters));
   }
   return flags;
 }
 
-void AppendFieldValue(std::string& out, const FlowRecord& r, FieldId id,
-                      const FormatOptions& o) {
+void AppendFieldValue(std::string& out, const FlowRecord& r, FieldId id, const FormatOptions& o) {
   const FieldInfo& info = GetField(id);
   switch (info.type) {
     case FieldType::kIp:
@@ -244,7 +244,10 @@ Status RecordParser::Parse(FieldId id, std::string_view text, FlowRecord& r) {
     case FieldId::kExporter: {
       auto a = IpAddress::Parse(text);
       if (!a) return bad("an IPv4 or IPv6 address");
-      (id == FieldId::kSip ? r.sip : id == FieldId::kDip ? r.dip : id == FieldId::kNhip ? r.nhip : r.exporter) = *a;
+      (id == FieldId::kSip    ? r.sip
+       : id == FieldId::kDip  ? r.dip
+       : id == FieldId::kNhip ? r.nhip
+                              : r.exporter) = *a;
       return Status::Ok();
     }
     case FieldId::kStime:
@@ -282,7 +285,9 @@ Status RecordParser::Parse(FieldId id, std::string_view text, FlowRecord& r) {
     case FieldId::kSessionFlags: {
       auto f = ParseTcpFlags(text);
       if (!f.ok()) return f.status();
-      (id == FieldId::kFlags ? r.flags : id == FieldId::kInitialFlags ? r.initial_flags : r.session_flags) = *f;
+      (id == FieldId::kFlags          ? r.flags
+       : id == FieldId::kInitialFlags ? r.initial_flags
+                                      : r.session_flags) = *f;
       return Status::Ok();
     }
     case FieldId::kAttributes: {
@@ -355,27 +360,62 @@ Status RecordParser::Parse(FieldId id, std::string_view text, FlowRecord& r) {
     uint64_t max;
   };
   auto v = number(id == FieldId::kPackets || id == FieldId::kBytes ? UINT64_MAX
-                  : id == FieldId::kSport || id == FieldId::kDport || id == FieldId::kApplication || id == FieldId::kVlan ? 65535
-                  : id == FieldId::kProtocol || id == FieldId::kTos || id == FieldId::kSrcMask || id == FieldId::kDstMask ? 255
-                  : UINT32_MAX);
+                  : id == FieldId::kSport || id == FieldId::kDport || id == FieldId::kApplication ||
+                          id == FieldId::kVlan
+                      ? 65535
+                  : id == FieldId::kProtocol || id == FieldId::kTos || id == FieldId::kSrcMask ||
+                          id == FieldId::kDstMask
+                      ? 255
+                      : UINT32_MAX);
   if (!v.ok()) return v.status();
   switch (id) {
-    case FieldId::kSport: r.sport = static_cast<uint16_t>(*v); break;
-    case FieldId::kDport: r.dport = static_cast<uint16_t>(*v); break;
-    case FieldId::kProtocol: r.protocol = static_cast<uint8_t>(*v); break;
-    case FieldId::kPackets: r.packets = *v; break;
-    case FieldId::kBytes: r.bytes = *v; break;
-    case FieldId::kInput: r.input = static_cast<uint32_t>(*v); break;
-    case FieldId::kOutput: r.output = static_cast<uint32_t>(*v); break;
-    case FieldId::kApplication: r.application = static_cast<uint16_t>(*v); break;
-    case FieldId::kTos: r.tos = static_cast<uint8_t>(*v); break;
-    case FieldId::kVlan: r.vlan = static_cast<uint16_t>(*v); break;
-    case FieldId::kSrcAs: r.src_as = static_cast<uint32_t>(*v); break;
-    case FieldId::kDstAs: r.dst_as = static_cast<uint32_t>(*v); break;
-    case FieldId::kSrcMask: r.src_mask = static_cast<uint8_t>(*v); break;
-    case FieldId::kDstMask: r.dst_mask = static_cast<uint8_t>(*v); break;
-    case FieldId::kSampling: r.sampling = static_cast<uint32_t>(*v); break;
-    default: break;
+    case FieldId::kSport:
+      r.sport = static_cast<uint16_t>(*v);
+      break;
+    case FieldId::kDport:
+      r.dport = static_cast<uint16_t>(*v);
+      break;
+    case FieldId::kProtocol:
+      r.protocol = static_cast<uint8_t>(*v);
+      break;
+    case FieldId::kPackets:
+      r.packets = *v;
+      break;
+    case FieldId::kBytes:
+      r.bytes = *v;
+      break;
+    case FieldId::kInput:
+      r.input = static_cast<uint32_t>(*v);
+      break;
+    case FieldId::kOutput:
+      r.output = static_cast<uint32_t>(*v);
+      break;
+    case FieldId::kApplication:
+      r.application = static_cast<uint16_t>(*v);
+      break;
+    case FieldId::kTos:
+      r.tos = static_cast<uint8_t>(*v);
+      break;
+    case FieldId::kVlan:
+      r.vlan = static_cast<uint16_t>(*v);
+      break;
+    case FieldId::kSrcAs:
+      r.src_as = static_cast<uint32_t>(*v);
+      break;
+    case FieldId::kDstAs:
+      r.dst_as = static_cast<uint32_t>(*v);
+      break;
+    case FieldId::kSrcMask:
+      r.src_mask = static_cast<uint8_t>(*v);
+      break;
+    case FieldId::kDstMask:
+      r.dst_mask = static_cast<uint8_t>(*v);
+      break;
+    case FieldId::kSampling:
+      r.sampling = static_cast<uint32_t>(*v);
+      break;
+    default:
+      break;
   }
   return Status::Ok();
 }
@@ -405,8 +445,10 @@ RecordPrinter::RecordPrinter(std::vector<FieldId> fields, Options options)
     const FlowtypeNames* n = options_.value.names;
     if (n && !options_.value.integer_sensors && info.type == FieldType::kSensor)
       w = std::max<int>(w, static_cast<int>(n->MaxSensorNameLength()));
-    if (n && info.type == FieldType::kClassName) w = std::max<int>(w, static_cast<int>(n->MaxClassNameLength()));
-    if (n && info.type == FieldType::kTypeName) w = std::max<int>(w, static_cast<int>(n->MaxTypeNameLength()));
+    if (n && info.type == FieldType::kClassName)
+      w = std::max<int>(w, static_cast<int>(n->MaxClassNameLength()));
+    if (n && info.type == FieldType::kTypeName)
+      w = std::max<int>(w, static_cast<int>(n->MaxTypeNameLength()));
     if (n && info.type == FieldType::kFlowtype)
       w = std::max<int>(w, static_cast<int>(n->MaxClassNameLength() + 1 + n->MaxTypeNameLength()));
     if (info.type == FieldType::kIp && options_.value.ip_format == IpFormat::kDecimal) w = 39;

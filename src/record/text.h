@@ -25,9 +25,9 @@ Result<OutputFormat> ParseOutputFormat(std::string_view text);
 struct FormatOptions {
   TimeFormat time_format = TimeFormat::kSilk;
   IpFormat ip_format = IpFormat::kCanonical;
-  bool integer_sensors = false;    // sensor id instead of its name
-  bool integer_tcp_flags = false;  // flags as a number
-  bool padded_flags = true;        // "FS PA   " (fixed positions) instead of "FSPA"
+  bool integer_sensors = false;          // sensor id instead of its name
+  bool integer_tcp_flags = false;        // flags as a number
+  bool padded_flags = true;              // "FS PA   " (fixed positions) instead of "FSPA"
   const FlowtypeNames* names = nullptr;  // not owned; may be null
 };
 
@@ -59,9 +59,9 @@ class RecordPrinter {
   struct Options {
     OutputFormat format = OutputFormat::kText;
     bool titles = true;
-    bool columns = true;           // text: pad to column width
-    char separator = '|';          // text: column separator
-    bool final_delimiter = true;   // text: separator after the last column
+    bool columns = true;          // text: pad to column width
+    char separator = '|';         // text: column separator
+    bool final_delimiter = true;  // text: separator after the last column
     FormatOptions value;
   };
 

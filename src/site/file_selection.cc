@@ -25,12 +25,13 @@ void AddUnique(std::vector<std::pair<uint8_t, uint16_t>>& out, uint8_t ft, uint1
 
 }  // namespace
 
-Result<std::vector<std::pair<uint8_t, uint16_t>>> SelectFlowtypeSensors(
-    const SiteConfig& site, const FileSelection& sel) {
+Result<std::vector<std::pair<uint8_t, uint16_t>>> SelectFlowtypeSensors(const SiteConfig& site,
+                                                                        const FileSelection& sel) {
   // Flowtypes first.
   std::vector<uint8_t> flowtypes;
   auto add_ft = [&](uint8_t id) {
-    if (std::find(flowtypes.begin(), flowtypes.end(), id) == flowtypes.end()) flowtypes.push_back(id);
+    if (std::find(flowtypes.begin(), flowtypes.end(), id) == flowtypes.end())
+      flowtypes.push_back(id);
   };
   if (!sel.flowtypes.empty()) {
     if (!sel.classes.empty() || !sel.types.empty())
@@ -61,7 +62,8 @@ Result<std::vector<std::pair<uint8_t, uint16_t>>> SelectFlowtypeSensors(
       const ClassInfo* c = site.Class(cls);
       if (!c) return Status::Invalid("unknown class '" + cls + "'");
       if (types.empty()) {
-        for (uint8_t id : c->default_flowtypes.empty() ? c->flowtypes : c->default_flowtypes) add_ft(id);
+        for (uint8_t id : c->default_flowtypes.empty() ? c->flowtypes : c->default_flowtypes)
+          add_ft(id);
         continue;
       }
       for (const auto& t : types) {

@@ -13,10 +13,10 @@
 namespace weir {
 
 struct FileSelection {
-  std::string classes;    // comma list; empty: the default class
-  std::string types;      // comma list or "all"; empty: the class's default types
-  std::string flowtypes;  // "CLASS/TYPE,..." ("all" allowed on either side); overrides
-  std::string sensors;    // names, ids and id ranges; empty: every sensor of the class
+  std::string classes;     // comma list; empty: the default class
+  std::string types;       // comma list or "all"; empty: the class's default types
+  std::string flowtypes;   // "CLASS/TYPE,..." ("all" allowed on either side); overrides
+  std::string sensors;     // names, ids and id ranges; empty: every sensor of the class
   std::string start_date;  // YYYY/MM/DD[:HH]; empty: today (UTC)
   std::string end_date;    // YYYY/MM/DD[:HH]; empty: see doc/repository.md
 };

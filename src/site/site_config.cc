@@ -13,7 +13,8 @@ namespace {
 
 constexpr int kMaxIncludeDepth = 16;
 
-constexpr std::string_view kDefaultSiteText = R"(# weir's embedded default site: one sensor and SiLK's twoway flowtypes.
+constexpr std::string_view kDefaultSiteText =
+    R"(# weir's embedded default site: one sensor and SiLK's twoway flowtypes.
 version 2
 
 sensor 0 local "the default sensor"
@@ -98,7 +99,8 @@ class SiteParser {
     if (site_.sensors_.empty() && site_.classes_.empty())
       return Status::Invalid(site_.source_ + ": defines no sensors and no classes");
     for (auto& c : site_.classes_) {
-      if (c.flowtypes.empty()) return Status::Invalid(site_.source_ + ": class '" + c.name + "' has no types");
+      if (c.flowtypes.empty())
+        return Status::Invalid(site_.source_ + ": class '" + c.name + "' has no types");
     }
     if (!site_.default_class_.empty() && !site_.Class(site_.default_class_))
       return Status::Invalid(site_.source_ + ": default-class '" + site_.default_class_ +
@@ -121,15 +123,17 @@ class SiteParser {
     const std::string& key = w[0];
     auto args = [&](size_t min, size_t max) -> Status {
       if (w.size() - 1 < min || w.size() - 1 > max)
-        return Status::Invalid("'" + key + "' takes " +
-                               (min == max ? std::to_string(min) : std::to_string(min) + "-" + std::to_string(max)) +
-                               " argument(s), got " + std::to_string(w.size() - 1));
+        return Status::Invalid(
+            "'" + key + "' takes " +
+            (min == max ? std::to_string(min) : std::to_string(min) + "-" + std::to_string(max)) +
+            " argument(s), got " + std::to_string(w.size() - 1));
       return Status::Ok();
     };
     if (key == "end") {
       WEIR_RETURN_IF_ERROR(args(1, 1));
       if (block_.empty()) return Status::Invalid("'end " + w[1] + "' without an open block");
-      if (w[1] != block_) return Status::Invalid("'end " + w[1] + "' inside '" + block_ + "' block");
+      if (w[1] != block_)
+        return Status::Invalid("'end " + w[1] + "' inside '" + block_ + "' block");
       block_.clear();
       return Status::Ok();
     }
@@ -142,7 +146,8 @@ class SiteParser {
     if (block_ == "class") return ClassStatement(w);
     if (key == "version") {
       WEIR_RETURN_IF_ERROR(args(1, 1));
-      if (w[1] != "1" && w[1] != "2") return Status::Invalid("unsupported version '" + w[1] + "' (1 or 2)");
+      if (w[1] != "1" && w[1] != "2")
+        return Status::Invalid("unsupported version '" + w[1] + "' (1 or 2)");
       site_.version_ = w[1][0] - '0';
       return Status::Ok();
     }
@@ -152,7 +157,8 @@ class SiteParser {
       if (!id) return Status::Invalid("invalid sensor id '" + w[1] + "' (0-65534)");
       if (!ValidName(w[2])) return Status::Invalid("invalid sensor name '" + w[2] + "'");
       for (const auto& s : site_.sensors_) {
-        if (s.id == *id) return Status::Invalid("sensor id " + w[1] + " is already used by '" + s.name + "'");
+        if (s.id == *id)
+          return Status::Invalid("sensor id " + w[1] + " is already used by '" + s.name + "'");
         if (s.name == w[2]) return Status::Invalid("sensor '" + w[2] + "' is already defined");
       }
       site_.sensors_.push_back({static_cast<uint16_t>(*id), w[2], w.size() > 3 ? w[3] : ""});
@@ -190,8 +196,9 @@ class SiteParser {
                                   ": packing-logic is empty; using weir's built-in twoway "
                                   "classification");
       else if (w[1].find("twoway") == std::string::npos)
-        site_.warnings_.push_back(where_ + ": packing-logic '" + w[1] +
-                                  "' is not loaded; weir classifies with its built-in twoway logic");
+        site_.warnings_.push_back(
+            where_ + ": packing-logic '" + w[1] +
+            "' is not loaded; weir classifies with its built-in twoway logic");
       return Status::Ok();
     }
     if (key == "include") {
@@ -230,10 +237,14 @@ class SiteParser {
       std::string ft_name = w.size() > 3 ? w[3] : c->name + w[2];
       if (!ValidName(ft_name)) return Status::Invalid("invalid flowtype name '" + ft_name + "'");
       for (const auto& f : site_.flowtypes_) {
-        if (f.id == *id) return Status::Invalid("flowtype id " + w[1] + " is already used by " + f.class_name + "/" + f.type_name);
+        if (f.id == *id)
+          return Status::Invalid("flowtype id " + w[1] + " is already used by " + f.class_name +
+                                 "/" + f.type_name);
         if (f.class_name == c->name && f.type_name == w[2])
-          return Status::Invalid("type '" + w[2] + "' is already defined in class '" + c->name + "'");
-        if (f.name == ft_name) return Status::Invalid("flowtype name '" + ft_name + "' is already used");
+          return Status::Invalid("type '" + w[2] + "' is already defined in class '" + c->name +
+                                 "'");
+        if (f.name == ft_name)
+          return Status::Invalid("flowtype name '" + ft_name + "' is already used");
       }
       site_.flowtypes_.push_back({static_cast<uint8_t>(*id), c->name, w[2], ft_name});
       c->flowtypes.push_back(static_cast<uint8_t>(*id));
@@ -247,7 +258,9 @@ class SiteParser {
             c->default_flowtypes.push_back(f.id);
             found = true;
           }
-        if (!found) return Status::Invalid("default type '" + w[i] + "' is not a type of class '" + c->name + "' (define types first)");
+        if (!found)
+          return Status::Invalid("default type '" + w[i] + "' is not a type of class '" + c->name +
+                                 "' (define types first)");
       }
       return Status::Ok();
     }
@@ -257,7 +270,8 @@ class SiteParser {
   Status AddSensors(const std::string& word, std::vector<uint16_t>& out) {
     if (word.starts_with("@")) {
       auto it = site_.groups_.find(word.substr(1));
-      if (it == site_.groups_.end()) return Status::Invalid("unknown group '" + word.substr(1) + "'");
+      if (it == site_.groups_.end())
+        return Status::Invalid("unknown group '" + word.substr(1) + "'");
       for (uint16_t id : it->second)
         if (std::find(out.begin(), out.end(), id) == out.end()) out.push_back(id);
       return Status::Ok();
@@ -345,19 +359,44 @@ std::string SiteConfig::FilePath(uint8_t flowtype, uint16_t sensor, int64_t hour
       continue;
     }
     switch (path_format_[++i]) {
-      case 'C': out += ft ? ft->class_name : "unknown"; break;
-      case 'F': out += ft_name; break;
-      case 'H': out += hour; break;
-      case 'N': out += sn_name; break;
-      case 'T': out += ft ? ft->type_name : ft_name; break;
-      case 'Y': out += year; break;
-      case 'd': out += day; break;
-      case 'f': out += std::to_string(flowtype); break;
-      case 'm': out += month; break;
-      case 'n': out += std::to_string(sensor); break;
-      case 'x': out += ft_name + "-" + sn_name + "_" + date + "." + hour; break;
-      case '%': out += '%'; break;
-      default: break;
+      case 'C':
+        out += ft ? ft->class_name : "unknown";
+        break;
+      case 'F':
+        out += ft_name;
+        break;
+      case 'H':
+        out += hour;
+        break;
+      case 'N':
+        out += sn_name;
+        break;
+      case 'T':
+        out += ft ? ft->type_name : ft_name;
+        break;
+      case 'Y':
+        out += year;
+        break;
+      case 'd':
+        out += day;
+        break;
+      case 'f':
+        out += std::to_string(flowtype);
+        break;
+      case 'm':
+        out += month;
+        break;
+      case 'n':
+        out += std::to_string(sensor);
+        break;
+      case 'x':
+        out += ft_name + "-" + sn_name + "_" + date + "." + hour;
+        break;
+      case '%':
+        out += '%';
+        break;
+      default:
+        break;
     }
   }
   return out;

@@ -91,7 +91,7 @@ class SiteConfig : public FlowtypeNames {
   std::string packing_logic_;
   std::vector<std::string> warnings_;
   std::string source_;
-  std::vector<int> sensor_index_;             // id -> index in sensors_, -1 if none
+  std::vector<int> sensor_index_;  // id -> index in sensors_, -1 if none
   std::vector<int> flowtype_index_ = std::vector<int>(256, -1);
 };
 

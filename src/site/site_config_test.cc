@@ -69,14 +69,18 @@ void ExpectError(std::string_view text, std::string_view where, std::string_view
 TEST(SiteConfig, ErrorsNameFileLineAndReason) {
   ExpectError("version 3\n", "bad.conf:1", "unsupported version");
   ExpectError("sensor 0 a\nsensor 0 b\n", "bad.conf:2", "already used");
-  ExpectError("sensor 0 a\nclass c\n sensors nosuch\nend class\n", "bad.conf:3", "unknown sensor 'nosuch'");
-  ExpectError("sensor 0 a\nclass c\n type 0 in\n type 0 out\nend class\n", "bad.conf:4", "already used");
+  ExpectError("sensor 0 a\nclass c\n sensors nosuch\nend class\n", "bad.conf:3",
+              "unknown sensor 'nosuch'");
+  ExpectError("sensor 0 a\nclass c\n type 0 in\n type 0 out\nend class\n", "bad.conf:4",
+              "already used");
   ExpectError("sensor 0 a\nclass c\n type 0 in\n", "bad.conf", "missing 'end class'");
   ExpectError("frobnicate 1\n", "bad.conf:1", "unknown statement");
   ExpectError("sensor 0 a\npath-format \"%Q/%x\"\n", "bad.conf:2", "unknown conversion");
   ExpectError("sensor 0 \"a\n", "bad.conf:1", "unterminated");
-  ExpectError("sensor 0 a\nclass c\n type 0 in\n default-types out\nend class\n", "bad.conf:4", "default type 'out'");
-  ExpectError("sensor 0 a\nclass c\n type 0 in\nend class\ndefault-class d\n", "bad.conf", "default-class 'd'");
+  ExpectError("sensor 0 a\nclass c\n type 0 in\n default-types out\nend class\n", "bad.conf:4",
+              "default type 'out'");
+  ExpectError("sensor 0 a\nclass c\n type 0 in\nend class\ndefault-class d\n", "bad.conf",
+              "default-class 'd'");
   ExpectError("end group\n", "bad.conf:1", "without an open block");
   ExpectError("sensor 0 a_b\n", "bad.conf:1", "invalid sensor name");
   ExpectError("include \"/nonexistent/x.conf\"\n", "bad.conf:1", "include");
@@ -107,9 +111,9 @@ TEST(SiteConfig, EmbeddedDefaultLoads) {
 
 class SelectionTest : public ::testing::Test {
  protected:
-  SiteConfig site_ = std::move(SiteConfig::LoadFile(std::string(WEIR_SOURCE_DIR) +
-                                                     "/tests/data/silk-twoway.conf"))
-                         .value();
+  SiteConfig site_ =
+      std::move(SiteConfig::LoadFile(std::string(WEIR_SOURCE_DIR) + "/tests/data/silk-twoway.conf"))
+          .value();
 };
 
 TEST_F(SelectionTest, DefaultsToDefaultTypesAndAllSensors) {

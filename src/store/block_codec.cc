@@ -79,7 +79,8 @@ bool BlockEncoder::EncodeIpDictionary(const std::vector<IpAddress>& column, IpAd
   const size_t mask = capacity - 1;
   auto find_slot = [&](uint32_t key) {
     size_t slot = (key * 2654435769u) & mask;
-    while (slot_generation_[slot] == generation_ && slot_key_[slot] != key) slot = (slot + 1) & mask;
+    while (slot_generation_[slot] == generation_ && slot_key_[slot] != key)
+      slot = (slot + 1) & mask;
     return slot;
   };
   distinct_v4_.clear();
@@ -118,7 +119,8 @@ bool BlockEncoder::EncodeIpDictionary(const std::vector<IpAddress>& column, IpAd
     if (first || max < a) max = a;
     first = false;
   };
-  if (!distinct_v4_.empty()) widen(IpAddress::V4(distinct_v4_.front())), widen(IpAddress::V4(distinct_v4_.back()));
+  if (!distinct_v4_.empty())
+    widen(IpAddress::V4(distinct_v4_.front())), widen(IpAddress::V4(distinct_v4_.back()));
   if (!distinct_v6.empty()) widen(distinct_v6.front()), widen(distinct_v6.back());
   // Layout: v4 count, v6 count, delta width, index width, 2 reserved bytes, the v4
   // dictionary as deltas in byte planes, the v6 dictionary in 16 planes, the indexes.
@@ -156,7 +158,8 @@ Status BlockDecoder::DecodeIpDictionary(size_t n, std::vector<IpAddress>& column
   uint8_t delta_width = static_cast<uint8_t>(raw_[8]), index_width = static_cast<uint8_t>(raw_[9]);
   if (v4 + v6 > n || v4 + v6 == 0 || delta_width > 4 || index_width > 4)
     return bad("has invalid counts or widths");
-  if (raw_.size() != 12 + v4 * delta_width + v6 * 16 + n * index_width) return bad("has the wrong size");
+  if (raw_.size() != 12 + v4 * delta_width + v6 * 16 + n * index_width)
+    return bad("has the wrong size");
   const std::byte* p = raw_.data() + 12;
   dictionary_.resize(v4 + v6);
   values_.resize(std::max<size_t>(n, v4));
@@ -234,8 +237,9 @@ bool BlockEncoder::EncodeIntDictionary(size_t n, uint64_t min) {
       by_frequency_.emplace_back(int_slot_count_[slot], int_slot_key_[slot]);
   // Most frequent first, so the indexes of common values are small and their byte
   // planes compress to nearly the values' entropy; ties by value, for determinism.
-  std::sort(by_frequency_.begin(), by_frequency_.end(),
-            [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+  std::sort(by_frequency_.begin(), by_frequency_.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
   const size_t k = by_frequency_.size();
   uint64_t max_value = 0;
   for (size_t j = 0; j < k; ++j) {
@@ -259,11 +263,14 @@ bool BlockEncoder::EncodeIntDictionary(size_t n, uint64_t min) {
 }
 
 Status BlockDecoder::DecodeIntDictionary(size_t n, uint64_t min) {
-  auto bad = [](std::string_view why) { return Status::Corruption("value dictionary " + std::string(why)); };
+  auto bad = [](std::string_view why) {
+    return Status::Corruption("value dictionary " + std::string(why));
+  };
   if (raw_.size() < 8) return bad("is truncated");
   uint64_t k = LoadLe(raw_.data(), 4);
   uint8_t value_width = static_cast<uint8_t>(raw_[4]), index_width = static_cast<uint8_t>(raw_[5]);
-  if (k == 0 || k > n || value_width > 8 || index_width > 4) return bad("has invalid counts or widths");
+  if (k == 0 || k > n || value_width > 8 || index_width > 4)
+    return bad("has invalid counts or widths");
   if (raw_.size() != 8 + k * value_width + n * index_width) return bad("has the wrong size");
   int_dictionary_.resize(k);
   FromPlanes(raw_.data() + 8, k, value_width, int_dictionary_.data());
@@ -386,7 +393,8 @@ void BlockEncoder::Encode(const FlowBatch& batch, std::vector<std::byte>& out) {
           values_[i] ^= batch.initial_flags[i] | batch.session_flags[i];
         }
         emit_ints(entry);
-        entry.encoding = static_cast<ColumnEncoding>(static_cast<uint8_t>(entry.encoding) | kFlagsResidual);
+        entry.encoding =
+            static_cast<ColumnEncoding>(static_cast<uint8_t>(entry.encoding) | kFlagsResidual);
         entry.min = n ? lo : 0;  // the zone map describes the flags themselves
         entry.max = hi;
       } else {
@@ -441,8 +449,8 @@ Status BlockDecoder::Decode(const BlockHeader& header, std::span<const std::byte
       WEIR_RETURN_IF_ERROR(load_raw(c, at, c.base));
       return DecodeIntDictionary(n, c.min);
     }
-    if (c.width > 8 || (c.encoding != ColumnEncoding::kFrameOfReference &&
-                        c.encoding != ColumnEncoding::kDelta))
+    if (c.width > 8 ||
+        (c.encoding != ColumnEncoding::kFrameOfReference && c.encoding != ColumnEncoding::kDelta))
       return Status::Corruption("column " + std::string(GetField(c.field).name) +
                                 " has an invalid encoding");
     WEIR_RETURN_IF_ERROR(load_raw(c, at, n * c.width));
@@ -514,16 +522,17 @@ Status BlockDecoder::Decode(const BlockHeader& header, std::span<const std::byte
     columns.Add(FieldId::kSessionFlags);
   }
   bool flags_residual = false;
-#define WEIR_DECODE_COLUMN(id, member, type)                                    \
-  if (Status s = decode(FieldId::id, batch.member, kDefaults.member); !s.ok())                    \
-    return s.WithPrefix("column " + std::string(GetField(FieldId::id).name));      \
+#define WEIR_DECODE_COLUMN(id, member, type)                                   \
+  if (Status s = decode(FieldId::id, batch.member, kDefaults.member); !s.ok()) \
+    return s.WithPrefix("column " + std::string(GetField(FieldId::id).name));  \
   if (FieldId::id == FieldId::kFlags) flags_residual = residual;
   WEIR_STORED_COLUMNS(WEIR_DECODE_COLUMN)
 #undef WEIR_DECODE_COLUMN
   if (flags_residual && present.Has(FieldId::kFlags)) {
     if (!present.Has(FieldId::kInitialFlags) || !present.Has(FieldId::kSessionFlags))
       return Status::Corruption("flags are stored relative to columns the block lacks");
-    for (size_t i = 0; i < n; ++i) batch.flags[i] ^= batch.initial_flags[i] | batch.session_flags[i];
+    for (size_t i = 0; i < n; ++i)
+      batch.flags[i] ^= batch.initial_flags[i] | batch.session_flags[i];
   }
   batch.SetDecoded(n, present);
   return Status::Ok();

@@ -51,8 +51,8 @@ class BlockDecoder {
  public:
   // Decodes the columns in `columns` (others are left empty) from a payload whose
   // checksum the caller has verified.
-  Status Decode(const BlockHeader& header, std::span<const std::byte> payload,
-                ColumnSet columns, FlowBatch& batch);
+  Status Decode(const BlockHeader& header, std::span<const std::byte> payload, ColumnSet columns,
+                FlowBatch& batch);
 
  private:
   Status DecodeIpDictionary(size_t n, std::vector<IpAddress>& column);

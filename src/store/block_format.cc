@@ -43,7 +43,8 @@ std::vector<std::byte> SerializeFileHeader(FileHeader& header) {
 
 Status ParseFileHeader(std::span<const std::byte> data, FileHeader& header, size_t* needed) {
   if (data.size() < 16) {
-    if (data.size() >= 1 && std::memcmp(data.data(), kFileMagic, std::min<size_t>(8, data.size())) != 0)
+    if (data.size() >= 1 &&
+        std::memcmp(data.data(), kFileMagic, std::min<size_t>(8, data.size())) != 0)
       return Status::Corruption("not a weir flow file (bad magic)");
     *needed = 16;
     return Status::NotFound("short");

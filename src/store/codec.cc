@@ -18,9 +18,12 @@ Result<Compression> ParseCompression(std::string_view name) {
 
 std::string_view CompressionName(Compression c) {
   switch (c) {
-    case Compression::kNone: return "none";
-    case Compression::kZstd: return "zstd";
-    case Compression::kLz4: return "lz4";
+    case Compression::kNone:
+      return "none";
+    case Compression::kZstd:
+      return "zstd";
+    case Compression::kLz4:
+      return "lz4";
   }
   return "unknown";
 }

@@ -22,8 +22,7 @@ Result<std::unique_ptr<FlowFileReader>> FlowFileReader::Open(const std::string& 
   return FromFd(fd, path, true);
 }
 
-Result<std::unique_ptr<FlowFileReader>> FlowFileReader::FromFd(int fd, std::string name,
-                                                                 bool own) {
+Result<std::unique_ptr<FlowFileReader>> FlowFileReader::FromFd(int fd, std::string name, bool own) {
   std::unique_ptr<FlowFileReader> r(new FlowFileReader(fd, std::move(name), own));
   WEIR_RETURN_IF_ERROR(r->ReadHeader());
   return r;
@@ -116,8 +115,8 @@ bool FlowFileReader::Next(FlowBatch& batch) {
       }
       return false;
     }
-    std::string where = name_ + ": block " + std::to_string(block_index_) + " at offset " +
-                        std::to_string(offset_);
+    std::string where =
+        name_ + ": block " + std::to_string(block_index_) + " at offset " + std::to_string(offset_);
     // A concatenated stream: a second file header where a block was expected.
     if (std::memcmp(buffer_.data() + begin_, kFileMagic, 4) == 0) {
       size_t needed = 16;
@@ -142,7 +141,8 @@ bool FlowFileReader::Next(FlowBatch& batch) {
       if (s.code() != StatusCode::kNotFound || !have) break;
     }
     if (!s.ok()) {
-      if (s.code() == StatusCode::kNotFound) s = Status::Corruption("truncated block header (torn tail)");
+      if (s.code() == StatusCode::kNotFound)
+        s = Status::Corruption("truncated block header (torn tail)");
       Report(s.WithPrefix(where));
       ++blocks_damaged_;
       ++block_index_;

@@ -46,8 +46,7 @@ Result<std::unique_ptr<FlowFileWriter>> FlowFileWriter::OpenForAppend(
   uint64_t valid_end = 0;
   {
     auto reader = FlowFileReader::Open(path);
-    if (!reader.ok())
-      return reader.status().WithPrefix("refusing to append (not repairable)");
+    if (!reader.ok()) return reader.status().WithPrefix("refusing to append (not repairable)");
     (*reader)->SetColumns(ColumnSet::None());
     (*reader)->SetErrorHandler([](const Status&) {});
     FlowBatch scratch;

@@ -19,7 +19,8 @@ namespace weir {
 
 class RepositoryWriter {
  public:
-  using PathFunction = std::function<std::string(uint8_t flowtype, uint16_t sensor, int64_t hour_ms)>;
+  using PathFunction =
+      std::function<std::string(uint8_t flowtype, uint16_t sensor, int64_t hour_ms)>;
 
   RepositoryWriter(std::string root, PathFunction path, WriterOptions options,
                    int keep_open_hours = 2);
