@@ -45,17 +45,38 @@ void ToPlanes(const uint64_t* values, size_t n, uint8_t width, std::byte* out) {
   }
 }
 
-void FromPlanes(const std::byte* in, size_t n, uint8_t width, uint64_t* values) {
-  if (width == 0) {
-    std::fill(values, values + n, 0);
-    return;
-  }
-  const uint8_t* first = reinterpret_cast<const uint8_t*>(in);
-  for (size_t i = 0; i < n; ++i) values[i] = first[i];
-  for (uint8_t p = 1; p < width; ++p) {
-    const uint8_t* plane = reinterpret_cast<const uint8_t*>(in) + size_t{p} * n;
-    unsigned shift = 8u * p;
-    for (size_t i = 0; i < n; ++i) values[i] |= uint64_t{plane[i]} << shift;
+// Calls emit(i, value) for each of the n values held in `width` byte planes at p,
+// with a tight loop per common width so the compiler can vectorise it.
+template <typename Emit>
+inline void ForEachPlaneValue(const uint8_t* p, size_t n, uint8_t width, Emit&& emit) {
+  const uint8_t* p1 = p + n;
+  const uint8_t* p2 = p + 2 * n;
+  const uint8_t* p3 = p + 3 * n;
+  switch (width) {
+    case 0:
+      for (size_t i = 0; i < n; ++i) emit(i, uint64_t{0});
+      return;
+    case 1:
+      for (size_t i = 0; i < n; ++i) emit(i, uint64_t{p[i]});
+      return;
+    case 2:
+      for (size_t i = 0; i < n; ++i) emit(i, uint64_t{p[i]} | uint64_t{p1[i]} << 8);
+      return;
+    case 3:
+      for (size_t i = 0; i < n; ++i)
+        emit(i, uint64_t{p[i]} | uint64_t{p1[i]} << 8 | uint64_t{p2[i]} << 16);
+      return;
+    case 4:
+      for (size_t i = 0; i < n; ++i)
+        emit(i,
+             uint64_t{p[i]} | uint64_t{p1[i]} << 8 | uint64_t{p2[i]} << 16 | uint64_t{p3[i]} << 24);
+      return;
+    default:
+      for (size_t i = 0; i < n; ++i) {
+        uint64_t v = 0;
+        for (uint8_t b = 0; b < width; ++b) v |= uint64_t{p[size_t{b} * n + i]} << (8 * b);
+        emit(i, v);
+      }
   }
 }
 
@@ -77,8 +98,10 @@ bool BlockEncoder::EncodeIpDictionary(const std::vector<IpAddress>& column, IpAd
     generation_ = 1;
   }
   const size_t mask = capacity - 1;
+  const int shift = 64 - std::countr_zero(capacity);
   auto find_slot = [&](uint32_t key) {
-    size_t slot = (key * 2654435769u) & mask;
+    // Multiplicative hashing takes the product's high bits, which depend on every key bit.
+    size_t slot = static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> shift);
     while (slot_generation_[slot] == generation_ && slot_key_[slot] != key)
       slot = (slot + 1) & mask;
     return slot;
@@ -149,40 +172,42 @@ bool BlockEncoder::EncodeIpDictionary(const std::vector<IpAddress>& column, IpAd
   return true;
 }
 
-Status BlockDecoder::DecodeIpDictionary(size_t n, std::vector<IpAddress>& column) {
+Status BlockDecoder::DecodeIpDictionary(const std::byte* raw, size_t raw_size, size_t n,
+                                        std::vector<IpAddress>& column) {
   auto bad = [](std::string_view why) {
     return Status::Corruption("address dictionary " + std::string(why));
   };
-  if (raw_.size() < 12) return bad("is truncated");
-  uint64_t v4 = LoadLe(raw_.data(), 4), v6 = LoadLe(raw_.data() + 4, 4);
-  uint8_t delta_width = static_cast<uint8_t>(raw_[8]), index_width = static_cast<uint8_t>(raw_[9]);
+  if (raw_size < 12) return bad("is truncated");
+  uint64_t v4 = LoadLe(raw, 4), v6 = LoadLe(raw + 4, 4);
+  uint8_t delta_width = static_cast<uint8_t>(raw[8]), index_width = static_cast<uint8_t>(raw[9]);
   if (v4 + v6 > n || v4 + v6 == 0 || delta_width > 4 || index_width > 4)
     return bad("has invalid counts or widths");
-  if (raw_.size() != 12 + v4 * delta_width + v6 * 16 + n * index_width)
+  if (raw_size != 12 + v4 * delta_width + v6 * 16 + n * index_width)
     return bad("has the wrong size");
-  const std::byte* p = raw_.data() + 12;
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(raw) + 12;
   dictionary_.resize(v4 + v6);
-  values_.resize(std::max<size_t>(n, v4));
-  FromPlanes(p, v4, delta_width, values_.data());
   uint64_t running = 0;
-  for (size_t j = 0; j < v4; ++j) {
-    running += values_[j];
+  ForEachPlaneValue(p, v4, delta_width, [&](size_t j, uint64_t delta) {
+    running += delta;
     dictionary_[j] = IpAddress::V4(static_cast<uint32_t>(running));
-  }
+  });
   p += v4 * delta_width;
   std::array<uint8_t, 16> b;
   for (size_t j = 0; j < v6; ++j) {
-    for (size_t k = 0; k < 16; ++k) b[k] = static_cast<uint8_t>(p[k * v6 + j]);
+    for (size_t k = 0; k < 16; ++k) b[k] = p[k * v6 + j];
     dictionary_[v4 + j] = IpAddress::V6(b);
   }
   p += v6 * 16;
-  FromPlanes(p, n, index_width, values_.data());
   column.resize(n);
   const uint64_t size = v4 + v6;
-  for (size_t i = 0; i < n; ++i) {
-    if (values_[i] >= size) return bad("index out of range");
-    column[i] = dictionary_[values_[i]];
-  }
+  bool in_range = true;
+  const IpAddress* dictionary = dictionary_.data();
+  IpAddress* out = column.data();
+  ForEachPlaneValue(p, n, index_width, [&](size_t i, uint64_t index) {
+    in_range &= index < size;
+    out[i] = dictionary[index < size ? index : 0];
+  });
+  if (!in_range) return bad("index out of range");
   return Status::Ok();
 }
 
@@ -200,6 +225,7 @@ bool BlockEncoder::EncodeIntDictionary(size_t n, uint64_t min) {
     int_generation_ = 0;
   }
   const size_t mask = capacity - 1;
+  const int shift = 64 - std::countr_zero(capacity);
   auto next_generation = [&] {
     if (++int_generation_ == 0) {
       std::fill(int_slot_generation_.begin(), int_slot_generation_.end(), 0);
@@ -207,7 +233,7 @@ bool BlockEncoder::EncodeIntDictionary(size_t n, uint64_t min) {
     }
   };
   auto find_slot = [&](uint64_t key) {
-    size_t slot = static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> 20) & mask;
+    size_t slot = static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> shift);
     while (int_slot_generation_[slot] == int_generation_ && int_slot_key_[slot] != key)
       slot = (slot + 1) & mask;
     return slot;
@@ -262,24 +288,29 @@ bool BlockEncoder::EncodeIntDictionary(size_t n, uint64_t min) {
   return true;
 }
 
-Status BlockDecoder::DecodeIntDictionary(size_t n, uint64_t min) {
+Status BlockDecoder::DecodeIntDictionary(const std::byte* raw, size_t raw_size, size_t n,
+                                         uint64_t min) {
   auto bad = [](std::string_view why) {
     return Status::Corruption("value dictionary " + std::string(why));
   };
-  if (raw_.size() < 8) return bad("is truncated");
-  uint64_t k = LoadLe(raw_.data(), 4);
-  uint8_t value_width = static_cast<uint8_t>(raw_[4]), index_width = static_cast<uint8_t>(raw_[5]);
+  if (raw_size < 8) return bad("is truncated");
+  uint64_t k = LoadLe(raw, 4);
+  uint8_t value_width = static_cast<uint8_t>(raw[4]), index_width = static_cast<uint8_t>(raw[5]);
   if (k == 0 || k > n || value_width > 8 || index_width > 4)
     return bad("has invalid counts or widths");
-  if (raw_.size() != 8 + k * value_width + n * index_width) return bad("has the wrong size");
+  if (raw_size != 8 + k * value_width + n * index_width) return bad("has the wrong size");
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(raw) + 8;
   int_dictionary_.resize(k);
-  FromPlanes(raw_.data() + 8, k, value_width, int_dictionary_.data());
+  ForEachPlaneValue(p, k, value_width, [&](size_t j, uint64_t v) { int_dictionary_[j] = v + min; });
   values_.resize(n);
-  FromPlanes(raw_.data() + 8 + k * value_width, n, index_width, values_.data());
-  for (size_t i = 0; i < n; ++i) {
-    if (values_[i] >= k) return bad("index out of range");
-    values_[i] = int_dictionary_[values_[i]] + min;
-  }
+  bool in_range = true;
+  const uint64_t* dictionary = int_dictionary_.data();
+  uint64_t* out = values_.data();
+  ForEachPlaneValue(p + k * value_width, n, index_width, [&](size_t i, uint64_t index) {
+    in_range &= index < k;
+    out[i] = dictionary[index < k ? index : 0];
+  });
+  if (!in_range) return bad("index out of range");
   return Status::Ok();
 }
 
@@ -432,8 +463,17 @@ Status BlockDecoder::Decode(const BlockHeader& header, std::span<const std::byte
     offset += c.stored_size;
   }
 
+  // Points `raw` at a column's bytes before compression: in the payload itself when
+  // the column is stored uncompressed, else in raw_ after decompressing.
+  const std::byte* raw = nullptr;
   auto load_raw = [&](const ColumnEntry& c, size_t at, size_t raw_size) -> Status {
+    if (c.codec == Compression::kNone) {
+      if (c.stored_size != raw_size) return Status::Corruption("stored size mismatch");
+      raw = payload.data() + at;
+      return Status::Ok();
+    }
     raw_.resize(raw_size);
+    raw = raw_.data();
     return decompressor_.Decompress(c.codec, payload.subspan(at, c.stored_size), raw_.data(),
                                     raw_size);
   };
@@ -447,7 +487,7 @@ Status BlockDecoder::Decode(const BlockHeader& header, std::span<const std::byte
     if (c.encoding == ColumnEncoding::kDictionary) {
       if (c.base > n * 12 + 8) return Status::Corruption("value dictionary is too large");
       WEIR_RETURN_IF_ERROR(load_raw(c, at, c.base));
-      return DecodeIntDictionary(n, c.min);
+      return DecodeIntDictionary(raw, c.base, n, c.min);
     }
     if (c.width > 8 ||
         (c.encoding != ColumnEncoding::kFrameOfReference && c.encoding != ColumnEncoding::kDelta))
@@ -455,12 +495,15 @@ Status BlockDecoder::Decode(const BlockHeader& header, std::span<const std::byte
                                 " has an invalid encoding");
     WEIR_RETURN_IF_ERROR(load_raw(c, at, n * c.width));
     values_.resize(n);
-    FromPlanes(raw_.data(), n, c.width, values_.data());
+    uint64_t* out = values_.data();
+    const uint8_t* planes = reinterpret_cast<const uint8_t*>(raw);
     if (c.encoding == ColumnEncoding::kFrameOfReference) {
-      for (size_t i = 0; i < n; ++i) values_[i] += c.base;
+      const uint64_t base = c.base;
+      ForEachPlaneValue(planes, n, c.width, [&](size_t i, uint64_t v) { out[i] = base + v; });
     } else {
       uint64_t p = c.base;
-      for (size_t i = 0; i < n; ++i) values_[i] = p += UnZigZag(values_[i]);
+      ForEachPlaneValue(planes, n, c.width,
+                        [&](size_t i, uint64_t v) { out[i] = p += UnZigZag(v); });
     }
     return Status::Ok();
   };
@@ -482,34 +525,28 @@ Status BlockDecoder::Decode(const BlockHeader& header, std::span<const std::byte
       if (c->encoding == ColumnEncoding::kIpDictionary) {
         if (c->base > n * 40 + 12) return Status::Corruption("address dictionary is too large");
         WEIR_RETURN_IF_ERROR(load_raw(*c, at, c->base));
-        return DecodeIpDictionary(n, column);
+        return DecodeIpDictionary(raw, c->base, n, column);
       }
       if (c->encoding == ColumnEncoding::kIpv6) {
         if (c->width != 16) return Status::Corruption("IPv6 column has an invalid width");
         WEIR_RETURN_IF_ERROR(load_raw(*c, at, n * 16));
         std::array<uint8_t, 16> b;
         for (size_t i = 0; i < n; ++i) {
-          for (size_t p = 0; p < 16; ++p) b[p] = static_cast<uint8_t>(raw_[p * n + i]);
+          for (size_t p = 0; p < 16; ++p) b[p] = static_cast<uint8_t>(raw[p * n + i]);
           column[i] = IpAddress::V6(b);
         }
         return Status::Ok();
       }
       WEIR_RETURN_IF_ERROR(load_ints(*c, at));
       for (size_t i = 0; i < n; ++i) column[i] = IpAddress::V4(static_cast<uint32_t>(values_[i]));
-    } else if (c->encoding == ColumnEncoding::kFrameOfReference && c->width <= 2 &&
+    } else if (c->encoding == ColumnEncoding::kFrameOfReference && c->width <= 8 &&
                !std::is_signed_v<T>) {
-      // The common narrow case straight into the column, without 64-bit staging.
+      // Frame of reference straight into the column, without 64-bit staging.
       WEIR_RETURN_IF_ERROR(load_raw(*c, at, n * c->width));
-      const uint8_t* p0 = reinterpret_cast<const uint8_t*>(raw_.data());
-      const T base = static_cast<T>(c->base);
-      if (c->width == 0) {
-        std::fill(column.begin(), column.end(), base);
-      } else if (c->width == 1) {
-        for (size_t i = 0; i < n; ++i) column[i] = static_cast<T>(base + p0[i]);
-      } else {
-        const uint8_t* p1 = p0 + n;
-        for (size_t i = 0; i < n; ++i) column[i] = static_cast<T>(base + (p0[i] | (p1[i] << 8)));
-      }
+      const uint64_t base = c->base;
+      T* out = column.data();
+      ForEachPlaneValue(reinterpret_cast<const uint8_t*>(raw), n, c->width,
+                        [&](size_t i, uint64_t v) { out[i] = static_cast<T>(base + v); });
     } else {
       WEIR_RETURN_IF_ERROR(load_ints(*c, at));
       for (size_t i = 0; i < n; ++i) column[i] = FromOrdered<T>(values_[i]);

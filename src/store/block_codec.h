@@ -55,9 +55,10 @@ class BlockDecoder {
                 FlowBatch& batch);
 
  private:
-  Status DecodeIpDictionary(size_t n, std::vector<IpAddress>& column);
-  // Decodes a kDictionary column from raw_ into values_.
-  Status DecodeIntDictionary(size_t n, uint64_t min);
+  Status DecodeIpDictionary(const std::byte* raw, size_t raw_size, size_t n,
+                            std::vector<IpAddress>& column);
+  // Decodes a kDictionary column into values_.
+  Status DecodeIntDictionary(const std::byte* raw, size_t raw_size, size_t n, uint64_t min);
 
   Decompressor decompressor_;
   std::vector<std::byte> raw_;

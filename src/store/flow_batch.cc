@@ -64,6 +64,14 @@ void FlowBatch::Clear() {
   present_ = ColumnSet::All();
 }
 
+void FlowBatch::Resize(size_t n) {
+#define WEIR_RESIZE_COLUMN(id, member, type) member.resize(n);
+  WEIR_STORED_COLUMNS(WEIR_RESIZE_COLUMN)
+#undef WEIR_RESIZE_COLUMN
+  size_ = n;
+  present_ = ColumnSet::All();
+}
+
 void FlowBatch::Reserve(size_t n) {
 #define WEIR_RESERVE_COLUMN(id, member, type) member.reserve(n);
   WEIR_STORED_COLUMNS(WEIR_RESERVE_COLUMN)

@@ -70,6 +70,13 @@ struct FlowBatch {
 
   // Appends a whole record; the batch then holds every column.
   void Append(const FlowRecord& r);
+  // Sizes every column to n rows (all present), for filling with SetRow.
+  void Resize(size_t n);
+  void SetRow(size_t i, const FlowRecord& r) {
+#define WEIR_SET_COLUMN(id, member, type) member[i] = r.member;
+    WEIR_STORED_COLUMNS(WEIR_SET_COLUMN)
+#undef WEIR_SET_COLUMN
+  }
   // Fills r from row i; absent columns leave r's fields at their defaults.
   void GetRow(size_t i, FlowRecord& r) const;
   FlowRecord Row(size_t i) const {
