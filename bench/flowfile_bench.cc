@@ -6,6 +6,7 @@
 #include "gen/generator.h"
 #include "store/block_codec.h"
 #include "store/block_format.h"
+#include "store/flow_writer.h"
 
 namespace weir {
 namespace {
@@ -55,6 +56,24 @@ BENCHMARK(BM_Encode)
     ->Arg(static_cast<int>(Compression::kZstd))
     ->Arg(static_cast<int>(Compression::kLz4))
     ->Unit(benchmark::kMillisecond);
+
+// Writing whole batches through FlowFileWriter (encode, compress, write) with
+// 1 or 2 encoding threads, to /dev/null.
+void BM_WriteFile(benchmark::State& state) {
+  const Corpus& c = GetCorpus();
+  WriterOptions o;
+  o.threads = static_cast<int>(state.range(0));
+  for (auto _ : state) {
+    state.PauseTiming();
+    std::vector<FlowBatch> copies = c.batches;  // the writer takes batches by move
+    state.ResumeTiming();
+    auto writer = FlowFileWriter::Create("/dev/null", o);
+    for (auto& b : copies) (void)(*writer)->AppendBatch(std::move(b));
+    (void)(*writer)->Close();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * c.flows));
+}
+BENCHMARK(BM_WriteFile)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void Decode(benchmark::State& state, ColumnSet columns) {
   const Corpus& c = GetCorpus();

@@ -126,6 +126,13 @@ for line in open("j.txt"):
     "$weir" gen --flows=50000 --seed=9 --start-time=2026/11/26 --ddos --scan --output-path=a.weir
     "$weir" gen --flows=50000 --seed=9 --start-time=2026/11/26 --ddos --scan --output-path=b.weir
     cmp -s a.weir b.weir || fail "same seed, different files"
+    "$weir" gen --flows=600000 --seed=9 --start-time=2026/11/26 --threads=1 --output-path=t1.weir
+    "$weir" gen --flows=600000 --seed=9 --start-time=2026/11/26 --threads=2 --output-path=t2.weir
+    cmp -s t1.weir t2.weir || fail "thread count changed the generated file"
+    "$weir" cat --threads=3 --block-records=1000 t1.weir --output-path=t3.weir
+    "$weir" cut --no-titles t1.weir | md5sum >s1
+    "$weir" cut --no-titles t3.weir | md5sum >s3
+    cmp -s s1 s3 || fail "threaded cat changed records"
     "$weir" cut --fields=dip,flags --no-titles --delimited a.weir | grep -c '^10.10.0.80|S$' |
       awk '$1 < 1000 {exit 1}' || fail "DDoS burst missing"
     expect_exit 2 "$weir" gen --flows=5

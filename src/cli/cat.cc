@@ -1,6 +1,9 @@
 // weir cat: concatenate flow files and streams into one (rwcat).
 #include <unistd.h>
 
+#include <algorithm>
+#include <thread>
+
 #include "cli/common.h"
 #include "store/flow_writer.h"
 
@@ -17,6 +20,9 @@ int RunCat(int argc, char** argv) {
   app.add_option("--compression-level", zstd_level, "zstd level, 1 (fast) to 19 (small); default 1")
       ->check(CLI::Range(1, 19));
   app.add_option("--block-records", block_records, "records per block (default 262144)");
+  int threads = static_cast<int>(std::max(1u, std::min(8u, std::thread::hardware_concurrency())));
+  app.add_option("--threads", threads, "threads encoding blocks (default: one per core, up to 8)")
+      ->check(CLI::Range(1, 64));
   app.add_option("--xargs", xargs, "read input file names from this file (- for stdin)");
   app.add_option("files", files, "flow files or streams (default: stdin)");
   if (int rc = Parse(app, argc, argv); rc >= 0) return rc;
@@ -33,6 +39,7 @@ int RunCat(int argc, char** argv) {
   wo.compression = *codec;
   wo.zstd_level = zstd_level;
   wo.block_records = block_records;
+  wo.threads = threads;
   wo.annotations = {{"created-by", "weir cat"}};
   auto writer = FlowFileWriter::Create(output_path, wo);
   if (!writer.ok()) return PrintError("cat", writer.status().message()), kExitFailure;

@@ -19,7 +19,7 @@ inline constexpr char kFileMagic[8] = {'W', 'E', 'I', 'R', 'F', 'L', 'O', 'W'};
 inline constexpr char kBlockMagic[4] = {'W', 'B', 'L', 'K'};
 inline constexpr uint16_t kFlowFileVersion = 1;
 inline constexpr uint32_t kMaxBlockHeaderSize = 64 * 1024;
-inline constexpr uint32_t kMaxBlockRecords = 1u << 22;
+inline constexpr uint32_t kMaxBlockRecords = 1u << 20;  // bounds a reader's memory
 inline constexpr uint32_t kMaxBlockPayload = 1u << 30;
 inline constexpr uint32_t kMaxFileHeaderSize = 1u << 20;
 

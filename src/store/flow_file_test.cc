@@ -102,6 +102,26 @@ TEST_F(FlowFileTest, RoundTripsEveryFieldWithEveryCodec) {
   }
 }
 
+TEST_F(FlowFileTest, ThreadedWriterKeepsBlockOrder) {
+  WriterOptions o;
+  o.block_records = 97;
+  o.threads = 3;
+  auto w = FlowFileWriter::Create(Path("f"), o);
+  ASSERT_TRUE(w.ok());
+  for (size_t i = 0; i < 5000; ++i) {
+    ASSERT_TRUE((*w)->Append(MakeRecord(i)).ok());
+    if (i == 2500) ASSERT_TRUE((*w)->Flush().ok());  // a short block mid-stream
+  }
+  FlowBatch whole;
+  for (size_t i = 5000; i < 5097; ++i) whole.Append(MakeRecord(i));
+  ASSERT_TRUE((*w)->AppendBatch(std::move(whole)).ok());
+  ASSERT_TRUE((*w)->Close().ok());
+  EXPECT_EQ((*w)->records_written(), 5097u);
+  auto rows = ReadAll(Path("f"));
+  ASSERT_EQ(rows.size(), 5097u);
+  for (size_t i = 0; i < rows.size(); ++i) ASSERT_EQ(rows[i], MakeRecord(i)) << "row " << i;
+}
+
 TEST_F(FlowFileTest, EmptyFileHasHeaderOnly) {
   WriteFile(Path("f"), 0);
   std::vector<Status> errors;

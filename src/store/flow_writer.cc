@@ -16,6 +16,56 @@ FlowFileWriter::FlowFileWriter(int fd, bool own, std::string name, const WriterO
       encoder_(options.compression, options.zstd_level) {
   if (options_.block_records == 0) options_.block_records = 1;
   if (options_.block_records > kMaxBlockRecords) options_.block_records = kMaxBlockRecords;
+  for (int i = 0; options_.threads > 1 && i < options_.threads; ++i) {
+    workers_.emplace_back([this] {
+      BlockEncoder encoder(options_.compression, options_.zstd_level);
+      std::unique_lock lock(mu_);
+      while (true) {
+        cv_.wait(lock, [&] { return stopping_ || next_to_encode_ < jobs_.size(); });
+        if (next_to_encode_ >= jobs_.size()) return;  // stopping, nothing left
+        Job* job = jobs_[next_to_encode_++].get();
+        lock.unlock();
+        encoder.Encode(job->batch, job->bytes);
+        lock.lock();
+        job->done = true;
+        cv_.notify_all();
+      }
+    });
+  }
+}
+
+void FlowFileWriter::StopWorkers() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  for (auto& t : workers_) t.join();
+  workers_.clear();
+}
+
+Status FlowFileWriter::DrainEncoded(bool wait) {
+  std::unique_lock lock(mu_);
+  while (!jobs_.empty()) {
+    if (!jobs_.front()->done) {
+      if (!wait) return Status::Ok();
+      cv_.wait(lock, [&] { return jobs_.front()->done; });
+    }
+    std::unique_ptr<Job> job = std::move(jobs_.front());
+    jobs_.pop_front();
+    --next_to_encode_;
+    lock.unlock();
+    Status s = WriteAll(fd_, job->bytes, name_);
+    if (s.ok()) {
+      records_written_ += job->batch.size();
+      bytes_written_ += job->bytes.size();
+    }
+    lock.lock();
+    job->batch.Clear();
+    spare_batches_.push_back(std::move(job->batch));
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
 }
 
 FlowFileWriter::~FlowFileWriter() {
@@ -76,8 +126,45 @@ Status FlowFileWriter::WriteHeader() {
   return WriteAll(fd_, bytes, name_);
 }
 
+Status FlowFileWriter::AppendBatch(FlowBatch batch) {
+  if (pending_.empty() && batch.size() == options_.block_records) {
+    pending_ = std::move(batch);
+    return WriteBlock();
+  }
+  FlowRecord r;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    batch.GetRow(i, r);
+    WEIR_RETURN_IF_ERROR(Append(r));
+  }
+  return Status::Ok();
+}
+
 Status FlowFileWriter::WriteBlock() {
   if (pending_.empty()) return Status::Ok();
+  if (!workers_.empty()) {
+    // Hand the batch to the workers; keep at most two blocks per worker in flight.
+    auto job = std::make_unique<Job>();
+    job->batch = std::move(pending_);
+    {
+      std::lock_guard lock(mu_);
+      pending_ = FlowBatch();
+      if (!spare_batches_.empty()) {
+        pending_ = std::move(spare_batches_.back());
+        spare_batches_.pop_back();
+      }
+      jobs_.push_back(std::move(job));
+    }
+    cv_.notify_all();
+    WEIR_RETURN_IF_ERROR(DrainEncoded(false));
+    std::unique_lock lock(mu_);
+    while (jobs_.size() > 2 * workers_.size()) {
+      lock.unlock();
+      WEIR_RETURN_IF_ERROR(DrainEncoded(false));
+      lock.lock();
+      if (jobs_.size() > 2 * workers_.size()) cv_.wait(lock, [&] { return jobs_.front()->done; });
+    }
+    return Status::Ok();
+  }
   out_.clear();
   encoder_.Encode(pending_, out_);
   Status s = WriteAll(fd_, out_, name_);
@@ -90,6 +177,7 @@ Status FlowFileWriter::WriteBlock() {
 
 Status FlowFileWriter::AppendEncodedBlock(std::span<const std::byte> block, uint64_t records) {
   WEIR_RETURN_IF_ERROR(WriteBlock());
+  WEIR_RETURN_IF_ERROR(DrainEncoded(true));
   WEIR_RETURN_IF_ERROR(WriteAll(fd_, block, name_));
   records_written_ += records;
   bytes_written_ += block.size();
@@ -98,6 +186,7 @@ Status FlowFileWriter::AppendEncodedBlock(std::span<const std::byte> block, uint
 
 Status FlowFileWriter::Flush(bool sync) {
   WEIR_RETURN_IF_ERROR(WriteBlock());
+  WEIR_RETURN_IF_ERROR(DrainEncoded(true));
   if (sync && ::fdatasync(fd_) != 0 && errno != EINVAL && errno != EROFS)
     return Status::IoError(name_ + ": fdatasync: " + ErrnoMessage(errno));
   return Status::Ok();
@@ -107,6 +196,9 @@ Status FlowFileWriter::Close() {
   if (closed_) return Status::Ok();
   closed_ = true;
   Status s = WriteBlock();
+  Status d = DrainEncoded(true);
+  if (s.ok()) s = d;
+  StopWorkers();
   Status c = owned_.Close(name_);
   return s.ok() ? c : s;
 }

@@ -1,13 +1,18 @@
 // FlowFileWriter: writes a weir flow file or stream.
 //
 // Records are buffered into a FlowBatch and written as one block when the batch
-// is full, on Flush() and on Close(). Each block is written with a single write,
-// so a crash leaves at most one torn block at the tail; OpenForAppend() cuts such
-// a tail off before appending. Not thread-safe.
+// is full, on Flush() and on Close(). With options.threads > 1, full batches are
+// encoded on worker threads while the caller goes on; blocks are written in order. Each block is
+// written with a single write, so a crash leaves at most one torn block at the tail;
+// OpenForAppend() cuts such a tail off before appending. Not thread-safe.
 #pragma once
 
+#include <condition_variable>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -23,6 +28,8 @@ struct WriterOptions {
   Compression compression = Compression::kZstd;
   int zstd_level = 1;
   uint32_t block_records = 262144;
+  // Threads that encode and compress blocks; blocks are still written in order.
+  int threads = 1;
   std::vector<std::pair<std::string, std::string>> annotations;
 };
 
@@ -46,6 +53,8 @@ class FlowFileWriter {
     if (pending_.size() >= options_.block_records) return WriteBlock();
     return Status::Ok();
   }
+  // Appends a whole batch (all columns present); pass it with std::move to spare a copy.
+  Status AppendBatch(FlowBatch batch);
   // Writes a block already encoded by a BlockEncoder (after any buffered records),
   // for writers that encode blocks on several threads.
   Status AppendEncodedBlock(std::span<const std::byte> block, uint64_t records);
@@ -63,6 +72,9 @@ class FlowFileWriter {
   FlowFileWriter(int fd, bool own, std::string name, const WriterOptions& options);
   Status WriteHeader();
   Status WriteBlock();
+  // Threaded mode: writes finished blocks in order; with wait, until none is pending.
+  Status DrainEncoded(bool wait);
+  void StopWorkers();
 
   int fd_;
   FileDescriptor owned_;
@@ -75,6 +87,20 @@ class FlowFileWriter {
   uint64_t bytes_written_ = 0;
   uint64_t repaired_bytes_ = 0;
   bool closed_ = false;
+
+  // Threaded encoding: jobs numbered in submission order.
+  struct Job {
+    FlowBatch batch;
+    std::vector<std::byte> bytes;
+    bool done = false;
+  };
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::unique_ptr<Job>> jobs_;  // oldest first; encoded when done
+  size_t next_to_encode_ = 0;              // index into jobs_ of the next job to take
+  bool stopping_ = false;
+  std::vector<std::thread> workers_;
+  std::vector<FlowBatch> spare_batches_;
 };
 
 }  // namespace weir
