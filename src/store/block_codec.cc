@@ -87,14 +87,12 @@ bool BlockEncoder::EncodeIpDictionary(const std::vector<IpAddress>& column, IpAd
   const size_t n = column.size();
   size_t capacity = 16;
   while (capacity < n * 2) capacity <<= 1;
-  if (slot_key_.size() < capacity) {
-    slot_key_.assign(capacity, 0);
-    slot_index_.assign(capacity, 0);
-    slot_generation_.assign(capacity, 0);
+  if (slots_.size() < capacity) {
+    slots_.assign(capacity, IpSlot{0, 0, 0});
     generation_ = 0;
   }
   if (++generation_ == 0) {
-    std::fill(slot_generation_.begin(), slot_generation_.end(), 0);
+    for (auto& slot : slots_) slot.generation = 0;
     generation_ = 1;
   }
   const size_t mask = capacity - 1;
@@ -102,7 +100,7 @@ bool BlockEncoder::EncodeIpDictionary(const std::vector<IpAddress>& column, IpAd
   auto find_slot = [&](uint32_t key) {
     // Multiplicative hashing takes the product's high bits, which depend on every key bit.
     size_t slot = static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> shift);
-    while (slot_generation_[slot] == generation_ && slot_key_[slot] != key)
+    while (slots_[slot].generation == generation_ && slots_[slot].key != key)
       slot = (slot + 1) & mask;
     return slot;
   };
@@ -117,9 +115,9 @@ bool BlockEncoder::EncodeIpDictionary(const std::vector<IpAddress>& column, IpAd
     }
     uint32_t key = a.v4();
     size_t slot = find_slot(key);
-    if (slot_generation_[slot] != generation_) {
-      slot_generation_[slot] = generation_;
-      slot_key_[slot] = key;
+    if (slots_[slot].generation != generation_) {
+      slots_[slot].generation = generation_;
+      slots_[slot].key = key;
       distinct_v4_.push_back(key);
     }
     row_index_[i] = static_cast<uint32_t>(slot);
@@ -127,9 +125,9 @@ bool BlockEncoder::EncodeIpDictionary(const std::vector<IpAddress>& column, IpAd
   if (v6_rows_.empty() && distinct_v4_.size() * 2 > n) return false;
   std::sort(distinct_v4_.begin(), distinct_v4_.end());
   for (size_t j = 0; j < distinct_v4_.size(); ++j)
-    slot_index_[find_slot(distinct_v4_[j])] = static_cast<uint32_t>(j);
+    slots_[find_slot(distinct_v4_[j])].index = static_cast<uint32_t>(j);
   for (size_t i = 0; i < n; ++i)
-    if (column[i].is_v4()) row_index_[i] = slot_index_[row_index_[i]];
+    if (column[i].is_v4()) row_index_[i] = slots_[row_index_[i]].index;
   std::sort(v6_rows_.begin(), v6_rows_.end());
   std::vector<IpAddress> distinct_v6;
   for (const auto& [address, row] : v6_rows_) {
@@ -217,24 +215,21 @@ bool BlockEncoder::EncodeIntDictionary(size_t n, uint64_t min) {
   constexpr size_t kSample = 4096;
   size_t capacity = 16;
   while (capacity < n * 2) capacity <<= 1;
-  if (int_slot_key_.size() < capacity) {
-    int_slot_key_.assign(capacity, 0);
-    int_slot_count_.assign(capacity, 0);
-    int_slot_rank_.assign(capacity, 0);
-    int_slot_generation_.assign(capacity, 0);
+  if (int_slots_.size() < capacity) {
+    int_slots_.assign(capacity, IntSlot{0, 0, 0, 0});
     int_generation_ = 0;
   }
   const size_t mask = capacity - 1;
   const int shift = 64 - std::countr_zero(capacity);
   auto next_generation = [&] {
     if (++int_generation_ == 0) {
-      std::fill(int_slot_generation_.begin(), int_slot_generation_.end(), 0);
+      for (auto& slot : int_slots_) slot.generation = 0;
       int_generation_ = 1;
     }
   };
   auto find_slot = [&](uint64_t key) {
     size_t slot = static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> shift);
-    while (int_slot_generation_[slot] == int_generation_ && int_slot_key_[slot] != key)
+    while (int_slots_[slot].generation == int_generation_ && int_slots_[slot].key != key)
       slot = (slot + 1) & mask;
     return slot;
   };
@@ -244,23 +239,26 @@ bool BlockEncoder::EncodeIntDictionary(size_t n, uint64_t min) {
     distinct = 0;
     for (size_t i = 0; i < rows; ++i) {
       size_t slot = find_slot(values_[i]);
-      if (int_slot_generation_[slot] != int_generation_) {
+      IntSlot& entry = int_slots_[slot];
+      if (entry.generation != int_generation_) {
         if (++distinct > limit) return false;
-        int_slot_generation_[slot] = int_generation_;
-        int_slot_key_[slot] = values_[i];
-        int_slot_count_[slot] = 0;
+        entry.generation = int_generation_;
+        entry.key = values_[i];
+        entry.count = 0;
       }
-      ++int_slot_count_[slot];
+      ++entry.count;
+      row_slot_[i] = static_cast<uint32_t>(slot);
     }
     return true;
   };
+  row_slot_.resize(n);
   size_t sample = std::min(n, kSample);
   if (!count_rows(sample, sample / 4)) return false;
   if (!count_rows(n, n / 4)) return false;
   by_frequency_.clear();
   for (size_t slot = 0; slot < capacity; ++slot)
-    if (int_slot_generation_[slot] == int_generation_)
-      by_frequency_.emplace_back(int_slot_count_[slot], int_slot_key_[slot]);
+    if (int_slots_[slot].generation == int_generation_)
+      by_frequency_.emplace_back(int_slots_[slot].count, int_slots_[slot].key);
   // Most frequent first, so the indexes of common values are small and their byte
   // planes compress to nearly the values' entropy; ties by value, for determinism.
   std::sort(by_frequency_.begin(), by_frequency_.end(), [](const auto& a, const auto& b) {
@@ -269,7 +267,7 @@ bool BlockEncoder::EncodeIntDictionary(size_t n, uint64_t min) {
   const size_t k = by_frequency_.size();
   uint64_t max_value = 0;
   for (size_t j = 0; j < k; ++j) {
-    int_slot_rank_[find_slot(by_frequency_[j].second)] = static_cast<uint32_t>(j);
+    int_slots_[find_slot(by_frequency_[j].second)].rank = static_cast<uint32_t>(j);
     max_value = std::max(max_value, by_frequency_[j].second - min);
   }
   uint8_t value_width = BytesFor(max_value);
@@ -281,7 +279,7 @@ bool BlockEncoder::EncodeIntDictionary(size_t n, uint64_t min) {
   raw_[4] = std::byte(value_width);
   raw_[5] = std::byte(index_width);
   raw_[6] = raw_[7] = std::byte(0);
-  for (size_t i = 0; i < n; ++i) values_[i] = int_slot_rank_[find_slot(values_[i])];
+  for (size_t i = 0; i < n; ++i) values_[i] = int_slots_[row_slot_[i]].rank;
   ToPlanes(values_.data(), n, index_width, raw_.data() + 8 + k * value_width);
   for (size_t j = 0; j < k; ++j) values_[j] = by_frequency_[j].second - min;
   ToPlanes(values_.data(), k, value_width, raw_.data() + 8);

@@ -33,15 +33,23 @@ class BlockEncoder {
 
   Compression codec_;
   Compressor compressor_;
-  std::vector<uint64_t> int_slot_key_;
-  std::vector<uint32_t> int_slot_count_, int_slot_rank_, int_slot_generation_;
+  // Open-addressing table for value dictionaries; one slot is one cache access.
+  struct IntSlot {
+    uint64_t key;
+    uint32_t count, rank, generation;
+  };
+  std::vector<IntSlot> int_slots_;
+  std::vector<uint32_t> row_slot_;  // each row's slot, so rows are hashed once
   uint32_t int_generation_ = 0;
   std::vector<std::pair<uint32_t, uint64_t>> by_frequency_;  // (count, value)
   std::vector<std::byte> raw_, payload_;
   std::vector<uint64_t> values_;
   // Open-addressing table for the IPv4 dictionary: key, dictionary index, and the
   // generation that last wrote the slot (so the table never needs clearing).
-  std::vector<uint32_t> slot_key_, slot_index_, slot_generation_;
+  struct IpSlot {
+    uint32_t key, index, generation;
+  };
+  std::vector<IpSlot> slots_;
   uint32_t generation_ = 0;
   std::vector<uint32_t> distinct_v4_, row_index_;
   std::vector<std::pair<IpAddress, uint32_t>> v6_rows_;
