@@ -110,7 +110,9 @@ TEST_F(FlowFileTest, ThreadedWriterKeepsBlockOrder) {
   ASSERT_TRUE(w.ok());
   for (size_t i = 0; i < 5000; ++i) {
     ASSERT_TRUE((*w)->Append(MakeRecord(i)).ok());
-    if (i == 2500) ASSERT_TRUE((*w)->Flush().ok());  // a short block mid-stream
+    if (i == 2500) {
+      ASSERT_TRUE((*w)->Flush().ok());  // a short block mid-stream
+    }
   }
   FlowBatch whole;
   for (size_t i = 5000; i < 5097; ++i) whole.Append(MakeRecord(i));
