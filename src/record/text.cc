@@ -152,7 +152,12 @@ Result<uint8_t> ParseTcpFlags(std::string_view text) {
 }
 
 void AppendFieldValue(std::string& out, const FlowRecord& r, FieldId id, const FormatOptions& o) {
-  const FieldInfo& info = GetField(id);
+  AppendFieldValue(out, r, GetField(id), o);
+}
+
+void AppendFieldValue(std::string& out, const FlowRecord& r, const FieldInfo& info,
+                      const FormatOptions& o) {
+  const FieldId id = info.id;
   switch (info.type) {
     case FieldType::kIp:
       AppendIp(out, GetIp(r, id), o.ip_format);
@@ -209,10 +214,14 @@ void AppendFieldValue(std::string& out, const FlowRecord& r, FieldId id, const F
         out += '0';
         return;
       }
-      char buf[32];
-      int n = std::snprintf(buf, sizeof buf, "%.2f",
-                            static_cast<double>(r.bytes) / static_cast<double>(r.packets));
-      out.append(buf, static_cast<size_t>(n));
+      // Two decimals, rounded half up, in integer arithmetic.
+      unsigned __int128 hundredths =
+          (static_cast<unsigned __int128>(r.bytes) * 200 + r.packets) / (2 * r.packets);
+      AppendUnsigned(out, static_cast<uint64_t>(hundredths / 100));
+      unsigned frac = static_cast<unsigned>(hundredths % 100);
+      char digits[3] = {'.', static_cast<char>('0' + frac / 10),
+                        static_cast<char>('0' + frac % 10)};
+      out.append(digits, 3);
       return;
     }
     case FieldType::kUnsigned:
@@ -438,9 +447,13 @@ Status RecordParser::Finish(FlowRecord& r) {
 }
 
 RecordPrinter::RecordPrinter(std::vector<FieldId> fields, Options options)
-    : fields_(std::move(fields)), options_(options) {
+    : fields_(std::move(fields)), options_(options), values_(options.value) {
+  // Flags keep fixed positions only in padded text columns, as in rwcut.
+  if (options_.format != OutputFormat::kText || !options_.columns) values_.padded_flags = false;
   for (FieldId id : fields_) {
     const FieldInfo& info = GetField(id);
+    infos_.push_back(&info);
+    numeric_.push_back(IsNumericType(info.type));
     int w = info.width;
     const FlowtypeNames* n = options_.value.names;
     if (n && !options_.value.integer_sensors && info.type == FieldType::kSensor)
@@ -512,14 +525,10 @@ void RecordPrinter::AppendHeader(std::string& out) const {
 
 void RecordPrinter::AppendRecord(std::string& out, const FlowRecord& r) const {
   if (fields_.empty()) return;
-  std::string cell;
-  FormatOptions value = options_.value;
-  // Flags keep fixed positions only in padded text columns, as in rwcut.
-  if (options_.format != OutputFormat::kText || !options_.columns) value.padded_flags = false;
   for (size_t i = 0; i < fields_.size(); ++i) {
-    cell.clear();
-    AppendFieldValue(cell, r, fields_[i], value);
-    AppendCell(out, cell, i, IsNumericType(GetField(fields_[i]).type));
+    cell_.clear();
+    AppendFieldValue(cell_, r, *infos_[i], values_);
+    AppendCell(out, cell_, i, numeric_[i]);
   }
   if (options_.format == OutputFormat::kJson) out += '}';
   out += '\n';

@@ -34,6 +34,8 @@ struct FormatOptions {
 // Appends a field's value as text, without padding.
 void AppendFieldValue(std::string& out, const FlowRecord& r, FieldId id,
                       const FormatOptions& options);
+void AppendFieldValue(std::string& out, const FlowRecord& r, const FieldInfo& field,
+                      const FormatOptions& options);
 // Appends TCP flags as letters FSRPAUEC, in fixed positions when padded.
 void AppendTcpFlags(std::string& out, uint8_t flags, bool padded);
 // Parses TCP flags written as letters (any order and case) or as a number.
@@ -76,8 +78,12 @@ class RecordPrinter {
   void AppendCell(std::string& out, std::string_view cell, size_t column, bool numeric) const;
 
   std::vector<FieldId> fields_;
+  std::vector<const FieldInfo*> infos_;
+  std::vector<bool> numeric_;
   std::vector<int> widths_;
   Options options_;
+  FormatOptions values_;  // options_.value as used per record
+  mutable std::string cell_;
 };
 
 // Appends s as a JSON string literal (quotes included).

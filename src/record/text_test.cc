@@ -110,3 +110,26 @@ TEST(Text, ParserNamesTheFieldInErrors) {
 
 }  // namespace
 }  // namespace weir
+
+namespace weir {
+namespace {
+
+TEST(Text, BytesPerPacketHasTwoDecimalsRoundedHalfUp) {
+  FlowRecord r;
+  FormatOptions o;
+  auto bpp = [&](uint64_t bytes, uint64_t packets) {
+    r.bytes = bytes;
+    r.packets = packets;
+    std::string s;
+    AppendFieldValue(s, r, FieldId::kBytesPerPacket, o);
+    return s;
+  };
+  EXPECT_EQ(bpp(1000, 3), "333.33");
+  EXPECT_EQ(bpp(5, 8), "0.63");
+  EXPECT_EQ(bpp(1500, 1), "1500.00");
+  EXPECT_EQ(bpp(0, 0), "0");
+  EXPECT_EQ(bpp(UINT64_MAX, 1), "18446744073709551615.00");
+}
+
+}  // namespace
+}  // namespace weir
