@@ -33,23 +33,24 @@ int RunInfo(int argc, char** argv) {
     FlowFileReader& r = **reader;
     std::vector<std::string> damage;
     r.SetErrorHandler([&](const Status& s) { damage.push_back(s.message()); });
-    ColumnSet times;
-    times.Add(FieldId::kStime);
-    times.Add(FieldId::kDuration);
-    r.SetColumns(times);
+    // Block headers say everything info prints; no column is decoded. Start times
+    // come from the stime zone maps (exact minimum and maximum).
+    r.SetColumns(ColumnSet::None());
     uint64_t records = 0, blocks = 0, payload = 0;
     int64_t first = INT64_MAX, last = INT64_MIN;
     std::map<int, uint64_t> column_bytes;
     FlowBatch batch;
     while (r.Next(batch)) {
       ++blocks;
-      records += batch.size();
+      records += r.block().record_count;
       payload += r.block().size + r.block().payload_size;
-      for (const auto& c : r.block().columns)
+      for (const auto& c : r.block().columns) {
         column_bytes[static_cast<int>(c.field)] += c.stored_size;
-      for (size_t i = 0; i < batch.size(); ++i) {
-        first = std::min(first, batch.stime_ms[i]);
-        last = std::max(last, batch.stime_ms[i] + batch.duration_ms[i]);
+        if (c.field == FieldId::kStime && r.block().record_count > 0) {
+          // Zone maps hold signed values with the sign bit flipped.
+          first = std::min(first, static_cast<int64_t>(c.min ^ (uint64_t{1} << 63)));
+          last = std::max(last, static_cast<int64_t>(c.max ^ (uint64_t{1} << 63)));
+        }
       }
     }
     struct stat st;
@@ -74,8 +75,8 @@ int RunInfo(int argc, char** argv) {
       std::snprintf(bpr, sizeof bpr, "%.2f",
                     static_cast<double>(size) / static_cast<double>(records));
       line("bytes-per-record", bpr);
-      line("start-time", FormatTime(first, TimeFormat::kSilk));
-      line("end-time", FormatTime(last, TimeFormat::kSilk));
+      line("first-start-time", FormatTime(first, TimeFormat::kSilk));
+      line("last-start-time", FormatTime(last, TimeFormat::kSilk));
     }
     for (const auto& [k, v] : r.header().annotations) line("annotation", k + "=" + v);
     if (columns)
