@@ -116,6 +116,27 @@ Result<SiteConfig> SiteOptions::Load(std::string_view command) const {
   return site;
 }
 
+void TableOptions::Add(CLI::App& app) {
+  app.add_flag("--no-titles", no_titles_, "do not print the title line");
+  app.add_flag("--no-columns", no_columns_, "do not pad columns to a fixed width");
+  app.add_option("--column-separator", column_separator_, "character between columns (default |)");
+  app.add_flag("--no-final-delimiter", no_final_delimiter_, "no separator after the last column");
+  app.add_flag("--delimited{|}", delimited_,
+               "same as --no-columns --no-final-delimiter --column-separator=CHAR (default |)");
+}
+
+void TableOptions::Resolve(const CLI::App& app) {
+  titles = !no_titles_;
+  columns = !no_columns_;
+  final_delimiter = !no_final_delimiter_;
+  if (app.count("--delimited")) {
+    columns = false;
+    final_delimiter = false;
+    separator = delimited_.empty() ? '|' : delimited_[0];
+  }
+  if (!column_separator_.empty()) separator = column_separator_[0];
+}
+
 Result<std::vector<std::string>> InputPaths(const std::vector<std::string>& files,
                                             const std::string& xargs) {
   std::vector<std::string> out = files;

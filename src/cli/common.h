@@ -46,6 +46,23 @@ struct SiteOptions {
   Result<SiteConfig> Load(std::string_view command) const;
 };
 
+// SiLK's switches for text tables: --no-titles, --no-columns, --column-separator=C,
+// --no-final-delimiter and --delimited[=C] (no padding, no final separator, C).
+struct TableOptions {
+  bool titles = true;
+  bool columns = true;
+  bool final_delimiter = true;
+  char separator = '|';
+
+  void Add(CLI::App& app);
+  // Settles the fields above from the parsed switches.
+  void Resolve(const CLI::App& app);
+
+ private:
+  bool no_titles_ = false, no_columns_ = false, no_final_delimiter_ = false;
+  std::string column_separator_, delimited_;
+};
+
 // Input paths: the named files, or standard input when none are named and stdin is
 // not a terminal; `xargs` reads more names from a file ("-": stdin).
 Result<std::vector<std::string>> InputPaths(const std::vector<std::string>& files,

@@ -27,8 +27,9 @@ int RunCut(int argc, char** argv) {
   CLI::App app("Print flow records as text: SiLK's columns, CSV or JSON Lines (like rwcut).",
                "cut");
   std::string fields_text, output_format = "text", timestamp_format, ip_format = "canonical";
-  std::string column_separator, delimited, output_path = "-", xargs;
-  bool all_fields = false, no_titles = false, no_columns = false, no_final_delimiter = false;
+  std::string output_path = "-", xargs;
+  bool all_fields = false;
+  TableOptions table;
   bool integer_ips = false, zero_pad_ips = false, integer_sensors = false;
   bool integer_tcp_flags = false, epoch_time = false, help_fields = false;
   uint64_t num_recs = 0, start_rec_num = 1, end_rec_num = 0;
@@ -47,12 +48,7 @@ int RunCut(int argc, char** argv) {
   app.add_flag("--zero-pad-ips", zero_pad_ips, "same as --ip-format=zero-padded");
   app.add_flag("--integer-sensors", integer_sensors, "print sensor ids, not names");
   app.add_flag("--integer-tcp-flags", integer_tcp_flags, "print TCP flags as numbers");
-  app.add_flag("--no-titles", no_titles, "do not print the title line");
-  app.add_flag("--no-columns", no_columns, "do not pad columns to a fixed width");
-  app.add_option("--column-separator", column_separator, "character between columns (default |)");
-  app.add_flag("--no-final-delimiter", no_final_delimiter, "no separator after the last column");
-  app.add_flag("--delimited{|}", delimited,
-               "same as --no-columns --no-final-delimiter --column-separator=CHAR (default |)");
+  table.Add(app);
   app.add_option("--num-recs", num_recs, "print at most this many records (0: all)");
   app.add_option("--start-rec-num", start_rec_num, "first record to print (1-based)");
   app.add_option("--end-rec-num", end_rec_num, "last record to print (1-based; 0: no limit)");
@@ -94,16 +90,11 @@ int RunCut(int argc, char** argv) {
   po.value.ip_format = *ipf;
   po.value.integer_sensors = integer_sensors;
   po.value.integer_tcp_flags = integer_tcp_flags;
-  po.titles = !no_titles;
-  po.columns = !no_columns;
-  po.final_delimiter = !no_final_delimiter;
-  if (app.count("--delimited")) {
-    if (delimited.empty()) delimited = "|";
-    po.columns = false;
-    po.final_delimiter = false;
-    po.separator = delimited[0];
-  }
-  if (!column_separator.empty()) po.separator = column_separator[0];
+  table.Resolve(app);
+  po.titles = table.titles;
+  po.columns = table.columns;
+  po.final_delimiter = table.final_delimiter;
+  po.separator = table.separator;
   if (start_rec_num == 0)
     return PrintError("cut", "--start-rec-num must be at least 1"), kExitUsage;
 

@@ -10,18 +10,13 @@ int RunSite(int argc, char** argv) {
   CLI::App app("Print the site's sensors, classes, types and flowtypes (like rwsiteinfo).", "site");
   SiteOptions site_options;
   std::string fields_text = "class,type,flowtype,id-flowtype,sensor,id-sensor,describe-sensor";
-  std::string separator = "|", delimited;
-  bool no_titles = false, no_columns = false, no_final_delimiter = false, show_path = false;
+  TableOptions layout;
+  bool show_path = false;
   site_options.Add(app);
   app.add_option("--fields", fields_text,
                  "columns: class, type, flowtype, id-flowtype, sensor, id-sensor, describe-sensor, "
                  "default-class, default-type, mark-defaults");
-  app.add_flag("--no-titles", no_titles, "do not print the title line");
-  app.add_flag("--no-columns", no_columns, "do not pad columns");
-  app.add_option("--column-separator", separator, "character between columns (default |)");
-  app.add_flag("--no-final-delimiter", no_final_delimiter, "no separator after the last column");
-  app.add_flag("--delimited{|}", delimited,
-               "same as --no-columns --no-final-delimiter --column-separator=CHAR (default |)");
+  layout.Add(app);
   app.add_flag("--print-path-format", show_path,
                "print the path-format and repository root, then exit");
   if (int rc = Parse(app, argc, argv); rc >= 0) return rc;
@@ -32,10 +27,7 @@ int RunSite(int argc, char** argv) {
                 site->path_format().c_str(), site->source().c_str());
     return kExitOk;
   }
-  if (app.count("--delimited")) {
-    no_columns = no_final_delimiter = true;
-    separator = delimited.empty() ? "|" : delimited.substr(0, 1);
-  }
+  layout.Resolve(app);
   static const std::set<std::string> kKnown = {
       "class",           "type",          "flowtype",     "id-flowtype",  "sensor", "id-sensor",
       "describe-sensor", "default-class", "default-type", "mark-defaults"};
@@ -108,19 +100,19 @@ int RunSite(int argc, char** argv) {
   }
   std::vector<size_t> widths(fields.size());
   for (size_t i = 0; i < fields.size(); ++i) {
-    widths[i] = no_titles ? 0 : fields[i].size();
+    widths[i] = layout.titles ? fields[i].size() : 0;
     for (const auto& r : table) widths[i] = std::max(widths[i], r[i].size());
   }
   Output out;
   auto emit = [&](const std::vector<std::string>& cells) {
     for (size_t i = 0; i < cells.size(); ++i) {
-      if (!no_columns) out.buffer().append(widths[i] - cells[i].size(), ' ');
+      if (layout.columns) out.buffer().append(widths[i] - cells[i].size(), ' ');
       out.buffer() += cells[i];
-      if (i + 1 < cells.size() || !no_final_delimiter) out.buffer() += separator[0];
+      if (i + 1 < cells.size() || layout.final_delimiter) out.buffer() += layout.separator;
     }
     out.buffer() += '\n';
   };
-  if (!no_titles) emit(fields);
+  if (layout.titles) emit(fields);
   for (const auto& r : table) emit(r);
   if (Status s = out.Flush(); !s.ok()) return PrintError("site", s.message()), kExitFailure;
   return kExitOk;
