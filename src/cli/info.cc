@@ -47,9 +47,8 @@ int RunInfo(int argc, char** argv) {
       for (const auto& c : r.block().columns) {
         column_bytes[static_cast<int>(c.field)] += c.stored_size;
         if (c.field == FieldId::kStime && r.block().record_count > 0) {
-          // Zone maps hold signed values with the sign bit flipped.
-          first = std::min(first, static_cast<int64_t>(c.min ^ (uint64_t{1} << 63)));
-          last = std::max(last, static_cast<int64_t>(c.max ^ (uint64_t{1} << 63)));
+          first = std::min(first, SignedFromOrdered(c.min));
+          last = std::max(last, SignedFromOrdered(c.max));
         }
       }
     }

@@ -51,6 +51,11 @@ enum class ColumnEncoding : uint8_t {
 // flags XOR (initial_flags OR session_flags).
 inline constexpr uint8_t kFlagsResidual = 0x80;
 
+// A signed column's zone-map bound back from ordered form (sign bit flipped).
+inline int64_t SignedFromOrdered(uint64_t ordered) {
+  return static_cast<int64_t>(ordered ^ (uint64_t{1} << 63));
+}
+
 struct ColumnEntry {
   FieldId field = FieldId::kSip;
   ColumnEncoding encoding = ColumnEncoding::kFrameOfReference;

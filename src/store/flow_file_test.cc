@@ -150,7 +150,7 @@ TEST_F(FlowFileTest, ZoneMapsLetReadersSkipBlocks) {
   int64_t cutoff = MakeRecord(500).stime_ms;
   (*r)->SetBlockFilter([&](const BlockHeader& h) {
     const ColumnEntry* c = h.Find(FieldId::kStime);
-    return static_cast<int64_t>(c->max ^ (uint64_t{1} << 63)) >= cutoff;
+    return SignedFromOrdered(c->max) >= cutoff;
   });
   FlowBatch b;
   size_t rows = 0;
