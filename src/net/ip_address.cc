@@ -66,7 +66,10 @@ std::optional<IpPrefix> IpPrefix::Parse(std::string_view text) {
   size_t slash = text.find('/');
   auto addr = IpAddress::Parse(text.substr(0, slash));
   if (!addr) return std::nullopt;
-  int max = addr->is_v4() ? 32 : 128;
+  // An IPv4-mapped address written in IPv6 syntax (::ffff:0:0/96) counts 128 bits.
+  bool v6_syntax = text.substr(0, slash).find(':') != std::string_view::npos;
+  bool v4_bits = addr->is_v4() && !v6_syntax;
+  int max = v4_bits ? 32 : 128;
   int length = max;
   if (slash != std::string_view::npos) {
     std::string_view len_text = text.substr(slash + 1);
@@ -75,15 +78,17 @@ std::optional<IpPrefix> IpPrefix::Parse(std::string_view text) {
       return std::nullopt;
   }
   // Clear host bits so the prefix is canonical.
-  int bits = addr->is_v4() ? 96 + length : length;
+  int bits = v4_bits ? 96 + length : length;
   auto bytes = addr->bytes();
   for (int i = 0; i < 16; ++i) {
     int keep = bits - i * 8;
     if (keep >= 8) continue;
     bytes[i] = keep <= 0 ? 0 : static_cast<uint8_t>(bytes[i] & (0xff << (8 - keep)));
   }
-  if (addr->is_v4()) bytes[10] = bytes[11] = 0xff;
-  return IpPrefix{IpAddress::V6(bytes), length};
+  if (v4_bits) bytes[10] = bytes[11] = 0xff;
+  IpAddress canonical = IpAddress::V6(bytes);
+  if (canonical.is_v4() && !v4_bits) length -= 96;  // /96 or longer inside ::ffff:0:0/96
+  return IpPrefix{canonical, length};
 }
 
 bool IpPrefix::Contains(const IpAddress& a) const {
