@@ -103,7 +103,7 @@ void FlowFileReader::Resync() {
   }
 }
 
-bool FlowFileReader::Next(FlowBatch& batch) {
+bool FlowFileReader::NextVerified(std::span<const std::byte>& payload, std::string& where) {
   while (true) {
     if (!Fill(4)) {
       if (end_ != begin_) {
@@ -115,7 +115,7 @@ bool FlowFileReader::Next(FlowBatch& batch) {
       }
       return false;
     }
-    std::string where =
+    where =
         name_ + ": block " + std::to_string(block_index_) + " at offset " + std::to_string(offset_);
     // A concatenated stream: a second file header where a block was expected.
     if (std::memcmp(buffer_.data() + begin_, kFileMagic, 4) == 0) {
@@ -157,7 +157,7 @@ bool FlowFileReader::Next(FlowBatch& batch) {
       Resync();
       continue;
     }
-    std::span<const std::byte> payload(buffer_.data() + begin_ + block_.size, block_.payload_size);
+    payload = {buffer_.data() + begin_ + block_.size, block_.payload_size};
     if (Checksum(payload) != block_.payload_checksum) {
       Report(Status::Corruption(where + ": payload checksum mismatch"));
       ++blocks_damaged_;
@@ -172,8 +172,16 @@ bool FlowFileReader::Next(FlowBatch& batch) {
       valid_end_ = offset_;
       continue;
     }
+    return true;
+  }
+}
+
+bool FlowFileReader::Next(FlowBatch& batch) {
+  std::span<const std::byte> payload;
+  std::string where;
+  while (NextVerified(payload, where)) {
     Status d = decoder_.Decode(block_, payload, columns_, batch);
-    Consume(total);
+    Consume(block_.size + block_.payload_size);
     valid_end_ = offset_;
     if (!d.ok()) {
       Report(d.WithPrefix(where));
@@ -183,6 +191,23 @@ bool FlowFileReader::Next(FlowBatch& batch) {
     ++blocks_read_;
     return true;
   }
+  return false;
+}
+
+bool FlowFileReader::NextRaw(RawBlock& raw) {
+  std::span<const std::byte> payload;
+  if (!NextVerified(payload, raw.where)) return false;
+  raw.header = block_;
+  raw.payload.assign(payload.begin(), payload.end());
+  Consume(block_.size + block_.payload_size);
+  valid_end_ = offset_;
+  ++blocks_read_;
+  return true;
+}
+
+Status DecodeRawBlock(const RawBlock& raw, ColumnSet columns, BlockDecoder& decoder,
+                      FlowBatch& batch) {
+  return decoder.Decode(raw.header, raw.payload, columns, batch).WithPrefix(raw.where);
 }
 
 }  // namespace weir

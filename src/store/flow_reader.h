@@ -20,6 +20,17 @@
 
 namespace weir {
 
+// A verified block not yet decoded, for decoding on another thread.
+struct RawBlock {
+  BlockHeader header;
+  std::vector<std::byte> payload;
+  std::string where;  // "FILE: block N at offset X", for error messages
+};
+
+// Decodes a RawBlock; errors carry raw.where.
+Status DecodeRawBlock(const RawBlock& raw, ColumnSet columns, BlockDecoder& decoder,
+                      FlowBatch& batch);
+
 class FlowFileReader {
  public:
   using ErrorHandler = std::function<void(const Status&)>;
@@ -44,6 +55,9 @@ class FlowFileReader {
   // Reads the next intact block into batch. Returns false at the end of input, or
   // after an I/O error (see errors()).
   bool Next(FlowBatch& batch);
+  // Like Next, but hands over the checksum-verified block undecoded (the block
+  // filter still applies), so that decoding can run elsewhere.
+  bool NextRaw(RawBlock& raw);
 
   const BlockHeader& block() const { return block_; }
   size_t blocks_read() const { return blocks_read_; }
@@ -61,6 +75,9 @@ class FlowFileReader {
   bool Fill(size_t n);
   void Consume(size_t n);
   void Report(Status s);
+  // Advances to the next intact block that passes the block filter; leaves it in
+  // the buffer (block_, payload) for the caller to decode and consume.
+  bool NextVerified(std::span<const std::byte>& payload, std::string& where);
   // Skips forward to the next block (or file) magic after a damaged region.
   void Resync();
 

@@ -1,0 +1,167 @@
+#include "store/ip_set_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "base/bytes.h"
+#include "base/file.h"
+#include "base/strings.h"
+#include "store/block_format.h"
+#include "store/codec.h"
+
+namespace weir {
+
+namespace {
+
+constexpr char kSetMagic[8] = {'W', 'E', 'I', 'R', 'I', 'P', 'S', 'T'};
+constexpr uint16_t kSetVersion = 1;
+constexpr size_t kSetHeaderSize = 48;
+constexpr uint64_t kMaxRanges = uint64_t{1} << 28;  // bounds a reader's memory
+
+Result<std::string> ReadAll(const std::string& path) {
+  if (path != "-" && path != "stdin") return ReadFileToString(path);
+  std::string out;
+  char buf[1 << 16];
+  while (true) {
+    ssize_t n = ::read(0, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::IoError("stdin: " + ErrnoMessage(errno));
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+}  // namespace
+
+bool IsIpSetFile(std::string_view data) {
+  return data.size() >= 8 && std::memcmp(data.data(), kSetMagic, 8) == 0;
+}
+
+std::string SerializeIpSet(const IpSet& set) {
+  bool v4 = true;
+  for (const auto& r : set.ranges())
+    if (!FromUint128(r.low).is_v4() || !FromUint128(r.high).is_v4()) v4 = false;
+  std::vector<std::byte> raw;
+  ByteWriter body(&raw);
+  for (const auto& r : set.ranges()) {
+    for (Uint128 v : {r.low, r.high}) {
+      IpAddress a = FromUint128(v);
+      if (v4) {
+        body.U32Le(a.v4());
+      } else {
+        body.Bytes(std::as_bytes(std::span(a.bytes())));
+      }
+    }
+  }
+  std::vector<std::byte> stored;
+  Compressor compressor(3);
+  Compression codec = compressor.Compress(Compression::kZstd, raw, stored);
+  if (codec == Compression::kNone) stored = raw;
+  std::vector<std::byte> header;
+  ByteWriter w(&header);
+  w.Bytes(std::as_bytes(std::span(kSetMagic)));
+  w.U16Le(kSetVersion);
+  w.U8(v4 ? 4 : 6);
+  w.U8(static_cast<uint8_t>(codec));
+  w.U32Le(0);
+  w.U64Le(set.ranges().size());
+  w.U64Le(raw.size());
+  w.U64Le(stored.size());
+  std::vector<std::byte> checked = header;
+  checked.insert(checked.end(), stored.begin(), stored.end());
+  w.U64Le(Checksum(checked));
+  std::string out(reinterpret_cast<const char*>(header.data()), header.size());
+  out.append(reinterpret_cast<const char*>(stored.data()), stored.size());
+  return out;
+}
+
+Result<IpSet> ParseIpSet(std::string_view data, const std::string& name) {
+  auto bad = [&](const std::string& why) { return Status::Corruption(name + ": " + why); };
+  if (!IsIpSetFile(data)) return bad("not a weir IP set file (bad magic)");
+  if (data.size() < kSetHeaderSize) return bad("truncated set header");
+  ByteReader r(data.data(), data.size());
+  r.Skip(8);
+  uint16_t version = r.U16Le();
+  uint8_t family = r.U8();
+  uint8_t codec = r.U8();
+  r.Skip(4);
+  uint64_t count = r.U64Le(), raw_size = r.U64Le(), stored_size = r.U64Le();
+  uint64_t checksum = r.U64Le();
+  if (version > kSetVersion)
+    return Status::Unsupported(name + ": IP set format version " + std::to_string(version) +
+                               " is newer than this weir reads (1)");
+  if (family != 4 && family != 6) return bad("bad address family " + std::to_string(family));
+  size_t width = family == 4 ? 8 : 32;
+  if (count > kMaxRanges || raw_size != count * width) return bad("bad range count");
+  if (stored_size != data.size() - kSetHeaderSize) return bad("truncated or oversized body");
+  std::vector<std::byte> checked(reinterpret_cast<const std::byte*>(data.data()),
+                                 reinterpret_cast<const std::byte*>(data.data()) + 40);
+  checked.insert(checked.end(), reinterpret_cast<const std::byte*>(data.data()) + kSetHeaderSize,
+                 reinterpret_cast<const std::byte*>(data.data()) + data.size());
+  if (Checksum(checked) != checksum) return bad("checksum mismatch");
+  if (codec > static_cast<uint8_t>(Compression::kLz4)) return bad("unknown compression");
+  std::vector<std::byte> raw(raw_size);
+  Decompressor decompressor;
+  std::span<const std::byte> stored(
+      reinterpret_cast<const std::byte*>(data.data()) + kSetHeaderSize, stored_size);
+  Status s = decompressor.Decompress(static_cast<Compression>(codec), stored, raw.data(), raw_size);
+  if (!s.ok()) return bad(s.message());
+  IpSet set;
+  ByteReader body(raw);
+  for (uint64_t i = 0; i < count; ++i) {
+    IpAddress lo, hi;
+    if (family == 4) {
+      lo = IpAddress::V4(body.U32Le());
+      hi = IpAddress::V4(body.U32Le());
+    } else {
+      std::array<uint8_t, 16> a, b;
+      std::memcpy(a.data(), body.Bytes(16).data(), 16);
+      std::memcpy(b.data(), body.Bytes(16).data(), 16);
+      lo = IpAddress::V6(a);
+      hi = IpAddress::V6(b);
+    }
+    set.AddRange(lo, hi);
+  }
+  set.Finish();
+  return set;
+}
+
+Result<IpSet> LoadIpSetFile(const std::string& path) {
+  auto data = ReadAll(path);
+  if (!data.ok()) return data.status();
+  if (IsIpSetFile(*data)) return ParseIpSet(*data, path);
+  IpSet set;
+  // Text: one item per line; a '#' starts a comment.
+  size_t line_number = 0;
+  for (auto line : Split(*data, '\n')) {
+    ++line_number;
+    size_t hash = line.find('#');
+    if (hash != std::string_view::npos) line = line.substr(0, hash);
+    Status s = AddIpText(line, set);
+    if (!s.ok())
+      return Status::Invalid(path + ":" + std::to_string(line_number) + ": " + s.message());
+  }
+  set.Finish();
+  return set;
+}
+
+Status SaveIpSetFile(const IpSet& set, const std::string& path) {
+  std::string data = SerializeIpSet(set);
+  auto bytes = std::as_bytes(std::span(data));
+  if (path == "-" || path == "stdout") return WriteAll(1, bytes, "stdout");
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IoError(tmp + ": " + ErrnoMessage(errno));
+  FileDescriptor owned(fd);
+  WEIR_RETURN_IF_ERROR(WriteAll(fd, bytes, tmp));
+  if (::fsync(fd) != 0) return Status::IoError(tmp + ": " + ErrnoMessage(errno));
+  WEIR_RETURN_IF_ERROR(owned.Close(tmp));
+  if (::rename(tmp.c_str(), path.c_str()) != 0)
+    return Status::IoError(path + ": " + ErrnoMessage(errno));
+  return Status::Ok();
+}
+
+}  // namespace weir
