@@ -1,0 +1,247 @@
+#include "query/scan.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "store/flow_reader.h"
+
+namespace weir {
+
+namespace {
+
+ColumnSet Union(ColumnSet a, ColumnSet b) {
+  for (int id = 1; id <= kMaxFieldId; ++id)
+    if (b.Has(static_cast<FieldId>(id))) a.Add(static_cast<FieldId>(id));
+  return a;
+}
+
+// Opens each input in turn and reads its blocks, applying the zone-map filter.
+class BlockSource {
+ public:
+  BlockSource(const std::vector<std::string>& inputs, const Predicate* predicate, ColumnSet columns,
+              const ScanErrorHandler& on_error, ScanStats& stats)
+      : inputs_(inputs),
+        predicate_(predicate),
+        columns_(columns),
+        on_error_(on_error),
+        stats_(stats) {}
+
+  // Reads the next block raw (for another thread to decode).
+  bool NextRaw(RawBlock& raw) {
+    while (Ready()) {
+      if (reader_->NextRaw(raw)) return true;
+      Finish();
+    }
+    return false;
+  }
+  // Reads and decodes the next block here.
+  bool Next(FlowBatch& batch, BlockHeader& header) {
+    while (Ready()) {
+      if (reader_->Next(batch)) {
+        header = reader_->block();
+        return true;
+      }
+      Finish();
+    }
+    return false;
+  }
+
+ private:
+  // Makes sure a reader is open; false when every input is done.
+  bool Ready() {
+    while (!reader_) {
+      if (next_ >= inputs_.size()) return false;
+      const std::string& path = inputs_[next_++];
+      auto reader = FlowFileReader::Open(path);
+      if (!reader.ok()) {
+        ++stats_.errors;
+        on_error_(reader.status());
+        continue;
+      }
+      ++stats_.files;
+      reader_ = std::move(*reader);
+      reader_->SetColumns(columns_);
+      reader_->SetErrorHandler([this](const Status& s) {
+        ++stats_.errors;
+        on_error_(s);
+      });
+      if (predicate_ && !predicate_->is_all()) {
+        reader_->SetBlockFilter([this](const BlockHeader& block) {
+          stats_.records_read += block.record_count;  // skipped blocks count as read
+          if (predicate_->MayMatch(block)) {
+            stats_.records_read -= block.record_count;  // counted when decoded instead
+            return true;
+          }
+          return false;
+        });
+      }
+    }
+    return true;
+  }
+  void Finish() {
+    stats_.blocks_skipped += reader_->blocks_skipped();
+    reader_.reset();
+  }
+
+  const std::vector<std::string>& inputs_;
+  const Predicate* predicate_;
+  ColumnSet columns_;
+  const ScanErrorHandler& on_error_;
+  ScanStats& stats_;
+  size_t next_ = 0;
+  std::unique_ptr<FlowFileReader> reader_;
+};
+
+ScanStats ScanSerial(const std::vector<std::string>& inputs, const ScanOptions& options,
+                     ColumnSet columns, const ScanConsumer& consumer,
+                     const ScanErrorHandler& on_error) {
+  ScanStats stats;
+  BlockSource source(inputs, options.predicate, columns, on_error, stats);
+  FlowBatch batch;
+  BlockHeader header;
+  Predicate::Scratch scratch;
+  std::vector<uint32_t> rows;
+  while (source.Next(batch, header)) {
+    ++stats.blocks_read;
+    stats.records_read += batch.size();
+    if (options.predicate) {
+      options.predicate->Select(batch, scratch, rows, &header);
+    } else {
+      rows.resize(batch.size());
+      for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<uint32_t>(i);
+    }
+    stats.records_passed += rows.size();
+    if (!consumer(0, batch, rows)) break;
+  }
+  return stats;
+}
+
+}  // namespace
+
+int ScanWorkers(int threads) {
+  if (threads > 0) return threads;
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int>(std::min(n, 16u));
+}
+
+ScanStats Scan(const std::vector<std::string>& inputs, const ScanOptions& options,
+               const ScanConsumer& consumer, const ScanErrorHandler& on_error) {
+  ColumnSet columns = options.columns;
+  if (options.predicate) columns = Union(columns, options.predicate->columns());
+  int workers = ScanWorkers(options.threads);
+  if (workers <= 1) return ScanSerial(inputs, options, columns, consumer, on_error);
+
+  // The reader thread (this one) fills a bounded queue of raw blocks; workers
+  // decode, filter and consume them. Sequence numbers keep ordered mode in order.
+  std::mutex mutex;
+  std::condition_variable queue_changed, turn_changed;
+  struct Item {
+    RawBlock raw;
+    uint64_t sequence;
+  };
+  std::deque<Item> queue;
+  const size_t capacity = static_cast<size_t>(workers) * 2;
+  bool done_reading = false;
+  std::atomic<bool> stop{false};
+  uint64_t next_turn = 0;
+  std::atomic<uint64_t> records_read{0}, records_passed{0}, blocks_read{0};
+  ScanStats stats;
+  std::mutex error_mutex;
+  ScanErrorHandler locked_error = [&](const Status& s) {
+    std::lock_guard lock(error_mutex);
+    on_error(s);
+  };
+
+  auto work = [&](int worker) {
+    BlockDecoder decoder;
+    FlowBatch batch;
+    Predicate::Scratch scratch;
+    std::vector<uint32_t> rows;
+    while (true) {
+      std::optional<Item> item;
+      {
+        std::unique_lock lock(mutex);
+        queue_changed.wait(lock, [&] { return !queue.empty() || done_reading; });
+        if (queue.empty()) return;
+        item.emplace(std::move(queue.front()));
+        queue.pop_front();
+      }
+      queue_changed.notify_all();
+      bool ok = true;
+      if (!stop.load(std::memory_order_relaxed)) {
+        Status s = DecodeRawBlock(item->raw, columns, decoder, batch);
+        if (!s.ok()) {
+          locked_error(s);
+          std::lock_guard lock(mutex);
+          ++stats.errors;
+          ok = false;
+        }
+      }
+      if (ok && !stop.load(std::memory_order_relaxed)) {
+        blocks_read.fetch_add(1, std::memory_order_relaxed);
+        records_read.fetch_add(batch.size(), std::memory_order_relaxed);
+        if (options.predicate) {
+          options.predicate->Select(batch, scratch, rows, &item->raw.header);
+        } else {
+          rows.resize(batch.size());
+          for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<uint32_t>(i);
+        }
+      }
+      if (options.ordered) {
+        std::unique_lock lock(mutex);
+        turn_changed.wait(lock, [&] { return next_turn == item->sequence; });
+      }
+      if (ok && !stop.load(std::memory_order_relaxed)) {
+        records_passed.fetch_add(rows.size(), std::memory_order_relaxed);
+        if (!consumer(worker, batch, rows)) {
+          stop = true;
+          queue_changed.notify_all();
+        }
+      }
+      if (options.ordered) {
+        {
+          std::lock_guard lock(mutex);
+          ++next_turn;
+        }
+        turn_changed.notify_all();
+      }
+    }
+  };
+
+  std::vector<std::thread> threads;
+  for (int w = 0; w < workers; ++w) threads.emplace_back(work, w);
+  {
+    ScanStats source_stats;
+    BlockSource source(inputs, options.predicate, columns, locked_error, source_stats);
+    uint64_t sequence = 0;
+    RawBlock raw;
+    while (!stop.load(std::memory_order_relaxed) && source.NextRaw(raw)) {
+      std::unique_lock lock(mutex);
+      queue_changed.wait(lock, [&] { return queue.size() < capacity || stop.load(); });
+      if (stop.load()) break;
+      queue.push_back({std::move(raw), sequence++});
+      lock.unlock();
+      queue_changed.notify_all();
+    }
+    {
+      std::lock_guard lock(mutex);
+      done_reading = true;
+    }
+    queue_changed.notify_all();
+    for (auto& t : threads) t.join();
+    stats.files = source_stats.files;
+    stats.blocks_skipped = source_stats.blocks_skipped;
+    stats.errors += source_stats.errors;
+    stats.records_read = source_stats.records_read;
+  }
+  stats.records_read += records_read.load();
+  stats.records_passed = records_passed.load();
+  stats.blocks_read = blocks_read.load();
+  return stats;
+}
+
+}  // namespace weir

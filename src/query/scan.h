@@ -1,0 +1,54 @@
+// Scan: reads flow files and streams, skips blocks by zone map, decodes only the
+// columns asked for, applies a Predicate, and hands each block's passing rows to a
+// consumer, on several threads.
+//
+// One thread reads and verifies blocks in input order; workers decode and filter
+// them. In unordered mode the consumer runs on the workers concurrently (each call
+// names its worker, so consumers keep per-worker state and merge at the end); in
+// ordered mode calls come one at a time in input order. Every tool (filter, cut,
+// stats, uniq, count, sort), the web UI and Python scan through here.
+#pragma once
+
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "query/predicate.h"
+#include "store/flow_batch.h"
+
+namespace weir {
+
+struct ScanOptions {
+  ColumnSet columns;                     // columns the consumer reads
+  const Predicate* predicate = nullptr;  // null: every record passes
+  int threads = 0;                       // workers; 0: one per core
+  bool ordered = false;                  // deliver blocks in input order
+};
+
+struct ScanStats {
+  uint64_t files = 0;
+  uint64_t records_read = 0;    // including the records of blocks skipped by zone map
+  uint64_t records_passed = 0;  // rows handed to the consumer
+  uint64_t blocks_read = 0;
+  uint64_t blocks_skipped = 0;  // ruled out by zone maps, never decompressed
+  uint64_t errors = 0;          // unreadable files and damaged blocks
+};
+
+// Called with the worker's index (0 .. workers-1), a decoded block and the indexes
+// of its passing rows. Returning false stops the scan early.
+using ScanConsumer =
+    std::function<bool(int worker, const FlowBatch& batch, std::span<const uint32_t> rows)>;
+// Receives each error (an unreadable file, a damaged block); never concurrently.
+using ScanErrorHandler = std::function<void(const Status&)>;
+
+// Number of workers Scan uses for `threads`.
+int ScanWorkers(int threads);
+
+// Scans inputs (paths; "-" is standard input) in order. Errors are reported and
+// counted, and the scan goes on with the next block or file.
+ScanStats Scan(const std::vector<std::string>& inputs, const ScanOptions& options,
+               const ScanConsumer& consumer, const ScanErrorHandler& on_error);
+
+}  // namespace weir
