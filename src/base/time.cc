@@ -94,7 +94,9 @@ Result<ParsedTime> ParseTime(std::string_view text) {
     size_t pos = 0;
     int64_t seconds = 0;
     auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
-    if (ec != std::errc() || ptr == text.data()) return BadTime(text);
+    // Beyond +-3 million years is not a time (and would overflow milliseconds).
+    constexpr int64_t kMaxSeconds = 100'000'000'000'000;
+    if (ec != std::errc() || ptr == text.data() || seconds > kMaxSeconds) return BadTime(text);
     pos = static_cast<size_t>(ptr - text.data());
     int ms = 0;
     if (pos < text.size()) {

@@ -1,22 +1,10 @@
 // weir fglob: list the repository files a selection names (rwfglob).
 #include "base/time.h"
 #include "cli/common.h"
+#include "cli/query_options.h"
 #include "site/file_selection.h"
 
 namespace weir::cli {
-
-// Adds rwfilter's selection switches to app.
-void AddSelectionOptions(CLI::App& app, FileSelection& sel) {
-  app.add_option("--class", sel.classes, "class(es) to select (default: the site's default-class)");
-  app.add_option("--type", sel.types,
-                 "types to select, comma separated, or all (default: the class's default types)");
-  app.add_option("--flowtypes", sel.flowtypes,
-                 "CLASS/TYPE pairs, comma separated; 'all' allowed on either side");
-  app.add_option("--sensors", sel.sensors, "sensor names, ids or id ranges (default: all)");
-  app.add_option("--start-date", sel.start_date,
-                 "first hour or day: YYYY/MM/DD[:HH] (default: today)");
-  app.add_option("--end-date", sel.end_date, "last hour or day: YYYY/MM/DD[:HH]");
-}
 
 int RunFglob(int argc, char** argv) {
   CLI::App app("List the repository files that a selection names (like rwfglob).", "fglob");

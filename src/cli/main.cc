@@ -12,6 +12,7 @@ namespace weir::cli {
 int RunCat(int argc, char** argv);
 int RunCut(int argc, char** argv);
 int RunFglob(int argc, char** argv);
+int RunFilter(int argc, char** argv);
 int RunGen(int argc, char** argv);
 int RunInfo(int argc, char** argv);
 int RunSite(int argc, char** argv);
@@ -21,6 +22,7 @@ const std::vector<Command>& Commands() {
       {"cat", "concatenate flow files and streams (rwcat)", RunCat},
       {"cut", "print flow records as text, CSV or JSON (rwcut)", RunCut},
       {"fglob", "list repository files for a selection (rwfglob)", RunFglob},
+      {"filter", "select flow records by switches or an expression (rwfilter)", RunFilter},
       {"gen", "generate realistic synthetic flows", RunGen},
       {"info", "describe flow files (rwfileinfo)", RunInfo},
       {"site", "print the site configuration (rwsiteinfo)", RunSite},

@@ -82,7 +82,7 @@ uint64_t NumericValue(const FlowBatch& b, FieldId f, size_t i) {
     WEIR_STORED_COLUMNS(WEIR_NUMERIC_CASE)
 #undef WEIR_NUMERIC_CASE
     case FieldId::kEtime:
-      return static_cast<uint64_t>(b.stime_ms[i] + b.duration_ms[i]);
+      return static_cast<uint64_t>(b.stime_ms[i]) + b.duration_ms[i];  // wraps, never UB
     case FieldId::kClass:
     case FieldId::kType:
       return b.flowtype[i];
@@ -115,7 +115,7 @@ void FillRangesForField(const FlowBatch& b, FieldId f, const std::vector<UintRan
       const int64_t* stime = b.stime_ms.data();
       const uint32_t* duration = b.duration_ms.data();
       FillRanges(
-          n, [=](size_t i) { return static_cast<uint64_t>(stime[i] + duration[i]); }, ranges, out);
+          n, [=](size_t i) { return static_cast<uint64_t>(stime[i]) + duration[i]; }, ranges, out);
       return;
     }
     default:
@@ -163,10 +163,12 @@ Coverage ClassifyRanges(const Node& node, const BlockHeader& block) {
     const ColumnEntry* s = block.Find(FieldId::kStime);
     const ColumnEntry* d = block.Find(FieldId::kDuration);
     if (!s || !d) return Coverage::kSome;
-    int64_t lo = SignedFromOrdered(s->min) + static_cast<int64_t>(d->min);
-    int64_t hi = SignedFromOrdered(s->max) + static_cast<int64_t>(d->max);
-    min = Ordered(static_cast<uint64_t>(lo), true);
-    max = Ordered(static_cast<uint64_t>(hi), true);
+    // Unsigned sums wrap instead of overflowing on absurd stored times.
+    uint64_t lo = static_cast<uint64_t>(SignedFromOrdered(s->min)) + d->min;
+    uint64_t hi = static_cast<uint64_t>(SignedFromOrdered(s->max)) + d->max;
+    min = Ordered(lo, true);
+    max = Ordered(hi, true);
+    if (min > max) return Coverage::kSome;
   } else {
     FieldId f = node.field;
     if (f == FieldId::kClass || f == FieldId::kType) f = FieldId::kFlowtype;

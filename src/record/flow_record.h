@@ -65,7 +65,10 @@ struct FlowRecord {
   uint8_t dst_mask = 0;
   uint8_t flowtype = kUnknownFlowtype;  // class/type id from silk.conf
 
-  int64_t etime_ms() const { return stime_ms + duration_ms; }
+  // Wraps rather than overflowing on absurd stored times.
+  int64_t etime_ms() const {
+    return static_cast<int64_t>(static_cast<uint64_t>(stime_ms) + duration_ms);
+  }
   bool is_icmp() const { return protocol == kProtoIcmp || protocol == kProtoIcmpV6; }
   uint8_t icmp_type() const { return static_cast<uint8_t>(dport >> 8); }
   uint8_t icmp_code() const { return static_cast<uint8_t>(dport & 0xff); }

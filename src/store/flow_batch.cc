@@ -49,6 +49,20 @@ void FlowBatch::Append(const FlowRecord& r) {
   ++size_;
 }
 
+void FlowBatch::AppendRows(const FlowBatch& src, std::span<const uint32_t> rows) {
+#define WEIR_GATHER_COLUMN(id, member, type)                        \
+  {                                                                 \
+    size_t base = member.size();                                    \
+    member.resize(base + rows.size());                              \
+    const type* from = src.member.data();                           \
+    type* to = member.data() + base;                                \
+    for (size_t k = 0; k < rows.size(); ++k) to[k] = from[rows[k]]; \
+  }
+  WEIR_STORED_COLUMNS(WEIR_GATHER_COLUMN)
+#undef WEIR_GATHER_COLUMN
+  size_ += rows.size();
+}
+
 void FlowBatch::GetRow(size_t i, FlowRecord& r) const {
 #define WEIR_GET_COLUMN(id, member, type) \
   if (present_.Has(FieldId::id)) r.member = member[i];

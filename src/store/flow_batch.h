@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "record/fields.h"
@@ -70,6 +71,8 @@ struct FlowBatch {
 
   // Appends a whole record; the batch then holds every column.
   void Append(const FlowRecord& r);
+  // Appends the given rows of src (which must hold every column).
+  void AppendRows(const FlowBatch& src, std::span<const uint32_t> rows);
   // Sizes every column to n rows (all present), for filling with SetRow.
   void Resize(size_t n);
   void SetRow(size_t i, const FlowRecord& r) {
