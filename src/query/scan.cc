@@ -144,6 +144,7 @@ ScanStats Scan(const std::vector<std::string>& inputs, const ScanOptions& option
     uint64_t sequence;
   };
   std::deque<Item> queue;
+  std::vector<RawBlock> spare;  // payload buffers back from the workers, for reuse
   const size_t capacity = static_cast<size_t>(workers) * 2;
   bool done_reading = false;
   std::atomic<bool> stop{false};
@@ -202,13 +203,13 @@ ScanStats Scan(const std::vector<std::string>& inputs, const ScanOptions& option
           queue_changed.notify_all();
         }
       }
-      if (options.ordered) {
-        {
-          std::lock_guard lock(mutex);
-          ++next_turn;
-        }
-        turn_changed.notify_all();
+      {
+        std::lock_guard lock(mutex);
+        if (options.ordered) ++next_turn;
+        if (spare.size() < capacity + static_cast<size_t>(workers))
+          spare.push_back(std::move(item->raw));
       }
+      if (options.ordered) turn_changed.notify_all();
     }
   };
 
@@ -219,7 +220,15 @@ ScanStats Scan(const std::vector<std::string>& inputs, const ScanOptions& option
     BlockSource source(inputs, options.predicate, columns, locked_error, source_stats);
     uint64_t sequence = 0;
     RawBlock raw;
-    while (!stop.load(std::memory_order_relaxed) && source.NextRaw(raw)) {
+    while (!stop.load(std::memory_order_relaxed)) {
+      {
+        std::lock_guard lock(mutex);
+        if (!spare.empty()) {
+          raw = std::move(spare.back());
+          spare.pop_back();
+        }
+      }
+      if (!source.NextRaw(raw)) break;
       std::unique_lock lock(mutex);
       queue_changed.wait(lock, [&] { return queue.size() < capacity || stop.load(); });
       if (stop.load()) break;

@@ -157,6 +157,15 @@ bool FlowFileReader::NextVerified(std::span<const std::byte>& payload, std::stri
       Resync();
       continue;
     }
+    // The header has its own checksum, so a block the filter rules out is skipped
+    // without checksumming a payload nobody will read.
+    if (block_filter_ && !block_filter_(block_)) {
+      ++block_index_;
+      ++blocks_skipped_;
+      Consume(total);
+      valid_end_ = offset_;
+      continue;
+    }
     payload = {buffer_.data() + begin_ + block_.size, block_.payload_size};
     if (Checksum(payload) != block_.payload_checksum) {
       Report(Status::Corruption(where + ": payload checksum mismatch"));
@@ -166,12 +175,6 @@ bool FlowFileReader::NextVerified(std::span<const std::byte>& payload, std::stri
       continue;
     }
     ++block_index_;
-    if (block_filter_ && !block_filter_(block_)) {
-      ++blocks_skipped_;
-      Consume(total);
-      valid_end_ = offset_;
-      continue;
-    }
     return true;
   }
 }
