@@ -105,44 +105,6 @@ Result<std::vector<Token>> Tokenize(std::string_view text) {
 
 enum class Direction { kNone, kSource, kDestination };
 
-// Largest value of a numeric field.
-uint64_t FieldMax(F f) {
-  switch (f) {
-    case F::kSport:
-    case F::kDport:
-    case F::kSensor:
-    case F::kApplication:
-    case F::kVlan:
-    case F::kIcmpTypeCode:
-      return 0xffff;
-    case F::kProtocol:
-    case F::kTos:
-    case F::kFlags:
-    case F::kInitialFlags:
-    case F::kSessionFlags:
-    case F::kAttributes:
-    case F::kSrcMask:
-    case F::kDstMask:
-    case F::kIcmpType:
-    case F::kIcmpCode:
-    case F::kFlowtype:
-    case F::kClass:
-    case F::kType:
-      return 0xff;
-    case F::kInput:
-    case F::kOutput:
-    case F::kSrcAs:
-    case F::kDstAs:
-    case F::kSampling:
-    case F::kDuration:
-      return 0xffffffff;
-    case F::kIpVersion:
-      return 6;
-    default:
-      return UINT64_MAX;
-  }
-}
-
 std::optional<uint8_t> ProtocolNumber(std::string_view name) {
   struct P {
     std::string_view name;
@@ -351,14 +313,14 @@ class Parser {
         // "a-b" ranges inside lists.
         size_t dash = text.find('-', 1);
         if (dash != std::string_view::npos) {
-          auto lo = Number(text.substr(0, dash), FieldMax(field));
+          auto lo = Number(text.substr(0, dash), FieldMaxValue(field));
           if (!lo.ok()) return lo.status();
-          auto hi = Number(text.substr(dash + 1), FieldMax(field));
+          auto hi = Number(text.substr(dash + 1), FieldMaxValue(field));
           if (!hi.ok()) return hi.status();
           if (*lo > *hi) return Error("range '" + std::string(text) + "' is backwards");
           return Range{*lo, *hi};
         }
-        auto v = Number(text, FieldMax(field));
+        auto v = Number(text, FieldMaxValue(field));
         if (!v.ok()) return v.status();
         return Range{*v, *v};
       }
@@ -394,7 +356,7 @@ class Parser {
     bool is_signed = GetField(field).type == FieldType::kTime;
     uint64_t min = is_signed ? static_cast<uint64_t>(std::numeric_limits<int64_t>::min()) : 0;
     uint64_t max =
-        is_signed ? static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) : FieldMax(field);
+        is_signed ? static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) : FieldMaxValue(field);
     if (PeekWord("in")) {
       Take();
       auto items = List();

@@ -112,6 +112,43 @@ std::vector<FieldId> DefaultCutFields() {
           F::kBytes, F::kFlags, F::kStime, F::kDuration, F::kEtime,    F::kSensor};
 }
 
+uint64_t FieldMaxValue(FieldId f) {
+  switch (f) {
+    case F::kSport:
+    case F::kDport:
+    case F::kSensor:
+    case F::kApplication:
+    case F::kVlan:
+    case F::kIcmpTypeCode:
+      return 0xffff;
+    case F::kProtocol:
+    case F::kTos:
+    case F::kFlags:
+    case F::kInitialFlags:
+    case F::kSessionFlags:
+    case F::kAttributes:
+    case F::kSrcMask:
+    case F::kDstMask:
+    case F::kIcmpType:
+    case F::kIcmpCode:
+    case F::kFlowtype:
+    case F::kClass:
+    case F::kType:
+      return 0xff;
+    case F::kInput:
+    case F::kOutput:
+    case F::kSrcAs:
+    case F::kDstAs:
+    case F::kSampling:
+    case F::kDuration:
+      return 0xffffffff;
+    case F::kIpVersion:
+      return 6;
+    default:
+      return UINT64_MAX;
+  }
+}
+
 uint64_t GetUnsigned(const FlowRecord& r, FieldId id) {
   switch (id) {
     case F::kSport:

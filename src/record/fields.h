@@ -91,6 +91,9 @@ Result<std::vector<FieldId>> ParseFieldList(std::string_view list);
 // SiLK's default rwcut fields: 1-12.
 std::vector<FieldId> DefaultCutFields();
 
+// Largest value a numeric field can hold (ports 65535, protocol 255 ...).
+uint64_t FieldMaxValue(FieldId id);
+
 // Numeric value of a field (derived ones computed); IP fields return 0. For kDecimal
 // fields the value is truncated.
 uint64_t GetUnsigned(const FlowRecord& r, FieldId id);

@@ -450,44 +450,49 @@ RecordPrinter::RecordPrinter(std::vector<FieldId> fields, Options options)
     : fields_(std::move(fields)), options_(options), values_(options.value) {
   // Flags keep fixed positions only in padded text columns, as in rwcut.
   if (options_.format != OutputFormat::kText || !options_.columns) values_.padded_flags = false;
-  for (FieldId id : fields_) {
-    const FieldInfo& info = GetField(id);
-    infos_.push_back(&info);
-    numeric_.push_back(IsNumericType(info.type));
-    int w = info.width;
-    const FlowtypeNames* n = options_.value.names;
-    if (n && !options_.value.integer_sensors && info.type == FieldType::kSensor)
-      w = std::max<int>(w, static_cast<int>(n->MaxSensorNameLength()));
-    if (n && info.type == FieldType::kClassName)
-      w = std::max<int>(w, static_cast<int>(n->MaxClassNameLength()));
-    if (n && info.type == FieldType::kTypeName)
-      w = std::max<int>(w, static_cast<int>(n->MaxTypeNameLength()));
-    if (n && info.type == FieldType::kFlowtype)
-      w = std::max<int>(w, static_cast<int>(n->MaxClassNameLength() + 1 + n->MaxTypeNameLength()));
-    if (info.type == FieldType::kIp && options_.value.ip_format == IpFormat::kDecimal) w = 39;
-    widths_.push_back(w);
-  }
+  for (FieldId id : fields_) infos_.push_back(&GetField(id));
+  layout_ = TableLayout(LayoutColumns(), options_);
 }
 
-void RecordPrinter::AppendCell(std::string& out, std::string_view cell, size_t column,
-                               bool numeric) const {
+std::vector<TableLayout::Column> RecordPrinter::LayoutColumns() const {
+  std::vector<TableLayout::Column> columns;
+  for (const FieldInfo* info : infos_) {
+    int w = info->width;
+    const FlowtypeNames* n = options_.value.names;
+    if (n && !options_.value.integer_sensors && info->type == FieldType::kSensor)
+      w = std::max<int>(w, static_cast<int>(n->MaxSensorNameLength()));
+    if (n && info->type == FieldType::kClassName)
+      w = std::max<int>(w, static_cast<int>(n->MaxClassNameLength()));
+    if (n && info->type == FieldType::kTypeName)
+      w = std::max<int>(w, static_cast<int>(n->MaxTypeNameLength()));
+    if (n && info->type == FieldType::kFlowtype)
+      w = std::max<int>(w, static_cast<int>(n->MaxClassNameLength() + 1 + n->MaxTypeNameLength()));
+    if (info->type == FieldType::kIp && options_.value.ip_format == IpFormat::kDecimal) w = 39;
+    columns.push_back({std::string(info->title), std::string(info->name), w,
+                       IsNumericType(info->type)});
+  }
+  return columns;
+}
+
+void TableLayout::AppendCell(std::string& out, std::string_view cell, size_t column) const {
+  const Column& c = columns_[column];
   switch (options_.format) {
     case OutputFormat::kText: {
       if (options_.columns) {
-        int pad = widths_[column] - static_cast<int>(cell.size());
+        int pad = c.width - static_cast<int>(cell.size());
         if (pad > 0) out.append(static_cast<size_t>(pad), ' ');
       }
       out += cell;
-      if (column + 1 < fields_.size() || options_.final_delimiter) out += options_.separator;
+      if (column + 1 < columns_.size() || options_.final_delimiter) out += options_.separator;
       return;
     }
     case OutputFormat::kCsv: {
       if (column > 0) out += ',';
       if (cell.find_first_of(",\"\n") != std::string_view::npos) {
         out += '"';
-        for (char c : cell) {
-          if (c == '"') out += '"';
-          out += c;
+        for (char ch : cell) {
+          if (ch == '"') out += '"';
+          out += ch;
         }
         out += '"';
       } else {
@@ -497,11 +502,11 @@ void RecordPrinter::AppendCell(std::string& out, std::string_view cell, size_t c
     }
     case OutputFormat::kJson: {
       out += column == 0 ? "{" : ",";
-      AppendJsonString(out, GetField(fields_[column]).name);
+      AppendJsonString(out, c.name);
       out += ':';
-      if (numeric && !cell.empty())
+      if (c.numeric && !cell.empty())
         out += cell;
-      else if (numeric)
+      else if (c.numeric)
         out += "null";
       else
         AppendJsonString(out, cell);
@@ -510,17 +515,26 @@ void RecordPrinter::AppendCell(std::string& out, std::string_view cell, size_t c
   }
 }
 
-void RecordPrinter::AppendHeader(std::string& out) const {
-  if (!options_.titles || options_.format == OutputFormat::kJson || fields_.empty()) return;
-  for (size_t i = 0; i < fields_.size(); ++i) {
-    const FieldInfo& info = GetField(fields_[i]);
-    std::string_view title = options_.format == OutputFormat::kCsv ? info.name : info.title;
+void TableLayout::EndRow(std::string& out) const {
+  if (options_.format == OutputFormat::kJson && !columns_.empty()) out += '}';
+  out += '\n';
+}
+
+void TableLayout::AppendHeader(std::string& out) const {
+  if (!options_.titles || options_.format == OutputFormat::kJson || columns_.empty()) return;
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    std::string_view title =
+        options_.format == OutputFormat::kCsv ? columns_[i].name : columns_[i].title;
     if (options_.format == OutputFormat::kText && options_.columns &&
-        static_cast<int>(title.size()) > widths_[i])
-      title = title.substr(0, static_cast<size_t>(widths_[i]));
-    AppendCell(out, title, i, false);
+        static_cast<int>(title.size()) > columns_[i].width)
+      title = title.substr(0, static_cast<size_t>(columns_[i].width));
+    AppendCell(out, title, i);
   }
   out += '\n';
+}
+
+void RecordPrinter::AppendHeader(std::string& out) const {
+  if (!fields_.empty()) layout_.AppendHeader(out);
 }
 
 void RecordPrinter::AppendRecord(std::string& out, const FlowRecord& r) const {
@@ -528,10 +542,9 @@ void RecordPrinter::AppendRecord(std::string& out, const FlowRecord& r) const {
   for (size_t i = 0; i < fields_.size(); ++i) {
     cell_.clear();
     AppendFieldValue(cell_, r, *infos_[i], values_);
-    AppendCell(out, cell_, i, numeric_[i]);
+    layout_.AppendCell(out, cell_, i);
   }
-  if (options_.format == OutputFormat::kJson) out += '}';
-  out += '\n';
+  layout_.EndRow(out);
 }
 
 void AppendJsonString(std::string& out, std::string_view s) {

@@ -56,14 +56,43 @@ class RecordParser {
   int64_t etime_ms_ = 0;
 };
 
+// How rows of cells are laid out: SiLK's padded columns, CSV or JSON Lines.
+struct LayoutOptions {
+  OutputFormat format = OutputFormat::kText;
+  bool titles = true;
+  bool columns = true;          // text: pad to column width
+  char separator = '|';         // text: column separator
+  bool final_delimiter = true;  // text: separator after the last column
+};
+
+// A table of named columns, for records (RecordPrinter) and for computed rows
+// (stats, uniq, count). Cells are appended one by one; EndRow() closes a row.
+class TableLayout {
+ public:
+  struct Column {
+    std::string title;  // text title
+    std::string name;   // CSV header and JSON key
+    int width = 0;
+    bool numeric = false;  // JSON: unquoted
+  };
+  TableLayout() = default;
+  TableLayout(std::vector<Column> columns, LayoutOptions options)
+      : columns_(std::move(columns)), options_(options) {}
+
+  void AppendHeader(std::string& out) const;
+  void AppendCell(std::string& out, std::string_view cell, size_t column) const;
+  void EndRow(std::string& out) const;
+  const LayoutOptions& options() const { return options_; }
+  size_t size() const { return columns_.size(); }
+
+ private:
+  std::vector<Column> columns_;
+  LayoutOptions options_;
+};
+
 class RecordPrinter {
  public:
-  struct Options {
-    OutputFormat format = OutputFormat::kText;
-    bool titles = true;
-    bool columns = true;          // text: pad to column width
-    char separator = '|';         // text: column separator
-    bool final_delimiter = true;  // text: separator after the last column
+  struct Options : LayoutOptions {
     FormatOptions value;
   };
 
@@ -73,14 +102,15 @@ class RecordPrinter {
   void AppendHeader(std::string& out) const;
   void AppendRecord(std::string& out, const FlowRecord& r) const;
   const std::vector<FieldId>& fields() const { return fields_; }
+  // The record columns and value options, for tables that extend them with
+  // computed columns (stats, uniq).
+  std::vector<TableLayout::Column> LayoutColumns() const;
+  const FormatOptions& value_options() const { return values_; }
 
  private:
-  void AppendCell(std::string& out, std::string_view cell, size_t column, bool numeric) const;
-
   std::vector<FieldId> fields_;
   std::vector<const FieldInfo*> infos_;
-  std::vector<bool> numeric_;
-  std::vector<int> widths_;
+  TableLayout layout_;
   Options options_;
   FormatOptions values_;  // options_.value as used per record
   mutable std::string cell_;

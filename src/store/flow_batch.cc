@@ -1,5 +1,7 @@
 #include "store/flow_batch.h"
 
+#include <type_traits>
+
 namespace weir {
 
 ColumnSet ColumnSet::All() {
@@ -61,6 +63,58 @@ void FlowBatch::AppendRows(const FlowBatch& src, std::span<const uint32_t> rows)
   WEIR_STORED_COLUMNS(WEIR_GATHER_COLUMN)
 #undef WEIR_GATHER_COLUMN
   size_ += rows.size();
+}
+
+namespace {
+
+template <typename T>
+uint64_t AsUnsigned(const T& v) {
+  if constexpr (std::is_integral_v<T>)
+    return static_cast<uint64_t>(v);
+  else
+    return 0;
+}
+
+}  // namespace
+
+uint64_t FlowBatch::Unsigned(FieldId id, size_t i) const {
+  auto is_icmp = [&] { return protocol[i] == kProtoIcmp || protocol[i] == kProtoIcmpV6; };
+  switch (id) {
+#define WEIR_UNSIGNED_CASE(fid, member, type) \
+  case FieldId::fid:                          \
+    return AsUnsigned(member[i]);
+    WEIR_STORED_COLUMNS(WEIR_UNSIGNED_CASE)
+#undef WEIR_UNSIGNED_CASE
+    case FieldId::kEtime:
+      return static_cast<uint64_t>(stime_ms[i]) + duration_ms[i];
+    case FieldId::kClass:
+    case FieldId::kType:
+      return flowtype[i];
+    case FieldId::kIcmpType:
+      return is_icmp() ? dport[i] >> 8 : 0;
+    case FieldId::kIcmpCode:
+      return is_icmp() ? dport[i] & 0xff : 0;
+    case FieldId::kIcmpTypeCode:
+      return is_icmp() ? dport[i] : 0;
+    case FieldId::kBytesPerPacket:
+      return packets[i] ? bytes[i] / packets[i] : 0;
+    case FieldId::kIpVersion:
+      return sip[i].is_v4() ? 4 : 6;
+  }
+  return 0;
+}
+
+const IpAddress& FlowBatch::Ip(FieldId id, size_t i) const {
+  switch (id) {
+    case FieldId::kDip:
+      return dip[i];
+    case FieldId::kNhip:
+      return nhip[i];
+    case FieldId::kExporter:
+      return exporter[i];
+    default:
+      return sip[i];
+  }
 }
 
 void FlowBatch::GetRow(size_t i, FlowRecord& r) const {

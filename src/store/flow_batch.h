@@ -90,6 +90,12 @@ struct FlowBatch {
   void Clear();
   void Reserve(size_t n);
 
+  // Row i's value of any numeric field, stored or derived, as GetUnsigned()
+  // computes it from a record (the columns it needs must be present).
+  uint64_t Unsigned(FieldId id, size_t i) const;
+  // Row i's address for an IP field (sip, dip, nhip, exporter).
+  const IpAddress& Ip(FieldId id, size_t i) const;
+
   // For decoders: set the row count and which columns were filled.
   void SetDecoded(size_t size, ColumnSet present) {
     size_ = size;
