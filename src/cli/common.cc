@@ -137,6 +137,47 @@ void TableOptions::Resolve(const CLI::App& app) {
   if (!column_separator_.empty()) separator = column_separator_[0];
 }
 
+void ValueOptions::Add(CLI::App& app) {
+  app.add_option("--output-format", output_format, "text (SiLK columns), csv or json (JSON Lines)");
+  app.add_option("--timestamp-format", timestamp_format,
+                 "default (2026/11/27T13:05:01.123), iso (RFC 3339), epoch, epoch-ms");
+  app.add_flag("--epoch-time", epoch_time, "same as --timestamp-format=epoch");
+  app.add_option("--ip-format", ip_format,
+                 "canonical, zero-padded, decimal, hexadecimal, force-ipv6");
+  app.add_flag("--integer-ips", integer_ips, "same as --ip-format=decimal");
+  app.add_flag("--zero-pad-ips", zero_pad_ips, "same as --ip-format=zero-padded");
+  app.add_flag("--integer-sensors", integer_sensors, "print sensor ids, not names");
+  app.add_flag("--integer-tcp-flags", integer_tcp_flags, "print TCP flags as numbers");
+}
+
+Result<RecordPrinter::Options> ValueOptions::Resolve(const CLI::App& app, TableOptions& table,
+                                                     const FlowtypeNames* names) {
+  RecordPrinter::Options po;
+  auto format = ParseOutputFormat(output_format);
+  if (!format.ok()) return format.status();
+  po.format = *format;
+  if (po.format != OutputFormat::kText) po.value.time_format = TimeFormat::kIso;
+  std::string tf_text = epoch_time ? "epoch" : timestamp_format;
+  if (!tf_text.empty()) {
+    auto tf = ParseTimeFormat(tf_text);
+    if (!tf.ok()) return tf.status();
+    po.value.time_format = *tf;
+  }
+  std::string ip_text = integer_ips ? "decimal" : zero_pad_ips ? "zero-padded" : ip_format;
+  auto ipf = ParseIpFormat(ip_text);
+  if (!ipf.ok()) return ipf.status();
+  po.value.ip_format = *ipf;
+  po.value.integer_sensors = integer_sensors;
+  po.value.integer_tcp_flags = integer_tcp_flags;
+  po.value.names = names;
+  table.Resolve(app);
+  po.titles = table.titles;
+  po.columns = table.columns;
+  po.final_delimiter = table.final_delimiter;
+  po.separator = table.separator;
+  return po;
+}
+
 Result<std::vector<std::string>> InputPaths(const std::vector<std::string>& files,
                                             const std::string& xargs) {
   std::vector<std::string> out = files;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "record/text.h"
 #include "site/site_config.h"
 #include "store/flow_reader.h"
 
@@ -61,6 +62,20 @@ struct TableOptions {
  private:
   bool no_titles_ = false, no_columns_ = false, no_final_delimiter_ = false;
   std::string column_separator_, delimited_;
+};
+
+// How values print: --output-format (text, csv, json), --timestamp-format,
+// --epoch-time, --ip-format, --integer-ips, --zero-pad-ips, --integer-sensors,
+// --integer-tcp-flags. Together with TableOptions this gives RecordPrinter::Options.
+struct ValueOptions {
+  std::string output_format = "text", timestamp_format, ip_format = "canonical";
+  bool integer_ips = false, zero_pad_ips = false, integer_sensors = false;
+  bool integer_tcp_flags = false, epoch_time = false;
+
+  void Add(CLI::App& app);
+  // Combines these with the table switches; names may be null.
+  Result<RecordPrinter::Options> Resolve(const CLI::App& app, TableOptions& table,
+                                         const FlowtypeNames* names);
 };
 
 // Input paths: the named files, or standard input when none are named and stdin is

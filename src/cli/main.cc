@@ -16,6 +16,8 @@ int RunFilter(int argc, char** argv);
 int RunGen(int argc, char** argv);
 int RunInfo(int argc, char** argv);
 int RunSite(int argc, char** argv);
+int RunStats(int argc, char** argv);
+int RunUniq(int argc, char** argv);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
@@ -26,6 +28,8 @@ const std::vector<Command>& Commands() {
       {"gen", "generate realistic synthetic flows", RunGen},
       {"info", "describe flow files (rwfileinfo)", RunInfo},
       {"site", "print the site configuration (rwsiteinfo)", RunSite},
+      {"stats", "top-N groups by records, packets, bytes or distinct counts (rwstats)", RunStats},
+      {"uniq", "every group by key fields with its values (rwuniq)", RunUniq},
   };
   return commands;
 }
