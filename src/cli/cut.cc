@@ -76,22 +76,22 @@ int RunCut(int argc, char** argv) {
   uint64_t index = 0, printed = 0;
   Status write_status;
   FlowRecord r;
-  ScanStats stats = RunScan(
-      "cut", *prepared, ColumnSet::Of(fields), /*ordered=*/true,
-      [&](int, const FlowBatch& batch, std::span<const uint32_t> rows) {
-        for (uint32_t i : rows) {
-          ++index;
-          if (index < start_rec_num) continue;
-          if ((end_rec_num && index > end_rec_num) || (num_recs && printed >= num_recs))
-            return false;
-          batch.GetRow(i, r);
-          printer.AppendRecord((*out)->buffer(), r);
-          ++printed;
-          write_status = (*out)->MaybeFlush();
-          if (!write_status.ok()) return false;
-        }
-        return true;
-      });
+  ScanStats stats =
+      RunScan("cut", *prepared, ColumnSet::Of(fields), /*ordered=*/true,
+              [&](int, const FlowBatch& batch, std::span<const uint32_t> rows) {
+                for (uint32_t i : rows) {
+                  ++index;
+                  if (index < start_rec_num) continue;
+                  if ((end_rec_num && index > end_rec_num) || (num_recs && printed >= num_recs))
+                    return false;
+                  batch.GetRow(i, r);
+                  printer.AppendRecord((*out)->buffer(), r);
+                  ++printed;
+                  write_status = (*out)->MaybeFlush();
+                  if (!write_status.ok()) return false;
+                }
+                return true;
+              });
   if (write_status.ok()) write_status = (*out)->Flush();
   if (!write_status.ok()) return PrintError("cut", write_status.message()), kExitFailure;
   return stats.errors ? kExitFailure : kExitOk;

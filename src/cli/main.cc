@@ -10,6 +10,7 @@
 namespace weir::cli {
 
 int RunCat(int argc, char** argv);
+int RunCount(int argc, char** argv);
 int RunCut(int argc, char** argv);
 int RunFglob(int argc, char** argv);
 int RunFilter(int argc, char** argv);
@@ -22,6 +23,7 @@ int RunUniq(int argc, char** argv);
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
       {"cat", "concatenate flow files and streams (rwcat)", RunCat},
+      {"count", "records, bytes and packets per time bin (rwcount)", RunCount},
       {"cut", "print flow records as text, CSV or JSON (rwcut)", RunCut},
       {"fglob", "list repository files for a selection (rwfglob)", RunFglob},
       {"filter", "select flow records by switches or an expression (rwfilter)", RunFilter},

@@ -20,15 +20,20 @@ int RunStats(int argc, char** argv) {
   TableOptions table;
   ValueOptions value_options;
   QueryOptions query;
-  app.add_option("--fields", fields, "key fields, by name or number (e.g. dip or 1,4)")->group("Statistics");
+  app.add_option("--fields", fields, "key fields, by name or number (e.g. dip or 1,4)")
+      ->group("Statistics");
   app.add_option("--values", values,
                  "values per group, the first ranks: records, packets, bytes, sip-distinct, "
                  "dip-distinct, distinct:FIELD (default records)")
       ->group("Statistics");
-  auto* count_opt = app.add_option("--count", count, "print this many groups (default 10)")->group("Statistics");
-  auto* threshold_opt = app.add_option("--threshold", threshold, "print groups whose value is at least this")->group("Statistics");
+  auto* count_opt =
+      app.add_option("--count", count, "print this many groups (default 10)")->group("Statistics");
+  auto* threshold_opt =
+      app.add_option("--threshold", threshold, "print groups whose value is at least this")
+          ->group("Statistics");
   auto* percentage_opt = app.add_option("--percentage", percentage,
-                 "print groups holding at least this percent of the total")->group("Statistics");
+                                        "print groups holding at least this percent of the total")
+                             ->group("Statistics");
   app.add_flag("--top", top, "largest values first (default)")->group("Statistics");
   app.add_flag("--bottom", bottom, "smallest values first")->group("Statistics");
   app.add_option("--output-path", output_path, "write the table here (default: stdout)");
@@ -37,7 +42,8 @@ int RunStats(int argc, char** argv) {
   query.Add(app);
   if (int rc = Parse(app, argc, argv); rc >= 0) return rc;
   if (top && bottom) return PrintError("stats", "give --top or --bottom, not both"), kExitUsage;
-  int limits = (count_opt->count() > 0) + (threshold_opt->count() > 0) + (percentage_opt->count() > 0);
+  int limits =
+      (count_opt->count() > 0) + (threshold_opt->count() > 0) + (percentage_opt->count() > 0);
   if (limits > 1)
     return PrintError("stats", "give one of --count, --threshold and --percentage"), kExitUsage;
   if (limits == 0) count = 10;
@@ -86,7 +92,8 @@ int RunStats(int argc, char** argv) {
   const std::string& by = spec->values[0].title;
   if (po->titles && po->format == OutputFormat::kText) {
     char line[256];
-    std::snprintf(line, sizeof line, "INPUT: %" PRIu64 " Records for %zu Bins and %" PRIu64 " Total Records\n",
+    std::snprintf(line, sizeof line,
+                  "INPUT: %" PRIu64 " Records for %zu Bins and %" PRIu64 " Total Records\n",
                   stats.records_passed, groups, stats.records_read);
     text += line;
     std::string limit;
@@ -108,7 +115,8 @@ int RunStats(int argc, char** argv) {
     uint64_t v = agg->Value(g, 0);
     cumulative += v;
     double share = total ? 100.0 * static_cast<double>(v) / static_cast<double>(total) : 0;
-    double cum_share = total ? 100.0 * static_cast<double>(cumulative) / static_cast<double>(total) : 0;
+    double cum_share =
+        total ? 100.0 * static_cast<double>(cumulative) / static_cast<double>(total) : 0;
     std::snprintf(pct, sizeof pct, "%.6f", share);
     std::snprintf(cum, sizeof cum, "%.6f", cum_share);
     printer.AppendGroup(text, *agg, g, {pct, cum});

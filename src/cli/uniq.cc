@@ -21,9 +21,11 @@ Result<Threshold> ParseThreshold(const std::string& text, const AggregateSpec& s
   auto value = ParseValues(text.substr(0, colon));
   if (!value.ok()) return value.status().WithPrefix("--threshold");
   auto range = ParseUintRanges(text.substr(colon + 1), UINT64_MAX);
-  if (!range.ok() || range->size() != 1) return Status::Invalid("--threshold: bad range in '" + text + "'");
+  if (!range.ok() || range->size() != 1)
+    return Status::Invalid("--threshold: bad range in '" + text + "'");
   for (size_t v = 0; v < spec.values.size(); ++v)
-    if (spec.values[v].title == (*value)[0].title) return Threshold{v, (*range)[0].low, (*range)[0].high};
+    if (spec.values[v].title == (*value)[0].title)
+      return Threshold{v, (*range)[0].low, (*range)[0].high};
   return Status::Invalid("--threshold: " + (*value)[0].title + " is not among --values");
 }
 
@@ -43,7 +45,8 @@ int RunUniq(int argc, char** argv) {
   TableOptions table;
   ValueOptions value_options;
   QueryOptions query;
-  app.add_option("--fields", fields, "key fields, by name or number (e.g. sip,dport)")->group("Grouping");
+  app.add_option("--fields", fields, "key fields, by name or number (e.g. sip,dport)")
+      ->group("Grouping");
   app.add_option("--values", values,
                  "values per group: records, packets, bytes, sip-distinct, dip-distinct, "
                  "distinct:FIELD, stime-earliest, etime-latest (default records)")
@@ -51,9 +54,11 @@ int RunUniq(int argc, char** argv) {
   app.add_option("--threshold", thresholds,
                  "keep groups whose VALUE is in MIN[-MAX], e.g. bytes:1000000- (repeatable)")
       ->group("Grouping");
-  app.add_option("--flows", flows_range, "keep groups whose record count is in MIN[-MAX]")->group("Grouping");
+  app.add_option("--flows", flows_range, "keep groups whose record count is in MIN[-MAX]")
+      ->group("Grouping");
   app.add_flag("--sort-output", sort_output, "print groups in key order")->group("Grouping");
-  app.add_option("--bin-time", bin_time, "seconds: bin stime/etime keys to this size")->group("Grouping");
+  app.add_option("--bin-time", bin_time, "seconds: bin stime/etime keys to this size")
+      ->group("Grouping");
   app.add_option("--output-path", output_path, "write the table here (default: stdout)");
   value_options.Add(app);
   table.Add(app);

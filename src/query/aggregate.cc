@@ -135,7 +135,8 @@ size_t Aggregator::FindOrInsert(const uint8_t* key, uint64_t hash) {
       for (size_t v = 0; v < spec_.values.size(); ++v) {
         uint64_t init = 0;
         if (spec_.values[v].kind == ValueKind::kStimeEarliest) init = INT64_MAX;
-        if (spec_.values[v].kind == ValueKind::kEtimeLatest) init = static_cast<uint64_t>(INT64_MIN);
+        if (spec_.values[v].kind == ValueKind::kEtimeLatest)
+          init = static_cast<uint64_t>(INT64_MIN);
         std::memcpy(e + key_size_ + v * kValueWidth, &init, kValueWidth);
       }
       slots_[i] = tag | (group + 1);
@@ -220,8 +221,7 @@ void Aggregator::Add(const FlowBatch& b, std::span<const uint32_t> rows) {
           acc += b.bytes[row];
           break;
         case ValueKind::kStimeEarliest:
-          acc = static_cast<uint64_t>(
-              std::min(static_cast<int64_t>(acc), b.stime_ms[row]));
+          acc = static_cast<uint64_t>(std::min(static_cast<int64_t>(acc), b.stime_ms[row]));
           break;
         case ValueKind::kEtimeLatest:
           acc = static_cast<uint64_t>(std::max(

@@ -355,8 +355,8 @@ class Parser {
   Result<Predicate> Compare(F field) {
     bool is_signed = GetField(field).type == FieldType::kTime;
     uint64_t min = is_signed ? static_cast<uint64_t>(std::numeric_limits<int64_t>::min()) : 0;
-    uint64_t max =
-        is_signed ? static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) : FieldMaxValue(field);
+    uint64_t max = is_signed ? static_cast<uint64_t>(std::numeric_limits<int64_t>::max())
+                             : FieldMaxValue(field);
     if (PeekWord("in")) {
       Take();
       auto items = List();
