@@ -17,6 +17,7 @@ int RunFilter(int argc, char** argv);
 int RunGen(int argc, char** argv);
 int RunInfo(int argc, char** argv);
 int RunSite(int argc, char** argv);
+int RunSort(int argc, char** argv);
 int RunStats(int argc, char** argv);
 int RunUniq(int argc, char** argv);
 
@@ -30,6 +31,7 @@ const std::vector<Command>& Commands() {
       {"gen", "generate realistic synthetic flows", RunGen},
       {"info", "describe flow files (rwfileinfo)", RunInfo},
       {"site", "print the site configuration (rwsiteinfo)", RunSite},
+      {"sort", "sort flow records by key fields, in memory or on disk (rwsort)", RunSort},
       {"stats", "top-N groups by records, packets, bytes or distinct counts (rwstats)", RunStats},
       {"uniq", "every group by key fields with its values (rwuniq)", RunUniq},
   };
