@@ -468,8 +468,8 @@ std::vector<TableLayout::Column> RecordPrinter::LayoutColumns() const {
     if (n && info->type == FieldType::kFlowtype)
       w = std::max<int>(w, static_cast<int>(n->MaxClassNameLength() + 1 + n->MaxTypeNameLength()));
     if (info->type == FieldType::kIp && options_.value.ip_format == IpFormat::kDecimal) w = 39;
-    columns.push_back({std::string(info->title), std::string(info->name), w,
-                       IsNumericType(info->type)});
+    columns.push_back(
+        {std::string(info->title), std::string(info->name), w, IsNumericType(info->type)});
   }
   return columns;
 }
