@@ -18,19 +18,15 @@ Result<AggregateSpec> ParseAggregateSpec(const std::string& fields, const std::s
 
 std::unique_ptr<Aggregator> Aggregate(std::string_view command, const PreparedQuery& query,
                                       const AggregateSpec& spec, ScanStats* stats) {
-  int workers = ScanWorkers(query.threads);
-  std::vector<std::unique_ptr<Aggregator>> parts;
-  for (int w = 0; w < workers; ++w) parts.push_back(std::make_unique<Aggregator>(spec));
-  *stats = RunScan(command, query, parts[0]->columns(), /*ordered=*/false,
+  auto agg = std::make_unique<Aggregator>(spec);
+  std::vector<Aggregator::Scratch> scratch(static_cast<size_t>(ScanWorkers(query.threads)));
+  *stats = RunScan(command, query, agg->columns(), /*ordered=*/false,
                    [&](int worker, const FlowBatch& batch, std::span<const uint32_t> rows) {
-                     parts[static_cast<size_t>(worker)]->Add(batch, rows);
+                     agg->Add(batch, rows, scratch[static_cast<size_t>(worker)], worker);
                      return true;
                    });
-  // Merge the smaller tables into the largest.
-  std::sort(parts.begin(), parts.end(),
-            [](const auto& a, const auto& b) { return a->groups() > b->groups(); });
-  for (size_t w = 1; w < parts.size(); ++w) parts[0]->Merge(*parts[w]);
-  return std::move(parts[0]);
+  agg->Finish();
+  return agg;
 }
 
 GroupPrinter::GroupPrinter(const AggregateSpec& spec, const RecordPrinter::Options& options,

@@ -1,9 +1,8 @@
 #include "query/aggregate.h"
 
-#include <xxhash.h>
-
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 #include "base/strings.h"
 #include "base/time.h"
@@ -12,24 +11,23 @@ namespace weir {
 
 namespace {
 
-constexpr size_t kValueWidth = 8;
+constexpr int kPartitionBits = 6;
+constexpr size_t kPartitions = size_t{1} << kPartitionBits;
+constexpr size_t kChunkEntries = size_t{1} << 12;  // small: each partition wastes at most one
+constexpr uint32_t kNoGroup = UINT32_MAX;
+constexpr uint64_t kHashSeed = 0x2545f4914f6cdd1dull;
 
-size_t KeyWidth(FieldId f) {
-  if (GetField(f).type == FieldType::kIp) return 16;
-  if (f == FieldId::kStime || f == FieldId::kEtime) return 8;
-  uint64_t max = FieldMaxValue(f);
-  return max <= 0xff ? 1 : max <= 0xffff ? 2 : max <= 0xffffffff ? 4 : 8;
+// 64-bit mixing (the MurmurHash3 finaliser), applied word by word.
+inline uint64_t Mix(uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ull;
+  h ^= h >> 33;
+  return h;
 }
-
-uint64_t Load(const uint8_t* p, size_t width) {
-  uint64_t v = 0;
-  std::memcpy(&v, p, width);  // little-endian host
-  return v;
-}
-
-// Where (group, value hash) probes in a distinct set.
-uint64_t DistinctProbe(uint32_t group, uint64_t value_hash) {
-  return value_hash ^ (uint64_t{group} * 0x9e3779b97f4a7c15ull);
+inline uint64_t Combine(uint64_t h, uint64_t word) {
+  return Mix(h ^ (word + 0x9e3779b97f4a7c15ull));
 }
 
 template <typename T>
@@ -37,7 +35,45 @@ void SetIntegral(T& member, uint64_t v) {
   if constexpr (std::is_integral_v<T>) member = static_cast<T>(v);
 }
 
+bool IsSignedTime(FieldId f) { return f == FieldId::kStime || f == FieldId::kEtime; }
+
+template <typename T>
+void CopyColumn(const std::vector<T>& column, std::span<const uint32_t> rows, uint64_t* out,
+                size_t stride) {
+  if constexpr (std::is_integral_v<T>) {
+    const T* data = column.data();
+    for (size_t k = 0; k < rows.size(); ++k) out[k * stride] = static_cast<uint64_t>(data[rows[k]]);
+  }
+}
+
 }  // namespace
+
+// (group, value hash) pairs seen, for distinct counts; open addressing.
+struct DistinctSet {
+  std::vector<uint32_t> groups;  // kNoGroup = empty slot
+  std::vector<uint64_t> hashes;
+  size_t count = 0;
+};
+
+// Adds (group, hash) to set; true when it was not there yet.
+bool AddDistinct(DistinctSet& set, uint32_t group, uint64_t hash);
+
+struct Aggregator::Partition {
+  std::mutex mutex;
+  std::vector<std::unique_ptr<uint64_t[]>> chunks;
+  size_t count = 0;
+  // slot = (tag << 32) | (group + 1); 0 = empty.
+  std::vector<uint64_t> slots = std::vector<uint64_t>(256, 0);
+  // Distinct values: per distinct column, a set of (group, value hash) pairs.
+  std::vector<DistinctSet> distinct;
+
+  uint64_t* Entry(size_t group, size_t words) {
+    return chunks[group / kChunkEntries].get() + (group % kChunkEntries) * words;
+  }
+  const uint64_t* Entry(size_t group, size_t words) const {
+    return chunks[group / kChunkEntries].get() + (group % kChunkEntries) * words;
+  }
+};
 
 Result<std::vector<ValueSpec>> ParseValues(std::string_view text) {
   std::vector<ValueSpec> out;
@@ -61,9 +97,9 @@ Result<std::vector<ValueSpec>> ParseValues(std::string_view text) {
     } else if (lower.starts_with("distinct:")) {
       auto f = FindField(piece.substr(9));
       if (!f.ok()) return f.status();
-      v = {ValueKind::kDistinct, *f, "Distinct:" + std::string(GetField(*f).title)};
-      if (!GetField(*f).silk_name.empty())
-        v.title = "Distinct:" + std::string(GetField(*f).silk_name);
+      const FieldInfo& info = GetField(*f);
+      v = {ValueKind::kDistinct, *f,
+           "Distinct:" + std::string(info.silk_name.empty() ? info.title : info.silk_name)};
     } else {
       return Status::Invalid("unknown value '" + std::string(piece) +
                              "' (records, packets, bytes, sip-distinct, dip-distinct, "
@@ -77,16 +113,19 @@ Result<std::vector<ValueSpec>> ParseValues(std::string_view text) {
 
 Aggregator::Aggregator(const AggregateSpec& spec) : spec_(spec) {
   for (FieldId f : spec_.keys) {
-    key_offset_.push_back(key_size_);
-    key_width_.push_back(KeyWidth(f));
-    key_size_ += key_width_.back();
+    key_word_offset_.push_back(key_words_);
+    key_words_ += GetField(f).type == FieldType::kIp ? 2 : 1;
   }
-  entry_size_ = key_size_ + kValueWidth * spec_.values.size();
-  entry_size_ = (entry_size_ + 7) & ~size_t{7};
-  for (const auto& v : spec_.values)
-    if (v.kind == ValueKind::kDistinct) distinct_.emplace_back();
-  slots_.assign(1024, 0);
+  entry_words_ = key_words_ + spec_.values.size();
+  size_t distinct_columns = 0;
+  for (const auto& v : spec_.values) distinct_columns += v.kind == ValueKind::kDistinct;
+  for (size_t p = 0; p < kPartitions; ++p) {
+    partitions_.push_back(std::make_unique<Partition>());
+    partitions_.back()->distinct.resize(distinct_columns);
+  }
 }
+
+Aggregator::~Aggregator() = default;
 
 ColumnSet Aggregator::columns() const {
   std::vector<FieldId> fields = spec_.keys;
@@ -107,218 +146,275 @@ ColumnSet Aggregator::columns() const {
   return ColumnSet::Of(fields);
 }
 
-void Aggregator::PackKey(const FlowBatch& b, uint32_t row, uint8_t* out) const {
+void Aggregator::FillKeys(const FlowBatch& b, std::span<const uint32_t> rows, Scratch& s) const {
+  size_t n = rows.size(), w = key_words_;
+  s.keys.resize(n * w);
   for (size_t k = 0; k < spec_.keys.size(); ++k) {
     FieldId f = spec_.keys[k];
-    uint8_t* p = out + key_offset_[k];
-    if (key_width_[k] == 16) {
-      std::memcpy(p, b.Ip(f, row).bytes().data(), 16);
+    uint64_t* out = s.keys.data() + key_word_offset_[k];
+    if (GetField(f).type == FieldType::kIp) {
+      for (size_t r = 0; r < n; ++r) {
+        const IpAddress& a = b.Ip(f, rows[r]);
+        out[r * w] = a.high64();
+        out[r * w + 1] = a.low64();
+      }
       continue;
     }
-    uint64_t v = b.Unsigned(f, row);
-    if (spec_.bin_ms > 0 && (f == FieldId::kStime || f == FieldId::kEtime))
-      v = static_cast<uint64_t>(FloorTo(static_cast<int64_t>(v), spec_.bin_ms));
-    std::memcpy(p, &v, key_width_[k]);
-  }
-}
-
-size_t Aggregator::FindOrInsert(const uint8_t* key, uint64_t hash) {
-  size_t mask = slots_.size() - 1;
-  uint64_t tag = hash & 0xffffffff00000000ull;
-  for (size_t i = hash & mask;; i = (i + 1) & mask) {
-    uint64_t slot = slots_[i];
-    if (slot == 0) {
-      size_t group = count_++;
-      arena_.resize(count_ * entry_size_);
-      uint8_t* e = Entry(group);
-      std::memcpy(e, key, key_size_);
-      for (size_t v = 0; v < spec_.values.size(); ++v) {
-        uint64_t init = 0;
-        if (spec_.values[v].kind == ValueKind::kStimeEarliest) init = INT64_MAX;
-        if (spec_.values[v].kind == ValueKind::kEtimeLatest)
-          init = static_cast<uint64_t>(INT64_MIN);
-        std::memcpy(e + key_size_ + v * kValueWidth, &init, kValueWidth);
-      }
-      slots_[i] = tag | (group + 1);
-      if (count_ * 2 > slots_.size()) Grow();
-      return group;
+    bool done = false;
+    switch (f) {
+#define WEIR_COPY_CASE(fid, member, type)     \
+  case FieldId::fid:                          \
+    if constexpr (std::is_integral_v<type>) { \
+      CopyColumn(b.member, rows, out, w);     \
+      done = true;                            \
+    }                                         \
+    break;
+      WEIR_STORED_COLUMNS(WEIR_COPY_CASE)
+#undef WEIR_COPY_CASE
+      default:
+        break;
     }
-    if ((slot & 0xffffffff00000000ull) == tag) {
-      size_t group = (slot & 0xffffffff) - 1;
-      if (std::memcmp(Entry(group), key, key_size_) == 0) return group;
-    }
-  }
-}
-
-void Aggregator::Grow() {
-  std::vector<uint64_t> old = std::move(slots_);
-  slots_.assign(old.size() * 2, 0);
-  size_t mask = slots_.size() - 1;
-  for (size_t group = 0; group < count_; ++group) {
-    uint64_t hash = XXH3_64bits(Entry(group), key_size_);
-    size_t i = hash & mask;
-    while (slots_[i] != 0) i = (i + 1) & mask;
-    slots_[i] = (hash & 0xffffffff00000000ull) | (group + 1);
-  }
-}
-
-void Aggregator::AddDistinct(uint32_t group, size_t value_index, uint64_t value_hash) {
-  size_t d = 0;
-  for (size_t v = 0; v < value_index; ++v)
-    if (spec_.values[v].kind == ValueKind::kDistinct) ++d;
-  DistinctSet& set = distinct_[d];
-  if (set.groups.empty()) {
-    set.groups.assign(1024, kNoGroup);
-    set.hashes.assign(1024, 0);
-  }
-  size_t mask = set.groups.size() - 1;
-  for (size_t i = DistinctProbe(group, value_hash) & mask;; i = (i + 1) & mask) {
-    if (set.groups[i] == group && set.hashes[i] == value_hash) return;
-    if (set.groups[i] != kNoGroup) continue;
-    set.groups[i] = group;
-    set.hashes[i] = value_hash;
-    ++set.count;
-    uint8_t* counter = Entry(group) + key_size_ + value_index * kValueWidth;
-    uint64_t n = Load(counter, 8) + 1;
-    std::memcpy(counter, &n, 8);
-    if (set.count * 2 > set.groups.size()) {
-      std::vector<uint32_t> old_groups = std::move(set.groups);
-      std::vector<uint64_t> old_hashes = std::move(set.hashes);
-      set.groups.assign(old_groups.size() * 2, kNoGroup);
-      set.hashes.assign(old_groups.size() * 2, 0);
-      size_t m = set.groups.size() - 1;
-      for (size_t k = 0; k < old_groups.size(); ++k) {
-        if (old_groups[k] == kNoGroup) continue;
-        size_t j = DistinctProbe(old_groups[k], old_hashes[k]) & m;
-        while (set.groups[j] != kNoGroup) j = (j + 1) & m;
-        set.groups[j] = old_groups[k];
-        set.hashes[j] = old_hashes[k];
+    if (!done)
+      for (size_t r = 0; r < n; ++r) out[r * w] = b.Unsigned(f, rows[r]);
+    if (IsSignedTime(f)) {
+      for (size_t r = 0; r < n; ++r) {
+        int64_t t = static_cast<int64_t>(out[r * w]);
+        if (spec_.bin_ms > 0) t = FloorTo(t, spec_.bin_ms);
+        out[r * w] = static_cast<uint64_t>(t) ^ (uint64_t{1} << 63);  // unsigned order
       }
     }
-    return;
   }
+  s.hashes.assign(n, kHashSeed);
+  for (size_t word = 0; word < w; ++word)
+    for (size_t r = 0; r < n; ++r) s.hashes[r] = Combine(s.hashes[r], s.keys[r * w + word]);
 }
 
-void Aggregator::Add(const FlowBatch& b, std::span<const uint32_t> rows) {
-  std::vector<uint8_t>& key = scratch_keys_;
-  key.resize(key_size_ ? key_size_ : 1);
-  for (uint32_t row : rows) {
-    PackKey(b, row, key.data());
-    uint64_t hash = XXH3_64bits(key.data(), key_size_);
-    size_t group = FindOrInsert(key.data(), hash);
-    uint8_t* values = Entry(group) + key_size_;
-    for (size_t v = 0; v < spec_.values.size(); ++v) {
-      uint8_t* p = values + v * kValueWidth;
-      uint64_t acc = Load(p, 8);
-      switch (spec_.values[v].kind) {
-        case ValueKind::kRecords:
-          acc += 1;
-          break;
-        case ValueKind::kPackets:
-          acc += b.packets[row];
-          break;
-        case ValueKind::kBytes:
-          acc += b.bytes[row];
-          break;
-        case ValueKind::kStimeEarliest:
-          acc = static_cast<uint64_t>(std::min(static_cast<int64_t>(acc), b.stime_ms[row]));
-          break;
-        case ValueKind::kEtimeLatest:
-          acc = static_cast<uint64_t>(std::max(
-              static_cast<int64_t>(acc), static_cast<int64_t>(b.Unsigned(FieldId::kEtime, row))));
-          break;
-        case ValueKind::kDistinct: {
-          FieldId f = spec_.values[v].field;
-          uint64_t h;
-          if (GetField(f).type == FieldType::kIp) {
-            h = XXH3_64bits(b.Ip(f, row).bytes().data(), 16);
+void Aggregator::Add(const FlowBatch& b, std::span<const uint32_t> rows, Scratch& s, int worker) {
+  const size_t n = rows.size();
+  if (n == 0) return;
+  FillKeys(b, rows, s);
+  const size_t w = key_words_, ew = entry_words_, nv = spec_.values.size();
+  // Each value's input word per row (a distinct value's input is its hash).
+  std::vector<uint64_t>& inputs = s.distinct;
+  inputs.resize(n * nv);
+  for (size_t v = 0; v < nv; ++v) {
+    const ValueSpec& spec = spec_.values[v];
+    uint64_t* out = inputs.data() + v;
+    switch (spec.kind) {
+      case ValueKind::kRecords:
+        for (size_t r = 0; r < n; ++r) out[r * nv] = 1;
+        break;
+      case ValueKind::kPackets:
+        for (size_t r = 0; r < n; ++r) out[r * nv] = b.packets[rows[r]];
+        break;
+      case ValueKind::kBytes:
+        for (size_t r = 0; r < n; ++r) out[r * nv] = b.bytes[rows[r]];
+        break;
+      case ValueKind::kStimeEarliest:
+        for (size_t r = 0; r < n; ++r) out[r * nv] = static_cast<uint64_t>(b.stime_ms[rows[r]]);
+        break;
+      case ValueKind::kEtimeLatest:
+        for (size_t r = 0; r < n; ++r) out[r * nv] = b.Unsigned(FieldId::kEtime, rows[r]);
+        break;
+      case ValueKind::kDistinct:
+        for (size_t r = 0; r < n; ++r) {
+          if (GetField(spec.field).type == FieldType::kIp) {
+            const IpAddress& a = b.Ip(spec.field, rows[r]);
+            out[r * nv] = Combine(Mix(a.high64()), a.low64());
           } else {
-            uint64_t x = b.Unsigned(f, row);
-            h = XXH3_64bits(&x, sizeof x);
+            out[r * nv] = Mix(b.Unsigned(spec.field, rows[r]) + 1);
           }
-          AddDistinct(static_cast<uint32_t>(group), v, h);
-          continue;  // AddDistinct updated the counter
+        }
+        break;
+    }
+  }
+  // Counting sort by partition; keys, hashes and inputs are moved into partition
+  // order so that the insert loop below reads them sequentially.
+  s.starts.assign(kPartitions + 1, 0);
+  for (size_t r = 0; r < n; ++r) ++s.starts[(s.hashes[r] >> (64 - kPartitionBits)) + 1];
+  for (size_t p = 0; p < kPartitions; ++p) s.starts[p + 1] += s.starts[p];
+  s.order.assign(s.starts.begin(), s.starts.end() - 1);
+  std::vector<uint64_t>& keys = s.sorted_keys;
+  std::vector<uint64_t>& hashes = s.sorted_hashes;
+  std::vector<uint64_t>& values = s.sorted_values;
+  keys.resize(n * w);
+  hashes.resize(n);
+  values.resize(n * nv);
+  for (size_t r = 0; r < n; ++r) {
+    size_t to = s.order[s.hashes[r] >> (64 - kPartitionBits)]++;
+    hashes[to] = s.hashes[r];
+    for (size_t x = 0; x < w; ++x) keys[to * w + x] = s.keys[r * w + x];
+    for (size_t v = 0; v < nv; ++v) values[to * nv + v] = inputs[r * nv + v];
+  }
+
+  size_t first = (static_cast<size_t>(worker) * 17) % kPartitions;
+  for (size_t step = 0; step < kPartitions; ++step) {
+    size_t p = (first + step) % kPartitions;
+    size_t begin = s.starts[p], end = s.starts[p + 1];
+    if (begin == end) continue;
+    Partition& part = *partitions_[p];
+    std::lock_guard lock(part.mutex);
+    for (size_t i = begin; i < end; ++i) {
+      // Prefetch the slot 16 rows ahead, and the entry its slot names 8 rows ahead.
+      size_t mask = part.slots.size() - 1;
+      if (i + 16 < end) __builtin_prefetch(&part.slots[hashes[i + 16] & mask]);
+      if (i + 8 < end) {
+        uint64_t slot = part.slots[hashes[i + 8] & mask];
+        if (slot != 0) __builtin_prefetch(part.Entry((slot & 0xffffffff) - 1, ew));
+      }
+      uint64_t hash = hashes[i];
+      const uint64_t* key = keys.data() + i * w;
+      uint64_t tag = hash & 0xffffffff00000000ull;
+      uint64_t* entry = nullptr;
+      size_t group = 0;
+      for (size_t j = hash & mask;; j = (j + 1) & mask) {
+        uint64_t slot = part.slots[j];
+        if (slot == 0) {
+          group = part.count++;
+          if (group % kChunkEntries == 0)
+            part.chunks.emplace_back(new uint64_t[kChunkEntries * ew]);
+          entry = part.Entry(group, ew);
+          std::memcpy(entry, key, w * 8);
+          for (size_t v = 0; v < nv; ++v) {
+            uint64_t init = 0;
+            if (spec_.values[v].kind == ValueKind::kStimeEarliest) init = INT64_MAX;
+            if (spec_.values[v].kind == ValueKind::kEtimeLatest)
+              init = static_cast<uint64_t>(INT64_MIN);
+            entry[w + v] = init;
+          }
+          part.slots[j] = tag | (group + 1);
+          if (part.count * 2 > part.slots.size()) Grow(part);
+          break;
+        }
+        if ((slot & 0xffffffff00000000ull) == tag) {
+          size_t g = (slot & 0xffffffff) - 1;
+          uint64_t* e = part.Entry(g, ew);
+          bool same = true;
+          for (size_t x = 0; x < w; ++x) same &= e[x] == key[x];
+          if (same) {
+            entry = e;
+            group = g;
+            break;
+          }
         }
       }
-      std::memcpy(p, &acc, 8);
+      uint64_t* acc = entry + w;
+      const uint64_t* in = values.data() + i * nv;
+      size_t d = 0;
+      for (size_t v = 0; v < nv; ++v) {
+        switch (spec_.values[v].kind) {
+          case ValueKind::kRecords:
+          case ValueKind::kPackets:
+          case ValueKind::kBytes:
+            acc[v] += in[v];
+            break;
+          case ValueKind::kStimeEarliest:
+            acc[v] = static_cast<uint64_t>(
+                std::min(static_cast<int64_t>(acc[v]), static_cast<int64_t>(in[v])));
+            break;
+          case ValueKind::kEtimeLatest:
+            acc[v] = static_cast<uint64_t>(
+                std::max(static_cast<int64_t>(acc[v]), static_cast<int64_t>(in[v])));
+            break;
+          case ValueKind::kDistinct:
+            if (AddDistinct(part.distinct[d++], static_cast<uint32_t>(group), in[v])) ++acc[v];
+            break;
+        }
+      }
     }
   }
 }
 
-void Aggregator::Merge(Aggregator& other) {
-  std::vector<uint32_t> remap(other.count_);
-  for (size_t g = 0; g < other.count_; ++g) {
-    const uint8_t* key = other.Entry(g);
-    uint64_t hash = XXH3_64bits(key, key_size_);
-    size_t mine = FindOrInsert(key, hash);
-    remap[g] = static_cast<uint32_t>(mine);
-    uint8_t* to = Entry(mine) + key_size_;
-    const uint8_t* from = other.Entry(g) + key_size_;
-    for (size_t v = 0; v < spec_.values.size(); ++v) {
-      uint64_t a = Load(to + v * kValueWidth, 8), b = Load(from + v * kValueWidth, 8);
-      switch (spec_.values[v].kind) {
-        case ValueKind::kStimeEarliest:
-          a = static_cast<uint64_t>(std::min(static_cast<int64_t>(a), static_cast<int64_t>(b)));
-          break;
-        case ValueKind::kEtimeLatest:
-          a = static_cast<uint64_t>(std::max(static_cast<int64_t>(a), static_cast<int64_t>(b)));
-          break;
-        case ValueKind::kDistinct:
-          continue;
-        default:
-          a += b;
-      }
-      std::memcpy(to + v * kValueWidth, &a, 8);
+void Aggregator::Grow(Partition& part) const {
+  std::vector<uint64_t> slots(part.slots.size() * 2, 0);
+  size_t m = slots.size() - 1;
+  for (size_t g = 0; g < part.count; ++g) {
+    const uint64_t* e = part.Entry(g, entry_words_);
+    uint64_t h = kHashSeed;
+    for (size_t x = 0; x < key_words_; ++x) h = Combine(h, e[x]);
+    size_t at = h & m;
+    while (slots[at] != 0) at = (at + 1) & m;
+    slots[at] = (h & 0xffffffff00000000ull) | (g + 1);
+  }
+  part.slots = std::move(slots);
+}
+
+bool AddDistinct(DistinctSet& set, uint32_t group, uint64_t hash) {
+  if (set.groups.empty()) {
+    set.groups.assign(256, kNoGroup);
+    set.hashes.assign(256, 0);
+  }
+  size_t m = set.groups.size() - 1;
+  size_t at = Mix(hash ^ group) & m;
+  while (set.groups[at] != kNoGroup) {
+    if (set.groups[at] == group && set.hashes[at] == hash) return false;
+    at = (at + 1) & m;
+  }
+  set.groups[at] = group;
+  set.hashes[at] = hash;
+  if (++set.count * 2 > set.groups.size()) {
+    std::vector<uint32_t> groups(set.groups.size() * 2, kNoGroup);
+    std::vector<uint64_t> hashes(set.groups.size() * 2, 0);
+    size_t mm = groups.size() - 1;
+    for (size_t k = 0; k < set.groups.size(); ++k) {
+      if (set.groups[k] == kNoGroup) continue;
+      size_t to = Mix(set.hashes[k] ^ set.groups[k]) & mm;
+      while (groups[to] != kNoGroup) to = (to + 1) & mm;
+      groups[to] = set.groups[k];
+      hashes[to] = set.hashes[k];
     }
+    set.groups = std::move(groups);
+    set.hashes = std::move(hashes);
   }
-  // Distinct values: re-add other's (group, value) pairs under this table's groups.
-  size_t d = 0;
-  for (size_t v = 0; v < spec_.values.size(); ++v) {
-    if (spec_.values[v].kind != ValueKind::kDistinct) continue;
-    const DistinctSet& set = other.distinct_[d++];
-    for (size_t k = 0; k < set.groups.size(); ++k)
-      if (set.groups[k] != kNoGroup) AddDistinct(remap[set.groups[k]], v, set.hashes[k]);
+  return true;
+}
+
+void Aggregator::Finish() {
+  partition_start_.clear();
+  total_groups_ = 0;
+  for (const auto& p : partitions_) {
+    partition_start_.push_back(total_groups_);
+    total_groups_ += p->count;
   }
-  other = Aggregator(other.spec_);
 }
 
 size_t Aggregator::MemoryBytes() const {
-  size_t total = arena_.capacity() + slots_.capacity() * 8;
-  for (const auto& d : distinct_) total += d.groups.capacity() * 4 + d.hashes.capacity() * 8;
+  size_t total = 0;
+  for (const auto& p : partitions_) {
+    total += p->chunks.size() * kChunkEntries * entry_words_ * 8 + p->slots.capacity() * 8;
+    for (const auto& d : p->distinct) total += d.groups.capacity() * 4 + d.hashes.capacity() * 8;
+  }
   return total;
 }
 
+const uint64_t* Aggregator::Entry(size_t group) const {
+  size_t p = static_cast<size_t>(
+      std::upper_bound(partition_start_.begin(), partition_start_.end(), group) -
+      partition_start_.begin() - 1);
+  return partitions_[p]->Entry(group - partition_start_[p], entry_words_);
+}
+
 uint64_t Aggregator::Value(size_t group, size_t value_index) const {
-  return Load(Entry(group) + key_size_ + value_index * kValueWidth, 8);
-}
-
-uint64_t Aggregator::KeyUnsigned(size_t group, size_t key_index) const {
-  if (key_width_[key_index] == 16) return 0;
-  return Load(Entry(group) + key_offset_[key_index], key_width_[key_index]);
-}
-
-IpAddress Aggregator::KeyIp(size_t group, size_t key_index) const {
-  if (key_width_[key_index] != 16) return {};
-  std::array<uint8_t, 16> bytes;
-  std::memcpy(bytes.data(), Entry(group) + key_offset_[key_index], 16);
-  return IpAddress::V6(bytes);
+  return Entry(group)[key_words_ + value_index];
 }
 
 FlowRecord Aggregator::KeyRecord(size_t group) const {
+  const uint64_t* e = Entry(group);
   FlowRecord r;
   r.sensor = 0;
   r.flowtype = 0;
   for (size_t k = 0; k < spec_.keys.size(); ++k) {
     FieldId f = spec_.keys[k];
-    if (key_width_[k] == 16) {
-      IpAddress a = KeyIp(group, k);
+    const uint64_t* word = e + key_word_offset_[k];
+    if (GetField(f).type == FieldType::kIp) {
+      IpAddress a = IpAddress::FromHalves(word[0], word[1]);
       if (f == FieldId::kSip) r.sip = a;
       if (f == FieldId::kDip) r.dip = a;
       if (f == FieldId::kNhip) r.nhip = a;
       if (f == FieldId::kExporter) r.exporter = a;
       continue;
     }
-    uint64_t v = KeyUnsigned(group, k);
+    uint64_t v = IsSignedTime(f) ? word[0] ^ (uint64_t{1} << 63) : word[0];
     switch (f) {
       case FieldId::kEtime:
         r.stime_ms = static_cast<int64_t>(v);  // printed as etime = stime + 0
@@ -351,7 +447,7 @@ FlowRecord Aggregator::KeyRecord(size_t group) const {
         r.packets = 1;
         break;
       case FieldId::kIpVersion:
-        if (v == 6) r.sip = *IpAddress::Parse("::");
+        if (v == 6) r.sip = IpAddress::FromHalves(0, 0);
         break;
     }
   }
@@ -359,20 +455,10 @@ FlowRecord Aggregator::KeyRecord(size_t group) const {
 }
 
 int Aggregator::CompareKeys(size_t a, size_t b) const {
-  for (size_t k = 0; k < spec_.keys.size(); ++k) {
-    if (key_width_[k] == 16) {
-      auto x = KeyIp(a, k), y = KeyIp(b, k);
-      if (x != y) return x < y ? -1 : 1;
-      continue;
-    }
-    uint64_t x = KeyUnsigned(a, k), y = KeyUnsigned(b, k);
-    if (spec_.keys[k] == FieldId::kStime || spec_.keys[k] == FieldId::kEtime) {
-      auto sx = static_cast<int64_t>(x), sy = static_cast<int64_t>(y);
-      if (sx != sy) return sx < sy ? -1 : 1;
-      continue;
-    }
-    if (x != y) return x < y ? -1 : 1;
-  }
+  const uint64_t* x = Entry(a);
+  const uint64_t* y = Entry(b);
+  for (size_t i = 0; i < key_words_; ++i)
+    if (x[i] != y[i]) return x[i] < y[i] ? -1 : 1;
   return 0;
 }
 

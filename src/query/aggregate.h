@@ -3,13 +3,19 @@
 //
 // A key is one or more registry fields (sip, dport, protocol, stime binned ...);
 // each group accumulates values: records, packets, bytes, earliest start, latest
-// end and distinct counts of other fields. Each scan worker fills its own
-// Aggregator; Merge() combines them. Keys are packed into fixed-width bytes (16
-// for addresses, the field's width otherwise) in one flat arena, found through an
-// open-addressing table of hashes, so memory stays near the bytes the groups need.
+// end and distinct counts of other fields.
+//
+// One Aggregator serves every scan worker at once. Add() hashes a batch's keys
+// column by column, sorts the rows by partition (the top bits of the hash) and
+// inserts each partition's rows under that partition's lock, so workers rarely
+// wait and every group is held once. Each partition keeps its groups as words
+// (an address is two, any other field one) in a chunked arena, found through an
+// open-addressing table of tagged indexes.
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -49,57 +55,50 @@ struct AggregateSpec {
 class Aggregator {
  public:
   explicit Aggregator(const AggregateSpec& spec);
+  ~Aggregator();
 
   // The stored columns Add() reads.
   ColumnSet columns() const;
-  // Adds the given rows of batch.
-  void Add(const FlowBatch& batch, std::span<const uint32_t> rows);
-  // Folds other (built from the same spec) into this one.
-  void Merge(Aggregator& other);
 
-  size_t groups() const { return count_; }
-  // Bytes held by the table, arena and distinct sets.
+  // Per-thread working memory for Add().
+  struct Scratch {
+    std::vector<uint64_t> keys, hashes, distinct;
+    std::vector<uint64_t> sorted_keys, sorted_hashes, sorted_values;  // in partition order
+    std::vector<uint32_t> order, starts;
+  };
+  // Adds the given rows of batch. Safe to call from many threads at once, each
+  // with its own Scratch; `worker` spreads the threads over the partitions.
+  void Add(const FlowBatch& batch, std::span<const uint32_t> rows, Scratch& scratch,
+           int worker = 0);
+  // Numbers the groups 0 .. groups()-1; call after the last Add().
+  void Finish();
+
+  size_t groups() const { return total_groups_; }
+  // Bytes held by the arenas, tables and distinct sets.
   size_t MemoryBytes() const;
 
-  // Group i (0 .. groups()-1) in insertion order.
   uint64_t Value(size_t group, size_t value_index) const;
-  // A key field of group i as a number (for IP fields, see KeyIp).
-  uint64_t KeyUnsigned(size_t group, size_t key_index) const;
-  IpAddress KeyIp(size_t group, size_t key_index) const;
   // A group's key as a FlowRecord (key fields set, others default), for printing
   // with the record formatters.
   FlowRecord KeyRecord(size_t group) const;
-  // Compares two groups' keys field by field (for --sort-output).
+  // Orders two groups by key, field by field (for --sort-output and ties).
   int CompareKeys(size_t a, size_t b) const;
 
   const AggregateSpec& spec() const { return spec_; }
 
+  struct Partition;
+
  private:
-  size_t FindOrInsert(const uint8_t* key, uint64_t hash);
-  void Grow();
-  void PackKey(const FlowBatch& b, uint32_t row, uint8_t* out) const;
-  uint8_t* Entry(size_t group) { return arena_.data() + group * entry_size_; }
-  const uint8_t* Entry(size_t group) const { return arena_.data() + group * entry_size_; }
-  void AddDistinct(uint32_t group, size_t value_index, uint64_t value_hash);
+  const uint64_t* Entry(size_t group) const;
+  void Grow(Partition& part) const;
+  void FillKeys(const FlowBatch& b, std::span<const uint32_t> rows, Scratch& s) const;
 
   AggregateSpec spec_;
-  std::vector<size_t> key_offset_, key_width_;
-  size_t key_size_ = 0, entry_size_ = 0;
-  std::vector<uint8_t> arena_;
-  size_t count_ = 0;
-  // Open addressing: slot = (hash high 32 bits << 32) | (group + 1); 0 = empty.
-  std::vector<uint64_t> slots_;
-  // Distinct values: one open-addressing set of (group, value hash) pairs per
-  // distinct value column; a new pair bumps the group's counter.
-  static constexpr uint32_t kNoGroup = UINT32_MAX;
-  struct DistinctSet {
-    std::vector<uint32_t> groups;  // kNoGroup = empty slot
-    std::vector<uint64_t> hashes;
-    size_t count = 0;
-  };
-  std::vector<DistinctSet> distinct_;   // one per kDistinct value
-  std::vector<uint64_t> scratch_hash_;  // per-row key hashes of the current batch
-  std::vector<uint8_t> scratch_keys_;
+  size_t key_words_ = 0, entry_words_ = 0;
+  std::vector<size_t> key_word_offset_;
+  std::vector<std::unique_ptr<Partition>> partitions_;
+  std::vector<size_t> partition_start_;  // flat group index of each partition's first
+  size_t total_groups_ = 0;
 };
 
 }  // namespace weir
