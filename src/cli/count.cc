@@ -69,12 +69,12 @@ int RunCount(int argc, char** argv) {
   int64_t origin = start.value_or(0);
   int workers = ScanWorkers(prepared->threads);
   std::vector<TimeSeries> parts(static_cast<size_t>(workers), TimeSeries(bin_ms, origin, *scheme));
-  ScanStats stats =
-      RunScan("count", *prepared, TimeSeries::Columns(), /*ordered=*/false,
-              [&](int worker, const FlowBatch& batch, std::span<const uint32_t> rows) {
-                parts[static_cast<size_t>(worker)].Add(batch, rows);
-                return true;
-              });
+  ScanStats stats = RunScan(
+      "count", *prepared, TimeSeries::Columns(), /*ordered=*/false,
+      [&](int worker, const FlowBatch& batch, std::span<const uint32_t> rows, const RawBlock&) {
+        parts[static_cast<size_t>(worker)].Add(batch, rows);
+        return true;
+      });
   for (size_t w = 1; w < parts.size(); ++w) parts[0].Merge(parts[w]);
   const TimeSeries& series = parts[0];
   if (series.overflowed())

@@ -78,7 +78,7 @@ int RunCut(int argc, char** argv) {
   FlowRecord r;
   ScanStats stats =
       RunScan("cut", *prepared, ColumnSet::Of(fields), /*ordered=*/true,
-              [&](int, const FlowBatch& batch, std::span<const uint32_t> rows) {
+              [&](int, const FlowBatch& batch, std::span<const uint32_t> rows, const RawBlock&) {
                 for (uint32_t i : rows) {
                   ++index;
                   if (index < start_rec_num) continue;

@@ -106,62 +106,79 @@ int RunFilter(int argc, char** argv) {
     WriterOptions options;
     options.compression = compression.value_or(DefaultCompression(*path));
     options.annotations = {{"created-by", "weir filter"}};
+    options.threads = ScanWorkers(prepared->threads);  // re-encoding runs beside the scan
     auto w = FlowFileWriter::Create(*path, options);
     if (!w.ok()) return PrintError("filter", w.status().message()), kExitFailure;
     dest->writer = std::move(*w);
   }
   bool writing = pass.writer || fail.writer || all.writer;
 
+  // Partial blocks are re-encoded from every column; whole blocks are copied as
+  // stored, so --all-destination alone needs no columns decoded.
   ColumnSet columns = ColumnSet::None();
-  if (writing) columns = ColumnSet::All();
-  if (want_volume) columns = ColumnSet::All();  // packets and bytes of every record
+  if (pass.writer || fail.writer) columns = ColumnSet::All();
+  if (want_volume) {  // packets and bytes of every record
+    columns.Add(FieldId::kPackets);
+    columns.Add(FieldId::kBytes);
+  }
 
   Volume total, passed;
   uint64_t pass_count = 0;
   Status write_status;
   std::vector<uint32_t> fail_rows;
+  std::vector<std::byte> whole;
   // Writing and --max-pass-records need input order; counting alone runs unordered
   // on every worker, one block at a time under the lock.
   bool ordered = writing || max_pass > 0;
   std::mutex mutex;
-  ScanStats stats = RunScan("filter", *prepared, columns, ordered,
-                            [&](int, const FlowBatch& batch, std::span<const uint32_t> rows) {
-                              std::unique_lock lock(mutex, std::defer_lock);
-                              if (!ordered) lock.lock();
-                              if (max_pass && pass_count + rows.size() > max_pass)
-                                rows = rows.first(max_pass - pass_count);
-                              pass_count += rows.size();
-                              if (want_volume) {
-                                total.AddAll(batch);
-                                passed.Add(batch, rows);
-                              }
-                              if (writing) {
-                                if (pass.writer) {
-                                  pass.pending.Clear();
-                                  pass.pending.AppendRows(batch, rows);
-                                  write_status = pass.writer->AppendBatch(std::move(pass.pending));
-                                }
-                                if (fail.writer && write_status.ok()) {
-                                  fail_rows.clear();
-                                  size_t k = 0;
-                                  for (uint32_t i = 0; i < batch.size(); ++i) {
-                                    if (k < rows.size() && rows[k] == i)
-                                      ++k;
-                                    else
-                                      fail_rows.push_back(i);
-                                  }
-                                  fail.pending.Clear();
-                                  fail.pending.AppendRows(batch, fail_rows);
-                                  write_status = fail.writer->AppendBatch(std::move(fail.pending));
-                                }
-                                if (all.writer && write_status.ok()) {
-                                  FlowBatch copy = batch;
-                                  write_status = all.writer->AppendBatch(std::move(copy));
-                                }
-                                if (!write_status.ok()) return false;
-                              }
-                              return !(max_pass && pass_count >= max_pass);
-                            });
+  ScanStats stats = RunScan(
+      "filter", *prepared, columns, ordered,
+      [&](int, const FlowBatch& batch, std::span<const uint32_t> rows, const RawBlock& raw) {
+        std::unique_lock lock(mutex, std::defer_lock);
+        if (!ordered) lock.lock();
+        if (max_pass && pass_count + rows.size() > max_pass)
+          rows = rows.first(max_pass - pass_count);
+        pass_count += rows.size();
+        if (want_volume) {
+          total.AddAll(batch);
+          passed.Add(batch, rows);
+        }
+        if (writing) {
+          // A block that passes (or fails) whole is copied as stored.
+          auto copy_whole = [&](FlowFileWriter& writer) {
+            BlockHeader header = raw.header;
+            whole.clear();
+            SerializeBlockHeader(header, whole);
+            whole.insert(whole.end(), raw.payload.begin(), raw.payload.end());
+            return writer.AppendEncodedBlock(whole, header.record_count);
+          };
+          if (pass.writer && rows.size() == batch.size()) {
+            write_status = copy_whole(*pass.writer);
+          } else if (pass.writer) {
+            pass.pending.Clear();
+            pass.pending.AppendRows(batch, rows);
+            write_status = pass.writer->AppendBatch(std::move(pass.pending));
+          }
+          if (fail.writer && rows.empty() && write_status.ok()) {
+            write_status = copy_whole(*fail.writer);
+          } else if (fail.writer && write_status.ok()) {
+            fail_rows.clear();
+            size_t k = 0;
+            for (uint32_t i = 0; i < batch.size(); ++i) {
+              if (k < rows.size() && rows[k] == i)
+                ++k;
+              else
+                fail_rows.push_back(i);
+            }
+            fail.pending.Clear();
+            fail.pending.AppendRows(batch, fail_rows);
+            write_status = fail.writer->AppendBatch(std::move(fail.pending));
+          }
+          if (all.writer && write_status.ok()) write_status = copy_whole(*all.writer);
+          if (!write_status.ok()) return false;
+        }
+        return !(max_pass && pass_count >= max_pass);
+      });
   for (Destination* d : {&pass, &fail, &all}) {
     if (!d->writer) continue;
     Status s = d->writer->Close();

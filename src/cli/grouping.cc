@@ -20,11 +20,12 @@ std::unique_ptr<Aggregator> Aggregate(std::string_view command, const PreparedQu
                                       const AggregateSpec& spec, ScanStats* stats) {
   auto agg = std::make_unique<Aggregator>(spec);
   std::vector<Aggregator::Scratch> scratch(static_cast<size_t>(ScanWorkers(query.threads)));
-  *stats = RunScan(command, query, agg->columns(), /*ordered=*/false,
-                   [&](int worker, const FlowBatch& batch, std::span<const uint32_t> rows) {
-                     agg->Add(batch, rows, scratch[static_cast<size_t>(worker)], worker);
-                     return true;
-                   });
+  *stats = RunScan(
+      command, query, agg->columns(), /*ordered=*/false,
+      [&](int worker, const FlowBatch& batch, std::span<const uint32_t> rows, const RawBlock&) {
+        agg->Add(batch, rows, scratch[static_cast<size_t>(worker)], worker);
+        return true;
+      });
   agg->Finish();
   return agg;
 }

@@ -60,11 +60,12 @@ int RunSort(int argc, char** argv) {
   SortOptions so{*keys, reverse, static_cast<size_t>(memory_mib * 1024 * 1024), temp_dir};
   Sorter sorter(so);
   Status status;
-  ScanStats stats = RunScan("sort", *prepared, ColumnSet::All(), /*ordered=*/true,
-                            [&](int, const FlowBatch& batch, std::span<const uint32_t> rows) {
-                              status = sorter.Add(batch, rows);
-                              return status.ok();
-                            });
+  ScanStats stats =
+      RunScan("sort", *prepared, ColumnSet::All(), /*ordered=*/true,
+              [&](int, const FlowBatch& batch, std::span<const uint32_t> rows, const RawBlock&) {
+                status = sorter.Add(batch, rows);
+                return status.ok();
+              });
   if (status.ok()) status = sorter.Finish(**writer);
   Status closed = (*writer)->Close();
   if (status.ok()) status = closed;

@@ -38,17 +38,6 @@ class BlockSource {
     }
     return false;
   }
-  // Reads and decodes the next block here.
-  bool Next(FlowBatch& batch, BlockHeader& header) {
-    while (Ready()) {
-      if (reader_->Next(batch)) {
-        header = reader_->block();
-        return true;
-      }
-      Finish();
-    }
-    return false;
-  }
 
  private:
   // Makes sure a reader is open; false when every input is done.
@@ -101,21 +90,27 @@ ScanStats ScanSerial(const std::vector<std::string>& inputs, const ScanOptions& 
                      const ScanErrorHandler& on_error) {
   ScanStats stats;
   BlockSource source(inputs, options.predicate, columns, on_error, stats);
+  BlockDecoder decoder;
+  RawBlock raw;
   FlowBatch batch;
-  BlockHeader header;
   Predicate::Scratch scratch;
   std::vector<uint32_t> rows;
-  while (source.Next(batch, header)) {
+  while (source.NextRaw(raw)) {
+    if (Status s = DecodeRawBlock(raw, columns, decoder, batch); !s.ok()) {
+      ++stats.errors;
+      on_error(s);
+      continue;
+    }
     ++stats.blocks_read;
     stats.records_read += batch.size();
     if (options.predicate) {
-      options.predicate->Select(batch, scratch, rows, &header);
+      options.predicate->Select(batch, scratch, rows, &raw.header);
     } else {
       rows.resize(batch.size());
       for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<uint32_t>(i);
     }
     stats.records_passed += rows.size();
-    if (!consumer(0, batch, rows)) break;
+    if (!consumer(0, batch, rows, raw)) break;
   }
   return stats;
 }
@@ -198,7 +193,7 @@ ScanStats Scan(const std::vector<std::string>& inputs, const ScanOptions& option
       }
       if (ok && !stop.load(std::memory_order_relaxed)) {
         records_passed.fetch_add(rows.size(), std::memory_order_relaxed);
-        if (!consumer(worker, batch, rows)) {
+        if (!consumer(worker, batch, rows, item->raw)) {
           stop = true;
           queue_changed.notify_all();
         }

@@ -17,6 +17,7 @@
 #include "base/status.h"
 #include "query/predicate.h"
 #include "store/flow_batch.h"
+#include "store/flow_reader.h"
 
 namespace weir {
 
@@ -36,10 +37,11 @@ struct ScanStats {
   uint64_t errors = 0;          // unreadable files and damaged blocks
 };
 
-// Called with the worker's index (0 .. workers-1), a decoded block and the indexes
-// of its passing rows. Returning false stops the scan early.
-using ScanConsumer =
-    std::function<bool(int worker, const FlowBatch& batch, std::span<const uint32_t> rows)>;
+// Called with the worker's index (0 .. workers-1), a decoded block, the indexes of
+// its passing rows, and the block as stored (for copying it whole, unchanged, when
+// every row passes). Returning false stops the scan early.
+using ScanConsumer = std::function<bool(int worker, const FlowBatch& batch,
+                                        std::span<const uint32_t> rows, const RawBlock& raw)>;
 // Receives each error (an unreadable file, a damaged block); never concurrently.
 using ScanErrorHandler = std::function<void(const Status&)>;
 

@@ -49,7 +49,7 @@ TEST(Scan, OrderedAndParallelAgree) {
     options.ordered = true;
     ScanStats stats = Scan(
         paths, options,
-        [&](int, const FlowBatch& batch, std::span<const uint32_t> rows) {
+        [&](int, const FlowBatch& batch, std::span<const uint32_t> rows, const RawBlock&) {
           for (uint32_t r : rows) seen.push_back(batch.bytes[r]);
           return true;
         },
@@ -73,7 +73,7 @@ TEST(Scan, ZoneMapsSkipBlocksAndStopEarly) {
   options.threads = 2;
   ScanStats stats = Scan(
       paths, options,
-      [&](int worker, const FlowBatch&, std::span<const uint32_t> rows) {
+      [&](int worker, const FlowBatch&, std::span<const uint32_t> rows, const RawBlock&) {
         EXPECT_LT(worker, 2);
         std::lock_guard lock(mutex);
         passed += rows.size();
@@ -89,7 +89,9 @@ TEST(Scan, ZoneMapsSkipBlocksAndStopEarly) {
   options.ordered = true;
   Scan(
       paths, options = ScanOptions{},
-      [&](int, const FlowBatch&, std::span<const uint32_t>) { return ++calls < 2; },
+      [&](int, const FlowBatch&, std::span<const uint32_t>, const RawBlock&) {
+        return ++calls < 2;
+      },
       [](const Status&) {});
   EXPECT_EQ(calls, 2);
 }
@@ -101,7 +103,7 @@ TEST(Scan, ReportsMissingFilesAndGoesOn) {
   uint64_t rows_seen = 0;
   ScanStats stats = Scan(
       paths, ScanOptions{},
-      [&](int, const FlowBatch&, std::span<const uint32_t> rows) {
+      [&](int, const FlowBatch&, std::span<const uint32_t> rows, const RawBlock&) {
         rows_seen += rows.size();
         return true;
       },

@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <numeric>
+
 #include "store/flow_reader.h"
 
 namespace weir {
@@ -131,10 +133,15 @@ Status FlowFileWriter::AppendBatch(FlowBatch batch) {
     pending_ = std::move(batch);
     return WriteBlock();
   }
-  FlowRecord r;
-  for (size_t i = 0; i < batch.size(); ++i) {
-    batch.GetRow(i, r);
-    WEIR_RETURN_IF_ERROR(Append(r));
+  // Column by column into the pending block, a block at a time.
+  std::vector<uint32_t> rows;
+  for (size_t done = 0; done < batch.size();) {
+    size_t take = std::min(batch.size() - done, options_.block_records - pending_.size());
+    rows.resize(take);
+    std::iota(rows.begin(), rows.end(), static_cast<uint32_t>(done));
+    pending_.AppendRows(batch, rows);
+    done += take;
+    if (pending_.size() >= options_.block_records) WEIR_RETURN_IF_ERROR(WriteBlock());
   }
   return Status::Ok();
 }

@@ -1,0 +1,177 @@
+#include "query/aggregate.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "query/sorter.h"
+#include "query/time_series.h"
+#include "store/flow_reader.h"
+
+namespace weir {
+namespace {
+
+FlowBatch Batch(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  FlowBatch b;
+  for (size_t i = 0; i < n; ++i) {
+    FlowRecord r;
+    r.sip = IpAddress::V4(0x0a000000 | (rng() % 300));
+    r.dip = rng() % 8 ? IpAddress::V4(0xc0000000 | (rng() % 50))
+                      : *IpAddress::Parse("2001:db8::" + std::to_string(rng() % 20));
+    r.dport = static_cast<uint16_t>(rng() % 40);
+    r.protocol = rng() % 2 ? 6 : 17;
+    r.packets = 1 + rng() % 10;
+    r.bytes = 40 + rng() % 5000;
+    r.stime_ms = 1'000'000 + static_cast<int64_t>(rng() % 3'600'000);
+    r.duration_ms = rng() % 20'000;
+    b.Append(r);
+  }
+  return b;
+}
+
+std::vector<uint32_t> AllRows(const FlowBatch& b) {
+  std::vector<uint32_t> rows(b.size());
+  for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<uint32_t>(i);
+  return rows;
+}
+
+TEST(Aggregator, MatchesAMapFromSeveralThreads) {
+  auto values = ParseValues("records,bytes,dip-distinct,stime-earliest,etime-latest");
+  ASSERT_TRUE(values.ok());
+  AggregateSpec spec{{FieldId::kSip, FieldId::kDport}, *values, 0};
+  Aggregator agg(spec);
+  std::vector<FlowBatch> batches;
+  for (uint32_t s = 0; s < 6; ++s) batches.push_back(Batch(20000, s));
+  std::vector<std::thread> threads;
+  for (int w = 0; w < 3; ++w) {
+    threads.emplace_back([&, w] {
+      Aggregator::Scratch scratch;
+      for (size_t k = static_cast<size_t>(w); k < batches.size(); k += 3)
+        agg.Add(batches[k], AllRows(batches[k]), scratch, w);
+    });
+  }
+  for (auto& t : threads) t.join();
+  agg.Finish();
+
+  struct Expected {
+    uint64_t records = 0, bytes = 0;
+    std::set<IpAddress> dips;
+    int64_t earliest = INT64_MAX, latest = INT64_MIN;
+  };
+  std::map<std::pair<IpAddress, uint16_t>, Expected> want;
+  for (const auto& b : batches) {
+    for (size_t i = 0; i < b.size(); ++i) {
+      auto& e = want[{b.sip[i], b.dport[i]}];
+      ++e.records;
+      e.bytes += b.bytes[i];
+      e.dips.insert(b.dip[i]);
+      e.earliest = std::min(e.earliest, b.stime_ms[i]);
+      e.latest = std::max(e.latest, b.stime_ms[i] + int64_t{b.duration_ms[i]});
+    }
+  }
+  ASSERT_EQ(agg.groups(), want.size());
+  for (size_t g = 0; g < agg.groups(); ++g) {
+    FlowRecord key = agg.KeyRecord(g);
+    auto it = want.find({key.sip, key.dport});
+    ASSERT_NE(it, want.end());
+    EXPECT_EQ(agg.Value(g, 0), it->second.records);
+    EXPECT_EQ(agg.Value(g, 1), it->second.bytes);
+    EXPECT_EQ(agg.Value(g, 2), it->second.dips.size());
+    EXPECT_EQ(static_cast<int64_t>(agg.Value(g, 3)), it->second.earliest);
+    EXPECT_EQ(static_cast<int64_t>(agg.Value(g, 4)), it->second.latest);
+  }
+  EXPECT_GT(agg.MemoryBytes(), 0u);
+}
+
+TEST(Aggregator, DerivedAndBinnedKeys) {
+  auto values = ParseValues("flows");
+  ASSERT_TRUE(values.ok());
+  AggregateSpec spec{{FieldId::kStime, FieldId::kIpVersion}, *values, 600'000};
+  Aggregator agg(spec);
+  FlowBatch b = Batch(5000, 9);
+  Aggregator::Scratch scratch;
+  agg.Add(b, AllRows(b), scratch);
+  agg.Finish();
+  uint64_t total = 0;
+  for (size_t g = 0; g < agg.groups(); ++g) {
+    FlowRecord key = agg.KeyRecord(g);
+    EXPECT_EQ(key.stime_ms % 600'000, 0);
+    total += agg.Value(g, 0);
+  }
+  EXPECT_EQ(total, 5000u);
+  EXPECT_LE(agg.groups(), 7u * 2);
+  EXPECT_FALSE(ParseValues("bytes,frobs").ok());
+  EXPECT_FALSE(ParseValues("distinct:nosuch").ok());
+}
+
+TEST(TimeSeries, LoadSchemesShareOrSpikeVolume) {
+  FlowBatch b;
+  FlowRecord r;
+  r.stime_ms = 50;  // 50 .. 250 over bins of 100: a quarter, a half, a quarter
+  r.duration_ms = 200;
+  r.packets = 4;
+  r.bytes = 400;
+  b.Append(r);
+  auto rows = AllRows(b);
+  auto bins = [&](LoadScheme scheme) {
+    TimeSeries ts(100, 0, scheme);
+    ts.Add(b, rows);
+    std::vector<double> out;
+    for (int64_t t = 0; t <= 200; t += 100) out.push_back(ts.At(t).bytes);
+    return out;
+  };
+  EXPECT_EQ(bins(LoadScheme::kTimeProportional), (std::vector<double>{100, 200, 100}));
+  for (double share : bins(LoadScheme::kBinUniform)) EXPECT_NEAR(share, 400.0 / 3, 1e-9);
+  EXPECT_EQ(bins(LoadScheme::kStartSpike), (std::vector<double>{400, 0, 0}));
+  EXPECT_EQ(bins(LoadScheme::kEndSpike), (std::vector<double>{0, 0, 400}));
+  EXPECT_EQ(bins(LoadScheme::kMiddleSpike), (std::vector<double>{0, 400, 0}));
+  EXPECT_EQ(bins(LoadScheme::kMaximumVolume), (std::vector<double>{400, 400, 400}));
+  EXPECT_EQ(bins(LoadScheme::kMinimumVolume), (std::vector<double>{0, 0, 0}));
+  EXPECT_EQ(*ParseLoadScheme("4"), LoadScheme::kTimeProportional);
+  EXPECT_FALSE(ParseLoadScheme("7").ok());
+}
+
+TEST(Sorter, SpillsAndMergesStably) {
+  FlowBatch b = Batch(30000, 4);
+  for (size_t i = 0; i < b.size(); ++i) b.input[i] = static_cast<uint32_t>(i);  // input order
+  auto rows = AllRows(b);
+  auto sorted = [&](size_t memory) {
+    SortOptions options{{FieldId::kDport, FieldId::kSip}, false, memory, ::testing::TempDir()};
+    Sorter sorter(options);
+    for (size_t i = 0; i < rows.size(); i += 1000)  // in pieces, as a scan delivers them
+      EXPECT_TRUE(
+          sorter.Add(b, std::span(rows).subspan(i, std::min<size_t>(1000, rows.size() - i))).ok());
+    std::string path = ::testing::TempDir() + "/sorted" + std::to_string(memory) + ".weir";
+    auto writer = FlowFileWriter::Create(path, WriterOptions{});
+    EXPECT_TRUE(writer.ok());
+    EXPECT_TRUE(sorter.Finish(**writer).ok());
+    EXPECT_TRUE((*writer)->Close().ok());
+    if (memory < 1'000'000) {
+      EXPECT_GT(sorter.runs(), 1u);
+    }
+    auto reader = FlowFileReader::Open(path);
+    FlowBatch all, part;
+    while ((*reader)->Next(part))
+      for (size_t i = 0; i < part.size(); ++i) all.Append(part.Row(i));
+    return all;
+  };
+  FlowBatch in_memory = sorted(size_t{1} << 30), spilled = sorted(500'000);
+  ASSERT_EQ(in_memory.size(), b.size());
+  ASSERT_EQ(spilled.size(), b.size());
+  for (size_t i = 0; i < b.size(); ++i) EXPECT_EQ(in_memory.Row(i), spilled.Row(i)) << i;
+  for (size_t i = 1; i < b.size(); ++i) {
+    auto before = std::pair(in_memory.dport[i - 1], in_memory.sip[i - 1]);
+    auto after = std::pair(in_memory.dport[i], in_memory.sip[i]);
+    ASSERT_FALSE(after < before) << i;
+    if (after == before) {
+      ASSERT_LT(in_memory.input[i - 1], in_memory.input[i]) << "not stable at " << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace weir
