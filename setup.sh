@@ -14,6 +14,7 @@ packages=(
   libzstd-dev liblz4-dev libxxhash-dev libcli11-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang clang-format python3
+  nfdump  # the peer that differential tests compare answers with
 )
 
 install_missing() {
