@@ -21,7 +21,7 @@ records() { "$weir" info "$@" | awk '/count-records/ {s += $2} END {print s + 0}
 case "$case_name" in
   help)
     "$weir" help >/dev/null
-    for c in cat count cut fglob filter gen info site sort stats uniq; do
+    for c in bag cat count cut fglob filter gen info netmask set site sort stats uniq; do
       "$weir" help "$c" >h.txt && grep -q -- "--help" h.txt || fail "weir help $c"
       "$weir" "$c" --help >/dev/null || fail "weir $c --help"
     done
@@ -152,6 +152,53 @@ case "$case_name" in
     nf_bytes=$(nfdump -r "$nf" -q -N -s proto/bytes | sed 's/( *[0-9.]*)//g' | awk '{s += $8} END {print s}')
     weir_bytes=$("$weir" uniq --fields=protocol --values=bytes --no-titles --delimited=, f.weir | awk -F, '{s += $2} END {print s}')
     [ "$nf_bytes" = "$weir_bytes" ] || fail "total bytes: nfdump $nf_bytes, weir $weir_bytes"
+    ;;
+  sets_bags)
+    "$weir" gen --flows=20000 --seed=8 --start-time=2026/11/26 --output-path=f.weir
+    "$weir" cut --fields=sip,dip,dport,bytes,protocol --delimited=, --no-titles f.weir >all.csv
+    # Sets from flows: as many addresses as awk finds; algebra; --sipset agrees with awk.
+    "$weir" set build --sip-file=s.set --dip-file=d.set --any-file=a.set f.weir
+    [ "$("$weir" set cat --count-ips s.set)" -eq "$(cut -d, -f1 all.csv | sort -u | wc -l)" ] || fail "sip set size"
+    "$weir" set cat s.set | sort >got.txt
+    cut -d, -f1 all.csv | sort -u >want.txt
+    diff -q want.txt got.txt >/dev/null || fail "set cat lists other addresses than the flows hold"
+    "$weir" set union --output-path=u.set s.set d.set
+    "$weir" set difference --output-path=e.set a.set u.set
+    [ "$("$weir" set cat --count-ips e.set)" -eq 0 ] || fail "any-set minus (sip union dip) is not empty"
+    printf '# lab\n10.10.0.0/16\n193.x.x.x\n' | "$weir" set text --output-path=t.set
+    "$weir" set cat --cidr-blocks t.set >cidr.txt
+    printf '10.10.0.0/16\n193.0.0.0/8\n' | diff -u - cidr.txt || fail "set text / cat --cidr-blocks"
+    want=$(awk -F, '$1 ~ /^10\.10\./ || $1 ~ /^193\./' all.csv | wc -l)
+    "$weir" filter --sipset=t.set --print-statistics f.weir 2>st.txt
+    grep -q "Pass *$want\." st.txt || fail "--sipset count (want $want): $(cat st.txt)"
+    "$weir" filter --not-sipset=t.set --print-statistics f.weir 2>st.txt
+    grep -q "Pass *$((20000 - want))\." st.txt || fail "--not-sipset count"
+    addr=$(head -1 want.txt)
+    [ "$("$weir" set member "$addr" s.set t.set d.set | head -1)" = s.set ] || fail "set member"
+    expect_exit 1 "$weir" set member 203.0.113.1 s.set
+    # Bags: bytes per destination port equal awk's sums; add doubles; subtract empties.
+    "$weir" bag build --key=dport --counter=bytes --output-path=p.bag f.weir
+    awk -F, '{b[$3] += $4} END {for (k in b) print k "," b[k]}' all.csv | sort -n >want.txt
+    "$weir" bag cat --delimited=, --no-titles p.bag >got.txt
+    diff -u want.txt got.txt || fail "bag of bytes per dport"
+    "$weir" bag add --output-path=p2.bag p.bag p.bag
+    "$weir" bag cat --delimited=, --no-titles p2.bag | awk -F, '{s += $2} END {print s}' >sum2.txt
+    awk -F, '{s += $2} END {print s * 2}' got.txt | diff -q - sum2.txt >/dev/null || fail "bag add"
+    "$weir" bag subtract --output-path=z.bag p.bag p.bag
+    [ "$("$weir" bag cat --no-titles z.bag | wc -l)" -eq 0 ] || fail "bag subtract"
+    "$weir" bag threshold --min-counter=1000000 --output-path=big.bag p.bag
+    "$weir" bag cat --delimited=, --no-titles big.bag | awk -F, '$2 < 1000000 {exit 1}' || fail "bag threshold"
+    # Netmask: every source ends in .0.0 after /16.
+    "$weir" netmask --4sip-prefix-length=16 --ip-version=4 f.weir | "$weir" cut --fields=sip --no-titles --delimited >masked.txt
+    grep -vq '\.0\.0$' masked.txt && fail "netmask left host bits"
+    [ "$(wc -l <masked.txt)" -gt 0 ] || fail "netmask wrote nothing"
+    # Damaged files are refused with the file's name.
+    head -c 30 p.bag >bad.bag
+    expect_exit 1 "$weir" bag cat bad.bag
+    grep -q "bad.bag" err.txt || fail "bad bag message"
+    printf 'WEIRIPST garbage' >bad.set
+    expect_exit 1 "$weir" set cat bad.set
+    grep -q "bad.set" err.txt || fail "bad set message"
     ;;
   cut_golden)
     # Deterministic generator + SiLK's column layout: compared with a committed file.

@@ -92,4 +92,35 @@ bool FileExists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
+Result<std::string> ReadFileOrStdin(const std::string& path) {
+  if (path != "-" && path != "stdin") return ReadFileToString(path);
+  std::string out;
+  char buf[1 << 16];
+  while (true) {
+    ssize_t n = ::read(0, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::IoError("stdin: " + ErrnoMessage(errno));
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+Status WriteFileAtomically(const std::string& path, std::string_view data) {
+  auto bytes = std::as_bytes(std::span(data.data(), data.size()));
+  if (path == "-" || path == "stdout") return WriteAll(1, bytes, "stdout");
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IoError(tmp + ": " + ErrnoMessage(errno));
+  FileDescriptor owned(fd);
+  WEIR_RETURN_IF_ERROR(WriteAll(fd, bytes, tmp));
+  if (::fsync(fd) != 0) return Status::IoError(tmp + ": " + ErrnoMessage(errno));
+  WEIR_RETURN_IF_ERROR(owned.Close(tmp));
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return Status::IoError(path + ": " + ErrnoMessage(errno));
+  }
+  return Status::Ok();
+}
+
 }  // namespace weir

@@ -36,6 +36,11 @@ class FileDescriptor {
 };
 
 Result<std::string> ReadFileToString(const std::string& path);
+// Reads path, or standard input when path is "-" or "stdin".
+Result<std::string> ReadFileOrStdin(const std::string& path);
+// Writes data to path through a temporary file, fsync and rename, so readers see
+// the old file or the new one, never a part; "-" or "stdout" writes standard output.
+Status WriteFileAtomically(const std::string& path, std::string_view data);
 // Writes everything, retrying short writes and EINTR.
 Status WriteAll(int fd, std::span<const std::byte> data, std::string_view name);
 // Reads up to size bytes, retrying until EOF or size bytes; returns the count read.

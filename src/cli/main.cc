@@ -9,6 +9,7 @@
 
 namespace weir::cli {
 
+int RunBag(int argc, char** argv);
 int RunCat(int argc, char** argv);
 int RunCount(int argc, char** argv);
 int RunCut(int argc, char** argv);
@@ -16,6 +17,8 @@ int RunFglob(int argc, char** argv);
 int RunFilter(int argc, char** argv);
 int RunGen(int argc, char** argv);
 int RunInfo(int argc, char** argv);
+int RunNetmask(int argc, char** argv);
+int RunSet(int argc, char** argv);
 int RunSite(int argc, char** argv);
 int RunSort(int argc, char** argv);
 int RunStats(int argc, char** argv);
@@ -23,6 +26,7 @@ int RunUniq(int argc, char** argv);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
+      {"bag", "counters per key: build, cat, add, subtract, threshold (rwbag tools)", RunBag},
       {"cat", "concatenate flow files and streams (rwcat)", RunCat},
       {"count", "records, bytes and packets per time bin (rwcount)", RunCount},
       {"cut", "print flow records as text, CSV or JSON (rwcut)", RunCut},
@@ -30,6 +34,9 @@ const std::vector<Command>& Commands() {
       {"filter", "select flow records by switches or an expression (rwfilter)", RunFilter},
       {"gen", "generate realistic synthetic flows", RunGen},
       {"info", "describe flow files (rwfileinfo)", RunInfo},
+      {"netmask", "zero the host bits of addresses (rwnetmask)", RunNetmask},
+      {"set", "IP sets: build, text, cat, union, intersect, difference, member (rwset tools)",
+       RunSet},
       {"site", "print the site configuration (rwsiteinfo)", RunSite},
       {"sort", "sort flow records by key fields, in memory or on disk (rwsort)", RunSort},
       {"stats", "top-N groups by records, packets, bytes or distinct counts (rwstats)", RunStats},

@@ -30,11 +30,6 @@ inline uint64_t Combine(uint64_t h, uint64_t word) {
   return Mix(h ^ (word + 0x9e3779b97f4a7c15ull));
 }
 
-template <typename T>
-void SetIntegral(T& member, uint64_t v) {
-  if constexpr (std::is_integral_v<T>) member = static_cast<T>(v);
-}
-
 bool IsSignedTime(FieldId f) { return f == FieldId::kStime || f == FieldId::kEtime; }
 
 template <typename T>
@@ -406,50 +401,10 @@ FlowRecord Aggregator::KeyRecord(size_t group) const {
   for (size_t k = 0; k < spec_.keys.size(); ++k) {
     FieldId f = spec_.keys[k];
     const uint64_t* word = e + key_word_offset_[k];
-    if (GetField(f).type == FieldType::kIp) {
-      IpAddress a = IpAddress::FromHalves(word[0], word[1]);
-      if (f == FieldId::kSip) r.sip = a;
-      if (f == FieldId::kDip) r.dip = a;
-      if (f == FieldId::kNhip) r.nhip = a;
-      if (f == FieldId::kExporter) r.exporter = a;
-      continue;
-    }
-    uint64_t v = IsSignedTime(f) ? word[0] ^ (uint64_t{1} << 63) : word[0];
-    switch (f) {
-      case FieldId::kEtime:
-        r.stime_ms = static_cast<int64_t>(v);  // printed as etime = stime + 0
-        r.duration_ms = 0;
-        break;
-#define WEIR_KEY_CASE(fid, member, type) \
-  case FieldId::fid:                     \
-    SetIntegral(r.member, v);            \
-    break;
-        WEIR_STORED_COLUMNS(WEIR_KEY_CASE)
-#undef WEIR_KEY_CASE
-      case FieldId::kClass:
-      case FieldId::kType:
-        r.flowtype = static_cast<uint8_t>(v);
-        break;
-      case FieldId::kIcmpType:
-        r.protocol = kProtoIcmp;
-        r.dport = static_cast<uint16_t>((r.dport & 0xff) | v << 8);
-        break;
-      case FieldId::kIcmpCode:
-        r.protocol = kProtoIcmp;
-        r.dport = static_cast<uint16_t>((r.dport & 0xff00) | v);
-        break;
-      case FieldId::kIcmpTypeCode:
-        r.protocol = kProtoIcmp;
-        r.dport = static_cast<uint16_t>(v);
-        break;
-      case FieldId::kBytesPerPacket:
-        r.bytes = v;
-        r.packets = 1;
-        break;
-      case FieldId::kIpVersion:
-        if (v == 6) r.sip = IpAddress::FromHalves(0, 0);
-        break;
-    }
+    if (GetField(f).type == FieldType::kIp)
+      SetIp(r, f, IpAddress::FromHalves(word[0], word[1]));
+    else
+      SetUnsigned(r, f, IsSignedTime(f) ? word[0] ^ (uint64_t{1} << 63) : word[0]);
   }
   return r;
 }

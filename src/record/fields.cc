@@ -235,4 +235,127 @@ IpAddress GetIp(const FlowRecord& r, FieldId id) {
   }
 }
 
+void SetUnsigned(FlowRecord& r, FieldId id, uint64_t v) {
+  switch (id) {
+    case F::kSport:
+      r.sport = static_cast<uint16_t>(v);
+      break;
+    case F::kDport:
+      r.dport = static_cast<uint16_t>(v);
+      break;
+    case F::kProtocol:
+      r.protocol = static_cast<uint8_t>(v);
+      break;
+    case F::kPackets:
+      r.packets = v;
+      break;
+    case F::kBytes:
+      r.bytes = v;
+      break;
+    case F::kFlags:
+      r.flags = static_cast<uint8_t>(v);
+      break;
+    case F::kStime:
+      r.stime_ms = static_cast<int64_t>(v);
+      break;
+    case F::kDuration:
+      r.duration_ms = static_cast<uint32_t>(v);
+      break;
+    case F::kEtime:
+      r.stime_ms = static_cast<int64_t>(v);
+      r.duration_ms = 0;
+      break;
+    case F::kSensor:
+      r.sensor = static_cast<uint16_t>(v);
+      break;
+    case F::kInput:
+      r.input = static_cast<uint32_t>(v);
+      break;
+    case F::kOutput:
+      r.output = static_cast<uint32_t>(v);
+      break;
+    case F::kClass:
+    case F::kType:
+    case F::kFlowtype:
+      r.flowtype = static_cast<uint8_t>(v);
+      break;
+    case F::kIcmpType:
+      if (!r.is_icmp()) r.protocol = kProtoIcmp;
+      r.dport = static_cast<uint16_t>((r.dport & 0xff) | (v & 0xff) << 8);
+      break;
+    case F::kIcmpCode:
+      if (!r.is_icmp()) r.protocol = kProtoIcmp;
+      r.dport = static_cast<uint16_t>((r.dport & 0xff00) | (v & 0xff));
+      break;
+    case F::kIcmpTypeCode:
+      if (!r.is_icmp()) r.protocol = kProtoIcmp;
+      r.dport = static_cast<uint16_t>(v);
+      break;
+    case F::kInitialFlags:
+      r.initial_flags = static_cast<uint8_t>(v);
+      break;
+    case F::kSessionFlags:
+      r.session_flags = static_cast<uint8_t>(v);
+      break;
+    case F::kAttributes:
+      r.attributes = static_cast<uint8_t>(v);
+      break;
+    case F::kApplication:
+      r.application = static_cast<uint16_t>(v);
+      break;
+    case F::kTos:
+      r.tos = static_cast<uint8_t>(v);
+      break;
+    case F::kVlan:
+      r.vlan = static_cast<uint16_t>(v);
+      break;
+    case F::kSrcAs:
+      r.src_as = static_cast<uint32_t>(v);
+      break;
+    case F::kDstAs:
+      r.dst_as = static_cast<uint32_t>(v);
+      break;
+    case F::kSrcMask:
+      r.src_mask = static_cast<uint8_t>(v);
+      break;
+    case F::kDstMask:
+      r.dst_mask = static_cast<uint8_t>(v);
+      break;
+    case F::kSampling:
+      r.sampling = static_cast<uint32_t>(v);
+      break;
+    case F::kBytesPerPacket:
+      r.bytes = v;
+      r.packets = 1;
+      break;
+    case F::kIpVersion:
+      if (v == 6) r.sip = IpAddress::FromHalves(0, 0);
+      break;
+    case F::kSip:
+    case F::kDip:
+    case F::kNhip:
+    case F::kExporter:
+      break;
+  }
+}
+
+void SetIp(FlowRecord& r, FieldId id, const IpAddress& value) {
+  switch (id) {
+    case F::kSip:
+      r.sip = value;
+      break;
+    case F::kDip:
+      r.dip = value;
+      break;
+    case F::kNhip:
+      r.nhip = value;
+      break;
+    case F::kExporter:
+      r.exporter = value;
+      break;
+    default:
+      break;
+  }
+}
+
 }  // namespace weir

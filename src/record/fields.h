@@ -99,5 +99,10 @@ uint64_t FieldMaxValue(FieldId id);
 uint64_t GetUnsigned(const FlowRecord& r, FieldId id);
 // IP value of an IP field; other fields return the zero address.
 IpAddress GetIp(const FlowRecord& r, FieldId id);
+// The inverse of GetUnsigned / GetIp, for building a record from a key: derived
+// fields set what they derive from (icmp_type sets dport's high byte and makes the
+// flow ICMP; etime sets stime with duration 0; bpp sets bytes with one packet).
+void SetUnsigned(FlowRecord& r, FieldId id, uint64_t value);
+void SetIp(FlowRecord& r, FieldId id, const IpAddress& value);
 
 }  // namespace weir

@@ -20,20 +20,6 @@ constexpr uint16_t kSetVersion = 1;
 constexpr size_t kSetHeaderSize = 48;
 constexpr uint64_t kMaxRanges = uint64_t{1} << 28;  // bounds a reader's memory
 
-Result<std::string> ReadAll(const std::string& path) {
-  if (path != "-" && path != "stdin") return ReadFileToString(path);
-  std::string out;
-  char buf[1 << 16];
-  while (true) {
-    ssize_t n = ::read(0, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::IoError("stdin: " + ErrnoMessage(errno));
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  return out;
-}
-
 }  // namespace
 
 bool IsIpSetFile(std::string_view data) {
@@ -130,7 +116,7 @@ Result<IpSet> ParseIpSet(std::string_view data, const std::string& name) {
 }
 
 Result<IpSet> LoadIpSetFile(const std::string& path) {
-  auto data = ReadAll(path);
+  auto data = ReadFileOrStdin(path);
   if (!data.ok()) return data.status();
   if (IsIpSetFile(*data)) return ParseIpSet(*data, path);
   IpSet set;
@@ -149,19 +135,7 @@ Result<IpSet> LoadIpSetFile(const std::string& path) {
 }
 
 Status SaveIpSetFile(const IpSet& set, const std::string& path) {
-  std::string data = SerializeIpSet(set);
-  auto bytes = std::as_bytes(std::span(data));
-  if (path == "-" || path == "stdout") return WriteAll(1, bytes, "stdout");
-  std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IoError(tmp + ": " + ErrnoMessage(errno));
-  FileDescriptor owned(fd);
-  WEIR_RETURN_IF_ERROR(WriteAll(fd, bytes, tmp));
-  if (::fsync(fd) != 0) return Status::IoError(tmp + ": " + ErrnoMessage(errno));
-  WEIR_RETURN_IF_ERROR(owned.Close(tmp));
-  if (::rename(tmp.c_str(), path.c_str()) != 0)
-    return Status::IoError(path + ": " + ErrnoMessage(errno));
-  return Status::Ok();
+  return WriteFileAtomically(path, SerializeIpSet(set));
 }
 
 }  // namespace weir
