@@ -366,6 +366,7 @@ void BlockEncoder::Encode(const FlowBatch& batch, std::vector<std::byte>& out) {
     size_t before = payload_.size();
     entry.codec = raw_.empty() ? Compression::kNone : compressor_.Compress(codec_, raw_, payload_);
     entry.stored_size = static_cast<uint32_t>(payload_.size() - before);
+    entry.checksum = Checksum(std::span(payload_).subspan(before));
     header.columns.push_back(entry);
   };
 

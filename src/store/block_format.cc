@@ -58,7 +58,7 @@ Status ParseFileHeader(std::span<const std::byte> data, FileHeader& header, size
   uint32_t size = r.U32Le();
   if (version > kFlowFileVersion || version == 0)
     return Status::Unsupported("flow file version " + std::to_string(version) +
-                               " is not supported (this weir reads version 1)");
+                               " is not supported (this weir reads versions 1 and 2)");
   if (size < 28 || size > kMaxFileHeaderSize)
     return Status::Corruption("file header size " + std::to_string(size) + " is invalid");
   if (data.size() < size) {
@@ -102,15 +102,17 @@ void SerializeBlockHeader(BlockHeader& header, std::vector<std::byte>& out) {
   w.U32Le(header.record_count);
   w.U32Le(header.payload_size);
   w.U16Le(static_cast<uint16_t>(header.columns.size()));
-  w.U16Le(0);
+  w.U16Le(header.flags);
+  bool checksums = header.flags & kBlockColumnChecksums;
   for (const auto& c : header.columns) {
-    w.U8(c.is_ip ? 49 : 33);
+    w.U8(static_cast<uint8_t>((c.is_ip ? 49 : 33) + (checksums ? 8 : 0)));
     w.U8(static_cast<uint8_t>(c.field));
     w.U8(static_cast<uint8_t>(c.encoding));
     w.U8(static_cast<uint8_t>(c.codec));
     w.U8(c.width);
     w.U32Le(c.stored_size);
     w.U64Le(c.base);
+    if (checksums) w.U64Le(c.checksum);
     if (c.is_ip) {
       w.Bytes(std::as_bytes(std::span(c.ip_min.bytes())));
       w.Bytes(std::as_bytes(std::span(c.ip_max.bytes())));
@@ -148,7 +150,13 @@ Status ParseBlockHeader(std::span<const std::byte> data, BlockHeader& header, si
   header.record_count = r.U32Le();
   header.payload_size = r.U32Le();
   uint16_t count = r.U16Le();
-  r.U16Le();
+  header.flags = r.U16Le();
+  if (header.flags & ~kBlockColumnChecksums)
+    return Status::Unsupported("block uses features this weir does not know (flags " +
+                               std::to_string(header.flags) + ")");
+  const bool checksums = header.flags & kBlockColumnChecksums;
+  // Entry sizes: 33 (integer) and 49 (address), 8 more with checksums.
+  const uint8_t int_size = checksums ? 41 : 33, ip_size = checksums ? 57 : 49;
   if (header.record_count > kMaxBlockRecords || header.payload_size > kMaxBlockPayload)
     return Status::Corruption("block header counts are out of range");
   ByteReader body(data.subspan(0, size - 16));
@@ -164,7 +172,8 @@ Status ParseBlockHeader(std::span<const std::byte> data, BlockHeader& header, si
     c.width = body.U8();
     c.stored_size = body.U32Le();
     c.base = body.U64Le();
-    if (entry_size == 49) {
+    if (checksums) c.checksum = body.U64Le();
+    if (entry_size == ip_size) {
       c.is_ip = true;
       auto lo = body.Bytes(16), hi = body.Bytes(16);
       if (body.ok()) {
@@ -174,7 +183,7 @@ Status ParseBlockHeader(std::span<const std::byte> data, BlockHeader& header, si
         c.ip_min = IpAddress::V6(a);
         c.ip_max = IpAddress::V6(b);
       }
-    } else if (entry_size >= 33) {
+    } else if (entry_size >= int_size) {
       c.min = body.U64Le();
       c.max = body.U64Le();
     } else {

@@ -17,7 +17,7 @@ namespace weir {
 
 inline constexpr char kFileMagic[8] = {'W', 'E', 'I', 'R', 'F', 'L', 'O', 'W'};
 inline constexpr char kBlockMagic[4] = {'W', 'B', 'L', 'K'};
-inline constexpr uint16_t kFlowFileVersion = 1;
+inline constexpr uint16_t kFlowFileVersion = 2;
 inline constexpr uint32_t kMaxBlockHeaderSize = 64 * 1024;
 inline constexpr uint32_t kMaxBlockRecords = 1u << 20;  // bounds a reader's memory
 inline constexpr uint32_t kMaxBlockPayload = 1u << 30;
@@ -56,6 +56,10 @@ inline int64_t SignedFromOrdered(uint64_t ordered) {
   return static_cast<int64_t>(ordered ^ (uint64_t{1} << 63));
 }
 
+// Block header flag: every column entry carries a checksum of its stored bytes
+// (version 2), so a reader may read and verify only the columns it needs.
+inline constexpr uint16_t kBlockColumnChecksums = 1;
+
 struct ColumnEntry {
   FieldId field = FieldId::kSip;
   ColumnEncoding encoding = ColumnEncoding::kFrameOfReference;
@@ -68,6 +72,7 @@ struct ColumnEntry {
   uint64_t min = 0, max = 0;
   IpAddress ip_min, ip_max;
   bool is_ip = false;
+  uint64_t checksum = 0;  // of the stored bytes, when the block has kBlockColumnChecksums
 };
 
 struct BlockHeader {
@@ -75,6 +80,7 @@ struct BlockHeader {
   uint32_t record_count = 0;
   uint32_t payload_size = 0;
   uint64_t payload_checksum = 0;
+  uint16_t flags = kBlockColumnChecksums;
   std::vector<ColumnEntry> columns;
 
   const ColumnEntry* Find(FieldId id) const;

@@ -1,6 +1,7 @@
 #include "store/flow_reader.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,7 +11,8 @@ namespace weir {
 
 namespace {
 constexpr size_t kReadChunk = 1 << 20;
-}
+constexpr size_t kSeekableChunk = 64 << 10;
+}  // namespace
 
 FlowFileReader::FlowFileReader(int fd, std::string name, bool own)
     : fd_(fd), owned_(own ? fd : -1), name_(std::move(name)) {}
@@ -24,6 +26,12 @@ Result<std::unique_ptr<FlowFileReader>> FlowFileReader::Open(const std::string& 
 
 Result<std::unique_ptr<FlowFileReader>> FlowFileReader::FromFd(int fd, std::string name, bool own) {
   std::unique_ptr<FlowFileReader> r(new FlowFileReader(fd, std::move(name), own));
+  struct stat st;
+  off_t position = ::lseek(fd, 0, SEEK_CUR);
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && position >= 0) {
+    r->seekable_ = true;
+    r->base_offset_ = static_cast<uint64_t>(position);
+  }
   WEIR_RETURN_IF_ERROR(r->ReadHeader());
   return r;
 }
@@ -36,7 +44,9 @@ bool FlowFileReader::Fill(size_t n) {
       end_ -= begin_;
       begin_ = 0;
     }
-    size_t want = std::max(n - (end_ - begin_), kReadChunk);
+    // Seekable files read small chunks: a block's payload is read whole (n covers
+    // it) or, column by column, not through the buffer at all.
+    size_t want = std::max(n - (end_ - begin_), seekable_ ? kSeekableChunk : kReadChunk);
     if (buffer_.size() - end_ < want) buffer_.resize(end_ + want);
     ssize_t got = ::read(fd_, buffer_.data() + end_, buffer_.size() - end_);
     if (got < 0) {
@@ -54,6 +64,74 @@ bool FlowFileReader::Fill(size_t n) {
 void FlowFileReader::Consume(size_t n) {
   begin_ += n;
   offset_ += n;
+}
+
+void FlowFileReader::Skip(uint64_t n) {
+  if (end_ - begin_ >= n) return Consume(static_cast<size_t>(n));
+  // Past the buffer: drop it and move the file position (seekable files only).
+  offset_ += n;
+  begin_ = end_ = 0;
+  if (::lseek(fd_, static_cast<off_t>(base_offset_ + offset_), SEEK_SET) < 0) {
+    io_failed_ = true;
+    Report(Status::IoError(name_ + ": seek: " + ErrnoMessage(errno)));
+  }
+}
+
+bool FlowFileReader::ReadColumnsOnly(const std::string& where, std::vector<std::byte>& sparse,
+                                     bool* damaged) {
+  *damaged = false;
+  if (!seekable_ || !(block_.flags & kBlockColumnChecksums)) return false;
+  ColumnSet wanted = columns_;
+  if (wanted.Has(FieldId::kFlags)) {  // flags may be stored relative to these
+    wanted.Add(FieldId::kInitialFlags);
+    wanted.Add(FieldId::kSessionFlags);
+  }
+  uint64_t needed = 0;
+  for (const auto& c : block_.columns)
+    if (static_cast<int>(c.field) <= kMaxFieldId && wanted.Has(c.field)) needed += c.stored_size;
+  // Most of it wanted: read it all. Nothing wanted (a scan of headers, as the
+  // appender's repair does): read it all too, so every payload is verified.
+  if (needed == 0 || needed * 2 > block_.payload_size) return false;
+  // A block cut short is left to the full path, which reports the torn tail.
+  struct stat st;
+  if (::fstat(fd_, &st) != 0 || base_offset_ + offset_ + block_.size + block_.payload_size >
+                                    static_cast<uint64_t>(st.st_size))
+    return false;
+  sparse.resize(block_.payload_size);
+  uint64_t payload_at = base_offset_ + offset_ + block_.size;
+  uint64_t at = 0;
+  for (const auto& c : block_.columns) {
+    uint64_t column_at = at;
+    at += c.stored_size;
+    if (static_cast<int>(c.field) > kMaxFieldId || !wanted.Has(c.field) || c.stored_size == 0)
+      continue;
+    std::byte* dest = sparse.data() + column_at;
+    // From the buffer when it holds the column, else straight from the file.
+    uint64_t in_buffer = end_ - begin_;
+    if (block_.size + column_at + c.stored_size <= in_buffer) {
+      std::memcpy(dest, buffer_.data() + begin_ + block_.size + column_at, c.stored_size);
+    } else {
+      size_t done = 0;
+      while (done < c.stored_size) {
+        ssize_t got = ::pread(fd_, dest + done, c.stored_size - done,
+                              static_cast<off_t>(payload_at + column_at + done));
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) {
+          Report(Status::Corruption(where + ": truncated payload (torn tail)"));
+          *damaged = true;
+          return true;
+        }
+        done += static_cast<size_t>(got);
+      }
+    }
+    if (Checksum({dest, c.stored_size}) != c.checksum) {
+      Report(Status::Corruption(where + ": column " + std::string(GetField(c.field).name) +
+                                " checksum mismatch"));
+      *damaged = true;
+      return true;
+    }
+  }
+  return true;
 }
 
 void FlowFileReader::Report(Status s) {
@@ -103,7 +181,9 @@ void FlowFileReader::Resync() {
   }
 }
 
-bool FlowFileReader::NextVerified(std::span<const std::byte>& payload, std::string& where) {
+bool FlowFileReader::NextVerified(std::span<const std::byte>& payload, std::string& where,
+                                  std::vector<std::byte>* sparse, bool* used_sparse) {
+  *used_sparse = false;
   while (true) {
     if (!Fill(4)) {
       if (end_ != begin_) {
@@ -150,20 +230,43 @@ bool FlowFileReader::NextVerified(std::span<const std::byte>& payload, std::stri
       continue;
     }
     size_t total = block_.size + block_.payload_size;
+    // The header has its own checksum, so a block the filter rules out is skipped
+    // without reading or checksumming a payload nobody will read.
+    if (block_filter_ && !block_filter_(block_)) {
+      if (!seekable_ && !Fill(total)) {
+        Report(Status::Corruption(where + ": truncated payload (torn tail)"));
+        ++blocks_damaged_;
+        ++block_index_;
+        Resync();
+        continue;
+      }
+      ++block_index_;
+      ++blocks_skipped_;
+      Skip(total);
+      valid_end_ = offset_;
+      continue;
+    }
+    if (sparse) {
+      bool damaged = false;
+      if (ReadColumnsOnly(where, *sparse, &damaged)) {
+        ++block_index_;
+        if (damaged) {
+          ++blocks_damaged_;
+          Skip(total);
+          continue;
+        }
+        Skip(total);
+        valid_end_ = offset_;
+        payload = *sparse;
+        *used_sparse = true;
+        return true;
+      }
+    }
     if (!Fill(total)) {
       Report(Status::Corruption(where + ": truncated payload (torn tail)"));
       ++blocks_damaged_;
       ++block_index_;
       Resync();
-      continue;
-    }
-    // The header has its own checksum, so a block the filter rules out is skipped
-    // without checksumming a payload nobody will read.
-    if (block_filter_ && !block_filter_(block_)) {
-      ++block_index_;
-      ++blocks_skipped_;
-      Consume(total);
-      valid_end_ = offset_;
       continue;
     }
     payload = {buffer_.data() + begin_ + block_.size, block_.payload_size};
@@ -182,10 +285,13 @@ bool FlowFileReader::NextVerified(std::span<const std::byte>& payload, std::stri
 bool FlowFileReader::Next(FlowBatch& batch) {
   std::span<const std::byte> payload;
   std::string where;
-  while (NextVerified(payload, where)) {
+  bool sparse = false;
+  while (NextVerified(payload, where, &sparse_, &sparse)) {
     Status d = decoder_.Decode(block_, payload, columns_, batch);
-    Consume(block_.size + block_.payload_size);
-    valid_end_ = offset_;
+    if (!sparse) {
+      Consume(block_.size + block_.payload_size);
+      valid_end_ = offset_;
+    }
     if (!d.ok()) {
       Report(d.WithPrefix(where));
       ++blocks_damaged_;
@@ -199,11 +305,15 @@ bool FlowFileReader::Next(FlowBatch& batch) {
 
 bool FlowFileReader::NextRaw(RawBlock& raw) {
   std::span<const std::byte> payload;
-  if (!NextVerified(payload, raw.where)) return false;
+  bool sparse = false;
+  if (!NextVerified(payload, raw.where, &raw.payload, &sparse)) return false;
   raw.header = block_;
-  raw.payload.assign(payload.begin(), payload.end());
-  Consume(block_.size + block_.payload_size);
-  valid_end_ = offset_;
+  raw.complete = !sparse;
+  if (!sparse) {
+    raw.payload.assign(payload.begin(), payload.end());
+    Consume(block_.size + block_.payload_size);
+    valid_end_ = offset_;
+  }
   ++blocks_read_;
   return true;
 }

@@ -24,7 +24,8 @@ namespace weir {
 struct RawBlock {
   BlockHeader header;
   std::vector<std::byte> payload;
-  std::string where;  // "FILE: block N at offset X", for error messages
+  std::string where;     // "FILE: block N at offset X", for error messages
+  bool complete = true;  // false: only the reader's columns were read (others are garbage)
 };
 
 // Decodes a RawBlock; errors carry raw.where.
@@ -75,9 +76,16 @@ class FlowFileReader {
   bool Fill(size_t n);
   void Consume(size_t n);
   void Report(Status s);
-  // Advances to the next intact block that passes the block filter; leaves it in
-  // the buffer (block_, payload) for the caller to decode and consume.
-  bool NextVerified(std::span<const std::byte>& payload, std::string& where);
+  // Advances to the next intact block that passes the block filter. Usually the
+  // block stays in the buffer (block_, payload) for the caller to decode and
+  // consume. When only some columns are wanted from a seekable file whose blocks
+  // checksum each column, just those columns are read into *sparse at their
+  // payload offsets and verified, the payload is skipped, and *used_sparse is set.
+  bool NextVerified(std::span<const std::byte>& payload, std::string& where,
+                    std::vector<std::byte>* sparse, bool* used_sparse);
+  // The selective read above; false when it does not apply.
+  bool ReadColumnsOnly(const std::string& where, std::vector<std::byte>& sparse, bool* damaged);
+  void Skip(uint64_t n);
   // Skips forward to the next block (or file) magic after a damaged region.
   void Resync();
 
@@ -96,6 +104,9 @@ class FlowFileReader {
   uint64_t offset_ = 0;  // file offset of buffer_[begin_]
   bool eof_ = false;
   bool io_failed_ = false;
+  bool seekable_ = false;     // a regular file: columns can be read by offset
+  uint64_t base_offset_ = 0;  // file position of offset_ 0
+  std::vector<std::byte> sparse_;
 
   size_t block_index_ = 0;
   size_t blocks_read_ = 0, blocks_skipped_ = 0, blocks_damaged_ = 0;
