@@ -29,12 +29,16 @@ struct Volume {
   }
 };
 
+// Standard output or a named pipe: another tool reads it as it comes.
+bool IsStream(const std::string& path) {
+  if (path == "-" || path == "stdout") return true;
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
 // Light compression for pipes (the next tool pays to decompress), zstd for files.
 Compression DefaultCompression(const std::string& path) {
-  if (path == "-" || path == "stdout") return Compression::kLz4;
-  struct stat st;
-  if (::stat(path.c_str(), &st) == 0 && S_ISFIFO(st.st_mode)) return Compression::kLz4;
-  return Compression::kZstd;
+  return IsStream(path) ? Compression::kLz4 : Compression::kZstd;
 }
 
 }  // namespace
@@ -99,6 +103,7 @@ int RunFilter(int argc, char** argv) {
   struct Destination {
     std::unique_ptr<FlowFileWriter> writer;
     FlowBatch pending;
+    bool stream = false;  // a pipe: blocks may carry a selection instead of being re-encoded
   };
   Destination pass, fail, all;
   for (auto [path, dest] : {std::pair{&pass_path, &pass}, {&fail_path, &fail}, {&all_path, &all}}) {
@@ -110,13 +115,16 @@ int RunFilter(int argc, char** argv) {
     auto w = FlowFileWriter::Create(*path, options);
     if (!w.ok()) return PrintError("filter", w.status().message()), kExitFailure;
     dest->writer = std::move(*w);
+    dest->stream = IsStream(*path);
   }
   bool writing = pass.writer || fail.writer || all.writer;
 
-  // Partial blocks are re-encoded from every column; whole blocks are copied as
-  // stored, so --all-destination alone needs no columns decoded.
+  // Whole blocks are copied as stored, so --all-destination alone needs no columns
+  // decoded. Partial blocks go to pipes with a selection (only the predicate's
+  // columns are decoded) and to files re-encoded from every column.
   ColumnSet columns = ColumnSet::None();
-  if (pass.writer || fail.writer) columns = ColumnSet::All();
+  bool files_out = (pass.writer && !pass.stream) || (fail.writer && !fail.stream);
+  if (files_out) columns = ColumnSet::All();
   if (want_volume) {  // packets and bytes of every record
     columns.Add(FieldId::kPackets);
     columns.Add(FieldId::kBytes);
@@ -127,6 +135,8 @@ int RunFilter(int argc, char** argv) {
   Status write_status;
   std::vector<uint32_t> fail_rows;
   std::vector<std::byte> whole;
+  BlockDecoder decoder;
+  FlowBatch full;
   // Writing and --max-pass-records need input order; counting alone runs unordered
   // on every worker, one block at a time under the lock.
   bool ordered = writing || max_pass > 0;
@@ -150,18 +160,30 @@ int RunFilter(int argc, char** argv) {
             whole.clear();
             SerializeBlockHeader(header, whole);
             whole.insert(whole.end(), raw.payload.begin(), raw.payload.end());
-            return writer.AppendEncodedBlock(whole, header.record_count);
+            return writer.AppendEncodedBlock(whole, header.kept_records());
           };
-          if (pass.writer && rows.size() == batch.size()) {
-            write_status = copy_whole(*pass.writer);
-          } else if (pass.writer) {
-            pass.pending.Clear();
-            pass.pending.AppendRows(batch, rows);
-            write_status = pass.writer->AppendBatch(std::move(pass.pending));
-          }
-          if (fail.writer && rows.empty() && write_status.ok()) {
-            write_status = copy_whole(*fail.writer);
-          } else if (fail.writer && write_status.ok()) {
+          auto write_rows = [&](Destination& d, std::span<const uint32_t> keep) -> Status {
+            if (keep.size() == batch.size()) return copy_whole(*d.writer);
+            if (keep.empty()) return Status::Ok();
+            // On a pipe, a block keeping a good share of its rows travels as stored
+            // with a selection, instead of being encoded again.
+            if (d.stream && raw.complete && !(raw.header.flags & kBlockSelection) &&
+                keep.size() * 16 >= batch.size()) {
+              whole.clear();
+              EncodeSelectedBlock(raw.header, raw.payload, keep, whole);
+              return d.writer->AppendEncodedBlock(whole, keep.size());
+            }
+            const FlowBatch* source = &batch;
+            if (!batch.columns().Covers(ColumnSet::All())) {
+              WEIR_RETURN_IF_ERROR(DecodeRawBlock(raw, ColumnSet::All(), decoder, full));
+              source = &full;
+            }
+            d.pending.Clear();
+            d.pending.AppendRows(*source, keep);
+            return d.writer->AppendBatch(std::move(d.pending));
+          };
+          if (pass.writer) write_status = write_rows(pass, rows);
+          if (fail.writer && write_status.ok()) {
             fail_rows.clear();
             size_t k = 0;
             for (uint32_t i = 0; i < batch.size(); ++i) {
@@ -170,15 +192,14 @@ int RunFilter(int argc, char** argv) {
               else
                 fail_rows.push_back(i);
             }
-            fail.pending.Clear();
-            fail.pending.AppendRows(batch, fail_rows);
-            write_status = fail.writer->AppendBatch(std::move(fail.pending));
+            write_status = write_rows(fail, fail_rows);
           }
           if (all.writer && write_status.ok()) write_status = copy_whole(*all.writer);
           if (!write_status.ok()) return false;
         }
         return !(max_pass && pass_count >= max_pass);
-      });
+      },
+      /*whole_blocks=*/writing);
   for (Destination* d : {&pass, &fail, &all}) {
     if (!d->writer) continue;
     Status s = d->writer->Close();

@@ -42,7 +42,7 @@ int RunInfo(int argc, char** argv) {
     FlowBatch batch;
     while (r.Next(batch)) {
       ++blocks;
-      records += r.block().record_count;
+      records += r.block().kept_records();
       payload += r.block().size + r.block().payload_size;
       for (const auto& c : r.block().columns) {
         column_bytes[static_cast<int>(c.field)] += c.stored_size;
@@ -79,9 +79,13 @@ int RunInfo(int argc, char** argv) {
     }
     for (const auto& [k, v] : r.header().annotations) line("annotation", k + "=" + v);
     if (columns)
-      for (const auto& [id, bytes] : column_bytes)
-        line("column " + std::string(GetField(static_cast<FieldId>(id)).name),
-             std::to_string(bytes));
+      for (const auto& [id, bytes] : column_bytes) {
+        auto field = static_cast<FieldId>(id);
+        std::string name = IsKnownField(field)      ? std::string(GetField(field).name)
+                           : id == kSelectionColumn ? "selection"
+                                                    : "unknown-" + std::to_string(id);
+        line("column " + name, std::to_string(bytes));
+      }
     if (!damage.empty()) {
       line("damaged-blocks", std::to_string(r.blocks_damaged()));
       for (const auto& d : damage) PrintError("info", d);

@@ -95,12 +95,13 @@ std::optional<PreparedQuery> QueryOptions::Prepare(std::string_view command, int
 }
 
 ScanStats RunScan(std::string_view command, const PreparedQuery& query, ColumnSet columns,
-                  bool ordered, const ScanConsumer& consumer) {
+                  bool ordered, const ScanConsumer& consumer, bool whole_blocks) {
   ScanOptions options;
   options.columns = columns;
   options.predicate = query.predicate.is_all() ? nullptr : &query.predicate;
   options.threads = query.threads;
   options.ordered = ordered;
+  options.whole_blocks = whole_blocks;
   return Scan(query.inputs, options, consumer,
               [command](const Status& s) { PrintError(command, s.message()); });
 }

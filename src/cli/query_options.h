@@ -50,6 +50,6 @@ class QueryOptions {
 // Scans a prepared query: errors go to stderr prefixed with the command; returns
 // the statistics (errors counted in stats.errors).
 ScanStats RunScan(std::string_view command, const PreparedQuery& query, ColumnSet columns,
-                  bool ordered, const ScanConsumer& consumer);
+                  bool ordered, const ScanConsumer& consumer, bool whole_blocks = false);
 
 }  // namespace weir::cli

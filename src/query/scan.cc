@@ -23,10 +23,11 @@ ColumnSet Union(ColumnSet a, ColumnSet b) {
 class BlockSource {
  public:
   BlockSource(const std::vector<std::string>& inputs, const Predicate* predicate, ColumnSet columns,
-              const ScanErrorHandler& on_error, ScanStats& stats)
+              bool whole_blocks, const ScanErrorHandler& on_error, ScanStats& stats)
       : inputs_(inputs),
         predicate_(predicate),
         columns_(columns),
+        whole_blocks_(whole_blocks),
         on_error_(on_error),
         stats_(stats) {}
 
@@ -54,15 +55,16 @@ class BlockSource {
       ++stats_.files;
       reader_ = std::move(*reader);
       reader_->SetColumns(columns_);
+      reader_->SetWholeBlocks(whole_blocks_);
       reader_->SetErrorHandler([this](const Status& s) {
         ++stats_.errors;
         on_error_(s);
       });
       if (predicate_ && !predicate_->is_all()) {
         reader_->SetBlockFilter([this](const BlockHeader& block) {
-          stats_.records_read += block.record_count;  // skipped blocks count as read
+          stats_.records_read += block.kept_records();  // skipped blocks count as read
           if (predicate_->MayMatch(block)) {
-            stats_.records_read -= block.record_count;  // counted when decoded instead
+            stats_.records_read -= block.kept_records();  // counted when decoded instead
             return true;
           }
           return false;
@@ -79,6 +81,7 @@ class BlockSource {
   const std::vector<std::string>& inputs_;
   const Predicate* predicate_;
   ColumnSet columns_;
+  bool whole_blocks_;
   const ScanErrorHandler& on_error_;
   ScanStats& stats_;
   size_t next_ = 0;
@@ -89,7 +92,7 @@ ScanStats ScanSerial(const std::vector<std::string>& inputs, const ScanOptions& 
                      ColumnSet columns, const ScanConsumer& consumer,
                      const ScanErrorHandler& on_error) {
   ScanStats stats;
-  BlockSource source(inputs, options.predicate, columns, on_error, stats);
+  BlockSource source(inputs, options.predicate, columns, options.whole_blocks, on_error, stats);
   BlockDecoder decoder;
   RawBlock raw;
   FlowBatch batch;
@@ -212,7 +215,8 @@ ScanStats Scan(const std::vector<std::string>& inputs, const ScanOptions& option
   for (int w = 0; w < workers; ++w) threads.emplace_back(work, w);
   {
     ScanStats source_stats;
-    BlockSource source(inputs, options.predicate, columns, locked_error, source_stats);
+    BlockSource source(inputs, options.predicate, columns, options.whole_blocks, locked_error,
+                       source_stats);
     uint64_t sequence = 0;
     RawBlock raw;
     while (!stop.load(std::memory_order_relaxed)) {

@@ -26,6 +26,7 @@ struct ScanOptions {
   const Predicate* predicate = nullptr;  // null: every record passes
   int threads = 0;                       // workers; 0: one per core
   bool ordered = false;                  // deliver blocks in input order
+  bool whole_blocks = false;             // keep RawBlocks complete (for copying them whole)
 };
 
 struct ScanStats {

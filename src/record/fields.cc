@@ -66,6 +66,11 @@ std::span<const FieldInfo> AllFields() { return kFields; }
 
 const FieldInfo& GetField(FieldId id) { return kFields[kIndex[static_cast<size_t>(id)]]; }
 
+bool IsKnownField(FieldId id) {
+  auto i = static_cast<size_t>(id);
+  return i < kIndex.size() && kIndex[i] >= 0;
+}
+
 Result<FieldId> FindField(std::string_view name) {
   name = Trim(name);
   if (auto number = ParseUint(name, 1000)) {

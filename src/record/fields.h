@@ -83,7 +83,10 @@ struct FieldInfo {
 };
 
 std::span<const FieldInfo> AllFields();
+// The field's registry entry; id must be known (see IsKnownField).
 const FieldInfo& GetField(FieldId id);
+// False for ids a newer weir (or a damaged file) may carry.
+bool IsKnownField(FieldId id);
 // Looks a field up by canonical name, SiLK name, SiLK number or alias, ignoring case.
 Result<FieldId> FindField(std::string_view name);
 // Parses a field list such as "1-5,sTime,bytes" (SiLK's --fields syntax).

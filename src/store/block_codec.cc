@@ -443,6 +443,40 @@ void BlockEncoder::Encode(const FlowBatch& batch, std::vector<std::byte>& out) {
   out.insert(out.end(), payload_.begin(), payload_.end());
 }
 
+void EncodeSelectedBlock(const BlockHeader& header, std::span<const std::byte> payload,
+                         std::span<const uint32_t> rows, std::vector<std::byte>& out) {
+  BlockHeader h = header;
+  std::vector<std::byte> bitmap((h.record_count + 7) / 8, std::byte{0});
+  for (uint32_t r : rows) bitmap[r / 8] |= std::byte(1u << (r % 8));
+  ColumnEntry sel;
+  sel.field = static_cast<FieldId>(kSelectionColumn);
+  sel.encoding = ColumnEncoding::kFrameOfReference;
+  sel.codec = Compression::kNone;
+  sel.width = 0;
+  sel.stored_size = static_cast<uint32_t>(bitmap.size());
+  sel.base = rows.size();
+  sel.checksum = Checksum(bitmap);
+  h.columns.push_back(sel);
+  h.flags |= kBlockSelection;
+  h.payload_size += sel.stored_size;
+  std::vector<std::byte> whole(payload.begin(), payload.end());
+  whole.insert(whole.end(), bitmap.begin(), bitmap.end());
+  h.payload_checksum = Checksum(whole);
+  SerializeBlockHeader(h, out);
+  out.insert(out.end(), whole.begin(), whole.end());
+}
+
+namespace {
+
+// Keeps the rows of column named by keep (ascending), in place.
+template <typename T>
+void KeepRows(std::vector<T>& column, const std::vector<uint32_t>& keep) {
+  for (size_t k = 0; k < keep.size(); ++k) column[k] = column[keep[k]];
+  column.resize(keep.size());
+}
+
+}  // namespace
+
 Status BlockDecoder::Decode(const BlockHeader& header, std::span<const std::byte> payload,
                             ColumnSet columns, FlowBatch& batch) {
   static const FlowRecord kDefaults;
@@ -569,6 +603,31 @@ Status BlockDecoder::Decode(const BlockHeader& header, std::span<const std::byte
       return Status::Corruption("flags are stored relative to columns the block lacks");
     for (size_t i = 0; i < n; ++i)
       batch.flags[i] ^= batch.initial_flags[i] | batch.session_flags[i];
+  }
+  if (header.flags & kBlockSelection) {
+    // Keep only the selected rows.
+    size_t at = 0;
+    const ColumnEntry* sel = nullptr;
+    for (const auto& c : header.columns) {
+      if (static_cast<uint8_t>(c.field) == kSelectionColumn) {
+        sel = &c;
+        break;
+      }
+      at += c.stored_size;
+    }
+    if (!sel || sel->codec != Compression::kNone || sel->stored_size != (n + 7) / 8)
+      return Status::Corruption("block selection is malformed");
+    const auto* bits = reinterpret_cast<const uint8_t*>(payload.data() + at);
+    keep_.clear();
+    for (uint32_t i = 0; i < n; ++i)
+      if (bits[i / 8] >> (i % 8) & 1) keep_.push_back(i);
+    if (keep_.size() != sel->base) return Status::Corruption("block selection count mismatch");
+#define WEIR_KEEP_COLUMN(id, member, type) \
+  if (present.Has(FieldId::id)) KeepRows(batch.member, keep_);
+    WEIR_STORED_COLUMNS(WEIR_KEEP_COLUMN)
+#undef WEIR_KEEP_COLUMN
+    batch.SetDecoded(keep_.size(), present);
+    return Status::Ok();
   }
   batch.SetDecoded(n, present);
   return Status::Ok();

@@ -55,6 +55,12 @@ class BlockEncoder {
   std::vector<std::pair<IpAddress, uint32_t>> v6_rows_;
 };
 
+// Serialises a stored block (header and payload as read) that keeps only `rows`
+// of its rows, by adding a selection column (kBlockSelection): the columns are
+// copied unchanged, nothing is re-encoded. The block must not have a selection.
+void EncodeSelectedBlock(const BlockHeader& header, std::span<const std::byte> payload,
+                         std::span<const uint32_t> rows, std::vector<std::byte>& out);
+
 class BlockDecoder {
  public:
   // Decodes the columns in `columns` (others are left empty) from a payload whose
@@ -73,6 +79,7 @@ class BlockDecoder {
   std::vector<uint64_t> values_;
   std::vector<IpAddress> dictionary_;
   std::vector<uint64_t> int_dictionary_;
+  std::vector<uint32_t> keep_;  // selected rows of a kBlockSelection block
 };
 
 }  // namespace weir

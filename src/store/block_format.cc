@@ -151,7 +151,7 @@ Status ParseBlockHeader(std::span<const std::byte> data, BlockHeader& header, si
   header.payload_size = r.U32Le();
   uint16_t count = r.U16Le();
   header.flags = r.U16Le();
-  if (header.flags & ~kBlockColumnChecksums)
+  if (header.flags & ~(kBlockColumnChecksums | kBlockSelection))
     return Status::Unsupported("block uses features this weir does not know (flags " +
                                std::to_string(header.flags) + ")");
   const bool checksums = header.flags & kBlockColumnChecksums;
@@ -196,8 +196,22 @@ Status ParseBlockHeader(std::span<const std::byte> data, BlockHeader& header, si
   }
   if (total != header.payload_size)
     return Status::Corruption("block column sizes do not add up to the payload size");
+  if (header.flags & kBlockSelection) {
+    const ColumnEntry* sel = nullptr;
+    for (const auto& c : header.columns)
+      if (static_cast<uint8_t>(c.field) == kSelectionColumn) sel = &c;
+    if (!sel || sel->base > header.record_count)
+      return Status::Corruption("block selection is missing or counts too many rows");
+  }
   header.payload_checksum = LoadLe(data.data() + size - 16, 8);
   return Status::Ok();
+}
+
+uint32_t BlockHeader::kept_records() const {
+  if (!(flags & kBlockSelection)) return record_count;
+  for (const auto& c : columns)
+    if (static_cast<uint8_t>(c.field) == kSelectionColumn) return static_cast<uint32_t>(c.base);
+  return record_count;
 }
 
 }  // namespace weir

@@ -59,6 +59,13 @@ inline int64_t SignedFromOrdered(uint64_t ordered) {
 // Block header flag: every column entry carries a checksum of its stored bytes
 // (version 2), so a reader may read and verify only the columns it needs.
 inline constexpr uint16_t kBlockColumnChecksums = 1;
+// Block header flag: the block keeps only some of its stored rows, named by a
+// selection column (id kSelectionColumn: a bitmap, one bit per stored row, least
+// significant bit first; the entry's base is the number of rows kept). Filters
+// write such blocks on pipes, copying the block as stored instead of re-encoding
+// the rows that pass. Zone maps describe every stored row.
+inline constexpr uint16_t kBlockSelection = 2;
+inline constexpr uint8_t kSelectionColumn = 63;
 
 struct ColumnEntry {
   FieldId field = FieldId::kSip;
@@ -84,6 +91,8 @@ struct BlockHeader {
   std::vector<ColumnEntry> columns;
 
   const ColumnEntry* Find(FieldId id) const;
+  // Rows a reader gets: record_count, or the selection's count.
+  uint32_t kept_records() const;
 };
 
 void SerializeBlockHeader(BlockHeader& header, std::vector<std::byte>& out);

@@ -54,6 +54,8 @@ class ColumnSet {
   void Add(FieldId id) { bits_ |= uint64_t{1} << static_cast<int>(id); }
   bool Has(FieldId id) const { return bits_ >> static_cast<int>(id) & 1; }
   bool empty() const { return bits_ == 0; }
+  // True when every column of other is in this set.
+  bool Covers(ColumnSet other) const { return (bits_ & other.bits_) == other.bits_; }
 
  private:
   uint64_t bits_ = 0;

@@ -80,15 +80,16 @@ void FlowFileReader::Skip(uint64_t n) {
 bool FlowFileReader::ReadColumnsOnly(const std::string& where, std::vector<std::byte>& sparse,
                                      bool* damaged) {
   *damaged = false;
-  if (!seekable_ || !(block_.flags & kBlockColumnChecksums)) return false;
+  if (!seekable_ || whole_blocks_ || !(block_.flags & kBlockColumnChecksums)) return false;
   ColumnSet wanted = columns_;
   if (wanted.Has(FieldId::kFlags)) {  // flags may be stored relative to these
     wanted.Add(FieldId::kInitialFlags);
     wanted.Add(FieldId::kSessionFlags);
   }
+  if (block_.flags & kBlockSelection) wanted.Add(static_cast<FieldId>(kSelectionColumn));
   uint64_t needed = 0;
   for (const auto& c : block_.columns)
-    if (static_cast<int>(c.field) <= kMaxFieldId && wanted.Has(c.field)) needed += c.stored_size;
+    if (wanted.Has(c.field)) needed += c.stored_size;
   // Most of it wanted: read it all. Nothing wanted (a scan of headers, as the
   // appender's repair does): read it all too, so every payload is verified.
   if (needed == 0 || needed * 2 > block_.payload_size) return false;
@@ -103,8 +104,7 @@ bool FlowFileReader::ReadColumnsOnly(const std::string& where, std::vector<std::
   for (const auto& c : block_.columns) {
     uint64_t column_at = at;
     at += c.stored_size;
-    if (static_cast<int>(c.field) > kMaxFieldId || !wanted.Has(c.field) || c.stored_size == 0)
-      continue;
+    if (!wanted.Has(c.field) || c.stored_size == 0) continue;
     std::byte* dest = sparse.data() + column_at;
     // From the buffer when it holds the column, else straight from the file.
     uint64_t in_buffer = end_ - begin_;
@@ -125,8 +125,9 @@ bool FlowFileReader::ReadColumnsOnly(const std::string& where, std::vector<std::
       }
     }
     if (Checksum({dest, c.stored_size}) != c.checksum) {
-      Report(Status::Corruption(where + ": column " + std::string(GetField(c.field).name) +
-                                " checksum mismatch"));
+      std::string column =
+          IsKnownField(c.field) ? std::string(GetField(c.field).name) : "selection";
+      Report(Status::Corruption(where + ": column " + column + " checksum mismatch"));
       *damaged = true;
       return true;
     }

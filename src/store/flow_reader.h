@@ -46,6 +46,9 @@ class FlowFileReader {
 
   // Columns to decode (default: all). ColumnSet::None() reads headers only.
   void SetColumns(ColumnSet columns) { columns_ = columns; }
+  // Always read whole payloads (NextRaw's blocks stay complete, for copying),
+  // even when only some columns are decoded.
+  void SetWholeBlocks(bool whole) { whole_blocks_ = whole; }
   // Called for each damaged block; default: remember the errors (see errors()).
   void SetErrorHandler(ErrorHandler handler) { on_error_ = std::move(handler); }
   // Blocks for which the filter returns false are skipped without decoding.
@@ -104,7 +107,8 @@ class FlowFileReader {
   uint64_t offset_ = 0;  // file offset of buffer_[begin_]
   bool eof_ = false;
   bool io_failed_ = false;
-  bool seekable_ = false;     // a regular file: columns can be read by offset
+  bool seekable_ = false;  // a regular file: columns can be read by offset
+  bool whole_blocks_ = false;
   uint64_t base_offset_ = 0;  // file position of offset_ 0
   std::vector<std::byte> sparse_;
 
