@@ -279,6 +279,37 @@ TEST_F(FlowFileTest, ReadsAndVerifiesOnlyTheColumnsAsked) {
       << errors[0].message();
 }
 
+TEST_F(FlowFileTest, SelectionBlocksKeepOnlyTheirRows) {
+  FlowBatch batch;
+  for (size_t i = 0; i < 1000; ++i) batch.Append(MakeRecord(i));
+  std::vector<std::byte> block;
+  BlockEncoder encoder(Compression::kLz4, 1);
+  encoder.Encode(batch, block);
+  BlockHeader header;
+  size_t needed;
+  ASSERT_TRUE(ParseBlockHeader(block, header, &needed).ok());
+  std::span<const std::byte> payload(block.data() + header.size, header.payload_size);
+  std::vector<uint32_t> keep;
+  for (uint32_t i = 0; i < 1000; i += 3) keep.push_back(i);
+  std::vector<std::byte> selected;
+  EncodeSelectedBlock(header, payload, keep, selected);
+  BlockHeader h2;
+  ASSERT_TRUE(ParseBlockHeader(selected, h2, &needed).ok());
+  EXPECT_EQ(h2.kept_records(), keep.size());
+  EXPECT_EQ(h2.record_count, 1000u);
+  std::span<const std::byte> p2(selected.data() + h2.size, h2.payload_size);
+  EXPECT_EQ(Checksum(p2), h2.payload_checksum);
+  BlockDecoder decoder;
+  FlowBatch out;
+  ASSERT_TRUE(decoder.Decode(h2, p2, ColumnSet::All(), out).ok());
+  ASSERT_EQ(out.size(), keep.size());
+  for (size_t k = 0; k < keep.size(); ++k) ASSERT_EQ(out.Row(k), MakeRecord(keep[k]));
+  // One column only, as a query decodes it.
+  ASSERT_TRUE(decoder.Decode(h2, p2, ColumnSet::Of({FieldId::kBytes}), out).ok());
+  ASSERT_EQ(out.size(), keep.size());
+  EXPECT_EQ(out.bytes[5], MakeRecord(keep[5]).bytes);
+}
+
 TEST_F(FlowFileTest, AppendRefusesForeignFiles) {
   Spit(Path("x"), "this is somebody's text file\n");
   auto w = FlowFileWriter::OpenForAppend(Path("x"), {});
