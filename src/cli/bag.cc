@@ -22,6 +22,7 @@ int Build(int argc, char** argv) {
                "bag build");
   std::string key, counter = "records", output_path;
   QueryOptions query;
+  double memory_mib = 0;
   app.add_option("--key", key, "the key field: sip, dip, dport, protocol, sensor ...")
       ->required()
       ->group("Bag");
@@ -29,6 +30,7 @@ int Build(int argc, char** argv) {
   app.add_option("--output-path", output_path, "the bag file to write (- for stdout)")
       ->required()
       ->group("Bag");
+  AddMemoryLimitOption(app, memory_mib);
   query.Add(app);
   if (int rc = Parse(app, argc, argv); rc >= 0) return rc;
   auto spec = ParseAggregateSpec(key, counter);
@@ -42,7 +44,8 @@ int Build(int argc, char** argv) {
   auto prepared = query.Prepare("bag", &rc);
   if (!prepared) return rc;
   ScanStats stats;
-  auto agg = Aggregate("bag", *prepared, *spec, &stats);
+  auto agg = Aggregate("bag", *prepared, *spec, &stats, static_cast<size_t>(memory_mib * 1048576));
+  if (!agg) return kExitFailure;
   Bag bag;
   bag.key = spec->keys[0];
   bag.counter = ToLower(spec->values[0].title);

@@ -1,5 +1,8 @@
 #include "cli/grouping.h"
 
+#include <unistd.h>
+
+#include <atomic>
 #include <mutex>
 
 namespace weir::cli {
@@ -17,17 +20,39 @@ Result<AggregateSpec> ParseAggregateSpec(const std::string& fields, const std::s
 }
 
 std::unique_ptr<Aggregator> Aggregate(std::string_view command, const PreparedQuery& query,
-                                      const AggregateSpec& spec, ScanStats* stats) {
+                                      const AggregateSpec& spec, ScanStats* stats,
+                                      size_t memory_limit) {
   auto agg = std::make_unique<Aggregator>(spec);
   std::vector<Aggregator::Scratch> scratch(static_cast<size_t>(ScanWorkers(query.threads)));
+  std::atomic<bool> over{false};
   *stats = RunScan(
       command, query, agg->columns(), /*ordered=*/false,
       [&](int worker, const FlowBatch& batch, std::span<const uint32_t> rows, const RawBlock&) {
         agg->Add(batch, rows, scratch[static_cast<size_t>(worker)], worker);
-        return true;
+        if (memory_limit && agg->MemoryBytes() > memory_limit) over = true;
+        return !over.load();
       });
+  if (over) {
+    PrintError(command, "the groups need more than --memory-limit (" +
+                            std::to_string(memory_limit >> 20) +
+                            " MiB); raise it, or narrow the query or the key");
+    return nullptr;
+  }
   agg->Finish();
   return agg;
+}
+
+size_t DefaultMemoryLimit() {
+  long pages = ::sysconf(_SC_PHYS_PAGES), size = ::sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || size <= 0) return size_t{4} << 30;
+  return static_cast<size_t>(pages) * static_cast<size_t>(size) / 2;
+}
+
+void AddMemoryLimitOption(CLI::App& app, double& mib) {
+  mib = static_cast<double>(DefaultMemoryLimit() >> 20);
+  app.add_option("--memory-limit", mib,
+                 "MiB the group table may use before the command stops with an error "
+                 "(default: half of the machine's memory)");
 }
 
 GroupPrinter::GroupPrinter(const AggregateSpec& spec, const RecordPrinter::Options& options,

@@ -15,9 +15,13 @@ namespace weir::cli {
 // Parses --fields for a key (SiLK names or numbers) and --values.
 Result<AggregateSpec> ParseAggregateSpec(const std::string& fields, const std::string& values);
 
-// Scans the query into one Aggregator per worker and merges them into the first.
+// Scans the query into one Aggregator shared by the scan workers. Past
+// memory_limit bytes (0: none) it stops, prints why and returns null.
 std::unique_ptr<Aggregator> Aggregate(std::string_view command, const PreparedQuery& query,
-                                      const AggregateSpec& spec, ScanStats* stats);
+                                      const AggregateSpec& spec, ScanStats* stats,
+                                      size_t memory_limit);
+// --memory-limit=MiB for the grouping commands.
+void AddMemoryLimitOption(CLI::App& app, double& mib);
 
 // Prints groups: key columns, value columns, then any extra numeric columns.
 class GroupPrinter {

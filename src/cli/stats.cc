@@ -20,6 +20,7 @@ int RunStats(int argc, char** argv) {
   TableOptions table;
   ValueOptions value_options;
   QueryOptions query;
+  double memory_mib = 0;
   app.add_option("--fields", fields, "key fields, by name or number (e.g. dip or 1,4)")
       ->group("Statistics");
   app.add_option("--values", values,
@@ -39,6 +40,7 @@ int RunStats(int argc, char** argv) {
   app.add_option("--output-path", output_path, "write the table here (default: stdout)");
   value_options.Add(app);
   table.Add(app);
+  AddMemoryLimitOption(app, memory_mib);
   query.Add(app);
   if (int rc = Parse(app, argc, argv); rc >= 0) return rc;
   if (top && bottom) return PrintError("stats", "give --top or --bottom, not both"), kExitUsage;
@@ -64,7 +66,9 @@ int RunStats(int argc, char** argv) {
   if (!out.ok()) return PrintError("stats", out.status().message()), kExitFailure;
 
   ScanStats stats;
-  auto agg = Aggregate("stats", *prepared, *spec, &stats);
+  auto agg =
+      Aggregate("stats", *prepared, *spec, &stats, static_cast<size_t>(memory_mib * 1048576));
+  if (!agg) return kExitFailure;
 
   // Rank by the first value; ties go to the smaller key so output is stable.
   size_t groups = agg->groups();

@@ -45,6 +45,7 @@ int RunUniq(int argc, char** argv) {
   TableOptions table;
   ValueOptions value_options;
   QueryOptions query;
+  double memory_mib = 0;
   app.add_option("--fields", fields, "key fields, by name or number (e.g. sip,dport)")
       ->group("Grouping");
   app.add_option("--values", values,
@@ -62,6 +63,7 @@ int RunUniq(int argc, char** argv) {
   app.add_option("--output-path", output_path, "write the table here (default: stdout)");
   value_options.Add(app);
   table.Add(app);
+  AddMemoryLimitOption(app, memory_mib);
   query.Add(app);
   if (int rc = Parse(app, argc, argv); rc >= 0) return rc;
   auto spec = ParseAggregateSpec(fields, values);
@@ -83,7 +85,8 @@ int RunUniq(int argc, char** argv) {
   if (!out.ok()) return PrintError("uniq", out.status().message()), kExitFailure;
 
   ScanStats stats;
-  auto agg = Aggregate("uniq", *prepared, *spec, &stats);
+  auto agg = Aggregate("uniq", *prepared, *spec, &stats, static_cast<size_t>(memory_mib * 1048576));
+  if (!agg) return kExitFailure;
   std::vector<uint32_t> order;
   order.reserve(agg->groups());
   for (size_t g = 0; g < agg->groups(); ++g) {

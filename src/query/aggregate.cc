@@ -51,7 +51,7 @@ struct DistinctSet {
 };
 
 // Adds (group, hash) to set; true when it was not there yet.
-bool AddDistinct(DistinctSet& set, uint32_t group, uint64_t hash);
+bool AddDistinct(DistinctSet& set, uint32_t group, uint64_t hash, std::atomic<size_t>& memory);
 
 struct Aggregator::Partition {
   std::mutex mutex;
@@ -116,6 +116,7 @@ Aggregator::Aggregator(const AggregateSpec& spec) : spec_(spec) {
   for (const auto& v : spec_.values) distinct_columns += v.kind == ValueKind::kDistinct;
   for (size_t p = 0; p < kPartitions; ++p) {
     partitions_.push_back(std::make_unique<Partition>());
+    memory_ += partitions_.back()->slots.size() * 8;
     partitions_.back()->distinct.resize(distinct_columns);
   }
 }
@@ -266,8 +267,10 @@ void Aggregator::Add(const FlowBatch& b, std::span<const uint32_t> rows, Scratch
         uint64_t slot = part.slots[j];
         if (slot == 0) {
           group = part.count++;
-          if (group % kChunkEntries == 0)
+          if (group % kChunkEntries == 0) {
             part.chunks.emplace_back(new uint64_t[kChunkEntries * ew]);
+            memory_.fetch_add(kChunkEntries * ew * 8, std::memory_order_relaxed);
+          }
           entry = part.Entry(group, ew);
           std::memcpy(entry, key, w * 8);
           for (size_t v = 0; v < nv; ++v) {
@@ -312,7 +315,8 @@ void Aggregator::Add(const FlowBatch& b, std::span<const uint32_t> rows, Scratch
                 std::max(static_cast<int64_t>(acc[v]), static_cast<int64_t>(in[v])));
             break;
           case ValueKind::kDistinct:
-            if (AddDistinct(part.distinct[d++], static_cast<uint32_t>(group), in[v])) ++acc[v];
+            if (AddDistinct(part.distinct[d++], static_cast<uint32_t>(group), in[v], memory_))
+              ++acc[v];
             break;
         }
       }
@@ -320,7 +324,8 @@ void Aggregator::Add(const FlowBatch& b, std::span<const uint32_t> rows, Scratch
   }
 }
 
-void Aggregator::Grow(Partition& part) const {
+void Aggregator::Grow(Partition& part) {
+  memory_.fetch_add(part.slots.size() * 8, std::memory_order_relaxed);  // the table doubles
   std::vector<uint64_t> slots(part.slots.size() * 2, 0);
   size_t m = slots.size() - 1;
   for (size_t g = 0; g < part.count; ++g) {
@@ -334,7 +339,7 @@ void Aggregator::Grow(Partition& part) const {
   part.slots = std::move(slots);
 }
 
-bool AddDistinct(DistinctSet& set, uint32_t group, uint64_t hash) {
+bool AddDistinct(DistinctSet& set, uint32_t group, uint64_t hash, std::atomic<size_t>& memory) {
   if (set.groups.empty()) {
     set.groups.assign(256, kNoGroup);
     set.hashes.assign(256, 0);
@@ -348,6 +353,7 @@ bool AddDistinct(DistinctSet& set, uint32_t group, uint64_t hash) {
   set.groups[at] = group;
   set.hashes[at] = hash;
   if (++set.count * 2 > set.groups.size()) {
+    memory.fetch_add(set.groups.size() * 12, std::memory_order_relaxed);
     std::vector<uint32_t> groups(set.groups.size() * 2, kNoGroup);
     std::vector<uint64_t> hashes(set.groups.size() * 2, 0);
     size_t mm = groups.size() - 1;
@@ -373,14 +379,7 @@ void Aggregator::Finish() {
   }
 }
 
-size_t Aggregator::MemoryBytes() const {
-  size_t total = 0;
-  for (const auto& p : partitions_) {
-    total += p->chunks.size() * kChunkEntries * entry_words_ * 8 + p->slots.capacity() * 8;
-    for (const auto& d : p->distinct) total += d.groups.capacity() * 4 + d.hashes.capacity() * 8;
-  }
-  return total;
-}
+size_t Aggregator::MemoryBytes() const { return memory_.load(std::memory_order_relaxed); }
 
 const uint64_t* Aggregator::Entry(size_t group) const {
   size_t p = static_cast<size_t>(

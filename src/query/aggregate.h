@@ -13,6 +13,7 @@
 // open-addressing table of tagged indexes.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -74,7 +75,8 @@ class Aggregator {
   void Finish();
 
   size_t groups() const { return total_groups_; }
-  // Bytes held by the arenas, tables and distinct sets.
+  // Bytes held by the arenas, tables and distinct sets (safe to read while
+  // other threads Add).
   size_t MemoryBytes() const;
 
   uint64_t Value(size_t group, size_t value_index) const;
@@ -90,7 +92,7 @@ class Aggregator {
 
  private:
   const uint64_t* Entry(size_t group) const;
-  void Grow(Partition& part) const;
+  void Grow(Partition& part);
   void FillKeys(const FlowBatch& b, std::span<const uint32_t> rows, Scratch& s) const;
 
   AggregateSpec spec_;
@@ -99,6 +101,7 @@ class Aggregator {
   std::vector<std::unique_ptr<Partition>> partitions_;
   std::vector<size_t> partition_start_;  // flat group index of each partition's first
   size_t total_groups_ = 0;
+  std::atomic<size_t> memory_{0};
 };
 
 }  // namespace weir
