@@ -6,7 +6,7 @@
 #include "base/bytes.h"
 #include "base/file.h"
 #include "store/block_format.h"
-#include "store/codec.h"
+#include "store/sealed_file.h"
 
 namespace weir {
 
@@ -44,9 +44,7 @@ std::string SerializeBag(const Bag& bag) {
     body.U64Le(e.counter);
   }
   std::vector<std::byte> stored;
-  Compressor compressor(3);
-  Compression codec = compressor.Compress(Compression::kZstd, raw, stored);
-  if (codec == Compression::kNone) stored = raw;
+  Compression codec = CompressBody(raw, stored);
   std::vector<std::byte> header;
   ByteWriter w(&header);
   w.Bytes(std::as_bytes(std::span(kBagMagic)));
@@ -59,12 +57,7 @@ std::string SerializeBag(const Bag& bag) {
   w.U64Le(bag.entries.size());
   w.U64Le(raw.size());
   w.U64Le(stored.size());
-  std::vector<std::byte> checked = header;
-  checked.insert(checked.end(), stored.begin(), stored.end());
-  w.U64Le(Checksum(checked));
-  std::string out(reinterpret_cast<const char*>(header.data()), header.size());
-  out.append(reinterpret_cast<const char*>(stored.data()), stored.size());
-  return out;
+  return SealFile(header, stored);
 }
 
 Result<Bag> ParseBag(std::string_view data, const std::string& name) {
@@ -78,7 +71,7 @@ Result<Bag> ParseBag(std::string_view data, const std::string& name) {
   uint8_t key = r.U8(), codec = r.U8();
   std::string counter(r.String(12));
   counter.resize(std::strlen(counter.c_str()));
-  uint64_t count = r.U64Le(), raw_size = r.U64Le(), stored_size = r.U64Le(), checksum = r.U64Le();
+  uint64_t count = r.U64Le(), raw_size = r.U64Le(), stored_size = r.U64Le();
   if (version > kBagVersion)
     return Status::Unsupported(name + ": bag format version " + std::to_string(version) +
                                " is newer than this weir reads (1)");
@@ -89,19 +82,9 @@ Result<Bag> ParseBag(std::string_view data, const std::string& name) {
   size_t width = GetField(bag.key).type == FieldType::kIp ? 24 : 16;
   if (count > kMaxEntries || raw_size != count * width) return bad("bad entry count");
   if (stored_size != data.size() - kBagHeaderSize) return bad("truncated or oversized body");
-  std::vector<std::byte> checked(reinterpret_cast<const std::byte*>(data.data()),
-                                 reinterpret_cast<const std::byte*>(data.data()) + 48);
-  checked.insert(checked.end(), reinterpret_cast<const std::byte*>(data.data()) + kBagHeaderSize,
-                 reinterpret_cast<const std::byte*>(data.data()) + data.size());
-  if (Checksum(checked) != checksum) return bad("checksum mismatch");
-  if (codec > static_cast<uint8_t>(Compression::kLz4)) return bad("unknown compression");
-  std::vector<std::byte> raw(raw_size);
-  Decompressor decompressor;
-  std::span<const std::byte> stored(
-      reinterpret_cast<const std::byte*>(data.data()) + kBagHeaderSize, stored_size);
-  Status s = decompressor.Decompress(static_cast<Compression>(codec), stored, raw.data(), raw_size);
-  if (!s.ok()) return bad(s.message());
-  ByteReader body(raw);
+  auto raw = OpenSealedBody(data, kBagHeaderSize, codec, raw_size, name);
+  if (!raw.ok()) return raw.status();
+  ByteReader body(*raw);
   bag.entries.resize(count);
   for (auto& e : bag.entries) {
     e.high = width == 24 ? body.U64Le() : 0;

@@ -9,7 +9,7 @@
 #include "base/file.h"
 #include "base/strings.h"
 #include "store/block_format.h"
-#include "store/codec.h"
+#include "store/sealed_file.h"
 
 namespace weir {
 
@@ -43,9 +43,7 @@ std::string SerializeIpSet(const IpSet& set) {
     }
   }
   std::vector<std::byte> stored;
-  Compressor compressor(3);
-  Compression codec = compressor.Compress(Compression::kZstd, raw, stored);
-  if (codec == Compression::kNone) stored = raw;
+  Compression codec = CompressBody(raw, stored);
   std::vector<std::byte> header;
   ByteWriter w(&header);
   w.Bytes(std::as_bytes(std::span(kSetMagic)));
@@ -56,12 +54,7 @@ std::string SerializeIpSet(const IpSet& set) {
   w.U64Le(set.ranges().size());
   w.U64Le(raw.size());
   w.U64Le(stored.size());
-  std::vector<std::byte> checked = header;
-  checked.insert(checked.end(), stored.begin(), stored.end());
-  w.U64Le(Checksum(checked));
-  std::string out(reinterpret_cast<const char*>(header.data()), header.size());
-  out.append(reinterpret_cast<const char*>(stored.data()), stored.size());
-  return out;
+  return SealFile(header, stored);
 }
 
 Result<IpSet> ParseIpSet(std::string_view data, const std::string& name) {
@@ -75,7 +68,6 @@ Result<IpSet> ParseIpSet(std::string_view data, const std::string& name) {
   uint8_t codec = r.U8();
   r.Skip(4);
   uint64_t count = r.U64Le(), raw_size = r.U64Le(), stored_size = r.U64Le();
-  uint64_t checksum = r.U64Le();
   if (version > kSetVersion)
     return Status::Unsupported(name + ": IP set format version " + std::to_string(version) +
                                " is newer than this weir reads (1)");
@@ -83,20 +75,10 @@ Result<IpSet> ParseIpSet(std::string_view data, const std::string& name) {
   size_t width = family == 4 ? 8 : 32;
   if (count > kMaxRanges || raw_size != count * width) return bad("bad range count");
   if (stored_size != data.size() - kSetHeaderSize) return bad("truncated or oversized body");
-  std::vector<std::byte> checked(reinterpret_cast<const std::byte*>(data.data()),
-                                 reinterpret_cast<const std::byte*>(data.data()) + 40);
-  checked.insert(checked.end(), reinterpret_cast<const std::byte*>(data.data()) + kSetHeaderSize,
-                 reinterpret_cast<const std::byte*>(data.data()) + data.size());
-  if (Checksum(checked) != checksum) return bad("checksum mismatch");
-  if (codec > static_cast<uint8_t>(Compression::kLz4)) return bad("unknown compression");
-  std::vector<std::byte> raw(raw_size);
-  Decompressor decompressor;
-  std::span<const std::byte> stored(
-      reinterpret_cast<const std::byte*>(data.data()) + kSetHeaderSize, stored_size);
-  Status s = decompressor.Decompress(static_cast<Compression>(codec), stored, raw.data(), raw_size);
-  if (!s.ok()) return bad(s.message());
+  auto raw = OpenSealedBody(data, kSetHeaderSize, codec, raw_size, name);
+  if (!raw.ok()) return raw.status();
   IpSet set;
-  ByteReader body(raw);
+  ByteReader body(*raw);
   for (uint64_t i = 0; i < count; ++i) {
     IpAddress lo, hi;
     if (family == 4) {
