@@ -11,7 +11,9 @@ flows=${1:-1000000}
 command -v nfcapd >/dev/null || { echo "install nfdump (apt-get install nfdump)" >&2; exit 2; }
 [ -x "$weir" ] || { echo "build the release preset first" >&2; exit 2; }
 tmp=$(mktemp -d)
-trap 'kill $nfcapd_pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
+# shellcheck source=nfdump_load.sh
+source "$src/bench/nfdump_load.sh"
+trap 'rm -rf "$tmp"' EXIT
 now() { date +%s.%N; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
@@ -24,19 +26,7 @@ t0=$(now)
 "$weir" gen --flows="$flows" --seed=1 --start-time=2026/11/26 --ipv6-fraction=0 --output-path="$tmp/flows.weir"
 t1=$(now)
 gen_rate=$(awk -v n="$flows" -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", n / (b - a) / 1e6}')
-"$weir" cut --output-format=csv --timestamp-format=epoch-ms --integer-tcp-flags --no-titles \
-  --fields=sip,dip,nhip,input,output,packets,bytes,stime,etime,sport,dport,flags,protocol,tos,src_as,dst_as,src_mask,dst_mask \
-  "$tmp/flows.weir" >"$tmp/flows.csv"
-mkdir -p "$tmp/nfcapd"
-port=$((20000 + RANDOM % 20000))
-nfcapd -w "$tmp/nfcapd" -p "$port" -b 127.0.0.1 -y -B 16000000 -t 3600 >/dev/null 2>&1 &
-nfcapd_pid=$!
-sleep 1
-{ echo "sip,dip,nhip,input,output,packets,bytes,stime,etime,sport,dport,flags,protocol,tos,src_as,dst_as,src_mask,dst_mask"; cat "$tmp/flows.csv"; } |
-  /usr/bin/python3 "$src/bench/nfv5_send.py" 127.0.0.1 "$port" >/dev/null
-sleep 2
-kill -TERM "$nfcapd_pid"; wait "$nfcapd_pid" 2>/dev/null || true
-nffile=$(ls "$tmp"/nfcapd/nfcapd.* | grep -v current | head -1)
+nffile=$(nfdump_load "$tmp" "$weir" "$tmp/flows.weir")
 nf_flows=$(nfdump -r "$nffile" -q -o 'fmt:%sa' | wc -l)
 weir_size=$(stat -c %s "$tmp/flows.weir")
 nf_size=$(stat -c %s "$nffile")

@@ -9,7 +9,9 @@ flows=${1:-10000000}
 command -v nfcapd >/dev/null || { echo "install nfdump (apt-get install nfdump)" >&2; exit 2; }
 [ -x "$weir" ] || { echo "build the release preset first" >&2; exit 2; }
 tmp=$(mktemp -d)
-trap 'kill $nfcapd_pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
+# shellcheck source=nfdump_load.sh
+source "$src/bench/nfdump_load.sh"
+trap 'rm -rf "$tmp"' EXIT
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }'; }
 # run NAME COMMAND...: best wall time of 3 runs and the peak RSS of the best, as "SECONDS MIB".
 run() {
@@ -25,19 +27,7 @@ run() {
 echo "== $flows IPv4 flows from weir gen: a weir repository, and the same flows in nfdump (NetFlow v5 -> nfcapd -y)"
 day=2026/11/26
 "$weir" gen --flows="$flows" --seed=1 --start-time=$day --ipv6-fraction=0 --root-directory="$tmp/repo" 2>/dev/null
-"$weir" cut --output-format=csv --timestamp-format=epoch-ms --integer-tcp-flags --no-titles \
-  --fields=sip,dip,nhip,input,output,packets,bytes,stime,etime,sport,dport,flags,protocol,tos,src_as,dst_as,src_mask,dst_mask \
-  --data-rootdir="$tmp/repo" --type=all --start-date=$day --end-date=2026/11/27 >"$tmp/flows.csv"
-mkdir -p "$tmp/nfcapd"
-port=$((20000 + RANDOM % 20000))
-nfcapd -w "$tmp/nfcapd" -p "$port" -b 127.0.0.1 -y -B 16000000 -t 86400 >/dev/null 2>&1 &
-nfcapd_pid=$!
-sleep 1
-{ echo "sip,dip,nhip,input,output,packets,bytes,stime,etime,sport,dport,flags,protocol,tos,src_as,dst_as,src_mask,dst_mask"; cat "$tmp/flows.csv"; } |
-  /usr/bin/python3 "$src/bench/nfv5_send.py" 127.0.0.1 "$port" >/dev/null
-sleep 2
-kill -TERM "$nfcapd_pid"; wait "$nfcapd_pid" 2>/dev/null || true
-nf=$(ls "$tmp"/nfcapd/nfcapd.* | grep -v current | head -1)
+nf=$(nfdump_load "$tmp" "$weir" --data-rootdir="$tmp/repo" --type=all --start-date=$day --end-date=2026/11/27)
 nf_flows=$(nfdump -r "$nf" -q -o 'fmt:%sa' | wc -l)
 echo "nfcapd stored $nf_flows of $flows flows"
 sel=(--data-rootdir="$tmp/repo" --type=all --start-date=$day --end-date=2026/11/27)

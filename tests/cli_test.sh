@@ -128,17 +128,8 @@ case "$case_name" in
     # loopback): filter counts, top-N and totals must agree.
     command -v nfcapd >/dev/null || fail "nfdump is not installed (setup.sh installs it)"
     "$weir" gen --flows=30000 --seed=21 --start-time=2026/11/26 --ipv6-fraction=0 --output-path=f.weir
-    fields=sip,dip,nhip,input,output,packets,bytes,stime,etime,sport,dport,flags,protocol,tos,src_as,dst_as,src_mask,dst_mask
-    { echo "$fields"; "$weir" cut --output-format=csv --timestamp-format=epoch-ms --integer-tcp-flags --no-titles --fields=$fields f.weir; } >f.csv
-    mkdir nfc
-    port=$((30000 + RANDOM % 20000))
-    nfcapd -w nfc -p "$port" -b 127.0.0.1 -y -t 86400 >nfcapd.log 2>&1 &
-    nfcapd_pid=$!
-    sleep 1
-    /usr/bin/python3 "$src/bench/nfv5_send.py" 127.0.0.1 "$port" <f.csv >/dev/null
-    sleep 1
-    kill -TERM "$nfcapd_pid"; wait "$nfcapd_pid" || true
-    nf=$(ls nfc/nfcapd.* | head -1)
+    source "$src/bench/nfdump_load.sh"
+    nf=$(nfdump_load "$PWD" "$weir" f.weir)
     [ "$(nfdump -r "$nf" -q -o 'fmt:%ts' | wc -l)" -eq 30000 ] || fail "nfcapd did not store every flow"
     for expr in 'proto tcp and dst port 443' 'src net 10.0.0.0/8 and bytes > 100000' \
                 'proto udp and port 53' 'not proto tcp' 'packets > 100 or bytes < 100' \
