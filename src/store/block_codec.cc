@@ -315,6 +315,7 @@ Status BlockDecoder::DecodeIntDictionary(const std::byte* raw, size_t raw_size, 
 void BlockEncoder::Encode(const FlowBatch& batch, std::vector<std::byte>& out) {
   const size_t n = batch.size();
   BlockHeader header;
+  header.flags = column_checksums_ ? kBlockColumnChecksums : 0;
   header.record_count = static_cast<uint32_t>(n);
   payload_.clear();
   values_.resize(n);

@@ -18,7 +18,9 @@ namespace weir {
 
 class BlockEncoder {
  public:
-  BlockEncoder(Compression codec, int zstd_level) : codec_(codec), compressor_(zstd_level) {}
+  // column_checksums: write version-2 blocks (kBlockColumnChecksums).
+  BlockEncoder(Compression codec, int zstd_level, bool column_checksums = true)
+      : codec_(codec), compressor_(zstd_level), column_checksums_(column_checksums) {}
   // Appends header and payload for batch (all columns) to out.
   void Encode(const FlowBatch& batch, std::vector<std::byte>& out);
 
@@ -33,6 +35,7 @@ class BlockEncoder {
 
   Compression codec_;
   Compressor compressor_;
+  bool column_checksums_;
   // Open-addressing table for value dictionaries; one slot is one cache access.
   struct IntSlot {
     uint64_t key;

@@ -348,6 +348,44 @@ TEST_F(FlowFileTest, ConcatenatedStreamsReadAsOne) {
 }
 
 // The committed version-1 sample must keep reading in every later version.
+TEST(FlowFileCompat, ReadsCommittedVersion2Sample) {
+  std::string path = std::string(WEIR_SOURCE_DIR) + "/tests/data/flowfile-v2.weir";
+  auto r = FlowFileReader::Open(path);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ((*r)->header().version, 2);
+  FlowBatch b;
+  size_t n = 0;
+  while ((*r)->Next(b)) {
+    EXPECT_TRUE((*r)->block().flags & kBlockColumnChecksums);
+    for (size_t i = 0; i < b.size(); ++i, ++n) ASSERT_EQ(b.Row(i), MakeRecord(n)) << n;
+  }
+  EXPECT_EQ(n, 1000u);
+  EXPECT_FALSE((*r)->had_errors());
+}
+
+TEST(FlowFileCompat, AppendingToVersion1KeepsVersion1Blocks) {
+  std::string path = ::testing::TempDir() + "/v1-append.weir";
+  std::string sample = std::string(WEIR_SOURCE_DIR) + "/tests/data/flowfile-v1.weir";
+  auto data = ReadFileToString(sample);
+  ASSERT_TRUE(data.ok());
+  ASSERT_TRUE(WriteFileAtomically(path, *data).ok());
+  {
+    auto w = FlowFileWriter::OpenForAppend(path, {});
+    ASSERT_TRUE(w.ok()) << w.status().message();
+    for (size_t i = 1000; i < 1100; ++i) ASSERT_TRUE((*w)->Append(MakeRecord(i)).ok());
+    ASSERT_TRUE((*w)->Close().ok());
+  }
+  auto r = FlowFileReader::Open(path);
+  ASSERT_TRUE(r.ok());
+  FlowBatch b;
+  size_t n = 0;
+  while ((*r)->Next(b)) {
+    EXPECT_EQ((*r)->block().flags, 0);
+    for (size_t i = 0; i < b.size(); ++i, ++n) ASSERT_EQ(b.Row(i), MakeRecord(n)) << n;
+  }
+  EXPECT_EQ(n, 1100u);
+}
+
 TEST(FlowFileCompat, ReadsCommittedVersion1Sample) {
   std::string path = std::string(WEIR_SOURCE_DIR) + "/tests/data/flowfile-v1.weir";
   auto r = FlowFileReader::Open(path);
@@ -366,13 +404,14 @@ TEST(FlowFileCompat, ReadsCommittedVersion1Sample) {
 
 namespace weir {
 namespace {
-// Regenerates the committed sample; run only by hand when creating a new version's
-// sample (--gtest_also_run_disabled_tests). Never rewrite an old version's sample.
-TEST(FlowFileCompat, DISABLED_WriteVersion1Sample) {
+// Writes the current version's sample; run only by hand when creating a new
+// version's sample (--gtest_also_run_disabled_tests). Never rewrite an old
+// version's sample: flowfile-v1.weir was written by version 1 and stays as it is.
+TEST(FlowFileCompat, DISABLED_WriteVersion2Sample) {
   WriterOptions o;
   o.block_records = 300;
-  o.annotations = {{"created-by", "weir flow_file_test"}, {"purpose", "version 1 sample"}};
-  WriteFile(std::string(WEIR_SOURCE_DIR) + "/tests/data/flowfile-v1.weir", 1000, o);
+  o.annotations = {{"created-by", "weir flow_file_test"}, {"purpose", "version 2 sample"}};
+  WriteFile(std::string(WEIR_SOURCE_DIR) + "/tests/data/flowfile-v2.weir", 1000, o);
 }
 }  // namespace
 }  // namespace weir

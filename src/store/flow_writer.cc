@@ -15,12 +15,12 @@ FlowFileWriter::FlowFileWriter(int fd, bool own, std::string name, const WriterO
       owned_(own ? fd : -1),
       name_(std::move(name)),
       options_(options),
-      encoder_(options.compression, options.zstd_level) {
+      encoder_(options.compression, options.zstd_level, options.column_checksums) {
   if (options_.block_records == 0) options_.block_records = 1;
   if (options_.block_records > kMaxBlockRecords) options_.block_records = kMaxBlockRecords;
   for (int i = 0; options_.threads > 1 && i < options_.threads; ++i) {
     workers_.emplace_back([this] {
-      BlockEncoder encoder(options_.compression, options_.zstd_level);
+      BlockEncoder encoder(options_.compression, options_.zstd_level, options_.column_checksums);
       std::unique_lock lock(mu_);
       while (true) {
         cv_.wait(lock, [&] { return stopping_ || next_to_encode_ < jobs_.size(); });
@@ -96,9 +96,11 @@ Result<std::unique_ptr<FlowFileWriter>> FlowFileWriter::OpenForAppend(
   struct stat st;
   if (::stat(path.c_str(), &st) != 0 || st.st_size == 0) return Create(path, options);
   uint64_t valid_end = 0;
+  WriterOptions append_options = options;
   {
     auto reader = FlowFileReader::Open(path);
     if (!reader.ok()) return reader.status().WithPrefix("refusing to append (not repairable)");
+    if ((*reader)->header().version < 2) append_options.column_checksums = false;
     (*reader)->SetColumns(ColumnSet::None());
     (*reader)->SetErrorHandler([](const Status&) {});
     FlowBatch scratch;
@@ -108,7 +110,7 @@ Result<std::unique_ptr<FlowFileWriter>> FlowFileWriter::OpenForAppend(
   }
   int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0) return Status::IoError(path + ": " + ErrnoMessage(errno));
-  std::unique_ptr<FlowFileWriter> w(new FlowFileWriter(fd, true, path, options));
+  std::unique_ptr<FlowFileWriter> w(new FlowFileWriter(fd, true, path, append_options));
   if (static_cast<uint64_t>(st.st_size) > valid_end) {
     if (::ftruncate(fd, static_cast<off_t>(valid_end)) != 0)
       return Status::IoError(path + ": cannot cut torn tail: " + ErrnoMessage(errno));
