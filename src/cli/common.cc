@@ -1,6 +1,7 @@
 #include "cli/common.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -225,6 +226,16 @@ Output::~Output() {
 }
 
 bool IsTerminal(int fd) { return ::isatty(fd) == 1; }
+
+bool IsStream(const std::string& path) {
+  if (path == "-" || path == "stdout") return true;
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
+Compression DefaultCompression(const std::string& path) {
+  return IsStream(path) ? Compression::kLz4 : Compression::kZstd;
+}
 
 Progress::Progress() : enabled_(IsTerminal(STDERR_FILENO)) {}
 

@@ -100,6 +100,12 @@ class Output {
   std::string buffer_;
 };
 
+// Standard output ("-", "stdout") or a named pipe: another tool reads it as it comes.
+bool IsStream(const std::string& path);
+// Flow output compression: lz4 for streams (the next tool pays to decompress),
+// zstd for files.
+Compression DefaultCompression(const std::string& path);
+
 // True when binary output would go to a terminal (refused, as SiLK does).
 bool IsTerminal(int fd);
 

@@ -29,18 +29,6 @@ struct Volume {
   }
 };
 
-// Standard output or a named pipe: another tool reads it as it comes.
-bool IsStream(const std::string& path) {
-  if (path == "-" || path == "stdout") return true;
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && S_ISFIFO(st.st_mode);
-}
-
-// Light compression for pipes (the next tool pays to decompress), zstd for files.
-Compression DefaultCompression(const std::string& path) {
-  return IsStream(path) ? Compression::kLz4 : Compression::kZstd;
-}
-
 }  // namespace
 
 int RunFilter(int argc, char** argv) {

@@ -9,14 +9,7 @@ namespace {
 IpAddress Mask(const IpAddress& a, int v4_length, int v6_length) {
   int length = a.is_v4() ? v4_length : v6_length;
   if (length < 0) return a;
-  int bits = a.is_v4() ? 96 + length : length;
-  auto bytes = a.bytes();
-  for (int i = 0; i < 16; ++i) {
-    int keep = bits - i * 8;
-    if (keep >= 8) continue;
-    bytes[i] = keep <= 0 ? 0 : static_cast<uint8_t>(bytes[i] & (0xff << (8 - keep)));
-  }
-  return IpAddress::V6(bytes);
+  return a.MaskedTo(a.is_v4() ? 96 + length : length);
 }
 
 }  // namespace
@@ -53,7 +46,7 @@ int RunNetmask(int argc, char** argv) {
   auto prepared = query.Prepare("netmask", &rc);
   if (!prepared) return rc;
   WriterOptions wo;
-  wo.compression = to_stdout ? Compression::kLz4 : Compression::kZstd;
+  wo.compression = DefaultCompression(output_path);
   wo.threads = ScanWorkers(prepared->threads);
   wo.annotations = {{"created-by", "weir netmask"}};
   auto writer = FlowFileWriter::Create(output_path, wo);

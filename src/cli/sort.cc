@@ -40,7 +40,7 @@ int RunSort(int argc, char** argv) {
                       "will not write binary flow records to a terminal (redirect or pipe it)"),
            kExitUsage;
   WriterOptions wo;
-  wo.compression = to_stdout ? Compression::kLz4 : Compression::kZstd;
+  wo.compression = DefaultCompression(output_path);
   if (!compression_name.empty()) {
     auto c = ParseCompression(compression_name);
     if (!c.ok()) return PrintError("sort", c.status().message()), kExitUsage;

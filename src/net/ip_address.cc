@@ -56,6 +56,16 @@ void IpAddress::AppendTo(std::string& out) const {
   out.append(buf);
 }
 
+IpAddress IpAddress::MaskedTo(int bits) const {
+  IpAddress out = *this;
+  for (int i = 0; i < 16; ++i) {
+    int keep = bits - i * 8;
+    if (keep >= 8) continue;
+    out.bytes_[i] = keep <= 0 ? 0 : static_cast<uint8_t>(bytes_[i] & (0xff << (8 - keep)));
+  }
+  return out;
+}
+
 std::string IpAddress::ToString() const {
   std::string s;
   AppendTo(s);
@@ -78,15 +88,7 @@ std::optional<IpPrefix> IpPrefix::Parse(std::string_view text) {
       return std::nullopt;
   }
   // Clear host bits so the prefix is canonical.
-  int bits = v4_bits ? 96 + length : length;
-  auto bytes = addr->bytes();
-  for (int i = 0; i < 16; ++i) {
-    int keep = bits - i * 8;
-    if (keep >= 8) continue;
-    bytes[i] = keep <= 0 ? 0 : static_cast<uint8_t>(bytes[i] & (0xff << (8 - keep)));
-  }
-  if (v4_bits) bytes[10] = bytes[11] = 0xff;
-  IpAddress canonical = IpAddress::V6(bytes);
+  IpAddress canonical = addr->MaskedTo(v4_bits ? 96 + length : length);
   if (canonical.is_v4() && !v4_bits) length -= 96;  // /96 or longer inside ::ffff:0:0/96
   return IpPrefix{canonical, length};
 }

@@ -65,6 +65,10 @@ class IpAddress {
   }
   static IpAddress FromHalves(uint64_t high, uint64_t low);
 
+  // The address with every bit past the first `bits` of its 128 cleared (an IPv4
+  // address's own bits start at 96).
+  IpAddress MaskedTo(int bits) const;
+
   // Canonical text: dotted quad for IPv4, RFC 5952 for IPv6.
   std::string ToString() const;
   void AppendTo(std::string& out) const;

@@ -213,13 +213,13 @@ void Aggregator::Add(const FlowBatch& b, std::span<const uint32_t> rows, Scratch
         for (size_t r = 0; r < n; ++r) out[r * nv] = b.Unsigned(FieldId::kEtime, rows[r]);
         break;
       case ValueKind::kDistinct:
-        for (size_t r = 0; r < n; ++r) {
-          if (GetField(spec.field).type == FieldType::kIp) {
+        if (GetField(spec.field).type == FieldType::kIp) {
+          for (size_t r = 0; r < n; ++r) {
             const IpAddress& a = b.Ip(spec.field, rows[r]);
             out[r * nv] = Combine(Mix(a.high64()), a.low64());
-          } else {
-            out[r * nv] = Mix(b.Unsigned(spec.field, rows[r]) + 1);
           }
+        } else {
+          for (size_t r = 0; r < n; ++r) out[r * nv] = Mix(b.Unsigned(spec.field, rows[r]) + 1);
         }
         break;
     }

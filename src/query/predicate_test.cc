@@ -40,15 +40,21 @@ FlowBatch RandomBatch(size_t n, uint32_t seed) {
   return batch;
 }
 
-// Select() over the batch must agree with Matches() row by row, with and without
-// the block's zone maps.
-void ExpectConsistent(const Predicate& p, const FlowBatch& batch, size_t* passed = nullptr) {
+// The header (with zone maps) of batch encoded as one block.
+BlockHeader EncodedHeader(const FlowBatch& batch) {
   std::vector<std::byte> encoded;
   BlockEncoder encoder(Compression::kNone, 1);
   encoder.Encode(batch, encoded);
   BlockHeader header;
   size_t needed = 0;
-  ASSERT_TRUE(ParseBlockHeader(encoded, header, &needed).ok());
+  EXPECT_TRUE(ParseBlockHeader(encoded, header, &needed).ok());
+  return header;
+}
+
+// Select() over the batch must agree with Matches() row by row, with and without
+// the block's zone maps.
+void ExpectConsistent(const Predicate& p, const FlowBatch& batch, size_t* passed = nullptr) {
+  BlockHeader header = EncodedHeader(batch);
   Predicate::Scratch scratch;
   std::vector<uint32_t> plain, zoned;
   p.Select(batch, scratch, plain);
@@ -108,12 +114,7 @@ TEST(Predicate, TreeOperatorsAndZoneMaps) {
   ExpectConsistent(Predicate::And({Predicate::Not(tcp), Predicate::Or({web, Predicate::All()})}),
                    batch);
   // Values outside every block's range: the zone map rules the block out.
-  std::vector<std::byte> encoded;
-  BlockEncoder encoder(Compression::kNone, 1);
-  encoder.Encode(batch, encoded);
-  BlockHeader header;
-  size_t needed = 0;
-  ASSERT_TRUE(ParseBlockHeader(encoded, header, &needed).ok());
+  BlockHeader header = EncodedHeader(batch);
   EXPECT_FALSE(Predicate::InRanges(FieldId::kPackets, {{5000, 9000}}).MayMatch(header));
   EXPECT_EQ(Predicate::InRanges(FieldId::kPackets, {{0, 5000}}).Classify(header),
             Predicate::Coverage::kAll);
