@@ -32,6 +32,8 @@ class ByteReader {
   uint16_t U16Be() { return static_cast<uint16_t>(ReadBe(2)); }
   uint32_t U32Be() { return static_cast<uint32_t>(ReadBe(4)); }
   uint64_t U64Be() { return ReadBe(8); }
+  // An unsigned big-endian integer of 1-8 bytes (IPFIX reduced-size encoding).
+  uint64_t UintBe(size_t n) { return n <= 8 ? ReadBe(n) : (Skip(n), 0); }
 
   // Returns the next n bytes, or an empty span (and fails) if fewer remain.
   std::span<const std::byte> Bytes(size_t n) {

@@ -1,0 +1,558 @@
+#include "wire/template/template.h"
+
+#include <algorithm>
+#include <array>
+#include <string>
+
+#include "base/bytes.h"
+#include "wire/packet/packet.h"
+
+namespace weir {
+
+namespace {
+
+// IPFIX information elements (RFC 7012, IANA registry); v9 shares 1-127.
+FieldKind StandardField(uint16_t id) {
+  switch (id) {
+    case 1: return FieldKind::kOctets;
+    case 2: return FieldKind::kPackets;
+    case 4: return FieldKind::kProtocol;
+    case 5: return FieldKind::kTos;
+    case 6: return FieldKind::kTcpFlags;
+    case 7: return FieldKind::kSport;
+    case 8: return FieldKind::kSip;
+    case 9: return FieldKind::kSrcMask;
+    case 10: return FieldKind::kInput;
+    case 11: return FieldKind::kDport;
+    case 12: return FieldKind::kDip;
+    case 13: return FieldKind::kDstMask;
+    case 14: return FieldKind::kOutput;
+    case 15: return FieldKind::kNextHop;
+    case 16: return FieldKind::kSrcAs;
+    case 17: return FieldKind::kDstAs;
+    case 18: return FieldKind::kBgpNextHop;
+    case 21: return FieldKind::kEndUptime;
+    case 22: return FieldKind::kStartUptime;
+    case 27: return FieldKind::kSip;
+    case 28: return FieldKind::kDip;
+    case 29: return FieldKind::kSrcMask;
+    case 30: return FieldKind::kDstMask;
+    case 32: return FieldKind::kIcmpTypeCode;
+    case 34: return FieldKind::kSamplingInterval;
+    case 48: return FieldKind::kSamplerId;  // v9 FLOW_SAMPLER_ID, IPFIX samplerId
+    case 50: return FieldKind::kSamplingInterval;  // samplerRandomInterval
+    case 58: return FieldKind::kVlan;
+    case 62: return FieldKind::kNextHop;
+    case 63: return FieldKind::kBgpNextHop;
+    case 82: return FieldKind::kInterfaceName;
+    case 85: return FieldKind::kOctetsTotal;
+    case 86: return FieldKind::kPacketsTotal;
+    case 136: return FieldKind::kFlowEndReason;
+    case 139: return FieldKind::kIcmpTypeCode;
+    case 150: return FieldKind::kStartSeconds;
+    case 151: return FieldKind::kEndSeconds;
+    case 152: return FieldKind::kStartMillis;
+    case 153: return FieldKind::kEndMillis;
+    case 154: return FieldKind::kStartMicros;
+    case 155: return FieldKind::kEndMicros;
+    case 156: return FieldKind::kStartNanos;
+    case 157: return FieldKind::kEndNanos;
+    case 158: return FieldKind::kStartDeltaMicros;
+    case 159: return FieldKind::kEndDeltaMicros;
+    case 160: return FieldKind::kSystemInitMillis;
+    case 161: return FieldKind::kDurationMillis;
+    case 162: return FieldKind::kDurationMicros;
+    case 176: return FieldKind::kIcmpType;
+    case 177: return FieldKind::kIcmpCode;
+    case 178: return FieldKind::kIcmpType;
+    case 179: return FieldKind::kIcmpCode;
+    case 231: return FieldKind::kInitiatorOctets;
+    case 232: return FieldKind::kResponderOctets;
+    case 243: return FieldKind::kVlan;
+    case 298: return FieldKind::kInitiatorPackets;
+    case 299: return FieldKind::kResponderPackets;
+    case 302: return FieldKind::kSamplerId;  // selectorId
+    case 312: return FieldKind::kFrameSize;
+    case 313: return FieldKind::kIpHeaderSection;
+    case 315: return FieldKind::kFrameSection;
+    case 305: return FieldKind::kSamplingPacketInterval;
+    case 306: return FieldKind::kSamplingPacketSpace;
+    default: return FieldKind::kSkip;
+  }
+}
+
+bool IsAddress(FieldKind k) {
+  return k == FieldKind::kSip || k == FieldKind::kDip || k == FieldKind::kNextHop ||
+         k == FieldKind::kBgpNextHop;
+}
+
+IpAddress ReadAddress(ByteReader& r, uint16_t length) {
+  if (length == 4) return IpAddress::V4(r.U32Be());
+  std::array<uint8_t, 16> a{};
+  auto b = r.Bytes(16);
+  for (size_t i = 0; i < b.size(); ++i) a[i] = static_cast<uint8_t>(b[i]);
+  return IpAddress::V6(a);
+}
+
+// NTP-format timestamp (RFC 7011 section 6.1.9) to Unix milliseconds.
+int64_t NtpToMillis(uint64_t ntp, bool nanoseconds_precision) {
+  constexpr int64_t kNtpToUnixSeconds = 2'208'988'800;
+  int64_t seconds = static_cast<int64_t>(ntp >> 32) - kNtpToUnixSeconds;
+  uint64_t fraction = ntp & 0xffffffffu;
+  if (!nanoseconds_precision) fraction &= ~uint64_t{0x7ff};  // dateTimeMicroseconds: 11 bits unused
+  return seconds * 1000 + static_cast<int64_t>((fraction * 1000) >> 32);
+}
+
+// The values of one data record, before they become one or two FlowRecords.
+struct RecordValues {
+  FlowRecord r;
+  uint64_t octets = 0, packets = 0, octets_total = 0, packets_total = 0;
+  uint64_t reverse_octets = 0, reverse_packets = 0;
+  int64_t start_ms = 0, end_ms = 0, start_uptime = 0, end_uptime = 0, system_init_ms = 0;
+  int64_t duration_ms = 0, reverse_delta_ms = 0, reverse_start_ms = 0, reverse_end_ms = 0;
+  uint64_t sampling_interval = 0, sampler_id = 0, packet_interval = 0, packet_space = 0;
+  IpAddress bgp_next_hop;
+  std::string_view interface_name;
+  std::span<const std::byte> packet_section;
+  int packet_link = -1;
+  uint64_t frame_size = 0;
+  uint8_t icmp_type = 0, icmp_code = 0, reverse_flags = 0, reverse_initial = 0,
+          reverse_union = 0, union_flags = 0;
+  bool has_octets = false, has_packets = false, has_start = false, has_end = false,
+       has_start_uptime = false, has_end_uptime = false, has_init = false, has_duration = false,
+       has_reverse = false, has_icmp = false, has_next_hop = false, has_bgp_next_hop = false,
+       has_sampler_id = false, has_initial = false, has_union = false,
+       has_reverse_start = false, has_reverse_end = false, has_input = false,
+       has_start_delta = false, has_end_delta = false;
+};
+
+void ReadField(const TemplateField& f, ByteReader& r, uint16_t length, RecordValues& v) {
+  auto uint = [&] { return r.UintBe(length); };
+  switch (f.kind) {
+    case FieldKind::kSkip: r.Skip(length); break;
+    case FieldKind::kOctets: v.octets = uint(); v.has_octets = true; break;
+    case FieldKind::kPackets: v.packets = uint(); v.has_packets = true; break;
+    case FieldKind::kOctetsTotal: v.octets_total = uint(); break;
+    case FieldKind::kPacketsTotal: v.packets_total = uint(); break;
+    case FieldKind::kProtocol: v.r.protocol = static_cast<uint8_t>(uint()); break;
+    case FieldKind::kTos: v.r.tos = static_cast<uint8_t>(uint()); break;
+    case FieldKind::kTcpFlags: v.r.flags = static_cast<uint8_t>(uint()); break;  // low 8 of 16
+    case FieldKind::kSport: v.r.sport = static_cast<uint16_t>(uint()); break;
+    case FieldKind::kDport: v.r.dport = static_cast<uint16_t>(uint()); break;
+    case FieldKind::kSip: v.r.sip = ReadAddress(r, length); break;
+    case FieldKind::kDip: v.r.dip = ReadAddress(r, length); break;
+    case FieldKind::kSrcMask: v.r.src_mask = static_cast<uint8_t>(uint()); break;
+    case FieldKind::kDstMask: v.r.dst_mask = static_cast<uint8_t>(uint()); break;
+    case FieldKind::kInput: v.r.input = static_cast<uint32_t>(uint()); v.has_input = true; break;
+    case FieldKind::kOutput: v.r.output = static_cast<uint32_t>(uint()); break;
+    case FieldKind::kNextHop: v.r.nhip = ReadAddress(r, length); v.has_next_hop = true; break;
+    case FieldKind::kBgpNextHop:
+      v.bgp_next_hop = ReadAddress(r, length);
+      v.has_bgp_next_hop = true;
+      break;
+    case FieldKind::kSrcAs: v.r.src_as = static_cast<uint32_t>(uint()); break;
+    case FieldKind::kDstAs: v.r.dst_as = static_cast<uint32_t>(uint()); break;
+    case FieldKind::kStartUptime:
+      v.start_uptime = static_cast<int64_t>(uint());
+      v.has_start_uptime = true;
+      break;
+    case FieldKind::kEndUptime:
+      v.end_uptime = static_cast<int64_t>(uint());
+      v.has_end_uptime = true;
+      break;
+    case FieldKind::kIcmpTypeCode: {
+      uint64_t tc = uint();
+      v.icmp_type = static_cast<uint8_t>(tc >> 8);
+      v.icmp_code = static_cast<uint8_t>(tc);
+      v.has_icmp = true;
+      break;
+    }
+    case FieldKind::kIcmpType: v.icmp_type = static_cast<uint8_t>(uint()); v.has_icmp = true; break;
+    case FieldKind::kIcmpCode: v.icmp_code = static_cast<uint8_t>(uint()); v.has_icmp = true; break;
+    case FieldKind::kVlan: v.r.vlan = static_cast<uint16_t>(uint() & 0x0fff); break;
+    case FieldKind::kSamplingInterval: v.sampling_interval = uint(); break;
+    case FieldKind::kSamplerId: v.sampler_id = uint(); v.has_sampler_id = true; break;
+    case FieldKind::kSamplingPacketInterval: v.packet_interval = uint(); break;
+    case FieldKind::kSamplingPacketSpace: v.packet_space = uint(); break;
+    case FieldKind::kStartSeconds:
+      v.start_ms = static_cast<int64_t>(uint()) * 1000;
+      v.has_start = true;
+      break;
+    case FieldKind::kEndSeconds:
+      v.end_ms = static_cast<int64_t>(uint()) * 1000;
+      v.has_end = true;
+      break;
+    case FieldKind::kStartMillis: v.start_ms = static_cast<int64_t>(uint()); v.has_start = true; break;
+    case FieldKind::kEndMillis: v.end_ms = static_cast<int64_t>(uint()); v.has_end = true; break;
+    case FieldKind::kStartMicros:
+    case FieldKind::kStartNanos:
+      v.start_ms = NtpToMillis(uint(), f.kind == FieldKind::kStartNanos);
+      v.has_start = true;
+      break;
+    case FieldKind::kEndMicros:
+    case FieldKind::kEndNanos:
+      v.end_ms = NtpToMillis(uint(), f.kind == FieldKind::kEndNanos);
+      v.has_end = true;
+      break;
+    case FieldKind::kStartDeltaMicros:  // microseconds before the export time
+      v.start_ms = -static_cast<int64_t>(uint() / 1000);
+      v.has_start_delta = true;
+      break;
+    case FieldKind::kEndDeltaMicros:
+      v.end_ms = -static_cast<int64_t>(uint() / 1000);
+      v.has_end_delta = true;
+      break;
+    case FieldKind::kSystemInitMillis:
+      v.system_init_ms = static_cast<int64_t>(uint());
+      v.has_init = true;
+      break;
+    case FieldKind::kDurationMillis:
+      v.duration_ms = static_cast<int64_t>(uint());
+      v.has_duration = true;
+      break;
+    case FieldKind::kDurationMicros:
+      v.duration_ms = static_cast<int64_t>(uint() / 1000);
+      v.has_duration = true;
+      break;
+    case FieldKind::kFlowEndReason:
+      if (uint() == 2) v.r.attributes |= kAttrActiveTimeout;  // activeTimeout (RFC 5102)
+      break;
+    case FieldKind::kInterfaceName: v.interface_name = r.String(length); break;
+    case FieldKind::kFrameSection:
+      v.packet_section = r.Bytes(length);
+      v.packet_link = kLinkEthernet;
+      break;
+    case FieldKind::kIpHeaderSection:
+      v.packet_section = r.Bytes(length);
+      v.packet_link = kLinkRaw;
+      break;
+    case FieldKind::kFrameSize: v.frame_size = uint(); break;
+    case FieldKind::kInitialFlags:
+      v.r.initial_flags = static_cast<uint8_t>(uint());
+      v.has_initial = true;
+      break;
+    case FieldKind::kUnionFlags:
+      v.union_flags = static_cast<uint8_t>(uint());
+      v.has_union = true;
+      break;
+    case FieldKind::kApplication: v.r.application = static_cast<uint16_t>(uint()); break;
+    case FieldKind::kReverseOctets:
+    case FieldKind::kResponderOctets:
+      v.reverse_octets = uint();
+      v.has_reverse = true;
+      break;
+    case FieldKind::kReversePackets:
+    case FieldKind::kResponderPackets:
+      v.reverse_packets = uint();
+      v.has_reverse = true;
+      break;
+    case FieldKind::kReverseTcpFlags: v.reverse_flags = static_cast<uint8_t>(uint()); break;
+    case FieldKind::kReverseInitialFlags: v.reverse_initial = static_cast<uint8_t>(uint()); break;
+    case FieldKind::kReverseUnionFlags: v.reverse_union = static_cast<uint8_t>(uint()); break;
+    case FieldKind::kReverseDeltaMillis: v.reverse_delta_ms = static_cast<int64_t>(uint()); break;
+    case FieldKind::kReverseStartMillis:
+      v.reverse_start_ms = static_cast<int64_t>(uint());
+      v.has_reverse_start = true;
+      break;
+    case FieldKind::kReverseEndMillis:
+      v.reverse_end_ms = static_cast<int64_t>(uint());
+      v.has_reverse_end = true;
+      break;
+    case FieldKind::kInitiatorOctets:
+      if (!v.has_octets) v.octets = uint(), v.has_octets = true;
+      else r.Skip(length);
+      break;
+    case FieldKind::kInitiatorPackets:
+      if (!v.has_packets) v.packets = uint(), v.has_packets = true;
+      else r.Skip(length);
+      break;
+  }
+}
+
+}  // namespace
+
+FieldKind ClassifyField(uint32_t enterprise, uint16_t id, uint16_t length) {
+  FieldKind kind = FieldKind::kSkip;
+  if (enterprise == 0) {
+    kind = StandardField(id);
+  } else if (enterprise == kPenIpfixReverse) {
+    switch (id) {  // RFC 5103: the reverse of standard element `id`
+      case 1: kind = FieldKind::kReverseOctets; break;
+      case 2: kind = FieldKind::kReversePackets; break;
+      case 6: kind = FieldKind::kReverseTcpFlags; break;
+      case 152: kind = FieldKind::kReverseStartMillis; break;
+      case 153: kind = FieldKind::kReverseEndMillis; break;
+      default: break;
+    }
+  } else if (enterprise == kPenCert) {
+    switch (id) {  // YAF's elements that have a SiLK field
+      case 14: kind = FieldKind::kInitialFlags; break;
+      case 15: kind = FieldKind::kUnionFlags; break;
+      case 21: kind = FieldKind::kReverseDeltaMillis; break;
+      case 33: kind = FieldKind::kApplication; break;
+      case 16398: kind = FieldKind::kReverseInitialFlags; break;
+      case 16399: kind = FieldKind::kReverseUnionFlags; break;
+      default: break;
+    }
+  }
+  const bool bytes_field = kind == FieldKind::kInterfaceName || kind == FieldKind::kFrameSection ||
+                           kind == FieldKind::kIpHeaderSection;
+  if (length == kVariableLength && !bytes_field) return FieldKind::kSkip;
+  if (IsAddress(kind) && length != 4 && length != 16) return FieldKind::kSkip;
+  if (kind != FieldKind::kSkip && !bytes_field && !IsAddress(kind) &&
+      (length == 0 || length > 8))
+    return FieldKind::kSkip;
+  // A v9 or IPFIX address element must match its family's length.
+  if ((id == 8 || id == 12 || id == 15 || id == 18) && enterprise == 0 && length != 4)
+    return FieldKind::kSkip;
+  if ((id == 27 || id == 28 || id == 62 || id == 63) && enterprise == 0 && length != 16)
+    return FieldKind::kSkip;
+  return kind;
+}
+
+bool ReadTemplateSet(Exporter::TemplateState& state, ExporterCounters& counters,
+                     const WireLimits& limits, const MessageContext& context, bool options,
+                     std::span<const std::byte> set, std::vector<uint16_t>& added) {
+  ByteReader r(set);
+  const bool ipfix = context.version == 10;
+  while (r.remaining() >= 4) {  // fewer bytes left: padding (RFC 7011 section 3.3.1)
+    uint16_t id = r.U16Be();
+    uint16_t field_count = 0, scope_count = 0;
+    if (ipfix) {
+      field_count = r.U16Be();
+      if (options && field_count > 0) scope_count = r.U16Be();
+    } else if (options) {
+      uint16_t scope_bytes = r.U16Be();
+      uint16_t option_bytes = r.U16Be();
+      if (scope_bytes % 4 != 0 || option_bytes % 4 != 0) return false;
+      scope_count = scope_bytes / 4;
+      field_count = static_cast<uint16_t>(scope_count + option_bytes / 4);
+    } else {
+      field_count = r.U16Be();
+    }
+    if (!r.ok()) return false;
+    if (ipfix && field_count == 0) {
+      // Withdrawal (RFC 7011 section 8.1); the set id itself withdraws them all.
+      const uint64_t scope = Exporter::TemplateState::Scope(context);
+      for (auto it = state.templates.begin(); it != state.templates.end();) {
+        bool all = id == (options ? 3 : 2);
+        if (it->first >> 16 == scope && (all || (it->first & 0xffff) == id))
+          it = state.templates.erase(it);
+        else
+          ++it;
+      }
+      continue;
+    }
+    if (id < 256) return false;
+    if (ipfix && options && (scope_count == 0 || scope_count > field_count)) return false;
+    Template t;
+    t.options = options;
+    t.scope_count = scope_count;
+    t.fields.reserve(std::min<size_t>(field_count, r.remaining() / 4));
+    for (uint16_t i = 0; i < field_count; ++i) {
+      TemplateField f;
+      f.id = r.U16Be();
+      f.length = r.U16Be();
+      if (ipfix && (f.id & 0x8000)) {
+        f.id &= 0x7fff;
+        f.enterprise = r.U32Be();
+      }
+      if (!r.ok()) return false;
+      // v9 scope fields are typed by scope number, not element id: skip their values.
+      f.kind = (!ipfix && options && i < scope_count) ? FieldKind::kSkip
+                                                        : ClassifyField(f.enterprise, f.id, f.length);
+      if (f.length == kVariableLength && ipfix) {
+        t.variable = true;
+        t.min_length += 1;
+      } else {
+        t.min_length += f.length;
+      }
+      t.fields.push_back(f);
+    }
+    // A record of no bytes would be read forever: refuse the template.
+    if (t.min_length == 0 || t.min_length > 65535) {
+      ++counters.templates_rejected;
+      continue;
+    }
+    uint64_t key = Exporter::TemplateState::Key(context, id);
+    auto it = state.templates.find(key);
+    if (it == state.templates.end() && state.templates.size() >= limits.max_templates) {
+      ++counters.templates_rejected;
+      continue;
+    }
+    state.templates[key] = std::move(t);
+    ++counters.templates;
+    added.push_back(id);
+  }
+  return r.ok();
+}
+
+bool DecodeDataSet(Exporter::TemplateState& state, ExporterCounters& counters,
+                   std::map<uint32_t, std::string>& interface_names, const WireLimits& limits,
+                   const IpAddress& exporter, const MessageContext& context,
+                   const Template& tmpl, std::span<const std::byte> set,
+                   std::vector<FlowRecord>& out, size_t& data_records) {
+  ByteReader r(set);
+  const uint64_t scope = Exporter::TemplateState::Scope(context);
+  while (r.remaining() >= tmpl.min_length) {
+    RecordValues v;
+    for (const TemplateField& f : tmpl.fields) {
+      uint16_t length = f.length;
+      if (length == kVariableLength && context.version == 10) {
+        length = r.U8();
+        if (length == 255) length = r.U16Be();
+      }
+      ReadField(f, r, length, v);
+    }
+    if (!r.ok()) return false;
+    ++data_records;
+
+    if (tmpl.options) {
+      ++counters.options_records;
+      uint64_t rate = v.sampling_interval;
+      if (rate == 0 && v.packet_interval > 0)
+        rate = (v.packet_interval + v.packet_space) / v.packet_interval;
+      if (rate > 0) {
+        uint32_t rate32 = static_cast<uint32_t>(std::min<uint64_t>(rate, UINT32_MAX));
+        if (v.has_sampler_id)
+          state.sampler_rates[scope << 16 ^ v.sampler_id] = rate32;
+        else
+          state.scope_rates[scope] = rate32;
+      }
+      if (v.has_init) state.system_init_ms[scope] = v.system_init_ms;
+      if (!v.interface_name.empty() && v.has_input &&
+          (interface_names.size() < limits.max_interfaces ||
+           interface_names.count(v.r.input))) {
+        std::string name(v.interface_name);
+        name.erase(std::find(name.begin(), name.end(), '\0'), name.end());
+        interface_names[v.r.input] = std::move(name);
+      }
+      continue;
+    }
+
+    FlowRecord& f = v.r;
+    f.exporter = exporter;
+    uint64_t packets = v.has_packets ? v.packets : v.packets_total;
+    uint64_t bytes = v.has_octets ? v.octets : v.octets_total;
+    if (packets == 0 && bytes == 0 && v.packet_link >= 0) {
+      // Packet sampling export (RFC 5476 style, Juniper): one sampled packet whose
+      // headers give the flow key, as an sFlow raw header does.
+      PacketInfo p;
+      if (DecodePacket(v.packet_link, v.packet_section, p)) {
+        f.sip = p.sip;
+        f.dip = p.dip;
+        f.protocol = p.protocol;
+        f.sport = p.sport;
+        f.dport = p.dport;
+        f.flags = p.tcp_flags;
+        f.tos = p.tos;
+        packets = 1;
+        bytes = p.ip_length ? p.ip_length : v.frame_size;
+      }
+    }
+
+    // Times (RFC 7011 section 6.1.7-10, RFC 3954 section 8): absolute elements win,
+    // then sysUpTime-relative ones, then the export time.
+    int64_t start = context.export_ms, end = context.export_ms;
+    bool have_start = false, have_end = false;
+    if (v.has_start) start = v.start_ms, have_start = true;
+    if (v.has_end) end = v.end_ms, have_end = true;
+    if (v.has_start_delta) start = context.export_ms + v.start_ms, have_start = true;
+    if (v.has_end_delta) end = context.export_ms + v.end_ms, have_end = true;
+    if (!have_start || !have_end) {
+      int64_t base = -1;  // the exporter's boot time in Unix ms
+      if (context.uptime_ms >= 0) {
+        base = context.export_ms - context.uptime_ms;
+      } else if (v.has_init) {
+        base = v.system_init_ms;
+      } else if (auto it = state.system_init_ms.find(scope); it != state.system_init_ms.end()) {
+        base = it->second;
+      }
+      if (base >= 0) {
+        // Uptime counters wrap at 2^32 ms (49.7 days); keep them near the export uptime.
+        auto near_export = [&](int64_t t) {
+          if (context.uptime_ms < 0) return base + t;
+          int32_t back = static_cast<int32_t>(static_cast<uint32_t>(context.uptime_ms) -
+                                              static_cast<uint32_t>(t));
+          return context.export_ms - back;
+        };
+        if (!have_start && v.has_start_uptime) start = near_export(v.start_uptime), have_start = true;
+        if (!have_end && v.has_end_uptime) end = near_export(v.end_uptime), have_end = true;
+      }
+    }
+    if (v.has_duration) {
+      if (have_start && !have_end) end = start + v.duration_ms, have_end = true;
+      else if (!have_start && have_end) start = end - v.duration_ms, have_start = true;
+    }
+    if (!have_start && have_end) start = end;
+    if (!have_end) end = start;
+    if (end < start) end = start;
+    f.stime_ms = start;
+    f.duration_ms = static_cast<uint32_t>(std::min<int64_t>(end - start, UINT32_MAX));
+
+    if (v.has_next_hop == false && v.has_bgp_next_hop) f.nhip = v.bgp_next_hop;
+    if (f.is_icmp()) {
+      if (v.has_icmp) f.dport = static_cast<uint16_t>(v.icmp_type << 8 | v.icmp_code);
+      f.sport = 0;
+    }
+    if (v.has_initial || v.has_union) {
+      f.session_flags = v.union_flags;
+      f.flags = f.initial_flags | v.union_flags;
+    }
+
+    // Sampling: the record's own interval, else its sampler's, else the scope's.
+    uint64_t rate = v.sampling_interval;
+    if (rate == 0 && v.packet_interval > 0)
+      rate = (v.packet_interval + v.packet_space) / v.packet_interval;
+    if (rate == 0 && v.has_sampler_id) {
+      auto it = state.sampler_rates.find(scope << 16 ^ v.sampler_id);
+      if (it != state.sampler_rates.end()) rate = it->second;
+    }
+    if (rate == 0) {
+      auto it = state.scope_rates.find(scope);
+      if (it != state.scope_rates.end()) rate = it->second;
+    }
+    if (rate > 1) {
+      f.sampling = static_cast<uint32_t>(std::min<uint64_t>(rate, UINT32_MAX));
+      packets *= rate;
+      bytes *= rate;
+    }
+
+    uint64_t reverse_packets = v.reverse_packets, reverse_bytes = v.reverse_octets;
+    if (rate > 1) reverse_packets *= rate, reverse_bytes *= rate;
+    if (packets != 0 || bytes != 0) {
+      f.packets = packets;
+      f.bytes = bytes;
+      out.push_back(f);
+      ++counters.records;
+    } else if (!v.has_reverse || (reverse_packets == 0 && reverse_bytes == 0)) {
+      ++counters.empty_records;
+      continue;
+    }
+    if (v.has_reverse && (reverse_packets != 0 || reverse_bytes != 0)) {
+      // RFC 5103 biflow (or NSEL responder side): the reverse direction as its own flow.
+      FlowRecord b = f;
+      std::swap(b.sip, b.dip);
+      std::swap(b.input, b.output);
+      std::swap(b.src_as, b.dst_as);
+      std::swap(b.src_mask, b.dst_mask);
+      if (!b.is_icmp()) std::swap(b.sport, b.dport);
+      b.packets = reverse_packets;
+      b.bytes = reverse_bytes;
+      b.flags = v.reverse_flags;
+      b.initial_flags = v.reverse_initial;
+      b.session_flags = v.reverse_union;
+      if (v.reverse_initial || v.reverse_union) b.flags = v.reverse_initial | v.reverse_union;
+      int64_t rstart = v.has_reverse_start ? v.reverse_start_ms : start + v.reverse_delta_ms;
+      int64_t rend = v.has_reverse_end ? v.reverse_end_ms : end;
+      if (rend < rstart) rend = rstart;
+      b.stime_ms = rstart;
+      b.duration_ms = static_cast<uint32_t>(std::min<int64_t>(rend - rstart, UINT32_MAX));
+      out.push_back(b);
+      ++counters.records;
+    }
+  }
+  return true;
+}
+
+}  // namespace weir
