@@ -6,6 +6,7 @@
 #include "base/file.h"
 #include "base/strings.h"
 #include "base/time.h"
+#include "site/config_lexer.h"
 
 namespace weir {
 
@@ -39,32 +40,6 @@ default-class all
 
 path-format "%N/%T/%Y/%m/%d/%x"
 )";
-
-// Splits a config line into words; "quoted strings" are one word; '#' starts a
-// comment outside quotes.
-Status Tokenize(std::string_view line, std::vector<std::string>& words) {
-  words.clear();
-  size_t i = 0;
-  while (i < line.size()) {
-    char c = line[i];
-    if (c == ' ' || c == '\t' || c == '\r') {
-      ++i;
-    } else if (c == '#') {
-      break;
-    } else if (c == '"') {
-      size_t end = line.find('"', i + 1);
-      if (end == std::string_view::npos) return Status::Invalid("unterminated quoted string");
-      words.emplace_back(line.substr(i + 1, end - i - 1));
-      i = end + 1;
-    } else {
-      size_t end = line.find_first_of(" \t\r#\"", i);
-      if (end == std::string_view::npos) end = line.size();
-      words.emplace_back(line.substr(i, end - i));
-      i = end;
-    }
-  }
-  return Status::Ok();
-}
 
 bool ValidName(std::string_view name) {
   if (name.empty() || name.size() > 64) return false;

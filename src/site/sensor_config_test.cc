@@ -1,0 +1,197 @@
+#include "site/sensor_config.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+namespace weir {
+namespace {
+
+const std::string kSilkDir = std::string(WEIR_SHARED_DIR) + "/silk/";
+
+FlowRecord Flow(const char* sip, const char* dip, uint8_t protocol = 17, uint16_t sport = 1234,
+                uint16_t dport = 53) {
+  FlowRecord r;
+  r.sip = *IpAddress::Parse(sip);
+  r.dip = *IpAddress::Parse(dip);
+  r.protocol = protocol;
+  r.sport = sport;
+  r.dport = dport;
+  return r;
+}
+
+std::string TypeOf(const SensorConfig& config, const SiteConfig& site, const FlowRecord& r,
+                   ClassifyOptions options = {}) {
+  std::vector<std::pair<uint16_t, uint8_t>> out;
+  config.Classify(0, r, options, out);
+  if (out.empty()) return "discarded";
+  return std::string(site.TypeName(out[0].second));
+}
+
+// The write-up's files, verbatim: an empty my-network group makes every address
+// external, so every flow is ext2ext (SiLK itself refuses the empty group).
+TEST(SensorConfig, WriteupFilesWorkVerbatim) {
+  if (!std::filesystem::exists(kSilkDir)) GTEST_SKIP() << kSilkDir << " absent";
+  auto site = SiteConfig::LoadFile(kSilkDir + "silk.conf");
+  ASSERT_TRUE(site.ok()) << site.status().message();
+  auto config = SensorConfig::LoadFile(kSilkDir + "sensors.conf", *site);
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  ASSERT_EQ(config->probes().size(), 1u);
+  EXPECT_EQ(config->probes()[0].port, 2055);
+  EXPECT_EQ(config->probes()[0].type, ProbeType::kNetflowV9);
+  EXPECT_EQ(config->probes()[0].log_flags, kLogBad);
+  ASSERT_EQ(config->warnings().size(), 1u);
+  EXPECT_NE(config->warnings()[0].find("my-network' is empty"), std::string::npos);
+  EXPECT_EQ(TypeOf(*config, *site, Flow("10.0.0.1", "8.8.8.8")), "ext2ext");
+  EXPECT_EQ(TypeOf(*config, *site, Flow("8.8.8.8", "10.0.0.1", 6, 443, 50000)), "ext2ext");
+}
+
+class Twoway : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    site_ = SiteConfig::Default();
+    auto c = SensorConfig::Parse(R"(
+probe p netflow-v9
+  listen-on-port 9995
+end probe
+group inside
+  ipblocks 10.0.0.0/8, 2001:db8::/32
+end group
+sensor local
+  netflow-v9-probes p
+  internal-ipblocks @inside
+  null-ipblocks 192.0.2.0/24
+  external-ipblocks remainder
+end sensor
+)",
+                                 "test", site_);
+    ASSERT_TRUE(c.ok()) << c.status().message();
+    config_ = std::move(*c);
+  }
+  std::string Type(const FlowRecord& r, ClassifyOptions o = {}) {
+    return TypeOf(config_, site_, r, o);
+  }
+  SiteConfig site_;
+  SensorConfig config_;
+};
+
+TEST_F(Twoway, EveryFlowtype) {
+  EXPECT_EQ(Type(Flow("8.8.8.8", "10.1.1.1")), "in");
+  EXPECT_EQ(Type(Flow("10.1.1.1", "8.8.8.8")), "out");
+  EXPECT_EQ(Type(Flow("8.8.8.8", "10.1.1.1", 6, 80, 50000)), "inweb");
+  EXPECT_EQ(Type(Flow("10.1.1.1", "8.8.8.8", 6, 50000, 443)), "outweb");
+  EXPECT_EQ(Type(Flow("10.1.1.1", "8.8.8.8", 6, 50000, 8080)), "outweb");
+  EXPECT_EQ(Type(Flow("10.1.1.1", "8.8.8.8", 17, 50000, 443)), "out");  // web is TCP only
+  EXPECT_EQ(Type(Flow("8.8.8.8", "192.0.2.1")), "innull");
+  EXPECT_EQ(Type(Flow("10.1.1.1", "192.0.2.1")), "outnull");
+  EXPECT_EQ(Type(Flow("10.1.1.1", "10.2.2.2")), "int2int");
+  EXPECT_EQ(Type(Flow("8.8.8.8", "9.9.9.9")), "ext2ext");
+  EXPECT_EQ(Type(Flow("2001:db8::1", "2606:4700::1")), "out");
+  // From the null network: neither external nor internal source.
+  EXPECT_EQ(Type(Flow("192.0.2.1", "10.1.1.1")), "other");
+  // ICMP: in/out as SiLK builds twoway; inicmp/outicmp with the split on.
+  EXPECT_EQ(Type(Flow("8.8.8.8", "10.1.1.1", 1, 0, 0x0800)), "in");
+  ClassifyOptions split;
+  split.icmp_split = true;
+  EXPECT_EQ(Type(Flow("8.8.8.8", "10.1.1.1", 1, 0, 0x0800), split), "inicmp");
+  EXPECT_EQ(Type(Flow("10.1.1.1", "8.8.8.8", 1, 0, 0x0800), split), "outicmp");
+}
+
+TEST(SensorConfig, InterfacesDiscardAndFixedNetworks) {
+  const SiteConfig& site = SiteConfig::Default();
+  auto c = SensorConfig::Parse(R"(
+probe r1 ipfix
+  listen-on-port 4739
+  protocol tcp
+  accept-from-host 127.0.0.1, ::1
+end probe
+sensor local
+  ipfix-probes r1
+  external-interfaces 1-3
+  null-interfaces 0
+  internal-interfaces remainder
+  discard-when source-ipblocks 203.0.113.0/24
+end sensor
+)",
+                               "test", site);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_TRUE(c->probes()[0].tcp);
+  EXPECT_EQ(c->probes()[0].accept_from.size(), 2u);
+  FlowRecord r = Flow("8.8.8.8", "10.0.0.1");
+  r.input = 2;
+  r.output = 7;
+  EXPECT_EQ(TypeOf(*c, site, r), "in");
+  r.output = 0;
+  EXPECT_EQ(TypeOf(*c, site, r), "innull");
+  r.input = 9;
+  r.output = 2;
+  EXPECT_EQ(TypeOf(*c, site, r), "out");
+  r.sip = *IpAddress::Parse("203.0.113.9");
+  EXPECT_EQ(TypeOf(*c, site, r), "discarded");
+
+  auto fixed = SensorConfig::Parse(R"(
+probe s sflow
+  listen-on-port 6343
+end probe
+sensor local
+  sflow-probes s
+  source-network external
+  destination-network internal
+  discard-unless any-interfaces 4
+end sensor
+)",
+                                   "fixed", site);
+  ASSERT_TRUE(fixed.ok()) << fixed.status().message();
+  FlowRecord f = Flow("10.0.0.1", "10.0.0.2");
+  f.input = 4;
+  EXPECT_EQ(TypeOf(*fixed, site, f), "in");
+  f.input = 5;
+  EXPECT_EQ(TypeOf(*fixed, site, f), "discarded");
+}
+
+TEST(SensorConfig, ErrorsNameFileLineAndReason) {
+  const SiteConfig& site = SiteConfig::Default();
+  struct Case {
+    const char* text;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"probe p netflow-v7\n", "bad.conf:1: unknown probe type 'netflow-v7'"},
+      {"probe p ipfix\n listen-on-port 99999\nend probe\n", "bad.conf:2: invalid port '99999'"},
+      {"probe p ipfix\nend probe\n", "bad.conf:2: probe 'p' has no listen-on-port"},
+      {"sensor nosuch\n", "bad.conf:1: sensor 'nosuch' is not defined"},
+      {"probe p sflow\n listen-on-port 1\n protocol tcp\nend probe\n",
+       "bad.conf:4: probe 'p': protocol tcp is for ipfix probes only"},
+      {"probe p sflow\n listen-on-port 1\nend probe\nsensor local\n netflow-v9-probes p\n",
+       "bad.conf:5: probe 'p' is of type sflow, not netflow-v9"},
+      {"probe p sflow\n listen-on-port 1\nend probe\nsensor local\n sflow-probes p\nend sensor\n",
+       "bad.conf:4: sensor 'local' cannot classify flows"},
+      {"probe p sflow\n listen-on-port 1\nend probe\nsensor local\n sflow-probes p\n"
+       " internal-ipblocks remainder\n external-interfaces remainder\nend sensor\n",
+       "only one network may be 'remainder'"},
+      {"group g\n interfaces 1\n ipblocks 10.0.0.0/8\nend group\n",
+       "bad.conf:3: group 'g' already holds interfaces"},
+      {"probe p ipfix\n listen-on-port 1\n", "missing 'end probe'"},
+      {"sensor local\n internal-ipblocks 10.0.0.0/33\n", "bad.conf:2: invalid IP block"},
+  };
+  for (const Case& c : cases) {
+    auto r = SensorConfig::Parse(c.text, "bad.conf", site);
+    ASSERT_FALSE(r.ok()) << c.text;
+    EXPECT_NE(r.status().message().find(c.message), std::string::npos)
+        << r.status().message() << "\nwanted: " << c.message;
+  }
+}
+
+TEST(SensorConfig, EmbeddedDefault) {
+  auto c = SensorConfig::Default(SiteConfig::Default());
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->probes().size(), 4u);
+  EXPECT_TRUE(c->warnings().empty());
+  std::vector<std::pair<uint16_t, uint8_t>> out;
+  c->Classify(3, Flow("192.168.1.5", "1.1.1.1", 6, 40000, 443), {}, out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(SiteConfig::Default().TypeName(out[0].second), "outweb");
+}
+
+}  // namespace
+}  // namespace weir
