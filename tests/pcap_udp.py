@@ -2,7 +2,10 @@
 """UDP payloads of classic pcap files: replay them to a collector, or cut them
 into fuzz seeds. Used by weir's collector tests and benchmarks.
 
-  pcap_udp.py send --port PORT [--host 127.0.0.1] [--repeat N] FILE...
+  pcap_udp.py send --port PORT [--host 127.0.0.1] [--repeat N] [--sources 127.0.N] [--tcp] FILE...
+      --sources: send each original exporter's datagrams from its own loopback
+      address (127.0.N.1, .2, ...) so exporters stay apart; --tcp: one TCP
+      connection (IPFIX over TCP) instead of UDP.
   pcap_udp.py seeds --out DIR FILE...    (one seed per file: 2-byte length + datagram, ...)
   pcap_udp.py count FILE...              (datagrams per file)
 """
@@ -11,6 +14,7 @@ import os
 import socket
 import struct
 import sys
+import time
 
 
 def frames(path):
@@ -45,6 +49,7 @@ def udp_payload(link, frame):
     else:
         return None
     if ether == 0x0800:
+        source = frame[at + 12:at + 16]
         ihl = (frame[at] & 0x0F) * 4
         proto = frame[at + 9]
         flags = struct.unpack(">H", frame[at + 6:at + 8])[0]
@@ -54,6 +59,7 @@ def udp_payload(link, frame):
         ip_end = at + total
         at += ihl
     elif ether == 0x86DD:
+        source = frame[at + 8:at + 24]
         proto = frame[at + 6]
         ip_end = at + 40 + struct.unpack(">H", frame[at + 4:at + 6])[0]
         at += 40
@@ -62,17 +68,17 @@ def udp_payload(link, frame):
     if proto != 17:
         return None
     length = struct.unpack(">H", frame[at + 4:at + 6])[0]
-    return frame[at + 8:min(at + length, ip_end, len(frame))]
+    return frame[at + 8:min(at + length, ip_end, len(frame))], source
 
 
-def datagrams(path):
+def datagrams(path, with_source=False):
     for link, frame in frames(path):
         try:
-            payload = udp_payload(link, frame)
-        except (IndexError, struct.error):
+            payload, source = udp_payload(link, frame)
+        except (IndexError, struct.error, TypeError):
             payload = None
         if payload:
-            yield payload
+            yield (payload, source) if with_source else payload
 
 
 def main():
@@ -83,6 +89,8 @@ def main():
     parser.add_argument("--port", type=int, default=2055)
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--out")
+    parser.add_argument("--sources")
+    parser.add_argument("--tcp", action="store_true")
     args = parser.parse_args()
     if args.mode == "count":
         for path in args.files:
@@ -96,13 +104,35 @@ def main():
                 f.write(seed)
     else:
         family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_DGRAM)
+        sockets = {}
+
+        def sender(source):
+            if args.tcp:
+                if "tcp" not in sockets:
+                    sockets["tcp"] = socket.create_connection((args.host, args.port))
+                return sockets["tcp"]
+            key = source if args.sources else None
+            if key not in sockets:
+                sock = socket.socket(family, socket.SOCK_DGRAM)
+                if args.sources:
+                    sock.bind((f"{args.sources}.{len(sockets) + 1}", 0))
+                sockets[key] = sock
+            return sockets[key]
+
         sent = 0
         for _ in range(args.repeat):
             for path in args.files:
-                for d in datagrams(path):
-                    sock.sendto(d, (args.host, args.port))
+                for d, source in datagrams(path, with_source=True):
+                    s = sender(source)
+                    if args.tcp:
+                        s.sendall(d)
+                    else:
+                        s.sendto(d, (args.host, args.port))
                     sent += 1
+                    if sent % 64 == 0:
+                        time.sleep(0.001)
+        for s in sockets.values():
+            s.close()
         print(f"sent {sent} datagrams", file=sys.stderr)
 
 

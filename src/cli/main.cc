@@ -11,6 +11,7 @@ namespace weir::cli {
 
 int RunBag(int argc, char** argv);
 int RunCat(int argc, char** argv);
+int RunCollect(int argc, char** argv);
 int RunCount(int argc, char** argv);
 int RunCut(int argc, char** argv);
 int RunFglob(int argc, char** argv);
@@ -28,6 +29,7 @@ const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
       {"bag", "counters per key: build, cat, add, subtract, threshold (rwbag tools)", RunBag},
       {"cat", "concatenate flow files and streams (rwcat)", RunCat},
+      {"collect", "receive NetFlow, IPFIX and sFlow into the repository (rwflowpack)", RunCollect},
       {"count", "records, bytes and packets per time bin (rwcount)", RunCount},
       {"cut", "print flow records as text, CSV or JSON (rwcut)", RunCut},
       {"fglob", "list repository files for a selection (rwfglob)", RunFglob},

@@ -1,9 +1,11 @@
 #include "site/sensor_config.h"
 
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -11,9 +13,6 @@
 #include "base/file.h"
 #include "base/strings.h"
 #include "site/config_lexer.h"
-
-#include <arpa/inet.h>
-#include <cstring>
 
 namespace weir {
 
@@ -23,9 +22,21 @@ constexpr int kMaxIncludeDepth = 16;
 
 // Twoway type names in SiLK's flowtype order (packlogic-twoway).
 constexpr std::array<std::string_view, 11> kTwowayTypes = {
-    "in",      "out",     "inweb",   "outweb", "innull", "outnull",
-    "int2int", "ext2ext", "inicmp",  "outicmp", "other"};
-enum Twoway { kIn, kOut, kInWeb, kOutWeb, kInNull, kOutNull, kInt2Int, kExt2Ext, kInIcmp, kOutIcmp, kOther };
+    "in",      "out",     "inweb",  "outweb",  "innull", "outnull",
+    "int2int", "ext2ext", "inicmp", "outicmp", "other"};
+enum Twoway {
+  kIn,
+  kOut,
+  kInWeb,
+  kOutWeb,
+  kInNull,
+  kOutNull,
+  kInt2Int,
+  kExt2Ext,
+  kInIcmp,
+  kOutIcmp,
+  kOther
+};
 
 constexpr std::string_view kDefaultSensorText =
     R"(# weir's embedded default sensor.conf: every flow protocol on its usual port,
@@ -161,11 +172,16 @@ bool IsWeb(const FlowRecord& r) {
 
 std::string_view ProbeTypeName(ProbeType type) {
   switch (type) {
-    case ProbeType::kNetflowV5: return "netflow-v5";
-    case ProbeType::kNetflowV9: return "netflow-v9";
-    case ProbeType::kIpfix: return "ipfix";
-    case ProbeType::kSflow: return "sflow";
-    case ProbeType::kSilk: return "silk";
+    case ProbeType::kNetflowV5:
+      return "netflow-v5";
+    case ProbeType::kNetflowV9:
+      return "netflow-v9";
+    case ProbeType::kIpfix:
+      return "ipfix";
+    case ProbeType::kSflow:
+      return "sflow";
+    case ProbeType::kSilk:
+      return "silk";
   }
   return "?";
 }
@@ -253,9 +269,11 @@ class SensorParser {
   Status Statement(const std::vector<std::string>& w, const std::string& file, int depth) {
     const std::string& key = w[0];
     if (key == "end") {
-      if (w.size() != 2) return Status::Invalid("'end' takes the block kind: end probe|group|sensor");
+      if (w.size() != 2)
+        return Status::Invalid("'end' takes the block kind: end probe|group|sensor");
       if (block_.empty()) return Status::Invalid("'end " + w[1] + "' without an open block");
-      if (w[1] != block_) return Status::Invalid("'end " + w[1] + "' inside '" + block_ + "' block");
+      if (w[1] != block_)
+        return Status::Invalid("'end " + w[1] + "' inside '" + block_ + "' block");
       Status s = EndBlock();
       block_.clear();
       return s;
@@ -269,13 +287,18 @@ class SensorParser {
         if (p.name == w[1]) return Status::Invalid("probe '" + w[1] + "' is already defined");
       ProbeConfig p;
       p.name = w[1];
-      if (w[2] == "netflow-v5" || w[2] == "netflow") p.type = ProbeType::kNetflowV5;
-      else if (w[2] == "netflow-v9") p.type = ProbeType::kNetflowV9;
-      else if (w[2] == "ipfix") p.type = ProbeType::kIpfix;
-      else if (w[2] == "sflow") p.type = ProbeType::kSflow;
+      if (w[2] == "netflow-v5" || w[2] == "netflow")
+        p.type = ProbeType::kNetflowV5;
+      else if (w[2] == "netflow-v9")
+        p.type = ProbeType::kNetflowV9;
+      else if (w[2] == "ipfix")
+        p.type = ProbeType::kIpfix;
+      else if (w[2] == "sflow")
+        p.type = ProbeType::kSflow;
       else if (w[2] == "silk")
-        return Status::Unsupported("probe type 'silk' (SiLK flow files) is not collected by weir; "
-                                   "read such files with weir's tools instead");
+        return Status::Unsupported(
+            "probe type 'silk' (SiLK flow files) is not collected by weir; "
+            "read such files with weir's tools instead");
       else
         return Status::Invalid("unknown probe type '" + w[2] +
                                "' (netflow-v5, netflow-v9, ipfix, sflow)");
@@ -294,8 +317,7 @@ class SensorParser {
     if (key == "sensor") {
       if (w.size() != 2) return Status::Invalid("'sensor' takes NAME");
       auto id = site_.FindSensor(w[1]);
-      if (!id)
-        return Status::Invalid("sensor '" + w[1] + "' is not defined in " + site_.source());
+      if (!id) return Status::Invalid("sensor '" + w[1] + "' is not defined in " + site_.source());
       for (const auto& s : config_.sensors_)
         if (s.name == w[1]) return Status::Invalid("sensor '" + w[1] + "' is already defined");
       SensorRule rule;
@@ -313,8 +335,10 @@ class SensorParser {
       std::string missing;
       for (size_t t = 0; t < kTwowayTypes.size(); ++t) {
         auto ft = owner ? site_.FindFlowtype(owner->name, kTwowayTypes[t]) : std::nullopt;
-        if (ft) rule.flowtypes[t] = *ft;
-        else if (t != kInIcmp && t != kOutIcmp) missing += (missing.empty() ? "" : " ") + std::string(kTwowayTypes[t]);
+        if (ft)
+          rule.flowtypes[t] = *ft;
+        else if (t != kInIcmp && t != kOutIcmp)
+          missing += (missing.empty() ? "" : " ") + std::string(kTwowayTypes[t]);
       }
       if (rule.flowtypes[kOther] == kUnknownFlowtype)
         return Status::Invalid("class '" + (owner ? owner->name : std::string("?")) +
@@ -377,10 +401,14 @@ class SensorParser {
     }
     if (key == "protocol") {
       WEIR_RETURN_IF_ERROR(one());
-      if (w[1] == "udp") p.tcp = false;
-      else if (w[1] == "tcp") p.tcp = true;
-      else if (w[1] == "sctp") return Status::Unsupported("protocol sctp is not supported (udp or tcp)");
-      else return Status::Invalid("unknown protocol '" + w[1] + "' (udp or tcp)");
+      if (w[1] == "udp")
+        p.tcp = false;
+      else if (w[1] == "tcp")
+        p.tcp = true;
+      else if (w[1] == "sctp")
+        return Status::Unsupported("protocol sctp is not supported (udp or tcp)");
+      else
+        return Status::Invalid("unknown protocol '" + w[1] + "' (udp or tcp)");
       return Status::Ok();
     }
     if (key == "listen-as-host") {
@@ -400,15 +428,24 @@ class SensorParser {
     if (key == "log-flags") {
       p.log_flags = 0;
       for (const std::string& flag : ListItems(w, 1)) {
-        if (flag == "none") p.log_flags = 0;
-        else if (flag == "all") p.log_flags = ~0u;
-        else if (flag == "bad") p.log_flags |= kLogBad;
-        else if (flag == "missing") p.log_flags |= kLogMissing;
-        else if (flag == "sampling") p.log_flags |= kLogSampling;
-        else if (flag == "show-templates") p.log_flags |= kLogShowTemplates;
-        else if (flag == "record-timestamps") p.log_flags |= kLogRecordTimestamps;
-        else if (flag == "firewall-event") p.log_flags |= kLogFirewallEvent;
-        else if (flag == "default") p.log_flags |= kLogDefault;
+        if (flag == "none")
+          p.log_flags = 0;
+        else if (flag == "all")
+          p.log_flags = ~0u;
+        else if (flag == "bad")
+          p.log_flags |= kLogBad;
+        else if (flag == "missing")
+          p.log_flags |= kLogMissing;
+        else if (flag == "sampling")
+          p.log_flags |= kLogSampling;
+        else if (flag == "show-templates")
+          p.log_flags |= kLogShowTemplates;
+        else if (flag == "record-timestamps")
+          p.log_flags |= kLogRecordTimestamps;
+        else if (flag == "firewall-event")
+          p.log_flags |= kLogFirewallEvent;
+        else if (flag == "default")
+          p.log_flags |= kLogDefault;
         else
           return Status::Invalid("unknown log flag '" + flag +
                                  "' (none all bad missing sampling show-templates "
@@ -418,20 +455,29 @@ class SensorParser {
     }
     if (key == "interface-values") {
       WEIR_RETURN_IF_ERROR(one());
-      if (w[1] == "snmp") p.vlan_interfaces = false;
-      else if (w[1] == "vlan") p.vlan_interfaces = true;
-      else return Status::Invalid("unknown interface-values '" + w[1] + "' (snmp or vlan)");
+      if (w[1] == "snmp")
+        p.vlan_interfaces = false;
+      else if (w[1] == "vlan")
+        p.vlan_interfaces = true;
+      else
+        return Status::Invalid("unknown interface-values '" + w[1] + "' (snmp or vlan)");
       return Status::Ok();
     }
     if (key == "quirks") {
       p.quirks = 0;
       for (const std::string& q : ListItems(w, 1)) {
-        if (q == "none") p.quirks = 0;
-        else if (q == "zero-packets") p.quirks |= kQuirkZeroPackets;
-        else if (q == "missing-ipv4") p.quirks |= kQuirkMissingIpv4;
-        else if (q == "firewall-event") p.quirks |= kQuirkFirewallEvent;
-        else if (q == "nf9-out-is-reverse") p.quirks |= kQuirkNf9OutIsReverse;
-        else if (q == "nf9-sysuptime-seconds") p.quirks |= kQuirkNf9SysUptimeSeconds;
+        if (q == "none")
+          p.quirks = 0;
+        else if (q == "zero-packets")
+          p.quirks |= kQuirkZeroPackets;
+        else if (q == "missing-ipv4")
+          p.quirks |= kQuirkMissingIpv4;
+        else if (q == "firewall-event")
+          p.quirks |= kQuirkFirewallEvent;
+        else if (q == "nf9-out-is-reverse")
+          p.quirks |= kQuirkNf9OutIsReverse;
+        else if (q == "nf9-sysuptime-seconds")
+          p.quirks |= kQuirkNf9SysUptimeSeconds;
         else
           return Status::Invalid("unknown quirk '" + q +
                                  "' (none zero-packets missing-ipv4 firewall-event "
@@ -465,7 +511,8 @@ class SensorParser {
       return key == "ipblocks" ? AddBlocks(ListItems(w, 1), g.addresses)
                                : AddIpSets(ListItems(w, 1), g.addresses);
     }
-    return Status::Invalid("unexpected '" + key + "' in group block (interfaces, ipblocks, ipsets)");
+    return Status::Invalid("unexpected '" + key +
+                           "' in group block (interfaces, ipblocks, ipsets)");
   }
 
   Status SensorStatement(const std::vector<std::string>& w) {
@@ -533,9 +580,12 @@ class SensorParser {
     d.when = w[0] == "discard-when";
     const std::string& test = w[1];
     std::string_view what;
-    if (test.starts_with("source-")) d.side = SensorRule::Side::kSource, what = std::string_view(test).substr(7);
-    else if (test.starts_with("destination-")) d.side = SensorRule::Side::kDestination, what = std::string_view(test).substr(12);
-    else if (test.starts_with("any-")) d.side = SensorRule::Side::kAny, what = std::string_view(test).substr(4);
+    if (test.starts_with("source-"))
+      d.side = SensorRule::Side::kSource, what = std::string_view(test).substr(7);
+    else if (test.starts_with("destination-"))
+      d.side = SensorRule::Side::kDestination, what = std::string_view(test).substr(12);
+    else if (test.starts_with("any-"))
+      d.side = SensorRule::Side::kAny, what = std::string_view(test).substr(4);
     std::vector<std::string> items = ListItems(w, 2);
     Status s;
     if (what == "interfaces") {
@@ -546,8 +596,9 @@ class SensorParser {
     } else if (what == "ipsets") {
       s = AddIpSets(items, d.addresses);
     } else {
-      return Status::Invalid("unknown test '" + test +
-                             "' (source-, destination- or any- with interfaces, ipblocks or ipsets)");
+      return Status::Invalid(
+          "unknown test '" + test +
+          "' (source-, destination- or any- with interfaces, ipblocks or ipsets)");
     }
     if (!s.ok()) return s;
     rule.discards.push_back(std::move(d));
@@ -558,7 +609,8 @@ class SensorParser {
     if (name == "internal") return Network::kInternal;
     if (name == "external") return Network::kExternal;
     if (name == "null") return Network::kNull;
-    return Status::Invalid("unknown network '" + std::string(name) + "' (internal, external, null)");
+    return Status::Invalid("unknown network '" + std::string(name) +
+                           "' (internal, external, null)");
   }
 
   Group* Referenced(const std::string& item, Group::Kind want) {
@@ -588,7 +640,8 @@ class SensorParser {
       auto low = ParseUint(item.substr(0, dash), UINT32_MAX);
       auto high = dash == std::string::npos ? low : ParseUint(item.substr(dash + 1), UINT32_MAX);
       if (!low || !high || *high < *low || *high - *low > 65535)
-        return Status::Invalid("invalid interface '" + item + "' (a number or range, 0-4294967295)");
+        return Status::Invalid("invalid interface '" + item +
+                               "' (a number or range, 0-4294967295)");
       for (uint64_t v = *low; v <= *high; ++v) out.push_back(static_cast<uint32_t>(v));
     }
     std::sort(out.begin(), out.end());

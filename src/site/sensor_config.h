@@ -38,8 +38,8 @@ inline constexpr uint32_t kLogFirewallEvent = 32;
 inline constexpr uint32_t kLogDefault = kLogBad | kLogMissing;
 
 // quirks (sensor.conf(5)).
-inline constexpr uint32_t kQuirkZeroPackets = 1;   // keep records with bytes but no packets
-inline constexpr uint32_t kQuirkMissingIpv4 = 2;   // accept records without addresses
+inline constexpr uint32_t kQuirkZeroPackets = 1;  // keep records with bytes but no packets
+inline constexpr uint32_t kQuirkMissingIpv4 = 2;  // accept records without addresses
 inline constexpr uint32_t kQuirkFirewallEvent = 4;
 inline constexpr uint32_t kQuirkNf9OutIsReverse = 8;
 inline constexpr uint32_t kQuirkNf9SysUptimeSeconds = 16;
@@ -49,13 +49,13 @@ struct ProbeConfig {
   ProbeType type = ProbeType::kNetflowV9;
   uint16_t port = 0;
   bool tcp = false;
-  std::string listen_host;                // empty: every address
-  std::vector<IpAddress> accept_from;     // empty: any exporter
+  std::string listen_host;             // empty: every address
+  std::vector<IpAddress> accept_from;  // empty: any exporter
   uint32_t log_flags = kLogDefault;
-  bool vlan_interfaces = false;           // interface-values vlan
+  bool vlan_interfaces = false;  // interface-values vlan
   uint32_t quirks = 0;
-  std::vector<uint16_t> sensors;          // sensor ids using this probe
-  std::string where;                      // FILE:LINE of the probe block
+  std::vector<uint16_t> sensors;  // sensor ids using this probe
+  std::string where;              // FILE:LINE of the probe block
 };
 
 // The networks of the twoway logic, numbered as SiLK numbers them.

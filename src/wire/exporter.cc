@@ -97,8 +97,8 @@ int64_t Exporter::DecodeSets(const MessageContext& context, std::span<const std:
             continue;
           }
           size_t ignored = 0;
-          if (!DecodeDataSet(state, counters_, interface_names_, limits_, address_, it->context,
-                             t, it->data, out, ignored))
+          if (!DecodeDataSet(state, counters_, interface_names_, limits_, address_, it->context, t,
+                             it->data, out, ignored))
             ++counters_.malformed;
           ++counters_.held;
           state.pending_bytes -= it->data.size();
@@ -119,8 +119,8 @@ int64_t Exporter::DecodeSets(const MessageContext& context, std::span<const std:
         }
         continue;
       }
-      if (!DecodeDataSet(state, counters_, interface_names_, limits_, address_, context,
-                         it->second, body, out, data_records))
+      if (!DecodeDataSet(state, counters_, interface_names_, limits_, address_, context, it->second,
+                         body, out, data_records))
         ++counters_.malformed;
     }
     // Set ids 4-255 (IPFIX) and 2-255 (v9) are reserved: skipped by their length.

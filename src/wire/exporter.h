@@ -30,29 +30,29 @@ namespace weir {
 struct MessageContext;  // template/template.h
 
 struct WireLimits {
-  size_t max_templates = 4096;           // per exporter, v9 and IPFIX together
-  size_t max_pending_sets = 256;         // data sets waiting for their template
-  size_t max_pending_bytes = 1u << 20;   // their bytes
-  int64_t pending_ms = 60'000;           // how long a data set may wait
-  size_t max_interfaces = 65536;         // interface names and sFlow counters kept
+  size_t max_templates = 4096;          // per exporter, v9 and IPFIX together
+  size_t max_pending_sets = 256;        // data sets waiting for their template
+  size_t max_pending_bytes = 1u << 20;  // their bytes
+  int64_t pending_ms = 60'000;          // how long a data set may wait
+  size_t max_interfaces = 65536;        // interface names and sFlow counters kept
 };
 
 // Counters of one exporter; all monotonic.
 struct ExporterCounters {
   uint64_t datagrams = 0;
   uint64_t bytes = 0;
-  uint64_t records = 0;            // flow records produced
-  uint64_t lost_records = 0;       // from sequence gaps (v5, IPFIX, sFlow sample pools)
-  uint64_t lost_datagrams = 0;     // from sequence gaps (v9 and sFlow datagram numbers)
-  uint64_t malformed = 0;          // datagrams or sets that could not be decoded
-  uint64_t no_template = 0;        // data sets dropped for want of a template
-  uint64_t held = 0;               // data sets held until their template came
-  uint64_t templates = 0;          // template and options-template records accepted
+  uint64_t records = 0;             // flow records produced
+  uint64_t lost_records = 0;        // from sequence gaps (v5, IPFIX, sFlow sample pools)
+  uint64_t lost_datagrams = 0;      // from sequence gaps (v9 and sFlow datagram numbers)
+  uint64_t malformed = 0;           // datagrams or sets that could not be decoded
+  uint64_t no_template = 0;         // data sets dropped for want of a template
+  uint64_t held = 0;                // data sets held until their template came
+  uint64_t templates = 0;           // template and options-template records accepted
   uint64_t templates_rejected = 0;  // over the limit or invalid
-  uint64_t options_records = 0;    // options data records (sampling, interface names)
-  uint64_t empty_records = 0;      // data records with no packets and no bytes
-  uint64_t counter_samples = 0;    // sFlow counter samples
-  uint64_t unsupported = 0;        // datagrams of an unknown version
+  uint64_t options_records = 0;     // options data records (sampling, interface names)
+  uint64_t empty_records = 0;       // data records with no packets and no bytes
+  uint64_t counter_samples = 0;     // sFlow counter samples
+  uint64_t unsupported = 0;         // datagrams of an unknown version
 };
 
 // The latest counters of one interface, from sFlow counter samples.
@@ -108,8 +108,8 @@ class Exporter {
 
   // The sets of one v9 or IPFIX message after its header; returns the number of
   // data records read, or -1 when a set without a template left it unknown.
-  int64_t DecodeSets(const MessageContext& context, std::span<const std::byte> sets,
-                     int64_t now_ms, std::vector<FlowRecord>& out);
+  int64_t DecodeSets(const MessageContext& context, std::span<const std::byte> sets, int64_t now_ms,
+                     std::vector<FlowRecord>& out);
   // The gap between sequence number `seen` and the one expected for stream `key`
   // (0 for the first datagram, a reordering or an exporter restart); the next
   // expected is then seen + advance.

@@ -96,7 +96,7 @@ TEST(Captures, NetflowV5FieldsAndTimes) {
   for (const FlowRecord& r : d.records) {
     EXPECT_TRUE(r.sip.is_v4());
     EXPECT_GT(r.packets, 0u);
-    EXPECT_GE(r.bytes, r.packets * 20);  // at least an IP header per packet
+    EXPECT_GE(r.bytes, r.packets * 20);        // at least an IP header per packet
     EXPECT_GT(r.stime_ms, 1'000'000'000'000);  // after 2001
   }
 }
@@ -168,9 +168,9 @@ TEST(Ipfix, ReducedSizeVariableLengthAndMilliseconds) {
   IpfixMessage m;
   m.BeginSet(2).U16(300).U16(7);
   m.U16(8).U16(4).U16(12).U16(4).U16(4).U16(1);  // sip, dip, protocol
-  m.U16(1).U16(2);                                // octetDeltaCount in 2 bytes
-  m.U16(82).U16(65535);                           // interfaceName, variable length
-  m.U16(152).U16(8).U16(153).U16(8);              // flowStart/EndMilliseconds
+  m.U16(1).U16(2);                               // octetDeltaCount in 2 bytes
+  m.U16(82).U16(65535);                          // interfaceName, variable length
+  m.U16(152).U16(8).U16(153).U16(8);             // flowStart/EndMilliseconds
   m.EndSet();
   m.BeginSet(300).U32(0x0a000001).U32(0x0a000002).U8(17).U16(1500).U8(3).U8('a').U8('b').U8('c');
   m.U64(1'700'000'000'000).U64(1'700'000'001'500);
@@ -196,9 +196,9 @@ TEST(Ipfix, BiflowReverseElementsBecomeTheReverseFlow) {
   IpfixMessage m;
   m.BeginSet(2).U16(256).U16(8);
   m.U16(8).U16(4).U16(12).U16(4).U16(7).U16(2).U16(11).U16(2).U16(4).U16(1);
-  m.U16(2).U16(8);                                   // packetDeltaCount
-  m.U16(0x8000 | 2).U16(8).U32(29305);               // reversePacketDeltaCount
-  m.U16(0x8000 | 1).U16(8).U32(29305);               // reverseOctetDeltaCount
+  m.U16(2).U16(8);                      // packetDeltaCount
+  m.U16(0x8000 | 2).U16(8).U32(29305);  // reversePacketDeltaCount
+  m.U16(0x8000 | 1).U16(8).U32(29305);  // reverseOctetDeltaCount
   m.EndSet();
   m.BeginSet(256).U32(0x0a000001).U32(0x0a000002).U16(40000).U16(443).U8(6);
   m.U64(10).U64(8).U64(6000).EndSet();
@@ -256,7 +256,8 @@ TEST(Ipfix, TemplateFloodIsBounded) {
   for (int n = 0; n < 50; ++n) {
     IpfixMessage m(0);
     m.BeginSet(2);
-    for (int i = 0; i < 100; ++i) m.U16(static_cast<uint16_t>(256 + n * 100 + i)).U16(1).U16(2).U16(4);
+    for (int i = 0; i < 100; ++i)
+      m.U16(static_cast<uint16_t>(256 + n * 100 + i)).U16(1).U16(2).U16(4);
     m.EndSet();
     e.Decode(m.Finish(), 0, out);
   }

@@ -3,6 +3,7 @@
 // interval (14 bits), applied to packets and bytes.
 #include "base/bytes.h"
 #include "wire/exporter.h"
+#include "wire/uptime.h"
 
 namespace weir {
 
@@ -34,9 +35,7 @@ void Exporter::DecodeNetflowV5(std::span<const std::byte> data, int64_t /*now_ms
   counters_.lost_records +=
       SequenceGap(uint64_t{5} << 32 | engine_type << 8 | engine_id, sequence, count);
   const uint32_t interval = sampling & 0x3fff;
-  auto to_unix = [&](uint32_t t) {
-    return export_ms - static_cast<int32_t>(uptime - t);  // uptime wraps at 2^32 ms
-  };
+  auto to_unix = [&](uint32_t t) { return export_ms - UptimeAge(uptime, t); };
   for (uint16_t i = 0; i < count; ++i) {
     FlowRecord f;
     f.exporter = address_;

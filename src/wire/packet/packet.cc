@@ -35,8 +35,8 @@ void DecodeTransport(std::span<const std::byte> data, PacketInfo& out) {
       out.has_ports = r.ok();
       break;
     }
-    case 17:    // UDP
-    case 132:   // SCTP
+    case 17:     // UDP
+    case 132:    // SCTP
     case 136: {  // UDP-Lite
       out.sport = r.U16Be();
       out.dport = r.U16Be();
@@ -98,9 +98,9 @@ bool DecodeIpv6(std::span<const std::byte> data, PacketInfo& out) {
   // Walk the extension headers (RFC 8200 section 4) to the upper-layer header.
   for (int hops = 0; hops < kMaxTags; ++hops) {
     switch (next) {
-      case 0:     // hop-by-hop options
-      case 43:    // routing
-      case 60:    // destination options
+      case 0:      // hop-by-hop options
+      case 43:     // routing
+      case 60:     // destination options
       case 135: {  // mobility
         uint8_t following = r.U8();
         size_t length = (r.U8() + 1u) * 8u;

@@ -10,8 +10,8 @@
 // safe from any thread.
 #pragma once
 
-#include <cstdint>
 #include <cstddef>
+#include <cstdint>
 #include <span>
 
 #include "net/ip_address.h"
@@ -36,8 +36,8 @@ struct PacketInfo {
   uint32_t fragment_id = 0;
   uint16_t fragment_offset = 0;  // in bytes
   uint16_t sport = 0;
-  uint16_t dport = 0;  // for ICMP and ICMPv6: type << 8 | code
-  uint16_t vlan = 0;   // outermost VLAN id, 0 if untagged
+  uint16_t dport = 0;      // for ICMP and ICMPv6: type << 8 | code
+  uint16_t vlan = 0;       // outermost VLAN id, 0 if untagged
   uint8_t ip_version = 0;  // 4 or 6; 0: not an IP packet (ARP, STP ...)
   uint8_t protocol = 0;
   uint8_t tcp_flags = 0;

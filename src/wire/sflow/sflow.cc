@@ -81,8 +81,8 @@ bool ReadFlowRecords(ByteReader& r, uint32_t count, FlowRecord& f, bool& have_pa
         f.tos = p.tos;
         if (p.vlan) f.vlan = p.vlan;
         // NetFlow counts IP bytes: prefer the IP header's length to the frame's.
-        f.bytes = p.ip_length ? p.ip_length
-                              : (frame_length > stripped ? frame_length - stripped : 0);
+        f.bytes =
+            p.ip_length ? p.ip_length : (frame_length > stripped ? frame_length - stripped : 0);
         have_packet = true;
         break;
       }
@@ -181,7 +181,7 @@ void Exporter::DecodeSflow(std::span<const std::byte> data, int64_t now_ms,
       case kFlowSample:
       case kExpandedFlowSample: {
         bool expanded = (format & 0xfff) == kExpandedFlowSample;
-        s.Skip(4);  // sample sequence
+        s.Skip(4);                 // sample sequence
         s.Skip(expanded ? 8 : 4);  // source id
         uint32_t rate = s.U32Be();
         s.Skip(4);  // sample pool

@@ -6,6 +6,7 @@
 
 #include "base/bytes.h"
 #include "wire/packet/packet.h"
+#include "wire/uptime.h"
 
 namespace weir {
 
@@ -14,70 +15,134 @@ namespace {
 // IPFIX information elements (RFC 7012, IANA registry); v9 shares 1-127.
 FieldKind StandardField(uint16_t id) {
   switch (id) {
-    case 1: return FieldKind::kOctets;
-    case 2: return FieldKind::kPackets;
-    case 4: return FieldKind::kProtocol;
-    case 5: return FieldKind::kTos;
-    case 6: return FieldKind::kTcpFlags;
-    case 7: return FieldKind::kSport;
-    case 8: return FieldKind::kSip;
-    case 9: return FieldKind::kSrcMask;
-    case 10: return FieldKind::kInput;
-    case 11: return FieldKind::kDport;
-    case 12: return FieldKind::kDip;
-    case 13: return FieldKind::kDstMask;
-    case 14: return FieldKind::kOutput;
-    case 15: return FieldKind::kNextHop;
-    case 16: return FieldKind::kSrcAs;
-    case 17: return FieldKind::kDstAs;
-    case 18: return FieldKind::kBgpNextHop;
-    case 21: return FieldKind::kEndUptime;
-    case 22: return FieldKind::kStartUptime;
-    case 27: return FieldKind::kSip;
-    case 28: return FieldKind::kDip;
-    case 29: return FieldKind::kSrcMask;
-    case 30: return FieldKind::kDstMask;
-    case 32: return FieldKind::kIcmpTypeCode;
-    case 34: return FieldKind::kSamplingInterval;
-    case 48: return FieldKind::kSamplerId;  // v9 FLOW_SAMPLER_ID, IPFIX samplerId
-    case 50: return FieldKind::kSamplingInterval;  // samplerRandomInterval
-    case 58: return FieldKind::kVlan;
-    case 62: return FieldKind::kNextHop;
-    case 63: return FieldKind::kBgpNextHop;
-    case 82: return FieldKind::kInterfaceName;
-    case 85: return FieldKind::kOctetsTotal;
-    case 86: return FieldKind::kPacketsTotal;
-    case 136: return FieldKind::kFlowEndReason;
-    case 139: return FieldKind::kIcmpTypeCode;
-    case 150: return FieldKind::kStartSeconds;
-    case 151: return FieldKind::kEndSeconds;
-    case 152: return FieldKind::kStartMillis;
-    case 153: return FieldKind::kEndMillis;
-    case 154: return FieldKind::kStartMicros;
-    case 155: return FieldKind::kEndMicros;
-    case 156: return FieldKind::kStartNanos;
-    case 157: return FieldKind::kEndNanos;
-    case 158: return FieldKind::kStartDeltaMicros;
-    case 159: return FieldKind::kEndDeltaMicros;
-    case 160: return FieldKind::kSystemInitMillis;
-    case 161: return FieldKind::kDurationMillis;
-    case 162: return FieldKind::kDurationMicros;
-    case 176: return FieldKind::kIcmpType;
-    case 177: return FieldKind::kIcmpCode;
-    case 178: return FieldKind::kIcmpType;
-    case 179: return FieldKind::kIcmpCode;
-    case 231: return FieldKind::kInitiatorOctets;
-    case 232: return FieldKind::kResponderOctets;
-    case 243: return FieldKind::kVlan;
-    case 298: return FieldKind::kInitiatorPackets;
-    case 299: return FieldKind::kResponderPackets;
-    case 302: return FieldKind::kSamplerId;  // selectorId
-    case 312: return FieldKind::kFrameSize;
-    case 313: return FieldKind::kIpHeaderSection;
-    case 315: return FieldKind::kFrameSection;
-    case 305: return FieldKind::kSamplingPacketInterval;
-    case 306: return FieldKind::kSamplingPacketSpace;
-    default: return FieldKind::kSkip;
+    case 1:
+      return FieldKind::kOctets;
+    case 2:
+      return FieldKind::kPackets;
+    case 4:
+      return FieldKind::kProtocol;
+    case 5:
+      return FieldKind::kTos;
+    case 6:
+      return FieldKind::kTcpFlags;
+    case 7:
+      return FieldKind::kSport;
+    case 8:
+      return FieldKind::kSip;
+    case 9:
+      return FieldKind::kSrcMask;
+    case 10:
+      return FieldKind::kInput;
+    case 11:
+      return FieldKind::kDport;
+    case 12:
+      return FieldKind::kDip;
+    case 13:
+      return FieldKind::kDstMask;
+    case 14:
+      return FieldKind::kOutput;
+    case 15:
+      return FieldKind::kNextHop;
+    case 16:
+      return FieldKind::kSrcAs;
+    case 17:
+      return FieldKind::kDstAs;
+    case 18:
+      return FieldKind::kBgpNextHop;
+    case 21:
+      return FieldKind::kEndUptime;
+    case 22:
+      return FieldKind::kStartUptime;
+    case 27:
+      return FieldKind::kSip;
+    case 28:
+      return FieldKind::kDip;
+    case 29:
+      return FieldKind::kSrcMask;
+    case 30:
+      return FieldKind::kDstMask;
+    case 32:
+      return FieldKind::kIcmpTypeCode;
+    case 34:
+      return FieldKind::kSamplingInterval;
+    case 48:
+      return FieldKind::kSamplerId;  // v9 FLOW_SAMPLER_ID, IPFIX samplerId
+    case 50:
+      return FieldKind::kSamplingInterval;  // samplerRandomInterval
+    case 58:
+      return FieldKind::kVlan;
+    case 62:
+      return FieldKind::kNextHop;
+    case 63:
+      return FieldKind::kBgpNextHop;
+    case 82:
+      return FieldKind::kInterfaceName;
+    case 85:
+      return FieldKind::kOctetsTotal;
+    case 86:
+      return FieldKind::kPacketsTotal;
+    case 136:
+      return FieldKind::kFlowEndReason;
+    case 139:
+      return FieldKind::kIcmpTypeCode;
+    case 150:
+      return FieldKind::kStartSeconds;
+    case 151:
+      return FieldKind::kEndSeconds;
+    case 152:
+      return FieldKind::kStartMillis;
+    case 153:
+      return FieldKind::kEndMillis;
+    case 154:
+      return FieldKind::kStartMicros;
+    case 155:
+      return FieldKind::kEndMicros;
+    case 156:
+      return FieldKind::kStartNanos;
+    case 157:
+      return FieldKind::kEndNanos;
+    case 158:
+      return FieldKind::kStartDeltaMicros;
+    case 159:
+      return FieldKind::kEndDeltaMicros;
+    case 160:
+      return FieldKind::kSystemInitMillis;
+    case 161:
+      return FieldKind::kDurationMillis;
+    case 162:
+      return FieldKind::kDurationMicros;
+    case 176:
+      return FieldKind::kIcmpType;
+    case 177:
+      return FieldKind::kIcmpCode;
+    case 178:
+      return FieldKind::kIcmpType;
+    case 179:
+      return FieldKind::kIcmpCode;
+    case 231:
+      return FieldKind::kInitiatorOctets;
+    case 232:
+      return FieldKind::kResponderOctets;
+    case 243:
+      return FieldKind::kVlan;
+    case 298:
+      return FieldKind::kInitiatorPackets;
+    case 299:
+      return FieldKind::kResponderPackets;
+    case 302:
+      return FieldKind::kSamplerId;  // selectorId
+    case 312:
+      return FieldKind::kFrameSize;
+    case 313:
+      return FieldKind::kIpHeaderSection;
+    case 315:
+      return FieldKind::kFrameSection;
+    case 305:
+      return FieldKind::kSamplingPacketInterval;
+    case 306:
+      return FieldKind::kSamplingPacketSpace;
+    default:
+      return FieldKind::kSkip;
   }
 }
 
@@ -116,42 +181,83 @@ struct RecordValues {
   std::span<const std::byte> packet_section;
   int packet_link = -1;
   uint64_t frame_size = 0;
-  uint8_t icmp_type = 0, icmp_code = 0, reverse_flags = 0, reverse_initial = 0,
-          reverse_union = 0, union_flags = 0;
+  uint8_t icmp_type = 0, icmp_code = 0, reverse_flags = 0, reverse_initial = 0, reverse_union = 0,
+          union_flags = 0;
   bool has_octets = false, has_packets = false, has_start = false, has_end = false,
        has_start_uptime = false, has_end_uptime = false, has_init = false, has_duration = false,
        has_reverse = false, has_icmp = false, has_next_hop = false, has_bgp_next_hop = false,
-       has_sampler_id = false, has_initial = false, has_union = false,
-       has_reverse_start = false, has_reverse_end = false, has_input = false,
-       has_start_delta = false, has_end_delta = false;
+       has_sampler_id = false, has_initial = false, has_union = false, has_reverse_start = false,
+       has_reverse_end = false, has_input = false, has_start_delta = false, has_end_delta = false;
 };
 
 void ReadField(const TemplateField& f, ByteReader& r, uint16_t length, RecordValues& v) {
   auto uint = [&] { return r.UintBe(length); };
   switch (f.kind) {
-    case FieldKind::kSkip: r.Skip(length); break;
-    case FieldKind::kOctets: v.octets = uint(); v.has_octets = true; break;
-    case FieldKind::kPackets: v.packets = uint(); v.has_packets = true; break;
-    case FieldKind::kOctetsTotal: v.octets_total = uint(); break;
-    case FieldKind::kPacketsTotal: v.packets_total = uint(); break;
-    case FieldKind::kProtocol: v.r.protocol = static_cast<uint8_t>(uint()); break;
-    case FieldKind::kTos: v.r.tos = static_cast<uint8_t>(uint()); break;
-    case FieldKind::kTcpFlags: v.r.flags = static_cast<uint8_t>(uint()); break;  // low 8 of 16
-    case FieldKind::kSport: v.r.sport = static_cast<uint16_t>(uint()); break;
-    case FieldKind::kDport: v.r.dport = static_cast<uint16_t>(uint()); break;
-    case FieldKind::kSip: v.r.sip = ReadAddress(r, length); break;
-    case FieldKind::kDip: v.r.dip = ReadAddress(r, length); break;
-    case FieldKind::kSrcMask: v.r.src_mask = static_cast<uint8_t>(uint()); break;
-    case FieldKind::kDstMask: v.r.dst_mask = static_cast<uint8_t>(uint()); break;
-    case FieldKind::kInput: v.r.input = static_cast<uint32_t>(uint()); v.has_input = true; break;
-    case FieldKind::kOutput: v.r.output = static_cast<uint32_t>(uint()); break;
-    case FieldKind::kNextHop: v.r.nhip = ReadAddress(r, length); v.has_next_hop = true; break;
+    case FieldKind::kSkip:
+      r.Skip(length);
+      break;
+    case FieldKind::kOctets:
+      v.octets = uint();
+      v.has_octets = true;
+      break;
+    case FieldKind::kPackets:
+      v.packets = uint();
+      v.has_packets = true;
+      break;
+    case FieldKind::kOctetsTotal:
+      v.octets_total = uint();
+      break;
+    case FieldKind::kPacketsTotal:
+      v.packets_total = uint();
+      break;
+    case FieldKind::kProtocol:
+      v.r.protocol = static_cast<uint8_t>(uint());
+      break;
+    case FieldKind::kTos:
+      v.r.tos = static_cast<uint8_t>(uint());
+      break;
+    case FieldKind::kTcpFlags:
+      v.r.flags = static_cast<uint8_t>(uint());
+      break;  // low 8 of 16
+    case FieldKind::kSport:
+      v.r.sport = static_cast<uint16_t>(uint());
+      break;
+    case FieldKind::kDport:
+      v.r.dport = static_cast<uint16_t>(uint());
+      break;
+    case FieldKind::kSip:
+      v.r.sip = ReadAddress(r, length);
+      break;
+    case FieldKind::kDip:
+      v.r.dip = ReadAddress(r, length);
+      break;
+    case FieldKind::kSrcMask:
+      v.r.src_mask = static_cast<uint8_t>(uint());
+      break;
+    case FieldKind::kDstMask:
+      v.r.dst_mask = static_cast<uint8_t>(uint());
+      break;
+    case FieldKind::kInput:
+      v.r.input = static_cast<uint32_t>(uint());
+      v.has_input = true;
+      break;
+    case FieldKind::kOutput:
+      v.r.output = static_cast<uint32_t>(uint());
+      break;
+    case FieldKind::kNextHop:
+      v.r.nhip = ReadAddress(r, length);
+      v.has_next_hop = true;
+      break;
     case FieldKind::kBgpNextHop:
       v.bgp_next_hop = ReadAddress(r, length);
       v.has_bgp_next_hop = true;
       break;
-    case FieldKind::kSrcAs: v.r.src_as = static_cast<uint32_t>(uint()); break;
-    case FieldKind::kDstAs: v.r.dst_as = static_cast<uint32_t>(uint()); break;
+    case FieldKind::kSrcAs:
+      v.r.src_as = static_cast<uint32_t>(uint());
+      break;
+    case FieldKind::kDstAs:
+      v.r.dst_as = static_cast<uint32_t>(uint());
+      break;
     case FieldKind::kStartUptime:
       v.start_uptime = static_cast<int64_t>(uint());
       v.has_start_uptime = true;
@@ -167,13 +273,30 @@ void ReadField(const TemplateField& f, ByteReader& r, uint16_t length, RecordVal
       v.has_icmp = true;
       break;
     }
-    case FieldKind::kIcmpType: v.icmp_type = static_cast<uint8_t>(uint()); v.has_icmp = true; break;
-    case FieldKind::kIcmpCode: v.icmp_code = static_cast<uint8_t>(uint()); v.has_icmp = true; break;
-    case FieldKind::kVlan: v.r.vlan = static_cast<uint16_t>(uint() & 0x0fff); break;
-    case FieldKind::kSamplingInterval: v.sampling_interval = uint(); break;
-    case FieldKind::kSamplerId: v.sampler_id = uint(); v.has_sampler_id = true; break;
-    case FieldKind::kSamplingPacketInterval: v.packet_interval = uint(); break;
-    case FieldKind::kSamplingPacketSpace: v.packet_space = uint(); break;
+    case FieldKind::kIcmpType:
+      v.icmp_type = static_cast<uint8_t>(uint());
+      v.has_icmp = true;
+      break;
+    case FieldKind::kIcmpCode:
+      v.icmp_code = static_cast<uint8_t>(uint());
+      v.has_icmp = true;
+      break;
+    case FieldKind::kVlan:
+      v.r.vlan = static_cast<uint16_t>(uint() & 0x0fff);
+      break;
+    case FieldKind::kSamplingInterval:
+      v.sampling_interval = uint();
+      break;
+    case FieldKind::kSamplerId:
+      v.sampler_id = uint();
+      v.has_sampler_id = true;
+      break;
+    case FieldKind::kSamplingPacketInterval:
+      v.packet_interval = uint();
+      break;
+    case FieldKind::kSamplingPacketSpace:
+      v.packet_space = uint();
+      break;
     case FieldKind::kStartSeconds:
       v.start_ms = static_cast<int64_t>(uint()) * 1000;
       v.has_start = true;
@@ -182,8 +305,14 @@ void ReadField(const TemplateField& f, ByteReader& r, uint16_t length, RecordVal
       v.end_ms = static_cast<int64_t>(uint()) * 1000;
       v.has_end = true;
       break;
-    case FieldKind::kStartMillis: v.start_ms = static_cast<int64_t>(uint()); v.has_start = true; break;
-    case FieldKind::kEndMillis: v.end_ms = static_cast<int64_t>(uint()); v.has_end = true; break;
+    case FieldKind::kStartMillis:
+      v.start_ms = static_cast<int64_t>(uint());
+      v.has_start = true;
+      break;
+    case FieldKind::kEndMillis:
+      v.end_ms = static_cast<int64_t>(uint());
+      v.has_end = true;
+      break;
     case FieldKind::kStartMicros:
     case FieldKind::kStartNanos:
       v.start_ms = NtpToMillis(uint(), f.kind == FieldKind::kStartNanos);
@@ -217,7 +346,9 @@ void ReadField(const TemplateField& f, ByteReader& r, uint16_t length, RecordVal
     case FieldKind::kFlowEndReason:
       if (uint() == 2) v.r.attributes |= kAttrActiveTimeout;  // activeTimeout (RFC 5102)
       break;
-    case FieldKind::kInterfaceName: v.interface_name = r.String(length); break;
+    case FieldKind::kInterfaceName:
+      v.interface_name = r.String(length);
+      break;
     case FieldKind::kFrameSection:
       v.packet_section = r.Bytes(length);
       v.packet_link = kLinkEthernet;
@@ -226,7 +357,9 @@ void ReadField(const TemplateField& f, ByteReader& r, uint16_t length, RecordVal
       v.packet_section = r.Bytes(length);
       v.packet_link = kLinkRaw;
       break;
-    case FieldKind::kFrameSize: v.frame_size = uint(); break;
+    case FieldKind::kFrameSize:
+      v.frame_size = uint();
+      break;
     case FieldKind::kInitialFlags:
       v.r.initial_flags = static_cast<uint8_t>(uint());
       v.has_initial = true;
@@ -235,7 +368,9 @@ void ReadField(const TemplateField& f, ByteReader& r, uint16_t length, RecordVal
       v.union_flags = static_cast<uint8_t>(uint());
       v.has_union = true;
       break;
-    case FieldKind::kApplication: v.r.application = static_cast<uint16_t>(uint()); break;
+    case FieldKind::kApplication:
+      v.r.application = static_cast<uint16_t>(uint());
+      break;
     case FieldKind::kReverseOctets:
     case FieldKind::kResponderOctets:
       v.reverse_octets = uint();
@@ -246,10 +381,18 @@ void ReadField(const TemplateField& f, ByteReader& r, uint16_t length, RecordVal
       v.reverse_packets = uint();
       v.has_reverse = true;
       break;
-    case FieldKind::kReverseTcpFlags: v.reverse_flags = static_cast<uint8_t>(uint()); break;
-    case FieldKind::kReverseInitialFlags: v.reverse_initial = static_cast<uint8_t>(uint()); break;
-    case FieldKind::kReverseUnionFlags: v.reverse_union = static_cast<uint8_t>(uint()); break;
-    case FieldKind::kReverseDeltaMillis: v.reverse_delta_ms = static_cast<int64_t>(uint()); break;
+    case FieldKind::kReverseTcpFlags:
+      v.reverse_flags = static_cast<uint8_t>(uint());
+      break;
+    case FieldKind::kReverseInitialFlags:
+      v.reverse_initial = static_cast<uint8_t>(uint());
+      break;
+    case FieldKind::kReverseUnionFlags:
+      v.reverse_union = static_cast<uint8_t>(uint());
+      break;
+    case FieldKind::kReverseDeltaMillis:
+      v.reverse_delta_ms = static_cast<int64_t>(uint());
+      break;
     case FieldKind::kReverseStartMillis:
       v.reverse_start_ms = static_cast<int64_t>(uint());
       v.has_reverse_start = true;
@@ -259,12 +402,16 @@ void ReadField(const TemplateField& f, ByteReader& r, uint16_t length, RecordVal
       v.has_reverse_end = true;
       break;
     case FieldKind::kInitiatorOctets:
-      if (!v.has_octets) v.octets = uint(), v.has_octets = true;
-      else r.Skip(length);
+      if (!v.has_octets)
+        v.octets = uint(), v.has_octets = true;
+      else
+        r.Skip(length);
       break;
     case FieldKind::kInitiatorPackets:
-      if (!v.has_packets) v.packets = uint(), v.has_packets = true;
-      else r.Skip(length);
+      if (!v.has_packets)
+        v.packets = uint(), v.has_packets = true;
+      else
+        r.Skip(length);
       break;
   }
 }
@@ -277,30 +424,53 @@ FieldKind ClassifyField(uint32_t enterprise, uint16_t id, uint16_t length) {
     kind = StandardField(id);
   } else if (enterprise == kPenIpfixReverse) {
     switch (id) {  // RFC 5103: the reverse of standard element `id`
-      case 1: kind = FieldKind::kReverseOctets; break;
-      case 2: kind = FieldKind::kReversePackets; break;
-      case 6: kind = FieldKind::kReverseTcpFlags; break;
-      case 152: kind = FieldKind::kReverseStartMillis; break;
-      case 153: kind = FieldKind::kReverseEndMillis; break;
-      default: break;
+      case 1:
+        kind = FieldKind::kReverseOctets;
+        break;
+      case 2:
+        kind = FieldKind::kReversePackets;
+        break;
+      case 6:
+        kind = FieldKind::kReverseTcpFlags;
+        break;
+      case 152:
+        kind = FieldKind::kReverseStartMillis;
+        break;
+      case 153:
+        kind = FieldKind::kReverseEndMillis;
+        break;
+      default:
+        break;
     }
   } else if (enterprise == kPenCert) {
     switch (id) {  // YAF's elements that have a SiLK field
-      case 14: kind = FieldKind::kInitialFlags; break;
-      case 15: kind = FieldKind::kUnionFlags; break;
-      case 21: kind = FieldKind::kReverseDeltaMillis; break;
-      case 33: kind = FieldKind::kApplication; break;
-      case 16398: kind = FieldKind::kReverseInitialFlags; break;
-      case 16399: kind = FieldKind::kReverseUnionFlags; break;
-      default: break;
+      case 14:
+        kind = FieldKind::kInitialFlags;
+        break;
+      case 15:
+        kind = FieldKind::kUnionFlags;
+        break;
+      case 21:
+        kind = FieldKind::kReverseDeltaMillis;
+        break;
+      case 33:
+        kind = FieldKind::kApplication;
+        break;
+      case 16398:
+        kind = FieldKind::kReverseInitialFlags;
+        break;
+      case 16399:
+        kind = FieldKind::kReverseUnionFlags;
+        break;
+      default:
+        break;
     }
   }
   const bool bytes_field = kind == FieldKind::kInterfaceName || kind == FieldKind::kFrameSection ||
                            kind == FieldKind::kIpHeaderSection;
   if (length == kVariableLength && !bytes_field) return FieldKind::kSkip;
   if (IsAddress(kind) && length != 4 && length != 16) return FieldKind::kSkip;
-  if (kind != FieldKind::kSkip && !bytes_field && !IsAddress(kind) &&
-      (length == 0 || length > 8))
+  if (kind != FieldKind::kSkip && !bytes_field && !IsAddress(kind) && (length == 0 || length > 8))
     return FieldKind::kSkip;
   // A v9 or IPFIX address element must match its family's length.
   if ((id == 8 || id == 12 || id == 15 || id == 18) && enterprise == 0 && length != 4)
@@ -360,7 +530,7 @@ bool ReadTemplateSet(Exporter::TemplateState& state, ExporterCounters& counters,
       if (!r.ok()) return false;
       // v9 scope fields are typed by scope number, not element id: skip their values.
       f.kind = (!ipfix && options && i < scope_count) ? FieldKind::kSkip
-                                                        : ClassifyField(f.enterprise, f.id, f.length);
+                                                      : ClassifyField(f.enterprise, f.id, f.length);
       if (f.length == kVariableLength && ipfix) {
         t.variable = true;
         t.min_length += 1;
@@ -389,9 +559,9 @@ bool ReadTemplateSet(Exporter::TemplateState& state, ExporterCounters& counters,
 
 bool DecodeDataSet(Exporter::TemplateState& state, ExporterCounters& counters,
                    std::map<uint32_t, std::string>& interface_names, const WireLimits& limits,
-                   const IpAddress& exporter, const MessageContext& context,
-                   const Template& tmpl, std::span<const std::byte> set,
-                   std::vector<FlowRecord>& out, size_t& data_records) {
+                   const IpAddress& exporter, const MessageContext& context, const Template& tmpl,
+                   std::span<const std::byte> set, std::vector<FlowRecord>& out,
+                   size_t& data_records) {
   ByteReader r(set);
   const uint64_t scope = Exporter::TemplateState::Scope(context);
   while (r.remaining() >= tmpl.min_length) {
@@ -421,8 +591,7 @@ bool DecodeDataSet(Exporter::TemplateState& state, ExporterCounters& counters,
       }
       if (v.has_init) state.system_init_ms[scope] = v.system_init_ms;
       if (!v.interface_name.empty() && v.has_input &&
-          (interface_names.size() < limits.max_interfaces ||
-           interface_names.count(v.r.input))) {
+          (interface_names.size() < limits.max_interfaces || interface_names.count(v.r.input))) {
         std::string name(v.interface_name);
         name.erase(std::find(name.begin(), name.end(), '\0'), name.end());
         interface_names[v.r.input] = std::move(name);
@@ -472,17 +641,19 @@ bool DecodeDataSet(Exporter::TemplateState& state, ExporterCounters& counters,
         // Uptime counters wrap at 2^32 ms (49.7 days); keep them near the export uptime.
         auto near_export = [&](int64_t t) {
           if (context.uptime_ms < 0) return base + t;
-          int32_t back = static_cast<int32_t>(static_cast<uint32_t>(context.uptime_ms) -
-                                              static_cast<uint32_t>(t));
-          return context.export_ms - back;
+          return context.export_ms -
+                 UptimeAge(static_cast<uint32_t>(context.uptime_ms), static_cast<uint32_t>(t));
         };
-        if (!have_start && v.has_start_uptime) start = near_export(v.start_uptime), have_start = true;
+        if (!have_start && v.has_start_uptime)
+          start = near_export(v.start_uptime), have_start = true;
         if (!have_end && v.has_end_uptime) end = near_export(v.end_uptime), have_end = true;
       }
     }
     if (v.has_duration) {
-      if (have_start && !have_end) end = start + v.duration_ms, have_end = true;
-      else if (!have_start && have_end) start = end - v.duration_ms, have_start = true;
+      if (have_start && !have_end)
+        end = start + v.duration_ms, have_end = true;
+      else if (!have_start && have_end)
+        start = end - v.duration_ms, have_start = true;
     }
     if (!have_start && have_end) start = end;
     if (!have_end) end = start;

@@ -127,9 +127,7 @@ struct Exporter::TemplateState {
   std::deque<Pending> pending;
   size_t pending_bytes = 0;
 
-  static uint64_t Scope(const MessageContext& c) {
-    return uint64_t(c.version) << 32 | c.domain;
-  }
+  static uint64_t Scope(const MessageContext& c) { return uint64_t(c.version) << 32 | c.domain; }
   static uint64_t Key(const MessageContext& c, uint16_t template_id) {
     return Scope(c) << 16 | template_id;
   }
@@ -146,8 +144,8 @@ bool ReadTemplateSet(Exporter::TemplateState& state, ExporterCounters& counters,
 // records read (flow and options). Returns false if malformed.
 bool DecodeDataSet(Exporter::TemplateState& state, ExporterCounters& counters,
                    std::map<uint32_t, std::string>& interface_names, const WireLimits& limits,
-                   const IpAddress& exporter, const MessageContext& context,
-                   const Template& tmpl, std::span<const std::byte> set,
-                   std::vector<FlowRecord>& out, size_t& data_records);
+                   const IpAddress& exporter, const MessageContext& context, const Template& tmpl,
+                   std::span<const std::byte> set, std::vector<FlowRecord>& out,
+                   size_t& data_records);
 
 }  // namespace weir

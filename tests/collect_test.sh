@@ -1,0 +1,343 @@
+#!/usr/bin/env bash
+# End-to-end tests of `weir collect` with real exporters: run as
+# `collect_test.sh CASE WEIR_BINARY`. Every case starts its own collector on free
+# loopback ports, feeds it, and checks what landed in the repository.
+set -euo pipefail
+case_name=$1
+weir=$2
+src=$(cd "$(dirname "$0")/.." && pwd)
+shared="$src/../shared"
+python=/usr/bin/python3
+tmp=$(mktemp -d)
+collector_pid=
+cleanup() {
+  [ -n "$collector_pid" ] && kill -9 "$collector_pid" 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+cd "$tmp"
+
+fail() {
+  echo "FAIL: $*" >&2
+  [ -f collect.log ] && tail -20 collect.log >&2
+  exit 1
+}
+skip() { echo "SKIP: $*"; exit 0; }
+need() { command -v "$1" >/dev/null || fail "$1 is not installed (./setup.sh installs it)"; }
+free_port() { $python -c 'import socket; s=socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.bind(("::", 0)); print(s.getsockname()[1])'; }
+
+# sensor_conf PORT TYPE [internal blocks]: one probe and one sensor.
+sensor_conf() {
+  cat <<CONF
+probe p $2
+  listen-on-port $1
+  protocol ${PROTOCOL:-udp}
+end probe
+sensor local
+  $2-probes p
+  internal-ipblocks ${3:-10.0.0.0/8 172.16.0.0/12 192.168.0.0/16}
+  external-ipblocks remainder
+end sensor
+CONF
+}
+
+# start_collector ROOT ARGS...: runs weir collect in the background until it listens.
+start_collector() {
+  local root=$1
+  shift
+  "$weir" collect --root-directory="$root" --flush-timeout=0.2 --stats-interval=0 "$@" \
+    >>collect.log 2>&1 &
+  collector_pid=$!
+  for _ in $(seq 100); do
+    grep -q "listening:" collect.log 2>/dev/null && return 0
+    kill -0 "$collector_pid" 2>/dev/null || fail "weir collect exited at start"
+    sleep 0.05
+  done
+  fail "weir collect did not start listening"
+}
+stored() {  # records stored by the running collector, from its status page
+  "$weir" collect --status --root-directory="$1" 2>/dev/null |
+    sed -n 's/.*; \([0-9]*\) records stored.*/\1/p'
+}
+wait_stored() {  # wait_stored ROOT N: until N records are stored (30 s at most)
+  local n=0
+  for _ in $(seq 600); do
+    n=$(stored "$1")
+    [ "${n:-0}" -ge "$2" ] && return 0
+    sleep 0.05
+  done
+  "$weir" collect --status --root-directory="$1" >&2 || true
+  fail "stored ${n:-0} records, expected $2"
+}
+stop_collector() {
+  kill -TERM "$collector_pid"
+  local rc=0
+  wait "$collector_pid" || rc=$?
+  collector_pid=
+  [ "$rc" -eq 0 ] || fail "weir collect exited $rc after SIGTERM"
+}
+flow_files() { find "$1" -type f -not -path '*/.weir/*' | sort; }
+# per_protocol ROOT: "protocol records packets bytes" lines from the stored files.
+per_protocol() {
+  flow_files "$1" | "$weir" uniq --xargs=- --fields=protocol --values=records,packets,bytes \
+    --no-titles --delimited=' ' --sort-output
+}
+
+case "$case_name" in
+  softflowd)
+    # softflowd meters every traffic capture and exports v5, v9 and IPFIX; what is
+    # stored must be every record it exported, with its packets and bytes.
+    need softflowd
+    [ -d "$shared/data/traffic" ] || skip "$shared/data/traffic absent"
+    for version in 5 9 10; do
+      port=$(free_port)
+      root=r$version
+      sensor_conf "$port" netflow-v9 >s$version.conf
+      start_collector "$root" --sensor-configuration=s$version.conf
+      expected=0
+      : >want$version.txt
+      for pcap in "$shared"/data/traffic/*.pcap; do
+        softflowd -r "$pcap" -n 127.0.0.1:"$port" -v $version -d >sf.txt 2>&1 ||
+          fail "softflowd -v $version $pcap"
+        records=$(sed -n 's/^Flows exported: [0-9]* (\([0-9]*\) records).*/\1/p' sf.txt)
+        failures=$(sed -n 's/.*packets (\([0-9]*\) failures).*/\1/p' sf.txt)
+        [ -n "$records" ] && [ "$failures" = 0 ] || fail "softflowd output: $(cat sf.txt)"
+        expected=$((expected + records))
+        wait_stored "$root" "$expected"
+        # softflowd's per-protocol totals (v5 cannot carry IPv6 flows: no totals then)
+        sed -n 's/^ *[a-z0-9-]* (\([0-9]*\)): *\([0-9]*\) *\([0-9]*\) .*/\1 \2 \3/p' sf.txt >>want$version.txt
+      done
+      stop_collector
+      [ "$(stored "$root")" -eq "$expected" ] || fail "v$version: stored $(stored "$root") != exported $expected"
+      flow_files "$root" | "$weir" cat --xargs=- --output-path=all$version.weir
+      got=$("$weir" info all$version.weir | awk '/count-records/ {s += $2} END {print s}')
+      [ "$got" -eq "$expected" ] || fail "v$version: files hold $got records, softflowd exported $expected"
+      if [ $version != 5 ]; then
+        awk '{o[$1] += $2; p[$1] += $3} END {for (k in o) print k, p[k], o[k]}' want$version.txt | sort -n >want.txt
+        per_protocol "$root" | awk '{print $1, $3, $4}' | sort -n >got.txt
+        diff want.txt got.txt || fail "v$version: per-protocol packets/bytes differ from softflowd's"
+      fi
+      echo "softflowd v$version: $expected records stored, per-protocol totals equal"
+    done
+    ;;
+  captures)
+    # Every export capture, each exporter from its own loopback address.
+    [ -d "$shared/data/export" ] || skip "$shared/data/export absent"
+    port=$(free_port)
+    sensor_conf "$port" netflow-v9 >s.conf
+    start_collector r --sensor-configuration=s.conf
+    i=0
+    for pcap in "$shared"/data/export/*.pcap; do
+      i=$((i + 1))
+      $python "$src/tests/pcap_udp.py" send --port="$port" --sources=127.0.$i "$pcap" 2>/dev/null
+    done
+    # The records tshark shows for these captures (src/wire/wire_test.cc pins them per file).
+    wait_stored r 2368
+    sleep 0.5
+    [ "$(stored r)" -eq 2368 ] || fail "stored $(stored r), expected 2368"
+    "$weir" collect --status --root-directory=r >status.txt
+    awk '$1 ~ /^127\.0\./ && $9 != 0 {bad = 1} END {exit bad}' status.txt ||
+      fail "malformed datagrams counted: $(cat status.txt)"
+    [ "$(grep -c '^127\.0\.' status.txt)" -ge 26 ] || fail "fewer exporters than captures: $(cat status.txt)"
+    stop_collector
+    ;;
+  tcp)
+    # IPFIX over TCP (RFC 7011 section 10.4): one connection carrying a capture's messages.
+    [ -d "$shared/data/export" ] || skip "$shared/data/export absent"
+    port=$(free_port)
+    PROTOCOL=tcp sensor_conf "$port" ipfix >s.conf
+    start_collector r --sensor-configuration=s.conf
+    $python "$src/tests/pcap_udp.py" send --tcp --port="$port" \
+      "$shared/data/export/ipfix_cisco_ipv6_transport_mpls_options_varlen.pcap" 2>/dev/null
+    wait_stored r 748
+    stop_collector
+    ;;
+  writeup)
+    # The write-up's sensors.conf and silk.conf, verbatim (port 2055): the empty
+    # my-network group makes every address external, so every flow is ext2ext, in
+    # SiLK's directory and file names.
+    [ -f "$shared/silk/sensors.conf" ] || skip "$shared/silk absent"
+    "$weir" gen --flows=3000 --seed=5 --start-time="$(date -u +%Y/%m/%d:%H)" --duration=600 \
+      --output-path=g.weir
+    fields=sip,dip,nhip,input,output,packets,bytes,stime,etime,sport,dport,flags,protocol,tos,src_as,dst_as,src_mask,dst_mask
+    "$weir" filter --ip-version=4 --pass=g4.weir g.weir
+    total=$("$weir" info g4.weir | awk '/count-records/ {s += $2} END {print s}')
+    send_v5() {
+      { echo "$fields"
+        "$weir" cut --output-format=csv --timestamp-format=epoch-ms --integer-tcp-flags \
+          --no-titles --fields="$fields" g4.weir; } | $python "$src/bench/nfv5_send.py" 127.0.0.1 "$1" >/dev/null
+    }
+    start_collector r --sensor-configuration="$shared/silk/sensors.conf" \
+      --site-config-file="$shared/silk/silk.conf"
+    grep -q "group 'my-network' is empty" collect.log || fail "no warning about the empty group"
+    send_v5 2055
+    wait_stored r "$total"
+    stop_collector
+    files=$(flow_files r)
+    echo "$files" | grep -qv '^r/local/ext2ext/' && fail "a flow outside ext2ext: $files"
+    echo "$files" | grep -Eq '^r/local/ext2ext/[0-9]{4}/[0-9]{2}/[0-9]{2}/ext2ext-local_[0-9]{8}\.[0-9]{2}$' ||
+      fail "not SiLK's path-format names: $files"
+    # With my-network filled in, flows split by direction exactly as an awk
+    # reimplementation of the twoway rules says.
+    sed 's/^group my-network$/group my-network\n ipblocks 10.0.0.0\/8/' "$shared/silk/sensors.conf" >filled.conf
+    start_collector r2 --sensor-configuration=filled.conf --site-config-file="$shared/silk/silk.conf"
+    send_v5 2055
+    wait_stored r2 "$total"
+    stop_collector
+    "$weir" cut --fields=sip,dip,protocol,sport,dport --no-titles --delimited=' ' g4.weir |
+      awk '{ i = ($1 ~ /^10\./); o = ($2 ~ /^10\./);
+             web = ($3 == 6 && ($4 == 80 || $4 == 443 || $4 == 8080 || $5 == 80 || $5 == 443 || $5 == 8080));
+             t = !i && o ? (web ? "inweb" : "in") : i && !o ? (web ? "outweb" : "out") : i ? "int2int" : "ext2ext";
+             n[t]++ } END { for (t in n) print t, n[t] }' | sort >want.txt
+    for d in r2/local/*; do
+      echo "$(basename "$d") $(flow_files "$d" | "$weir" cat --xargs=- | "$weir" info - | awk '/count-records/ {s += $2} END {print s}')"
+    done | sort >got.txt
+    diff want.txt got.txt || fail "twoway classification differs"
+    ;;
+  signals)
+    # SIGTERM flushes; kill -9 loses at most the flush interval and never a file;
+    # a restart appends to the same hour's files; --pidfile; --daemon.
+    port=$(free_port)
+    sensor_conf "$port" netflow-v9 >s.conf
+    "$weir" gen --flows=2000 --seed=3 --start-time="$(date -u +%Y/%m/%d:%H)" --duration=60 --output-path=g.weir
+    "$weir" filter --ip-version=4 --pass=g4.weir g.weir
+    total=$("$weir" info g4.weir | awk '/count-records/ {s += $2} END {print s}')
+    fields=sip,dip,nhip,input,output,packets,bytes,stime,etime,sport,dport,flags,protocol,tos,src_as,dst_as,src_mask,dst_mask
+    send() {
+      { echo "$fields"; "$weir" cut --output-format=csv --timestamp-format=epoch-ms --integer-tcp-flags \
+          --no-titles --fields="$fields" g4.weir; } | $python "$src/bench/nfv5_send.py" 127.0.0.1 "$port" >/dev/null
+    }
+    start_collector r --sensor-configuration=s.conf --pidfile=c.pid
+    [ "$(cat c.pid)" = "$collector_pid" ] || fail "pidfile holds $(cat c.pid), not $collector_pid"
+    send
+    wait_stored r "$total"
+    sleep 0.5  # one flush interval and more: everything is on disk
+    kill -9 "$collector_pid"
+    wait "$collector_pid" 2>/dev/null || true
+    collector_pid=
+    n=$(flow_files r | "$weir" cat --xargs=- | "$weir" info - | awk '/count-records/ {s += $2} END {print s}')
+    [ "$n" -eq "$total" ] || fail "after kill -9 the files hold $n of $total records"
+    : >collect.log
+    start_collector r --sensor-configuration=s.conf
+    send
+    wait_stored r "$total"
+    stop_collector
+    grep -q "received SIGTERM; flushing and stopping" collect.log || fail "no SIGTERM message"
+    n=$(flow_files r | "$weir" cat --xargs=- | "$weir" info - | awk '/count-records/ {s += $2} END {print s}')
+    [ "$n" -eq $((2 * total)) ] || fail "after a restart the files hold $n, expected $((2 * total))"
+    # --daemon detaches and logs to a file; SIGTERM through the pidfile stops it.
+    "$weir" collect --daemon --root-directory=r3 --sensor-configuration=s.conf \
+      --log-destination="$tmp/d.log" --pidfile="$tmp/d.pid" --stats-interval=0
+    for _ in $(seq 100); do [ -s d.pid ] && grep -q listening d.log && break; sleep 0.05; done
+    kill -TERM "$(cat d.pid)"
+    for _ in $(seq 100); do [ -e d.pid ] || break; sleep 0.05; done
+    [ -e d.pid ] && fail "daemon did not remove its pidfile on SIGTERM"
+    grep -q "stopped;" d.log || fail "daemon log: $(cat d.log)"
+    ;;
+  nfreplay)
+    # nfreplay sends an nfdump file as NetFlow v9; weir stores every flow nfdump reads.
+    need nfcapd
+    need nfreplay
+    . "$src/bench/nfdump_load.sh"
+    "$weir" gen --flows=5000 --seed=9 --start-time="$(date -u +%Y/%m/%d:%H)" --duration=60 --output-path=g.weir
+    "$weir" filter --ip-version=4 --pass=g4.weir g.weir
+    nf=$(nfdump_load nf "$weir" g4.weir)
+    [ -n "$nf" ] || fail "nfcapd wrote no file"
+    want=$(nfdump -r "$nf" -q -N -o 'fmt:%pkt %byt' | awk '{n++; p += $1; b += $2} END {printf "%d %d %d\n", n, p, b}')
+    port=$(free_port)
+    sensor_conf "$port" netflow-v9 >s.conf
+    start_collector r --sensor-configuration=s.conf
+    nfreplay -r "$nf" -H 127.0.0.1 -p "$port" -v 9 -d 100 >nfreplay.log 2>&1 || fail "nfreplay: $(cat nfreplay.log)"
+    wait_stored r "${want%% *}"
+    stop_collector
+    got=$(flow_files r | "$weir" cat --xargs=- | "$weir" cut --fields=packets,bytes --no-titles --delimited=' ' |
+      awk '{n++; p += $1; b += $2} END {printf "%d %d %d\n", n, p, b}')
+    [ "$got" = "$want" ] || fail "nfreplay: weir stored '$got', nfdump reads '$want' (records packets bytes)"
+    ;;
+  sflow)
+    # pmacctd's sfprobe plugin samples a capture 1 in 1 and sends sFlow v5 through a
+    # relay here that counts the flow samples (and their sampled IP bytes) it passes
+    # on: every sample must become one stored record of one packet.
+    need pmacctd
+    pcap="$shared/data/traffic/traffic_http_bro_org_13conns.pcap"
+    [ -f "$pcap" ] || skip "$pcap absent"
+    port=$(free_port)
+    relay_port=$(free_port)
+    sensor_conf "$port" sflow >s.conf
+    start_collector r --sensor-configuration=s.conf
+    $python - "$relay_port" "$port" >relay.txt <<'PY' &
+import socket, struct, sys
+listen, target = int(sys.argv[1]), int(sys.argv[2])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", listen))
+s.settimeout(3)
+out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+samples = ip_bytes = 0
+try:
+    while True:
+        d = s.recv(65536)
+        out.sendto(d, ("127.0.0.1", target))
+        at = 8 + (4 if struct.unpack(">I", d[4:8])[0] == 1 else 16) + 16
+        for _ in range(struct.unpack(">I", d[at - 4:at])[0]):
+            fmt, length = struct.unpack(">II", d[at:at + 8])
+            body = d[at + 8:at + 8 + length]
+            if fmt in (1, 3):
+                samples += 1
+                rec = 32 if fmt == 1 else 44
+                for _ in range(struct.unpack(">I", body[rec - 4:rec])[0]):
+                    rfmt, rlen = struct.unpack(">II", body[rec:rec + 8])
+                    if rfmt == 1:  # raw packet header: Ethernet (1) or IPv4 (11)
+                        proto, flen, strip, hlen = struct.unpack(">IIII", body[rec + 8:rec + 24])
+                        hdr = body[rec + 24:rec + 24 + hlen]
+                        if proto == 1 and hdr[12:14] == b"\x08\x00":
+                            ip_bytes += struct.unpack(">H", hdr[16:18])[0]
+                        elif proto == 11:
+                            ip_bytes += struct.unpack(">H", hdr[2:4])[0]
+                    rec += 8 + rlen
+            at += 8 + length
+except socket.timeout:
+    pass
+print(samples, ip_bytes)
+PY
+    relay=$!
+    sleep 0.3
+    cat >pmacctd.conf <<CONF
+daemonize: false
+pcap_savefile: $pcap
+pcap_savefile_wait: false
+plugins: sfprobe
+sfprobe_receiver: 127.0.0.1:$relay_port
+sfprobe_agentip: 127.0.0.1
+sampling_rate: 1
+CONF
+    timeout 30 pmacctd -f pmacctd.conf >pmacctd.log 2>&1 || true
+    wait "$relay"
+    read -r samples ip_bytes <relay.txt
+    [ "${samples:-0}" -gt 700 ] || fail "pmacctd sent ${samples:-0} flow samples: $(tail -3 pmacctd.log)"
+    wait_stored r "$samples"
+    stop_collector
+    got=$(flow_files r | "$weir" cat --xargs=- | "$weir" cut --fields=packets,bytes --no-titles --delimited=' ' |
+      awk '{n++; p += $1; b += $2} END {printf "%d %d %d\n", n, p, b}')
+    [ "$got" = "$samples $samples $ip_bytes" ] ||
+      fail "sFlow: weir stored '$got', pmacctd sent '$samples $samples $ip_bytes' (records packets bytes)"
+    ;;
+  config_errors)
+    # Bad configuration: one line naming file:line and the reason, exit 1.
+    printf 'probe p netflow-v9\n listen-on-port 70000\nend probe\n' >bad.conf
+    set +e
+    "$weir" collect --sensor-configuration=bad.conf --root-directory=r >out.txt 2>err.txt
+    rc=$?
+    set -e
+    [ "$rc" -eq 1 ] || fail "exit $rc for a bad sensor.conf"
+    grep -q "bad.conf:2: invalid port '70000'" err.txt || fail "message: $(cat err.txt)"
+    [ "$(wc -l <err.txt)" -eq 1 ] || fail "more than one line: $(cat err.txt)"
+    "$weir" collect --verify-sensor-config --sensor-configuration="$shared/silk/sensors.conf" \
+      --site-config-file="$shared/silk/silk.conf" >v.txt 2>/dev/null || fail "verify of the write-up's files"
+    grep -q "probe local *netflow-v9 *udp/2055" v.txt || fail "verify output: $(cat v.txt)"
+    ;;
+  *)
+    echo "unknown case $case_name" >&2
+    exit 2
+    ;;
+esac
+echo "ok: $case_name"
