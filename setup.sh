@@ -14,7 +14,9 @@ packages=(
   libzstd-dev liblz4-dev libxxhash-dev libcli11-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang clang-format python3
-  nfdump  # the peer that differential tests compare answers with
+  nfdump     # the peer that differential tests compare answers with (nfcapd, nfreplay)
+  softflowd  # a real exporter for the collector's tests
+  pmacct     # pmacctd's sfprobe: a real sFlow exporter for the collector's tests
 )
 
 install_missing() {
@@ -36,20 +38,10 @@ case "$mode" in
     install_missing
     cmake --preset release >/dev/null
     cmake --build --preset release -j "$jobs"
-    weir=build/release/src/cli/weir
-    # weir's main job on its embedded default: until the collector lands, a day of
-    # realistic flows into a repository under the working directory, then a summary.
-    rm -rf weir-demo
-    day=$(date -u -d yesterday +%Y/%m/%d)
-    "$weir" gen --root-directory=weir-demo --start-time="$day" --flows=1000000 --ddos --scan
-    echo
-    echo "Files of $day in weir-demo (weir fglob --type=all):"
-    "$weir" fglob --data-rootdir=weir-demo --start-date="$day" --type=all | head -3
-    echo "..."
-    echo
-    echo "Web flows from 12:00 UTC (weir cut):"
-    "$weir" fglob --data-rootdir=weir-demo --start-date="$day:12" --type=inweb --no-summary |
-      "$weir" cut --data-rootdir=weir-demo --xargs=- --num-recs=5
+    # weir's main job on its embedded default: the collector, listening on 2055
+    # (NetFlow v5/v9, IPFIX), 4739 (IPFIX, UDP and TCP) and 6343 (sFlow), storing
+    # into ./data. Ctrl-C (or SIGTERM) flushes and stops it.
+    exec build/release/src/cli/weir collect "${@:2}"
     ;;
   test)
     install_missing

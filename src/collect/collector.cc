@@ -21,7 +21,10 @@ int64_t NowMs() {
       .count();
 }
 
-constexpr size_t kQueueBatches = 1024;
+constexpr size_t kQueueBatches = 1024;   // datagram batches between receivers and decoder
+constexpr size_t kRecordBatch = 8192;    // records per hand-off from decoder to writer
+constexpr size_t kRecordQueue = 64;      // record batches between decoder and writer
+constexpr int64_t kHandoffMs = 50;       // the longest records wait in the decoder
 constexpr int64_t kStatusEveryMs = 1000;
 
 }  // namespace
@@ -74,7 +77,8 @@ class Collector::Impl {
 
   void StartThreads() {
     started_ms_ = NowMs();
-    worker_ = std::thread([this] { Work(); });
+    decoder_ = std::thread([this] { Decode(); });
+    writer_thread_ = std::thread([this] { Write(); });
     for (auto& s : sockets_) {
       receivers_.emplace_back([this, &s] {
         if (s.tcp)
@@ -93,7 +97,8 @@ class Collector::Impl {
       if (t.joinable()) t.join();
     receivers_.clear();
     queue_.Close();
-    if (worker_.joinable()) worker_.join();
+    if (decoder_.joinable()) decoder_.join();
+    if (writer_thread_.joinable()) writer_thread_.join();
     for (auto& s : sockets_)
       if (s.fd >= 0) close(s.fd), s.fd = -1;
     std::lock_guard lock(error_mu_);
@@ -155,14 +160,18 @@ class Collector::Impl {
     stop_.store(true);
   }
 
-  void Work() {
+  // Decoder: datagrams to classified records, handed to the writer in batches.
+  void Decode() {
     std::vector<FlowRecord> records;
     std::vector<std::pair<uint16_t, uint8_t>> targets;
-    int64_t last_flush = NowMs(), last_status = 0, last_stats = NowMs();
-    bool dirty = false;
-    CollectorSnapshot previous_stats = Snapshot();
+    auto out = TakeRecordBatch();
+    int64_t last_handoff = NowMs(), last_publish = 0, last_expire = NowMs();
+    auto hand_off = [&] {
+      if (!out->empty()) records_queue_.Push(std::exchange(out, TakeRecordBatch()));
+      last_handoff = NowMs();
+    };
     while (true) {
-      auto batch = queue_.Pop(100);
+      auto batch = queue_.Pop(50);
       if (!batch && queue_.closed_and_empty()) break;
       if (batch && !failed_.load()) {
         const int64_t now = NowMs();
@@ -179,6 +188,7 @@ class Collector::Impl {
           const ProbeConfig& probe = sensors_.probes()[item.probe];
           WorkCounters& counters = work_[item.probe];
           counters.records.fetch_add(records.size(), std::memory_order_relaxed);
+          uint64_t stored = 0, discarded = 0;
           for (FlowRecord& r : records) {
             if (probe.vlan_interfaces) {
               r.input = r.vlan;
@@ -187,24 +197,57 @@ class Collector::Impl {
             targets.clear();
             sensors_.Classify(item.probe, r, options_.classify, targets);
             if (targets.empty()) {
-              counters.discarded.fetch_add(1, std::memory_order_relaxed);
+              ++discarded;
               continue;
             }
             for (auto [sensor, flowtype] : targets) {
               r.sensor = sensor;
               r.flowtype = flowtype;
-              Status s = writer_.Append(r);
-              if (!s.ok()) {
-                Log("error: " + s.message() + "; stopping");
-                Fail(s);
-                break;
-              }
-              counters.stored.fetch_add(1, std::memory_order_relaxed);
-              dirty = true;
+              out->push_back(r);
+              ++stored;
             }
           }
+          counters.stored.fetch_add(stored, std::memory_order_relaxed);
+          counters.discarded.fetch_add(discarded, std::memory_order_relaxed);
         }
+        if (out->size() >= kRecordBatch) hand_off();
       }
+      const int64_t now = NowMs();
+      if (now - last_handoff >= kHandoffMs) hand_off();
+      if (now - last_expire >= options_.flush_ms) {
+        for (auto& [key, e] : exporters_) e.Expire(now);
+        last_expire = now;
+      }
+      if (now - last_publish >= kStatusEveryMs / 2) {
+        PublishExporters();
+        last_publish = now;
+      }
+    }
+    hand_off();
+    PublishExporters();
+    records_queue_.Close();
+  }
+
+  // Writer: classified records into the repository, flushed every interval.
+  void Write() {
+    int64_t last_flush = NowMs(), last_status = 0, last_stats = NowMs();
+    bool dirty = false;
+    CollectorSnapshot previous_stats = Snapshot();
+    while (true) {
+      auto batch = records_queue_.Pop(100);
+      if (!batch && records_queue_.closed_and_empty()) break;
+      if (batch && !failed_.load()) {
+        for (const FlowRecord& r : *batch) {
+          Status s = writer_.Append(r);
+          if (!s.ok()) {
+            Log("error: " + s.message() + "; stopping");
+            Fail(s);
+            break;
+          }
+        }
+        dirty = true;
+      }
+      if (batch) ReturnRecordBatch(std::move(batch));
       const int64_t now = NowMs();
       if (now - last_flush >= options_.flush_ms) {
         if (dirty && !failed_.load()) {
@@ -214,16 +257,13 @@ class Collector::Impl {
             Fail(s);
           }
         }
-        for (auto& [key, e] : exporters_) e.Expire(now);
         dirty = false;
         last_flush = now;
       }
       if (now - last_status >= kStatusEveryMs) {
-        Publish();
-        if (!options_.status_path.empty()) {
-          CollectorSnapshot snap = Snapshot();
-          (void)WriteFileAtomically(options_.status_path, FormatStatus(snap, nullptr));
-        }
+        PublishFiles();
+        if (!options_.status_path.empty())
+          (void)WriteFileAtomically(options_.status_path, FormatStatus(Snapshot(), nullptr));
         last_status = now;
       }
       if (options_.stats_interval_ms > 0 && now - last_stats >= options_.stats_interval_ms) {
@@ -235,13 +275,32 @@ class Collector::Impl {
     }
     Status s = writer_.Close();
     if (!s.ok()) Fail(s);
-    Publish();
+    PublishFiles();
     if (!options_.status_path.empty())
       (void)WriteFileAtomically(options_.status_path, FormatStatus(Snapshot(), nullptr));
   }
 
-  // Copies what the status needs from worker-owned state.
-  void Publish() {
+  // Record batches go back and forth between decoder and writer, so their memory
+  // is allocated once.
+  std::unique_ptr<std::vector<FlowRecord>> TakeRecordBatch() {
+    std::lock_guard lock(spare_mu_);
+    if (spare_.empty()) {
+      auto b = std::make_unique<std::vector<FlowRecord>>();
+      b->reserve(kRecordBatch + 64 * 30);
+      return b;
+    }
+    auto b = std::move(spare_.back());
+    spare_.pop_back();
+    return b;
+  }
+  void ReturnRecordBatch(std::unique_ptr<std::vector<FlowRecord>> b) {
+    b->clear();
+    std::lock_guard lock(spare_mu_);
+    if (spare_.size() < kRecordQueue + 2) spare_.push_back(std::move(b));
+  }
+
+  // Copies what the status needs from the decoder's and the writer's own state.
+  void PublishExporters() {
     std::vector<ExporterStatus> list;
     list.reserve(exporters_.size());
     for (const auto& [key, e] : exporters_) {
@@ -255,6 +314,9 @@ class Collector::Impl {
     }
     std::lock_guard lock(published_mu_);
     published_exporters_ = std::move(list);
+  }
+  void PublishFiles() {
+    std::lock_guard lock(published_mu_);
     published_files_ = writer_.files_opened();
     published_bytes_ = writer_.bytes_written();
   }
@@ -300,10 +362,13 @@ class Collector::Impl {
   std::vector<ReceiveCounters> receive_;
   std::vector<WorkCounters> work_;
   RepositoryWriter writer_;
-  std::map<ExporterKey, Exporter> exporters_;  // worker only
+  std::map<ExporterKey, Exporter> exporters_;  // decoder only
   std::atomic<bool> stop_{false};
   std::atomic<bool> failed_{false};
-  std::thread worker_;
+  std::thread decoder_, writer_thread_;
+  BoundedQueue<std::vector<FlowRecord>> records_queue_{kRecordQueue};
+  std::mutex spare_mu_;
+  std::vector<std::unique_ptr<std::vector<FlowRecord>>> spare_;
   std::vector<std::thread> receivers_;
   int64_t started_ms_ = 0;
   mutable std::mutex published_mu_;

@@ -5,10 +5,10 @@
 //
 // Threads: one receiver per UDP socket (recvmmsg batches, large socket buffers,
 // kernel drops counted with SO_RXQ_OVFL), one acceptor plus one reader per IPFIX
-// TCP connection, and one worker that decodes, classifies and writes, so the
-// receive path does nothing but copy datagrams. The worker flushes every open
-// file each flush interval, so a stored flow is readable within that interval and
-// a crash loses at most one interval; files are appended to after a restart.
+// TCP connection, a decoder that decodes and classifies, and a writer that appends
+// to the repository's files and flushes every open file each flush interval, so a
+// stored flow is readable within that interval (plus the decoder's 50 ms hand-off)
+// and a crash loses at most one interval; files are appended to after a restart.
 // Start/Stop/Wait are called from one thread; Snapshot from any.
 #pragma once
 

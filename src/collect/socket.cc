@@ -40,38 +40,6 @@ std::string Errno() { return std::strerror(errno); }
 
 }  // namespace
 
-bool BatchQueue::Push(std::unique_ptr<DatagramBatch> batch) {
-  std::unique_lock lock(mu_);
-  not_full_.wait(lock, [&] { return closed_ || items_.size() < capacity_; });
-  if (closed_) return false;
-  items_.push_back(std::move(batch));
-  not_empty_.notify_one();
-  return true;
-}
-
-std::unique_ptr<DatagramBatch> BatchQueue::Pop(int timeout_ms) {
-  std::unique_lock lock(mu_);
-  not_empty_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
-                      [&] { return closed_ || !items_.empty(); });
-  if (items_.empty()) return nullptr;
-  auto batch = std::move(items_.front());
-  items_.pop_front();
-  not_full_.notify_one();
-  return batch;
-}
-
-void BatchQueue::Close() {
-  std::lock_guard lock(mu_);
-  closed_ = true;
-  not_empty_.notify_all();
-  not_full_.notify_all();
-}
-
-bool BatchQueue::closed_and_empty() {
-  std::lock_guard lock(mu_);
-  return closed_ && items_.empty();
-}
-
 int ListenSocket::ProbeFor(const IpAddress& source) const {
   int open = -1;
   for (const ProbeFilter& p : probes) {

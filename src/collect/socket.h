@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -28,25 +29,51 @@ struct DatagramBatch {
   std::vector<Item> items;
 };
 
-// A bounded multi-producer, single-consumer queue of batches. Producers wait
-// when it is full (the kernel's socket buffer absorbs bursts meanwhile).
-class BatchQueue {
+// A bounded multi-producer, single-consumer queue. Producers wait when it is
+// full (upstream, the kernel's socket buffer absorbs bursts meanwhile).
+template <typename T>
+class BoundedQueue {
  public:
-  explicit BatchQueue(size_t capacity) : capacity_(capacity) {}
+  explicit BoundedQueue(size_t capacity) : capacity_(capacity) {}
   // False when the queue is closed.
-  bool Push(std::unique_ptr<DatagramBatch> batch);
+  bool Push(std::unique_ptr<T> item) {
+    std::unique_lock lock(mu_);
+    not_full_.wait(lock, [&] { return closed_ || items_.size() < capacity_; });
+    if (closed_) return false;
+    items_.push_back(std::move(item));
+    not_empty_.notify_one();
+    return true;
+  }
   // Waits up to timeout_ms; null on timeout or when closed and empty.
-  std::unique_ptr<DatagramBatch> Pop(int timeout_ms);
-  void Close();
-  bool closed_and_empty();
+  std::unique_ptr<T> Pop(int timeout_ms) {
+    std::unique_lock lock(mu_);
+    not_empty_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                        [&] { return closed_ || !items_.empty(); });
+    if (items_.empty()) return nullptr;
+    auto item = std::move(items_.front());
+    items_.pop_front();
+    not_full_.notify_one();
+    return item;
+  }
+  void Close() {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+    not_empty_.notify_all();
+    not_full_.notify_all();
+  }
+  bool closed_and_empty() {
+    std::lock_guard lock(mu_);
+    return closed_ && items_.empty();
+  }
 
  private:
   std::mutex mu_;
   std::condition_variable not_empty_, not_full_;
-  std::deque<std::unique_ptr<DatagramBatch>> items_;
+  std::deque<std::unique_ptr<T>> items_;
   size_t capacity_;
   bool closed_ = false;
 };
+using BatchQueue = BoundedQueue<DatagramBatch>;
 
 // Per-probe counters updated by receive threads.
 struct ReceiveCounters {
