@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Collector ingest on loopback, weir collect side by side with nfdump's nfcapd:
+# Collector ingest on loopback, weir collect side by side with nfdump's nfcapd (both
+# with a 64 MiB socket buffer):
 # the same NetFlow v9 datagrams (bench/flow_blast) replayed at rising rates; per
 # rate, flows stored / flows sent for each, and the best lossless rate of each.
 #   bench/collect.sh [FLOWS_PER_RATE] [RATES...]     (defaults: 10000000, 0.5M 1M 2M 3M 4M)
@@ -55,7 +56,7 @@ run_nfcapd() {  # run_nfcapd RATE: prints flows stored
   local dir=$tmp/nfcapd
   rm -rf "$dir"
   mkdir -p "$dir"
-  nfcapd -w "$dir" -p "$port" -b 127.0.0.1 -B 200000000 -t 3600 >"$tmp/nfcapd.log" 2>&1 &
+  nfcapd -w "$dir" -p "$port" -b 127.0.0.1 -B $((64 << 20)) -t 3600 >"$tmp/nfcapd.log" 2>&1 &
   local pid=$!
   sleep 1
   "$blast" 127.0.0.1 "$port" "$flows" "$1" 2>>"$tmp/blast.log"

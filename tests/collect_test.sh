@@ -321,6 +321,36 @@ CONF
     [ "$got" = "$samples $samples $ip_bytes" ] ||
       fail "sFlow: weir stored '$got', pmacctd sent '$samples $samples $ip_bytes' (records packets bytes)"
     ;;
+  tshark)
+    # tshark's decode of each capture (its flow records, packets and bytes) against
+    # what weir stores from the same capture replayed over UDP.
+    need tshark
+    [ -d "$shared/data/export" ] || skip "$shared/data/export absent"
+    for spec in netflow_v5_freebsd_ng_netflow_120rec:2055 netflow_v5_pmacctd_42rec:2055 \
+      netflow_v5_akvorado_29rec:9990 netflow_v9_nprobe_options_template_898rec:2055 \
+      netflow_v9_cisco_ipv6_flows:9991 netflow_v9_cisco_ipv4_ipv6_template_refresh:9991 \
+      ipfix_cisco_ipv6_transport_mpls_options_varlen:9991 ipfix_stormshield_enterprise_trailing_padding:4739; do
+      name=${spec%%:*}
+      pcap="$shared/data/export/$name.pcap"
+      want=$(tshark -r "$pcap" -d "udp.port==${spec##*:},cflow" -T fields -E occurrence=a -E aggregator=' ' \
+          -e cflow.packets -e cflow.packets64 -e cflow.octets -e cflow.octets64 2>/dev/null |
+        awk -F '\t' '{ n += split($1 " " $2, p, " "); for (i in p) pk += p[i];
+                        split($3 " " $4, o, " "); for (i in o) by += o[i] }
+                      END { printf "%d %d %d\n", n, pk, by }')
+      port=$(free_port)
+      sensor_conf "$port" netflow-v9 >s.conf
+      : >collect.log
+      start_collector "r_$name" --sensor-configuration=s.conf
+      $python "$src/tests/pcap_udp.py" send --port="$port" --sources=127.0.9 "$pcap" 2>/dev/null
+      wait_stored "r_$name" "${want%% *}"
+      sleep 0.3
+      stop_collector
+      got=$(flow_files "r_$name" | "$weir" cat --xargs=- | "$weir" cut --fields=packets,bytes --no-titles \
+        --delimited=' ' | awk '{n++; p += $1; b += $2} END {printf "%d %d %d\n", n, p, b}')
+      [ "$got" = "$want" ] || fail "$name: weir stored '$got', tshark decodes '$want' (records packets bytes)"
+      echo "$name: $got"
+    done
+    ;;
   config_errors)
     # Bad configuration: one line naming file:line and the reason, exit 1.
     printf 'probe p netflow-v9\n listen-on-port 70000\nend probe\n' >bad.conf

@@ -65,6 +65,32 @@ class ByteReader {
   }
   uint64_t ReadBe(size_t n) {
     if (!Need(n)) return 0;
+    const std::byte* p = data_.data() + offset_;
+    switch (n) {  // the common widths without a byte loop
+      case 1:
+        offset_ += 1;
+        return static_cast<uint64_t>(p[0]);
+      case 2: {
+        uint16_t v;
+        std::memcpy(&v, p, 2);
+        offset_ += 2;
+        return __builtin_bswap16(v);
+      }
+      case 4: {
+        uint32_t v;
+        std::memcpy(&v, p, 4);
+        offset_ += 4;
+        return __builtin_bswap32(v);
+      }
+      case 8: {
+        uint64_t v;
+        std::memcpy(&v, p, 8);
+        offset_ += 8;
+        return __builtin_bswap64(v);
+      }
+      default:
+        break;
+    }
     uint64_t v = 0;
     for (size_t i = 0; i < n; ++i) v = (v << 8) | uint64_t(data_[offset_ + i]);
     offset_ += n;

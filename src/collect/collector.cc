@@ -1,5 +1,6 @@
 #include "collect/collector.h"
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -77,10 +78,17 @@ class Collector::Impl {
 
   void StartThreads() {
     started_ms_ = NowMs();
-    decoder_ = std::thread([this] { Decode(); });
-    writer_thread_ = std::thread([this] { Write(); });
+    decoder_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "weir-decode");
+      Decode();
+    });
+    writer_thread_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "weir-write");
+      Write();
+    });
     for (auto& s : sockets_) {
       receivers_.emplace_back([this, &s] {
+        pthread_setname_np(pthread_self(), s.tcp ? "weir-tcp" : "weir-udp");
         if (s.tcp)
           AcceptTcp(s, queue_, receive_, stop_);
         else
@@ -162,7 +170,7 @@ class Collector::Impl {
 
   // Decoder: datagrams to classified records, handed to the writer in batches.
   void Decode() {
-    std::vector<FlowRecord> records;
+    std::vector<FlowRecord> extra;  // copies for second and later sensors of a probe
     std::vector<std::pair<uint16_t, uint8_t>> targets;
     auto out = TakeRecordBatch();
     int64_t last_handoff = NowMs(), last_publish = 0, last_expire = NowMs();
@@ -183,13 +191,18 @@ class Collector::Impl {
             Log("new exporter " + item.source.ToString() + " on probe " +
                 sensors_.probes()[item.probe].name);
           }
-          records.clear();
-          it->second.Decode({batch->bytes.data() + item.offset, item.length}, now, records);
+          // Records are decoded straight into the hand-off batch and classified in
+          // place; discarded ones are squeezed out, extra sensors appended.
+          const size_t first = out->size();
+          it->second.Decode({batch->bytes.data() + item.offset, item.length}, now, *out);
           const ProbeConfig& probe = sensors_.probes()[item.probe];
           WorkCounters& counters = work_[item.probe];
-          counters.records.fetch_add(records.size(), std::memory_order_relaxed);
+          counters.records.fetch_add(out->size() - first, std::memory_order_relaxed);
           uint64_t stored = 0, discarded = 0;
-          for (FlowRecord& r : records) {
+          size_t keep = first;
+          extra.clear();
+          for (size_t i = first; i < out->size(); ++i) {
+            FlowRecord& r = (*out)[i];
             if (probe.vlan_interfaces) {
               r.input = r.vlan;
               r.output = 0;
@@ -200,13 +213,19 @@ class Collector::Impl {
               ++discarded;
               continue;
             }
-            for (auto [sensor, flowtype] : targets) {
-              r.sensor = sensor;
-              r.flowtype = flowtype;
-              out->push_back(r);
-              ++stored;
+            r.sensor = targets[0].first;
+            r.flowtype = targets[0].second;
+            for (size_t t = 1; t < targets.size(); ++t) {
+              extra.push_back(r);
+              extra.back().sensor = targets[t].first;
+              extra.back().flowtype = targets[t].second;
             }
+            if (keep != i) (*out)[keep] = r;
+            ++keep;
           }
+          out->resize(keep);
+          out->insert(out->end(), extra.begin(), extra.end());
+          stored = keep - first + extra.size();
           counters.stored.fetch_add(stored, std::memory_order_relaxed);
           counters.discarded.fetch_add(discarded, std::memory_order_relaxed);
         }

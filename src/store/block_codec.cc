@@ -85,6 +85,24 @@ inline void ForEachPlaneValue(const uint8_t* p, size_t n, uint8_t width, Emit&& 
 bool BlockEncoder::EncodeIpDictionary(const std::vector<IpAddress>& column, IpAddress& min,
                                       IpAddress& max) {
   const size_t n = column.size();
+  // A column of one value (the exporter, often the next hop): no hashing needed.
+  if (n > 0) {
+    const IpAddress first_value = column[0];
+    size_t i = 1;
+    while (i < n && column[i] == first_value) ++i;
+    if (i == n) {
+      distinct_v4_.clear();
+      std::vector<IpAddress> distinct_v6;
+      if (first_value.is_v4())
+        distinct_v4_.push_back(first_value.v4());
+      else
+        distinct_v6.push_back(first_value);
+      row_index_.assign(n, 0);
+      min = max = first_value;
+      EmitIpDictionary(n, distinct_v6);
+      return true;
+    }
+  }
   size_t capacity = 16;
   while (capacity < n * 2) capacity <<= 1;
   if (slots_.size() < capacity) {
@@ -143,6 +161,11 @@ bool BlockEncoder::EncodeIpDictionary(const std::vector<IpAddress>& column, IpAd
   if (!distinct_v4_.empty())
     widen(IpAddress::V4(distinct_v4_.front())), widen(IpAddress::V4(distinct_v4_.back()));
   if (!distinct_v6.empty()) widen(distinct_v6.front()), widen(distinct_v6.back());
+  EmitIpDictionary(n, distinct_v6);
+  return true;
+}
+
+void BlockEncoder::EmitIpDictionary(size_t n, const std::vector<IpAddress>& distinct_v6) {
   // Layout: v4 count, v6 count, delta width, index width, 2 reserved bytes, the v4
   // dictionary as deltas in byte planes, the v6 dictionary in 16 planes, the indexes.
   size_t v4 = distinct_v4_.size(), v6 = distinct_v6.size();
@@ -167,7 +190,6 @@ bool BlockEncoder::EncodeIpDictionary(const std::vector<IpAddress>& column, IpAd
   p += v6 * 16;
   for (size_t i = 0; i < n; ++i) values_[i] = row_index_[i];
   ToPlanes(values_.data(), n, index_width, p);
-  return true;
 }
 
 Status BlockDecoder::DecodeIpDictionary(const std::byte* raw, size_t raw_size, size_t n,

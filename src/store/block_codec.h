@@ -56,6 +56,8 @@ class BlockEncoder {
   uint32_t generation_ = 0;
   std::vector<uint32_t> distinct_v4_, row_index_;
   std::vector<std::pair<IpAddress, uint32_t>> v6_rows_;
+  // Writes the dictionary (distinct_v4_, distinct_v6) and row_index_ into raw_.
+  void EmitIpDictionary(size_t n, const std::vector<IpAddress>& distinct_v6);
 };
 
 // Serialises a stored block (header and payload as read) that keeps only `rows`

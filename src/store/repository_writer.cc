@@ -19,6 +19,12 @@ RepositoryWriter::~RepositoryWriter() { (void)Close(); }
 Status RepositoryWriter::Append(const FlowRecord& r) {
   int64_t hour = FloorTo(r.stime_ms, kMillisPerHour);
   Key key{hour, r.flowtype, r.sensor};
+  // Consecutive records often share a file: skip the lookup then.
+  if (last_writer_ && key == last_key_) {
+    WEIR_RETURN_IF_ERROR(last_writer_->Append(r));
+    ++records_;
+    return Status::Ok();
+  }
   auto it = open_.find(key);
   if (it == open_.end()) {
     std::string path = root_ + "/" + path_(r.flowtype, r.sensor, hour);
@@ -32,6 +38,8 @@ Status RepositoryWriter::Append(const FlowRecord& r) {
     it = open_.emplace(key, std::move(writer).value()).first;
     ++files_opened_;
   }
+  last_key_ = key;
+  last_writer_ = it->second.get();
   WEIR_RETURN_IF_ERROR(it->second->Append(r));
   ++records_;
   if (hour > newest_hour_) {
@@ -43,6 +51,7 @@ Status RepositoryWriter::Append(const FlowRecord& r) {
 
 Status RepositoryWriter::CloseOlderThan(int64_t hour_ms) {
   while (!open_.empty() && open_.begin()->first.hour < hour_ms) {
+    if (open_.begin()->second.get() == last_writer_) last_writer_ = nullptr;
     auto node = open_.extract(open_.begin());
     Status s = node.mapped()->Close();
     closed_bytes_ += node.mapped()->bytes_written();
@@ -64,6 +73,7 @@ Status RepositoryWriter::Close() {
     if (first.ok() && !s.ok()) first = s;
   }
   open_.clear();
+  last_writer_ = nullptr;
   return first;
 }
 

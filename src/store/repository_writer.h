@@ -49,6 +49,8 @@ class RepositoryWriter {
   WriterOptions options_;
   int keep_open_hours_;
   std::map<Key, std::unique_ptr<FlowFileWriter>> open_;
+  Key last_key_{};
+  FlowFileWriter* last_writer_ = nullptr;  // the file of last_key_, while open
   int64_t newest_hour_ = INT64_MIN;
   uint64_t records_ = 0;
   uint64_t closed_bytes_ = 0;

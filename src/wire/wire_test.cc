@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "wire/exporter.h"
+#include "wire/uptime.h"
 #include "wire/udp_capture_test_util.h"
 
 namespace weir {
@@ -321,6 +322,40 @@ TEST(Malformed, TruncatedAndWrongLengthsAreCounted) {
   e.Decode(one, 0, out);
   EXPECT_TRUE(out.empty());
   EXPECT_EQ(e.counters().malformed, 3u);
+}
+
+TEST(Malformed, HugeTemplatesAndVariableLengthsAreBounded) {
+  Exporter e(IpAddress::V4(0x7f000001));
+  std::vector<FlowRecord> out;
+  // A template announcing 65535 fields in a message that holds a few: malformed,
+  // nothing allocated for the missing ones.
+  IpfixMessage m;
+  m.BeginSet(2).U16(256).U16(65535).U16(2).U16(4).U16(1).U16(4).EndSet();
+  e.Decode(m.Finish(), 0, out);
+  EXPECT_EQ(e.template_count(), 0u);
+  EXPECT_EQ(e.counters().malformed, 1u);
+  // The most fields a 64 KiB message can carry: accepted, and its records decode.
+  IpfixMessage big;
+  big.BeginSet(2).U16(257).U16(16000);
+  for (int i = 0; i < 16000; ++i) big.U16(i == 0 ? 2 : 210).U16(i == 0 ? 4 : 1);  // 210: padding
+  big.EndSet();
+  e.Decode(big.Finish(), 0, out);
+  EXPECT_EQ(e.template_count(), 1u);
+  // A variable-length field claiming 65535 bytes in a short set: malformed, skipped.
+  IpfixMessage t;
+  t.BeginSet(2).U16(258).U16(2).U16(2).U16(4).U16(82).U16(65535).EndSet();
+  e.Decode(t.Finish(), 0, out);
+  IpfixMessage d;
+  d.BeginSet(258).U32(7).U8(255).U16(65535).U8('x').EndSet();
+  e.Decode(d.Finish(), 0, out);
+  EXPECT_TRUE(out.empty());
+  EXPECT_EQ(e.counters().malformed, 2u);
+}
+
+TEST(Uptime, AgeWrapsAt32BitsWithALittleSkew) {
+  EXPECT_EQ(UptimeAge(100'000, 90'000), 10'000);
+  EXPECT_EQ(UptimeAge(5'000, 4'294'960'000u), 12'296);  // the uptime wrapped since
+  EXPECT_EQ(UptimeAge(100'000, 100'500), -500);          // an exporter a bit ahead of itself
 }
 
 }  // namespace

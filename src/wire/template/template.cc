@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <string>
 
 #include "base/bytes.h"
@@ -151,11 +152,37 @@ bool IsAddress(FieldKind k) {
          k == FieldKind::kBgpNextHop;
 }
 
-IpAddress ReadAddress(ByteReader& r, uint16_t length) {
-  if (length == 4) return IpAddress::V4(r.U32Be());
-  std::array<uint8_t, 16> a{};
-  auto b = r.Bytes(16);
-  for (size_t i = 0; i < b.size(); ++i) a[i] = static_cast<uint8_t>(b[i]);
+uint64_t LoadBe(const std::byte* p, uint16_t length) {
+  switch (length) {
+    case 1:
+      return static_cast<uint64_t>(p[0]);
+    case 2: {
+      uint16_t v;
+      std::memcpy(&v, p, 2);
+      return __builtin_bswap16(v);
+    }
+    case 4: {
+      uint32_t v;
+      std::memcpy(&v, p, 4);
+      return __builtin_bswap32(v);
+    }
+    case 8: {
+      uint64_t v;
+      std::memcpy(&v, p, 8);
+      return __builtin_bswap64(v);
+    }
+    default: {
+      uint64_t v = 0;  // reduced-size encoding (RFC 7011 section 6.2): 3, 5, 6, 7 bytes
+      for (uint16_t i = 0; i < length && i < 8; ++i) v = v << 8 | static_cast<uint64_t>(p[i]);
+      return v;
+    }
+  }
+}
+
+IpAddress ReadAddress(const std::byte* p, uint16_t length) {
+  if (length == 4) return IpAddress::V4(static_cast<uint32_t>(LoadBe(p, 4)));
+  std::array<uint8_t, 16> a;
+  std::memcpy(a.data(), p, 16);
   return IpAddress::V6(a);
 }
 
@@ -190,11 +217,11 @@ struct RecordValues {
        has_reverse_end = false, has_input = false, has_start_delta = false, has_end_delta = false;
 };
 
-void ReadField(const TemplateField& f, ByteReader& r, uint16_t length, RecordValues& v) {
-  auto uint = [&] { return r.UintBe(length); };
-  switch (f.kind) {
+// Reads one field's value at p (length bytes, all present) into v.
+void ReadField(FieldKind kind, const std::byte* p, uint16_t length, RecordValues& v) {
+  auto uint = [&] { return LoadBe(p, length); };
+  switch (kind) {
     case FieldKind::kSkip:
-      r.Skip(length);
       break;
     case FieldKind::kOctets:
       v.octets = uint();
@@ -226,10 +253,10 @@ void ReadField(const TemplateField& f, ByteReader& r, uint16_t length, RecordVal
       v.r.dport = static_cast<uint16_t>(uint());
       break;
     case FieldKind::kSip:
-      v.r.sip = ReadAddress(r, length);
+      v.r.sip = ReadAddress(p, length);
       break;
     case FieldKind::kDip:
-      v.r.dip = ReadAddress(r, length);
+      v.r.dip = ReadAddress(p, length);
       break;
     case FieldKind::kSrcMask:
       v.r.src_mask = static_cast<uint8_t>(uint());
@@ -245,11 +272,11 @@ void ReadField(const TemplateField& f, ByteReader& r, uint16_t length, RecordVal
       v.r.output = static_cast<uint32_t>(uint());
       break;
     case FieldKind::kNextHop:
-      v.r.nhip = ReadAddress(r, length);
+      v.r.nhip = ReadAddress(p, length);
       v.has_next_hop = true;
       break;
     case FieldKind::kBgpNextHop:
-      v.bgp_next_hop = ReadAddress(r, length);
+      v.bgp_next_hop = ReadAddress(p, length);
       v.has_bgp_next_hop = true;
       break;
     case FieldKind::kSrcAs:
@@ -315,12 +342,12 @@ void ReadField(const TemplateField& f, ByteReader& r, uint16_t length, RecordVal
       break;
     case FieldKind::kStartMicros:
     case FieldKind::kStartNanos:
-      v.start_ms = NtpToMillis(uint(), f.kind == FieldKind::kStartNanos);
+      v.start_ms = NtpToMillis(uint(), kind == FieldKind::kStartNanos);
       v.has_start = true;
       break;
     case FieldKind::kEndMicros:
     case FieldKind::kEndNanos:
-      v.end_ms = NtpToMillis(uint(), f.kind == FieldKind::kEndNanos);
+      v.end_ms = NtpToMillis(uint(), kind == FieldKind::kEndNanos);
       v.has_end = true;
       break;
     case FieldKind::kStartDeltaMicros:  // microseconds before the export time
@@ -347,14 +374,14 @@ void ReadField(const TemplateField& f, ByteReader& r, uint16_t length, RecordVal
       if (uint() == 2) v.r.attributes |= kAttrActiveTimeout;  // activeTimeout (RFC 5102)
       break;
     case FieldKind::kInterfaceName:
-      v.interface_name = r.String(length);
+      v.interface_name = std::string_view(reinterpret_cast<const char*>(p), length);
       break;
     case FieldKind::kFrameSection:
-      v.packet_section = r.Bytes(length);
+      v.packet_section = std::span<const std::byte>(p, length);
       v.packet_link = kLinkEthernet;
       break;
     case FieldKind::kIpHeaderSection:
-      v.packet_section = r.Bytes(length);
+      v.packet_section = std::span<const std::byte>(p, length);
       v.packet_link = kLinkRaw;
       break;
     case FieldKind::kFrameSize:
@@ -402,16 +429,10 @@ void ReadField(const TemplateField& f, ByteReader& r, uint16_t length, RecordVal
       v.has_reverse_end = true;
       break;
     case FieldKind::kInitiatorOctets:
-      if (!v.has_octets)
-        v.octets = uint(), v.has_octets = true;
-      else
-        r.Skip(length);
+      if (!v.has_octets) v.octets = uint(), v.has_octets = true;
       break;
     case FieldKind::kInitiatorPackets:
-      if (!v.has_packets)
-        v.packets = uint(), v.has_packets = true;
-      else
-        r.Skip(length);
+      if (!v.has_packets) v.packets = uint(), v.has_packets = true;
       break;
   }
 }
@@ -539,6 +560,14 @@ bool ReadTemplateSet(Exporter::TemplateState& state, ExporterCounters& counters,
       }
       t.fields.push_back(f);
     }
+    if (!t.variable) {
+      size_t offset = 0;
+      for (const TemplateField& f : t.fields) {
+        if (f.kind != FieldKind::kSkip)
+          t.plan.push_back({static_cast<uint16_t>(offset), f.length, f.kind});
+        offset += f.length;
+      }
+    }
     // A record of no bytes would be read forever: refuse the template.
     if (t.min_length == 0 || t.min_length > 65535) {
       ++counters.templates_rejected;
@@ -562,19 +591,35 @@ bool DecodeDataSet(Exporter::TemplateState& state, ExporterCounters& counters,
                    const IpAddress& exporter, const MessageContext& context, const Template& tmpl,
                    std::span<const std::byte> set, std::vector<FlowRecord>& out,
                    size_t& data_records) {
-  ByteReader r(set);
   const uint64_t scope = Exporter::TemplateState::Scope(context);
-  while (r.remaining() >= tmpl.min_length) {
+  const std::byte* base = set.data();
+  const size_t size = set.size();
+  size_t at = 0;
+  while (size - at >= tmpl.min_length) {
     RecordValues v;
-    for (const TemplateField& f : tmpl.fields) {
-      uint16_t length = f.length;
-      if (length == kVariableLength && context.version == 10) {
-        length = r.U8();
-        if (length == 255) length = r.U16Be();
+    if (!tmpl.variable) {
+      // Fixed layout: only the fields weir keeps, at offsets known in advance.
+      const std::byte* record = base + at;
+      for (const PlannedField& f : tmpl.plan) ReadField(f.kind, record + f.offset, f.length, v);
+      at += tmpl.min_length;
+    } else {
+      for (const TemplateField& f : tmpl.fields) {
+        uint16_t length = f.length;
+        if (length == kVariableLength) {  // RFC 7011 section 7: 1 byte, or 255 and 2 bytes
+          if (at >= size) return false;
+          length = static_cast<uint16_t>(base[at++]);
+          if (length == 255) {
+            if (size - at < 2) return false;
+            length = static_cast<uint16_t>(static_cast<uint16_t>(base[at]) << 8 |
+                                           static_cast<uint16_t>(base[at + 1]));
+            at += 2;
+          }
+        }
+        if (size - at < length) return false;
+        if (f.kind != FieldKind::kSkip) ReadField(f.kind, base + at, length, v);
+        at += length;
       }
-      ReadField(f, r, length, v);
     }
-    if (!r.ok()) return false;
     ++data_records;
 
     if (tmpl.options) {

@@ -97,8 +97,16 @@ struct TemplateField {
   FieldKind kind = FieldKind::kSkip;
 };
 
+// A field of a fixed-layout template that weir reads, at its offset in the record.
+struct PlannedField {
+  uint16_t offset;
+  uint16_t length;
+  FieldKind kind;
+};
+
 struct Template {
   std::vector<TemplateField> fields;
+  std::vector<PlannedField> plan;  // fixed-layout templates: the fields to read
   uint16_t scope_count = 0;  // options templates: the first scope_count fields are scope
   bool options = false;
   size_t min_length = 0;  // one record with every variable-length field empty
