@@ -25,8 +25,8 @@ constexpr int kRecordsPerDatagram = 30;
 constexpr uint16_t kTemplateId = 256;
 // (type, length): sip, dip, sport, dport, proto, tcp flags, tos, input, output,
 // packets, bytes, first, last, src mask, dst mask, next hop.
-constexpr uint16_t kFields[][2] = {{8, 4},  {12, 4}, {7, 2},  {11, 2}, {4, 1},  {6, 1},
-                                   {5, 1},  {10, 2}, {14, 2}, {2, 4},  {1, 4},  {22, 4},
+constexpr uint16_t kFields[][2] = {{8, 4},  {12, 4}, {7, 2},  {11, 2}, {4, 1}, {6, 1},
+                                   {5, 1},  {10, 2}, {14, 2}, {2, 4},  {1, 4}, {22, 4},
                                    {21, 4}, {9, 1},  {13, 1}, {15, 4}};
 constexpr int kFieldCount = sizeof kFields / sizeof kFields[0];
 
@@ -122,8 +122,7 @@ int main(int argc, char** argv) {
       std::this_thread::sleep_until(due);
     }
   }
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   uint64_t sent_flows = sent * kRecordsPerDatagram;
   std::fprintf(stderr, "sent %llu flows in %.2f s (%.0f/s)\n",
                static_cast<unsigned long long>(sent_flows), seconds, sent_flows / seconds);

@@ -22,10 +22,10 @@ int64_t NowMs() {
       .count();
 }
 
-constexpr size_t kQueueBatches = 1024;   // datagram batches between receivers and decoder
-constexpr size_t kRecordBatch = 8192;    // records per hand-off from decoder to writer
-constexpr size_t kRecordQueue = 64;      // record batches between decoder and writer
-constexpr int64_t kHandoffMs = 50;       // the longest records wait in the decoder
+constexpr size_t kQueueBatches = 1024;  // datagram batches between receivers and decoder
+constexpr size_t kRecordBatch = 8192;   // records per hand-off from decoder to writer
+constexpr size_t kRecordQueue = 64;     // record batches between decoder and writer
+constexpr int64_t kHandoffMs = 50;      // the longest records wait in the decoder
 constexpr int64_t kStatusEveryMs = 1000;
 
 }  // namespace
@@ -256,13 +256,10 @@ class Collector::Impl {
       auto batch = records_queue_.Pop(100);
       if (!batch && records_queue_.closed_and_empty()) break;
       if (batch && !failed_.load()) {
-        for (const FlowRecord& r : *batch) {
-          Status s = writer_.Append(r);
-          if (!s.ok()) {
-            Log("error: " + s.message() + "; stopping");
-            Fail(s);
-            break;
-          }
+        Status s = writer_.AppendRecords(*batch);
+        if (!s.ok()) {
+          Log("error: " + s.message() + "; stopping");
+          Fail(s);
         }
         dirty = true;
       }
@@ -329,6 +326,8 @@ class Collector::Impl {
       st.version = e.last_version();
       st.templates = e.template_count();
       st.counters = e.counters();
+      st.interface_names = e.interface_names();
+      st.interface_counters = e.interface_counters();
       list.push_back(std::move(st));
     }
     std::lock_guard lock(published_mu_);

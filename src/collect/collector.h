@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -59,6 +60,8 @@ struct ExporterStatus {
   int version = 0;
   size_t templates = 0;
   ExporterCounters counters;
+  std::map<uint32_t, std::string> interface_names;           // from options data
+  std::map<uint32_t, InterfaceCounters> interface_counters;  // from sFlow counter samples
 };
 
 struct CollectorSnapshot {

@@ -70,6 +70,33 @@ std::string Collector::FormatStatus(const CollectorSnapshot& now, const Collecto
                   c.empty_records, e.templates);
     out += line;
   }
+  // Interfaces the exporters told about: names (v9/IPFIX options) and the latest
+  // sFlow counters.
+  bool header = false;
+  for (const auto& e : now.exporters) {
+    std::map<uint32_t, bool> indexes;
+    for (const auto& [index, name] : e.interface_names) indexes[index] = true;
+    for (const auto& [index, c] : e.interface_counters) indexes[index] = true;
+    for (const auto& [index, unused] : indexes) {
+      if (!header) {
+        std::snprintf(line, sizeof line, "\n%-40s %10s %-20s %12s %16s %16s %10s %10s\n",
+                      "interface of exporter", "index", "name", "speed", "in octets", "out octets",
+                      "in errors", "out errors");
+        out += line;
+        header = true;
+      }
+      auto name = e.interface_names.find(index);
+      auto c = e.interface_counters.find(index);
+      InterfaceCounters none;
+      const InterfaceCounters& k = c == e.interface_counters.end() ? none : c->second;
+      std::snprintf(line, sizeof line,
+                    "%-40s %10u %-20s %12" PRIu64 " %16" PRIu64 " %16" PRIu64 " %10u %10u\n",
+                    e.address.c_str(), index,
+                    name == e.interface_names.end() ? "-" : name->second.substr(0, 20).c_str(),
+                    k.speed, k.in_octets, k.out_octets, k.in_errors, k.out_errors);
+      out += line;
+    }
+  }
   return out;
 }
 

@@ -65,6 +65,19 @@ void FlowBatch::AppendRows(const FlowBatch& src, std::span<const uint32_t> rows)
   size_ += rows.size();
 }
 
+void FlowBatch::AppendRecords(std::span<const FlowRecord> records, std::span<const uint32_t> rows) {
+#define WEIR_GATHER_RECORDS(id, member, type)                                 \
+  {                                                                           \
+    size_t base = member.size();                                              \
+    member.resize(base + rows.size());                                        \
+    type* to = member.data() + base;                                          \
+    for (size_t k = 0; k < rows.size(); ++k) to[k] = records[rows[k]].member; \
+  }
+  WEIR_STORED_COLUMNS(WEIR_GATHER_RECORDS)
+#undef WEIR_GATHER_RECORDS
+  size_ += rows.size();
+}
+
 namespace {
 
 template <typename T>

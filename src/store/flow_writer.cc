@@ -148,6 +148,17 @@ Status FlowFileWriter::AppendBatch(FlowBatch batch) {
   return Status::Ok();
 }
 
+Status FlowFileWriter::AppendRecords(std::span<const FlowRecord> records,
+                                     std::span<const uint32_t> rows) {
+  while (!rows.empty()) {
+    size_t take = std::min(rows.size(), options_.block_records - pending_.size());
+    pending_.AppendRecords(records, rows.first(take));
+    rows = rows.subspan(take);
+    if (pending_.size() >= options_.block_records) WEIR_RETURN_IF_ERROR(WriteBlock());
+  }
+  return Status::Ok();
+}
+
 Status FlowFileWriter::WriteBlock() {
   if (pending_.empty()) return Status::Ok();
   if (!workers_.empty()) {

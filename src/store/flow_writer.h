@@ -56,6 +56,8 @@ class FlowFileWriter {
     if (pending_.size() >= options_.block_records) return WriteBlock();
     return Status::Ok();
   }
+  // Appends records[rows[k]] for every k, a block at a time.
+  Status AppendRecords(std::span<const FlowRecord> records, std::span<const uint32_t> rows);
   // Appends a whole batch (all columns present); pass it with std::move to spare a copy.
   Status AppendBatch(FlowBatch batch);
   // Writes a block already encoded by a BlockEncoder (after any buffered records),

@@ -16,35 +16,83 @@ RepositoryWriter::RepositoryWriter(std::string root, PathFunction path, WriterOp
 
 RepositoryWriter::~RepositoryWriter() { (void)Close(); }
 
-Status RepositoryWriter::Append(const FlowRecord& r) {
-  int64_t hour = FloorTo(r.stime_ms, kMillisPerHour);
-  Key key{hour, r.flowtype, r.sensor};
-  // Consecutive records often share a file: skip the lookup then.
-  if (last_writer_ && key == last_key_) {
-    WEIR_RETURN_IF_ERROR(last_writer_->Append(r));
-    ++records_;
-    return Status::Ok();
-  }
+Result<FlowFileWriter*> RepositoryWriter::Writer(const Key& key) {
   auto it = open_.find(key);
   if (it == open_.end()) {
-    std::string path = root_ + "/" + path_(r.flowtype, r.sensor, hour);
+    std::string path = root_ + "/" + path_(key.flowtype, key.sensor, key.hour);
     WEIR_RETURN_IF_ERROR(MakeDirectories(std::filesystem::path(path).parent_path().string()));
     WriterOptions o = options_;
-    o.annotations.emplace_back("flowtype", std::to_string(r.flowtype));
-    o.annotations.emplace_back("sensor", std::to_string(r.sensor));
-    o.annotations.emplace_back("hour", FormatTime(hour, TimeFormat::kIso));
+    o.annotations.emplace_back("flowtype", std::to_string(key.flowtype));
+    o.annotations.emplace_back("sensor", std::to_string(key.sensor));
+    o.annotations.emplace_back("hour", FormatTime(key.hour, TimeFormat::kIso));
     auto writer = FlowFileWriter::OpenForAppend(path, o);
     if (!writer.ok()) return writer.status();
     it = open_.emplace(key, std::move(writer).value()).first;
     ++files_opened_;
   }
-  last_key_ = key;
-  last_writer_ = it->second.get();
-  WEIR_RETURN_IF_ERROR(it->second->Append(r));
+  return it->second.get();
+}
+
+Status RepositoryWriter::Append(const FlowRecord& r) {
+  Key key{FloorTo(r.stime_ms, kMillisPerHour), r.flowtype, r.sensor};
+  // Consecutive records often share a file: skip the lookup then.
+  if (!last_writer_ || !(key == last_key_)) {
+    auto writer = Writer(key);
+    if (!writer.ok()) return writer.status();
+    last_key_ = key;
+    last_writer_ = *writer;
+  }
+  WEIR_RETURN_IF_ERROR(last_writer_->Append(r));
   ++records_;
-  if (hour > newest_hour_) {
-    newest_hour_ = hour;
-    WEIR_RETURN_IF_ERROR(CloseOlderThan(hour - keep_open_hours_ * kMillisPerHour));
+  if (key.hour > newest_hour_) {
+    newest_hour_ = key.hour;
+    WEIR_RETURN_IF_ERROR(CloseOlderThan(key.hour - keep_open_hours_ * kMillisPerHour));
+  }
+  return Status::Ok();
+}
+
+Status RepositoryWriter::AppendRecords(std::span<const FlowRecord> records) {
+  constexpr size_t kMaxGroups = 64;  // beyond this (records spread over many hours), one by one
+  for (auto& g : groups_) g.rows.clear();
+  size_t used = 0, last = 0;
+  int64_t newest = newest_hour_;
+  for (size_t i = 0; i < records.size(); ++i) {
+    const FlowRecord& r = records[i];
+    Key key{FloorTo(r.stime_ms, kMillisPerHour), r.flowtype, r.sensor};
+    if (used == 0 || !(groups_[last].key == key)) {
+      size_t g = 0;
+      while (g < used && !(groups_[g].key == key)) ++g;
+      if (g == used) {
+        if (used == kMaxGroups) {
+          // Flush what is grouped so far, then go on record by record.
+          for (size_t k = 0; k < used; ++k) {
+            WEIR_RETURN_IF_ERROR(groups_[k].writer->AppendRecords(records, groups_[k].rows));
+            records_ += groups_[k].rows.size();
+            groups_[k].rows.clear();
+          }
+          for (size_t j = i; j < records.size(); ++j) WEIR_RETURN_IF_ERROR(Append(records[j]));
+          return Status::Ok();
+        }
+        auto writer = Writer(key);
+        if (!writer.ok()) return writer.status();
+        if (groups_.size() == used) groups_.emplace_back();
+        groups_[used].key = key;
+        groups_[used].writer = *writer;
+        groups_[used].rows.clear();
+        ++used;
+      }
+      last = g;
+    }
+    groups_[last].rows.push_back(static_cast<uint32_t>(i));
+    newest = std::max(newest, key.hour);
+  }
+  for (size_t g = 0; g < used; ++g) {
+    WEIR_RETURN_IF_ERROR(groups_[g].writer->AppendRecords(records, groups_[g].rows));
+    records_ += groups_[g].rows.size();
+  }
+  if (newest > newest_hour_) {
+    newest_hour_ = newest;
+    WEIR_RETURN_IF_ERROR(CloseOlderThan(newest - keep_open_hours_ * kMillisPerHour));
   }
   return Status::Ok();
 }

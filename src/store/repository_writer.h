@@ -11,7 +11,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "store/flow_writer.h"
 
@@ -27,6 +29,9 @@ class RepositoryWriter {
   ~RepositoryWriter();
 
   Status Append(const FlowRecord& r);
+  // Appends many records, grouped by file first so each file takes its rows column
+  // by column. Same result as Append of each record in order.
+  Status AppendRecords(std::span<const FlowRecord> records);
   // Writes every buffered record; with sync, waits for the disk.
   Status Flush(bool sync);
   Status Close();
@@ -43,6 +48,13 @@ class RepositoryWriter {
     auto operator<=>(const Key&) const = default;
   };
   Status CloseOlderThan(int64_t hour_ms);
+  Result<FlowFileWriter*> Writer(const Key& key);
+  struct Group {
+    Key key;
+    FlowFileWriter* writer;
+    std::vector<uint32_t> rows;
+  };
+  std::vector<Group> groups_;  // AppendRecords' scratch, kept for its capacity
 
   std::string root_;
   PathFunction path_;

@@ -3,8 +3,8 @@
 #include <filesystem>
 
 #include "wire/exporter.h"
-#include "wire/uptime.h"
 #include "wire/udp_capture_test_util.h"
+#include "wire/uptime.h"
 
 namespace weir {
 namespace {
@@ -355,7 +355,7 @@ TEST(Malformed, HugeTemplatesAndVariableLengthsAreBounded) {
 TEST(Uptime, AgeWrapsAt32BitsWithALittleSkew) {
   EXPECT_EQ(UptimeAge(100'000, 90'000), 10'000);
   EXPECT_EQ(UptimeAge(5'000, 4'294'960'000u), 12'296);  // the uptime wrapped since
-  EXPECT_EQ(UptimeAge(100'000, 100'500), -500);          // an exporter a bit ahead of itself
+  EXPECT_EQ(UptimeAge(100'000, 100'500), -500);         // an exporter a bit ahead of itself
 }
 
 }  // namespace

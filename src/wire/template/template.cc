@@ -595,6 +595,11 @@ bool DecodeDataSet(Exporter::TemplateState& state, ExporterCounters& counters,
   const std::byte* base = set.data();
   const size_t size = set.size();
   size_t at = 0;
+  // The whole source's sampling rate, looked up once per set (options records,
+  // which change it, come in sets of their own).
+  uint32_t scope_rate = 0;
+  if (auto it = state.scope_rates.find(scope); it != state.scope_rates.end())
+    scope_rate = it->second;
   while (size - at >= tmpl.min_length) {
     RecordValues v;
     if (!tmpl.variable) {
@@ -724,10 +729,7 @@ bool DecodeDataSet(Exporter::TemplateState& state, ExporterCounters& counters,
       auto it = state.sampler_rates.find(scope << 16 ^ v.sampler_id);
       if (it != state.sampler_rates.end()) rate = it->second;
     }
-    if (rate == 0) {
-      auto it = state.scope_rates.find(scope);
-      if (it != state.scope_rates.end()) rate = it->second;
-    }
+    if (rate == 0) rate = scope_rate;
     if (rate > 1) {
       f.sampling = static_cast<uint32_t>(std::min<uint64_t>(rate, UINT32_MAX));
       packets *= rate;

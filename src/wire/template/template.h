@@ -107,7 +107,7 @@ struct PlannedField {
 struct Template {
   std::vector<TemplateField> fields;
   std::vector<PlannedField> plan;  // fixed-layout templates: the fields to read
-  uint16_t scope_count = 0;  // options templates: the first scope_count fields are scope
+  uint16_t scope_count = 0;        // options templates: the first scope_count fields are scope
   bool options = false;
   size_t min_length = 0;  // one record with every variable-length field empty
   bool variable = false;
