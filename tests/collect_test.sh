@@ -136,9 +136,12 @@ case "$case_name" in
     sleep 0.5
     [ "$(stored r)" -eq 2368 ] || fail "stored $(stored r), expected 2368"
     "$weir" collect --status --root-directory=r >status.txt
-    awk '$1 ~ /^127\.0\./ && $9 != 0 {bad = 1} END {exit bad}' status.txt ||
+    # Exporter lines (12 columns; interface lines follow them) with malformed datagrams:
+    awk '$1 ~ /^127\.0\./ && NF == 12 && $9 != 0 {bad = 1} END {exit bad}' status.txt ||
       fail "malformed datagrams counted: $(cat status.txt)"
-    [ "$(grep -c '^127\.0\.' status.txt)" -ge 26 ] || fail "fewer exporters than captures: $(cat status.txt)"
+    [ "$(awk '$1 ~ /^127\.0\./ && NF == 12' status.txt | wc -l)" -ge 26 ] ||
+      fail "fewer exporters than captures: $(cat status.txt)"
+    grep -q "^interface of exporter" status.txt || fail "no interface names or sFlow counters shown"
     stop_collector
     ;;
   tcp)
