@@ -17,6 +17,7 @@ packages=(
   nfdump     # the peer that differential tests compare answers with (nfcapd, nfreplay)
   softflowd  # a real exporter for the collector's tests
   pmacct     # pmacctd's sfprobe: a real sFlow exporter for the collector's tests
+  tshark     # an independent decoder of NetFlow/IPFIX for the collector's tests
 )
 
 install_missing() {
