@@ -45,11 +45,14 @@ CONF
 start_collector() {
   local root=$1
   shift
+  # The log collects every run of a case: wait for this run's own "listening" line.
+  local before
+  before=$(grep -c "listening:" collect.log 2>/dev/null || true)
   "$weir" collect --root-directory="$root" --flush-timeout=0.2 --stats-interval=0 "$@" \
     >>collect.log 2>&1 &
   collector_pid=$!
   for _ in $(seq 100); do
-    grep -q "listening:" collect.log 2>/dev/null && return 0
+    [ "$(grep -c "listening:" collect.log 2>/dev/null || true)" -gt "${before:-0}" ] && return 0
     kill -0 "$collector_pid" 2>/dev/null || fail "weir collect exited at start"
     sleep 0.05
   done
