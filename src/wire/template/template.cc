@@ -195,41 +195,57 @@ int64_t NtpToMillis(uint64_t ntp, bool nanoseconds_precision) {
   return seconds * 1000 + static_cast<int64_t>((fraction * 1000) >> 32);
 }
 
-// The values of one data record, before they become one or two FlowRecords.
+// The values of one data record, before they become one or two FlowRecords. Built
+// once per data set and Reset() per record: only what is read without a presence
+// flag is cleared (a full zeroing of this struct per record cost more than decoding).
 struct RecordValues {
   FlowRecord r;
-  uint64_t octets = 0, packets = 0, octets_total = 0, packets_total = 0;
-  uint64_t reverse_octets = 0, reverse_packets = 0;
-  int64_t start_ms = 0, end_ms = 0, start_uptime = 0, end_uptime = 0, system_init_ms = 0;
-  int64_t duration_ms = 0, reverse_delta_ms = 0, reverse_start_ms = 0, reverse_end_ms = 0;
-  uint64_t sampling_interval = 0, sampler_id = 0, packet_interval = 0, packet_space = 0;
+  uint64_t octets, packets, octets_total, packets_total;
+  uint64_t reverse_octets, reverse_packets;
+  int64_t start_ms, end_ms, start_uptime, end_uptime, system_init_ms;
+  int64_t duration_ms, reverse_delta_ms, reverse_start_ms, reverse_end_ms;
+  uint64_t sampling_interval, sampler_id, packet_interval, packet_space;
   IpAddress bgp_next_hop;
   std::string_view interface_name;
   std::span<const std::byte> packet_section;
-  int packet_link = -1;
-  uint64_t frame_size = 0;
-  uint8_t icmp_type = 0, icmp_code = 0, reverse_flags = 0, reverse_initial = 0, reverse_union = 0,
-          union_flags = 0;
-  bool has_octets = false, has_packets = false, has_start = false, has_end = false,
-       has_start_uptime = false, has_end_uptime = false, has_init = false, has_duration = false,
-       has_reverse = false, has_icmp = false, has_next_hop = false, has_bgp_next_hop = false,
-       has_sampler_id = false, has_initial = false, has_union = false, has_reverse_start = false,
-       has_reverse_end = false, has_input = false, has_start_delta = false, has_end_delta = false;
+  int packet_link;
+  uint64_t frame_size;
+  uint8_t icmp_type, icmp_code, reverse_flags, reverse_initial, reverse_union, union_flags;
+  struct Has {
+    bool octets, packets, start, end, start_uptime, end_uptime, init, duration, reverse, icmp,
+        next_hop, bgp_next_hop, sampler_id, initial, union_flags, reverse_start, reverse_end, input,
+        start_delta, end_delta;
+  } has;
+
+  void Reset() {
+    static const FlowRecord kBlank;
+    r = kBlank;
+    has = {};
+    octets_total = packets_total = reverse_octets = reverse_packets = 0;
+    reverse_delta_ms = 0;
+    sampling_interval = packet_interval = packet_space = 0;
+    interface_name = {};
+    packet_section = {};
+    packet_link = -1;
+    frame_size = 0;
+    union_flags = reverse_flags = reverse_initial = reverse_union = 0;
+  }
 };
 
 // Reads one field's value at p (length bytes, all present) into v.
-void ReadField(FieldKind kind, const std::byte* p, uint16_t length, RecordValues& v) {
+[[gnu::always_inline]] inline void ReadField(FieldKind kind, const std::byte* p, uint16_t length,
+                                             RecordValues& v) {
   auto uint = [&] { return LoadBe(p, length); };
   switch (kind) {
     case FieldKind::kSkip:
       break;
     case FieldKind::kOctets:
       v.octets = uint();
-      v.has_octets = true;
+      v.has.octets = true;
       break;
     case FieldKind::kPackets:
       v.packets = uint();
-      v.has_packets = true;
+      v.has.packets = true;
       break;
     case FieldKind::kOctetsTotal:
       v.octets_total = uint();
@@ -266,18 +282,18 @@ void ReadField(FieldKind kind, const std::byte* p, uint16_t length, RecordValues
       break;
     case FieldKind::kInput:
       v.r.input = static_cast<uint32_t>(uint());
-      v.has_input = true;
+      v.has.input = true;
       break;
     case FieldKind::kOutput:
       v.r.output = static_cast<uint32_t>(uint());
       break;
     case FieldKind::kNextHop:
       v.r.nhip = ReadAddress(p, length);
-      v.has_next_hop = true;
+      v.has.next_hop = true;
       break;
     case FieldKind::kBgpNextHop:
       v.bgp_next_hop = ReadAddress(p, length);
-      v.has_bgp_next_hop = true;
+      v.has.bgp_next_hop = true;
       break;
     case FieldKind::kSrcAs:
       v.r.src_as = static_cast<uint32_t>(uint());
@@ -287,26 +303,26 @@ void ReadField(FieldKind kind, const std::byte* p, uint16_t length, RecordValues
       break;
     case FieldKind::kStartUptime:
       v.start_uptime = static_cast<int64_t>(uint());
-      v.has_start_uptime = true;
+      v.has.start_uptime = true;
       break;
     case FieldKind::kEndUptime:
       v.end_uptime = static_cast<int64_t>(uint());
-      v.has_end_uptime = true;
+      v.has.end_uptime = true;
       break;
     case FieldKind::kIcmpTypeCode: {
       uint64_t tc = uint();
       v.icmp_type = static_cast<uint8_t>(tc >> 8);
       v.icmp_code = static_cast<uint8_t>(tc);
-      v.has_icmp = true;
+      v.has.icmp = true;
       break;
     }
     case FieldKind::kIcmpType:
       v.icmp_type = static_cast<uint8_t>(uint());
-      v.has_icmp = true;
+      v.has.icmp = true;
       break;
     case FieldKind::kIcmpCode:
       v.icmp_code = static_cast<uint8_t>(uint());
-      v.has_icmp = true;
+      v.has.icmp = true;
       break;
     case FieldKind::kVlan:
       v.r.vlan = static_cast<uint16_t>(uint() & 0x0fff);
@@ -316,7 +332,7 @@ void ReadField(FieldKind kind, const std::byte* p, uint16_t length, RecordValues
       break;
     case FieldKind::kSamplerId:
       v.sampler_id = uint();
-      v.has_sampler_id = true;
+      v.has.sampler_id = true;
       break;
     case FieldKind::kSamplingPacketInterval:
       v.packet_interval = uint();
@@ -326,49 +342,49 @@ void ReadField(FieldKind kind, const std::byte* p, uint16_t length, RecordValues
       break;
     case FieldKind::kStartSeconds:
       v.start_ms = static_cast<int64_t>(uint()) * 1000;
-      v.has_start = true;
+      v.has.start = true;
       break;
     case FieldKind::kEndSeconds:
       v.end_ms = static_cast<int64_t>(uint()) * 1000;
-      v.has_end = true;
+      v.has.end = true;
       break;
     case FieldKind::kStartMillis:
       v.start_ms = static_cast<int64_t>(uint());
-      v.has_start = true;
+      v.has.start = true;
       break;
     case FieldKind::kEndMillis:
       v.end_ms = static_cast<int64_t>(uint());
-      v.has_end = true;
+      v.has.end = true;
       break;
     case FieldKind::kStartMicros:
     case FieldKind::kStartNanos:
       v.start_ms = NtpToMillis(uint(), kind == FieldKind::kStartNanos);
-      v.has_start = true;
+      v.has.start = true;
       break;
     case FieldKind::kEndMicros:
     case FieldKind::kEndNanos:
       v.end_ms = NtpToMillis(uint(), kind == FieldKind::kEndNanos);
-      v.has_end = true;
+      v.has.end = true;
       break;
     case FieldKind::kStartDeltaMicros:  // microseconds before the export time
       v.start_ms = -static_cast<int64_t>(uint() / 1000);
-      v.has_start_delta = true;
+      v.has.start_delta = true;
       break;
     case FieldKind::kEndDeltaMicros:
       v.end_ms = -static_cast<int64_t>(uint() / 1000);
-      v.has_end_delta = true;
+      v.has.end_delta = true;
       break;
     case FieldKind::kSystemInitMillis:
       v.system_init_ms = static_cast<int64_t>(uint());
-      v.has_init = true;
+      v.has.init = true;
       break;
     case FieldKind::kDurationMillis:
       v.duration_ms = static_cast<int64_t>(uint());
-      v.has_duration = true;
+      v.has.duration = true;
       break;
     case FieldKind::kDurationMicros:
       v.duration_ms = static_cast<int64_t>(uint() / 1000);
-      v.has_duration = true;
+      v.has.duration = true;
       break;
     case FieldKind::kFlowEndReason:
       if (uint() == 2) v.r.attributes |= kAttrActiveTimeout;  // activeTimeout (RFC 5102)
@@ -389,11 +405,11 @@ void ReadField(FieldKind kind, const std::byte* p, uint16_t length, RecordValues
       break;
     case FieldKind::kInitialFlags:
       v.r.initial_flags = static_cast<uint8_t>(uint());
-      v.has_initial = true;
+      v.has.initial = true;
       break;
     case FieldKind::kUnionFlags:
       v.union_flags = static_cast<uint8_t>(uint());
-      v.has_union = true;
+      v.has.union_flags = true;
       break;
     case FieldKind::kApplication:
       v.r.application = static_cast<uint16_t>(uint());
@@ -401,12 +417,12 @@ void ReadField(FieldKind kind, const std::byte* p, uint16_t length, RecordValues
     case FieldKind::kReverseOctets:
     case FieldKind::kResponderOctets:
       v.reverse_octets = uint();
-      v.has_reverse = true;
+      v.has.reverse = true;
       break;
     case FieldKind::kReversePackets:
     case FieldKind::kResponderPackets:
       v.reverse_packets = uint();
-      v.has_reverse = true;
+      v.has.reverse = true;
       break;
     case FieldKind::kReverseTcpFlags:
       v.reverse_flags = static_cast<uint8_t>(uint());
@@ -422,17 +438,17 @@ void ReadField(FieldKind kind, const std::byte* p, uint16_t length, RecordValues
       break;
     case FieldKind::kReverseStartMillis:
       v.reverse_start_ms = static_cast<int64_t>(uint());
-      v.has_reverse_start = true;
+      v.has.reverse_start = true;
       break;
     case FieldKind::kReverseEndMillis:
       v.reverse_end_ms = static_cast<int64_t>(uint());
-      v.has_reverse_end = true;
+      v.has.reverse_end = true;
       break;
     case FieldKind::kInitiatorOctets:
-      if (!v.has_octets) v.octets = uint(), v.has_octets = true;
+      if (!v.has.octets) v.octets = uint(), v.has.octets = true;
       break;
     case FieldKind::kInitiatorPackets:
-      if (!v.has_packets) v.packets = uint(), v.has_packets = true;
+      if (!v.has.packets) v.packets = uint(), v.has.packets = true;
       break;
   }
 }
@@ -600,8 +616,9 @@ bool DecodeDataSet(Exporter::TemplateState& state, ExporterCounters& counters,
   uint32_t scope_rate = 0;
   if (auto it = state.scope_rates.find(scope); it != state.scope_rates.end())
     scope_rate = it->second;
+  RecordValues v;
   while (size - at >= tmpl.min_length) {
-    RecordValues v;
+    v.Reset();
     if (!tmpl.variable) {
       // Fixed layout: only the fields weir keeps, at offsets known in advance.
       const std::byte* record = base + at;
@@ -634,13 +651,13 @@ bool DecodeDataSet(Exporter::TemplateState& state, ExporterCounters& counters,
         rate = (v.packet_interval + v.packet_space) / v.packet_interval;
       if (rate > 0) {
         uint32_t rate32 = static_cast<uint32_t>(std::min<uint64_t>(rate, UINT32_MAX));
-        if (v.has_sampler_id)
+        if (v.has.sampler_id)
           state.sampler_rates[scope << 16 ^ v.sampler_id] = rate32;
         else
           state.scope_rates[scope] = rate32;
       }
-      if (v.has_init) state.system_init_ms[scope] = v.system_init_ms;
-      if (!v.interface_name.empty() && v.has_input &&
+      if (v.has.init) state.system_init_ms[scope] = v.system_init_ms;
+      if (!v.interface_name.empty() && v.has.input &&
           (interface_names.size() < limits.max_interfaces || interface_names.count(v.r.input))) {
         std::string name(v.interface_name);
         name.erase(std::find(name.begin(), name.end(), '\0'), name.end());
@@ -651,8 +668,8 @@ bool DecodeDataSet(Exporter::TemplateState& state, ExporterCounters& counters,
 
     FlowRecord& f = v.r;
     f.exporter = exporter;
-    uint64_t packets = v.has_packets ? v.packets : v.packets_total;
-    uint64_t bytes = v.has_octets ? v.octets : v.octets_total;
+    uint64_t packets = v.has.packets ? v.packets : v.packets_total;
+    uint64_t bytes = v.has.octets ? v.octets : v.octets_total;
     if (packets == 0 && bytes == 0 && v.packet_link >= 0) {
       // Packet sampling export (RFC 5476 style, Juniper): one sampled packet whose
       // headers give the flow key, as an sFlow raw header does.
@@ -674,15 +691,15 @@ bool DecodeDataSet(Exporter::TemplateState& state, ExporterCounters& counters,
     // then sysUpTime-relative ones, then the export time.
     int64_t start = context.export_ms, end = context.export_ms;
     bool have_start = false, have_end = false;
-    if (v.has_start) start = v.start_ms, have_start = true;
-    if (v.has_end) end = v.end_ms, have_end = true;
-    if (v.has_start_delta) start = context.export_ms + v.start_ms, have_start = true;
-    if (v.has_end_delta) end = context.export_ms + v.end_ms, have_end = true;
+    if (v.has.start) start = v.start_ms, have_start = true;
+    if (v.has.end) end = v.end_ms, have_end = true;
+    if (v.has.start_delta) start = context.export_ms + v.start_ms, have_start = true;
+    if (v.has.end_delta) end = context.export_ms + v.end_ms, have_end = true;
     if (!have_start || !have_end) {
       int64_t base = -1;  // the exporter's boot time in Unix ms
       if (context.uptime_ms >= 0) {
         base = context.export_ms - context.uptime_ms;
-      } else if (v.has_init) {
+      } else if (v.has.init) {
         base = v.system_init_ms;
       } else if (auto it = state.system_init_ms.find(scope); it != state.system_init_ms.end()) {
         base = it->second;
@@ -694,12 +711,12 @@ bool DecodeDataSet(Exporter::TemplateState& state, ExporterCounters& counters,
           return context.export_ms -
                  UptimeAge(static_cast<uint32_t>(context.uptime_ms), static_cast<uint32_t>(t));
         };
-        if (!have_start && v.has_start_uptime)
+        if (!have_start && v.has.start_uptime)
           start = near_export(v.start_uptime), have_start = true;
-        if (!have_end && v.has_end_uptime) end = near_export(v.end_uptime), have_end = true;
+        if (!have_end && v.has.end_uptime) end = near_export(v.end_uptime), have_end = true;
       }
     }
-    if (v.has_duration) {
+    if (v.has.duration) {
       if (have_start && !have_end)
         end = start + v.duration_ms, have_end = true;
       else if (!have_start && have_end)
@@ -711,12 +728,12 @@ bool DecodeDataSet(Exporter::TemplateState& state, ExporterCounters& counters,
     f.stime_ms = start;
     f.duration_ms = static_cast<uint32_t>(std::min<int64_t>(end - start, UINT32_MAX));
 
-    if (v.has_next_hop == false && v.has_bgp_next_hop) f.nhip = v.bgp_next_hop;
+    if (v.has.next_hop == false && v.has.bgp_next_hop) f.nhip = v.bgp_next_hop;
     if (f.is_icmp()) {
-      if (v.has_icmp) f.dport = static_cast<uint16_t>(v.icmp_type << 8 | v.icmp_code);
+      if (v.has.icmp) f.dport = static_cast<uint16_t>(v.icmp_type << 8 | v.icmp_code);
       f.sport = 0;
     }
-    if (v.has_initial || v.has_union) {
+    if (v.has.initial || v.has.union_flags) {
       f.session_flags = v.union_flags;
       f.flags = f.initial_flags | v.union_flags;
     }
@@ -725,7 +742,7 @@ bool DecodeDataSet(Exporter::TemplateState& state, ExporterCounters& counters,
     uint64_t rate = v.sampling_interval;
     if (rate == 0 && v.packet_interval > 0)
       rate = (v.packet_interval + v.packet_space) / v.packet_interval;
-    if (rate == 0 && v.has_sampler_id) {
+    if (rate == 0 && v.has.sampler_id) {
       auto it = state.sampler_rates.find(scope << 16 ^ v.sampler_id);
       if (it != state.sampler_rates.end()) rate = it->second;
     }
@@ -743,11 +760,11 @@ bool DecodeDataSet(Exporter::TemplateState& state, ExporterCounters& counters,
       f.bytes = bytes;
       out.push_back(f);
       ++counters.records;
-    } else if (!v.has_reverse || (reverse_packets == 0 && reverse_bytes == 0)) {
+    } else if (!v.has.reverse || (reverse_packets == 0 && reverse_bytes == 0)) {
       ++counters.empty_records;
       continue;
     }
-    if (v.has_reverse && (reverse_packets != 0 || reverse_bytes != 0)) {
+    if (v.has.reverse && (reverse_packets != 0 || reverse_bytes != 0)) {
       // RFC 5103 biflow (or NSEL responder side): the reverse direction as its own flow.
       FlowRecord b = f;
       std::swap(b.sip, b.dip);
@@ -761,8 +778,8 @@ bool DecodeDataSet(Exporter::TemplateState& state, ExporterCounters& counters,
       b.initial_flags = v.reverse_initial;
       b.session_flags = v.reverse_union;
       if (v.reverse_initial || v.reverse_union) b.flags = v.reverse_initial | v.reverse_union;
-      int64_t rstart = v.has_reverse_start ? v.reverse_start_ms : start + v.reverse_delta_ms;
-      int64_t rend = v.has_reverse_end ? v.reverse_end_ms : end;
+      int64_t rstart = v.has.reverse_start ? v.reverse_start_ms : start + v.reverse_delta_ms;
+      int64_t rend = v.has.reverse_end ? v.reverse_end_ms : end;
       if (rend < rstart) rend = rstart;
       b.stime_ms = rstart;
       b.duration_ms = static_cast<uint32_t>(std::min<int64_t>(rend - rstart, UINT32_MAX));
