@@ -94,7 +94,7 @@ class Collector {
   CollectorSnapshot Snapshot() const;
   // The status text (as in the status file): per probe and per exporter counters.
   static std::string FormatStatus(const CollectorSnapshot& now, const CollectorSnapshot* before);
-  // The UDP or TCP port a probe is bound to (for probes given port 0 in tests).
+  // The UDP or TCP port a probe listens on, as bound.
   uint16_t BoundPort(size_t probe) const;
 
   class Impl;
