@@ -90,13 +90,10 @@ Result<FlowGenerator> FlowGenerator::Create(const GeneratorOptions& options,
   if (!c) return Status::Invalid("the site has no class '" + cls + "' to generate flows for");
   if (c->sensors.empty()) return Status::Invalid("class '" + cls + "' has no sensors");
   g.sensors_ = c->sensors;
-  static constexpr const char* kNames[] = {"in",     "out",     "inweb",   "outweb",
-                                           "innull", "outnull", "int2int", "ext2ext",
-                                           "inicmp", "outicmp", "other"};
   static constexpr int kFallback[] = {-1, -1, kIn, kOut, kIn, kOut, kOut, kIn, kIn, kOut, kIn};
-  for (int t = 0; t < kTwowayCount; ++t) {
-    auto id = site.FindFlowtype(cls, kNames[t]);
-    if (!id && kFallback[t] >= 0) id = site.FindFlowtype(cls, kNames[kFallback[t]]);
+  for (int t = 0; t < kCount; ++t) {
+    auto id = site.FindFlowtype(cls, Twoway::kNames[t]);
+    if (!id && kFallback[t] >= 0) id = site.FindFlowtype(cls, Twoway::kNames[kFallback[t]]);
     g.flowtypes_[static_cast<size_t>(t)] = id ? *id : c->flowtypes.front();
   }
 
@@ -194,7 +191,7 @@ void FlowGenerator::SetDirection(FlowRecord& r, bool src_internal, bool dst_inte
                                  bool null_route) const {
   bool web = r.protocol == kProtoTcp && (IsWebPort(r.sport) || IsWebPort(r.dport));
   bool icmp = r.is_icmp();
-  Twoway t;
+  Twoway::Type t;
   if (src_internal && dst_internal)
     t = kInt2Int;
   else if (!src_internal && !dst_internal)

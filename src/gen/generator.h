@@ -19,6 +19,7 @@
 #include "net/ip_address.h"
 #include "record/flow_record.h"
 #include "site/site_config.h"
+#include "site/twoway.h"
 #include "store/flow_batch.h"
 
 namespace weir {
@@ -51,20 +52,7 @@ class FlowGenerator {
   void GenerateChunk(uint64_t chunk, FlowBatch& batch) const;
 
  private:
-  enum Twoway {
-    kIn,
-    kOut,
-    kInWeb,
-    kOutWeb,
-    kInNull,
-    kOutNull,
-    kInt2Int,
-    kExt2Ext,
-    kInIcmp,
-    kOutIcmp,
-    kOther,
-    kTwowayCount
-  };
+  using enum Twoway::Type;
   struct Service {
     uint8_t protocol;
     uint16_t port;  // 0: random high port; ICMP: type<<8|code
@@ -99,7 +87,7 @@ class FlowGenerator {
   std::vector<double> normal_table_;
   std::vector<double> cumulative_;  // diurnal CDF over minutes
   std::vector<uint16_t> sensors_;
-  std::array<uint8_t, kTwowayCount> flowtypes_{};
+  std::array<uint8_t, kCount> flowtypes_{};
   int64_t ddos_begin_ = 0, ddos_end_ = 0, scan_begin_ = 0, scan_end_ = 0;
 };
 

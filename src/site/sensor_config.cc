@@ -13,6 +13,7 @@
 #include "base/file.h"
 #include "base/strings.h"
 #include "site/config_lexer.h"
+#include "site/twoway.h"
 
 namespace weir {
 
@@ -20,23 +21,7 @@ namespace {
 
 constexpr int kMaxIncludeDepth = 16;
 
-// Twoway type names in SiLK's flowtype order (packlogic-twoway).
-constexpr std::array<std::string_view, 11> kTwowayTypes = {
-    "in",      "out",     "inweb",  "outweb",  "innull", "outnull",
-    "int2int", "ext2ext", "inicmp", "outicmp", "other"};
-enum Twoway {
-  kIn,
-  kOut,
-  kInWeb,
-  kOutWeb,
-  kInNull,
-  kOutNull,
-  kInt2Int,
-  kExt2Ext,
-  kInIcmp,
-  kOutIcmp,
-  kOther
-};
+using enum Twoway::Type;
 
 constexpr std::string_view kDefaultSensorText =
     R"(# weir's embedded default sensor.conf: every flow protocol on its usual port,
@@ -333,12 +318,12 @@ class SensorParser {
         }
       if (!owner && !site_.classes().empty()) owner = &site_.classes().front();
       std::string missing;
-      for (size_t t = 0; t < kTwowayTypes.size(); ++t) {
-        auto ft = owner ? site_.FindFlowtype(owner->name, kTwowayTypes[t]) : std::nullopt;
+      for (size_t t = 0; t < Twoway::kNames.size(); ++t) {
+        auto ft = owner ? site_.FindFlowtype(owner->name, Twoway::kNames[t]) : std::nullopt;
         if (ft)
           rule.flowtypes[t] = *ft;
         else if (t != kInIcmp && t != kOutIcmp)
-          missing += (missing.empty() ? "" : " ") + std::string(kTwowayTypes[t]);
+          missing += (missing.empty() ? "" : " ") + std::string(Twoway::kNames[t]);
       }
       if (rule.flowtypes[kOther] == kUnknownFlowtype)
         return Status::Invalid("class '" + (owner ? owner->name : std::string("?")) +

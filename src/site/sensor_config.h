@@ -22,6 +22,7 @@
 #include "net/ip_set.h"
 #include "record/flow_record.h"
 #include "site/site_config.h"
+#include "site/twoway.h"
 
 namespace weir {
 
@@ -91,7 +92,7 @@ struct SensorRule {
   std::vector<IpAddress> isp_ips;
   std::vector<Discard> discards;
   // Flowtype ids of the sensor's class, by twoway type; 0xff where absent.
-  std::array<uint8_t, 11> flowtypes{};
+  std::array<uint8_t, Twoway::kCount> flowtypes{};
   std::string where;
 };
 
