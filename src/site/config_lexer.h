@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "base/strings.h"
 
 namespace weir {
 
@@ -32,6 +33,28 @@ inline Status Tokenize(std::string_view line, std::vector<std::string>& words) {
       i = end;
     }
   }
+  return Status::Ok();
+}
+
+// Runs statement(words) on every line of a config file that has words, keeping
+// `where` at "NAME:LINE" for messages; an error gets that prefix. At the end, an
+// open block (`block` non-empty) is an error naming it.
+template <typename Statement>
+Status ParseConfigLines(std::string_view text, const std::string& name, std::string& where,
+                        const std::string& block, const std::string& block_name,
+                        Statement statement) {
+  int line_number = 0;
+  std::vector<std::string> words;
+  for (std::string_view line : Split(text, '\n')) {
+    ++line_number;
+    where = name + ":" + std::to_string(line_number);
+    Status s = Tokenize(line, words);
+    if (s.ok() && !words.empty()) s = statement(words);
+    if (!s.ok()) return s.WithPrefix(where);
+  }
+  if (!block.empty())
+    return Status::Invalid(name + ": end of file inside '" + block + " " + block_name +
+                           "' (missing 'end " + block + "')");
   return Status::Ok();
 }
 

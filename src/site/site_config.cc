@@ -55,19 +55,9 @@ class SiteParser {
   explicit SiteParser(SiteConfig& site) : site_(site) {}
 
   Status ParseText(std::string_view text, const std::string& name, int depth) {
-    int line_number = 0;
-    std::vector<std::string> w;
-    for (std::string_view line : Split(text, '\n')) {
-      ++line_number;
-      where_ = name + ":" + std::to_string(line_number);
-      Status s = Tokenize(line, w);
-      if (s.ok() && !w.empty()) s = Statement(w, name, depth);
-      if (!s.ok()) return s.WithPrefix(where_);
-    }
-    if (!block_.empty())
-      return Status::Invalid(name + ": end of file inside '" + block_ + " " + block_name_ +
-                             "' (missing 'end " + block_ + "')");
-    return Status::Ok();
+    return ParseConfigLines(
+        text, name, where_, block_, block_name_,
+        [&](const std::vector<std::string>& w) { return Statement(w, name, depth); });
   }
 
   Status Finish() {
