@@ -98,23 +98,13 @@ bool DecodeIpv6(std::span<const std::byte> data, PacketInfo& out) {
   // Walk the extension headers (RFC 8200 section 4) to the upper-layer header.
   for (int hops = 0; hops < kMaxTags; ++hops) {
     switch (next) {
-      case 0:      // hop-by-hop options
-      case 43:     // routing
-      case 60:     // destination options
-      case 135: {  // mobility
-        uint8_t following = r.U8();
-        size_t length = (r.U8() + 1u) * 8u;
-        r.Skip(length - 2);
-        if (!r.ok()) {
-          out.protocol = next;
-          return true;
-        }
-        next = following;
-        continue;
-      }
+      case 0:     // hop-by-hop options
+      case 43:    // routing
+      case 60:    // destination options
+      case 135:   // mobility: length in 8-octet units, not counting the first
       case 51: {  // AH: length in 4-octet units minus 2
         uint8_t following = r.U8();
-        size_t length = (r.U8() + 2u) * 4u;
+        size_t length = next == 51 ? (r.U8() + 2u) * 4u : (r.U8() + 1u) * 8u;
         r.Skip(length - 2);
         if (!r.ok()) {
           out.protocol = next;
@@ -191,6 +181,17 @@ bool DecodeEtherPayload(uint16_t ether_type, std::span<const std::byte> data, Pa
     }
   }
   return false;
+}
+
+void ApplyPacketKey(const PacketInfo& packet, FlowRecord& record) {
+  record.sip = packet.sip;
+  record.dip = packet.dip;
+  record.protocol = packet.protocol;
+  record.sport = packet.sport;
+  record.dport = packet.dport;
+  record.flags = packet.tcp_flags;
+  record.tos = packet.tos;
+  if (packet.vlan) record.vlan = packet.vlan;
 }
 
 bool DecodePacket(int link_type, std::span<const std::byte> frame, PacketInfo& out) {

@@ -15,6 +15,7 @@
 #include <span>
 
 #include "net/ip_address.h"
+#include "record/flow_record.h"
 
 namespace weir {
 
@@ -50,6 +51,10 @@ struct PacketInfo {
 // Decodes one frame of the given pcap link type. Returns false when the frame
 // holds no IP packet or its IP header is cut short (out is then unspecified).
 bool DecodePacket(int link_type, std::span<const std::byte> frame, PacketInfo& out);
+
+// Copies a decoded packet's flow key (addresses, protocol, ports or ICMP type and
+// code, TCP flags, TOS, VLAN when tagged) into a record.
+void ApplyPacketKey(const PacketInfo& packet, FlowRecord& record);
 
 // Same, starting at an Ethernet type (0x0800, 0x86dd, 0x8100, 0x8847 ...).
 bool DecodeEtherPayload(uint16_t ether_type, std::span<const std::byte> data, PacketInfo& out);

@@ -26,26 +26,23 @@ constexpr uint32_t kExtendedGateway = 1003;
 constexpr uint32_t kGenericInterfaceCounters = 1;
 constexpr uint32_t kMaxSamples = 4096;
 
-bool ReadAddress(ByteReader& r, IpAddress& out) {
-  uint32_t type = r.U32Be();
-  if (type == 1) {
-    out = IpAddress::V4(r.U32Be());
-  } else if (type == 2) {
-    std::array<uint8_t, 16> a{};
-    auto b = r.Bytes(16);
-    for (size_t i = 0; i < b.size(); ++i) a[i] = static_cast<uint8_t>(b[i]);
-    out = IpAddress::V6(a);
-  } else {
-    return false;
-  }
-  return r.ok();
-}
-
 IpAddress ReadV6(ByteReader& r) {
   std::array<uint8_t, 16> a{};
   auto b = r.Bytes(16);
   for (size_t i = 0; i < b.size(); ++i) a[i] = static_cast<uint8_t>(b[i]);
   return IpAddress::V6(a);
+}
+
+// An sFlow address: a type (1 IPv4, 2 IPv6) and the address.
+bool ReadAddress(ByteReader& r, IpAddress& out) {
+  uint32_t type = r.U32Be();
+  if (type == 1)
+    out = IpAddress::V4(r.U32Be());
+  else if (type == 2)
+    out = ReadV6(r);
+  else
+    return false;
+  return r.ok();
 }
 
 // The flow records of one flow sample; returns false if malformed.
@@ -71,15 +68,7 @@ bool ReadFlowRecords(ByteReader& r, uint32_t count, FlowRecord& f, bool& have_pa
                                            : -1;
         PacketInfo p;
         if (link < 0 || !DecodePacket(link, header, p)) break;
-        f.sip = p.sip;
-        f.dip = p.dip;
-        f.protocol = p.protocol;
-        f.sport = p.sport;
-        f.dport = p.dport;
-        f.flags = p.tcp_flags;
-        f.initial_flags = 0;
-        f.tos = p.tos;
-        if (p.vlan) f.vlan = p.vlan;
+        ApplyPacketKey(p, f);
         // NetFlow counts IP bytes: prefer the IP header's length to the frame's.
         f.bytes =
             p.ip_length ? p.ip_length : (frame_length > stripped ? frame_length - stripped : 0);

@@ -675,13 +675,7 @@ bool DecodeDataSet(Exporter::TemplateState& state, ExporterCounters& counters,
       // headers give the flow key, as an sFlow raw header does.
       PacketInfo p;
       if (DecodePacket(v.packet_link, v.packet_section, p)) {
-        f.sip = p.sip;
-        f.dip = p.dip;
-        f.protocol = p.protocol;
-        f.sport = p.sport;
-        f.dport = p.dport;
-        f.flags = p.tcp_flags;
-        f.tos = p.tos;
+        ApplyPacketKey(p, f);
         packets = 1;
         bytes = p.ip_length ? p.ip_length : v.frame_size;
       }
