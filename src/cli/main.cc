@@ -18,6 +18,7 @@ int RunFglob(int argc, char** argv);
 int RunFilter(int argc, char** argv);
 int RunGen(int argc, char** argv);
 int RunInfo(int argc, char** argv);
+int RunMeter(int argc, char** argv);
 int RunNetmask(int argc, char** argv);
 int RunSet(int argc, char** argv);
 int RunSite(int argc, char** argv);
@@ -36,6 +37,8 @@ const std::vector<Command>& Commands() {
       {"filter", "select flow records by switches or an expression (rwfilter)", RunFilter},
       {"gen", "generate realistic synthetic flows", RunGen},
       {"info", "describe flow files (rwfileinfo)", RunInfo},
+      {"meter", "packets to flows from pcap files or interfaces, exported or stored (softflowd)",
+       RunMeter},
       {"netmask", "zero the host bits of addresses (rwnetmask)", RunNetmask},
       {"set", "IP sets: build, text, cat, union, intersect, difference, member (rwset tools)",
        RunSet},
