@@ -13,11 +13,13 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libzstd-dev liblz4-dev libxxhash-dev libcli11-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libpcap-dev  # the meter's capture from files and interfaces
   clang clang-format python3
   nfdump     # the peer that differential tests compare answers with (nfcapd, nfreplay)
   softflowd  # a real exporter for the collector's tests
   pmacct     # pmacctd's sfprobe: a real sFlow exporter for the collector's tests
-  tshark     # an independent decoder of NetFlow/IPFIX for the collector's tests
+  tshark     # an independent decoder of NetFlow/IPFIX and of packets for the tests
+  iproute2 iputils-ping  # network namespaces and ping for the meter's live test
 )
 
 install_missing() {

@@ -200,7 +200,9 @@ void FlowEncoder::StartMessage(std::vector<std::byte>& m, int64_t now_ms) {
   w.U16Be(static_cast<uint16_t>(options_.version));
   w.U16Be(0);  // v9: record count; IPFIX: length; patched
   if (options_.version == 9) {
-    w.U32Be(Uptime(now_ms));
+    // The header has whole seconds only: the uptime is taken at that second, so
+    // flow times relative to it come out to the millisecond.
+    w.U32Be(Uptime(now_ms - now_ms % 1000));
     w.U32Be(static_cast<uint32_t>(now_ms / 1000));
     w.U32Be(sequence_);
   } else {

@@ -1,0 +1,325 @@
+#!/usr/bin/env bash
+# End-to-end tests of `weir meter` against independent tools: run as
+# `meter_test.sh CASE WEIR_BINARY`. Cases:
+#   conversations  per-5-tuple packets and bytes of every traffic capture equal
+#                  tshark's per-packet dissection (tests/meter_helpers.py tuples)
+#   softflowd      flow counts equal softflowd's on every capture, once timeouts
+#                  and softflowd's decoding limits are accounted for
+#   tshark         tshark decodes the v5, v9 and IPFIX that weir exports (UDP and
+#                  IPFIX over TCP) with nothing malformed, and shows weir's flows
+#   collect        meter -> weir collect over UDP (v5, v9, IPFIX) stores what the
+#                  meter stores straight into a repository
+#   live           a veth pair between two network namespaces: ping, TCP and UDP
+#                  metered on a promiscuous interface
+#   bad_input      damaged captures: counted, reported, nothing lost, no crash
+set -euo pipefail
+case_name=$1
+weir=$2
+src=$(cd "$(dirname "$0")/.." && pwd)
+shared="$src/../shared"
+traffic="$shared/data/traffic"
+python=/usr/bin/python3
+helpers="$src/tests/meter_helpers.py"
+tmp=$(mktemp -d)
+pids=()
+namespaces=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  for n in "${namespaces[@]}"; do ip netns del "$n" 2>/dev/null || true; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+cd "$tmp"
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+skip() { echo "SKIP: $*"; exit 0; }
+need() { command -v "$1" >/dev/null || fail "$1 is not installed (./setup.sh installs it)"; }
+free_port() { $python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+[ -d "$traffic" ] || skip "$traffic absent"
+
+# Packets and bytes per 5-tuple of a flow stream (stdin), as tuples prints them.
+per_tuple() {
+  "$weir" cut --fields=sip,dip,sport,dport,protocol,packets,bytes --no-titles --delimited=' ' |
+    awk '{k = $1" "$2" "$3" "$4" "$5; p[k] += $6; b[k] += $7} END {for (k in p) print k, p[k], b[k]}' |
+    LC_ALL=C sort
+}
+no_timeouts=(--inactive-timeout=1e9 --active-timeout=1e9 --fin-timeout=1e9)
+
+# record PORT OUT [--tcp]: receives export messages into a pcap in the background.
+record() {
+  $python "$helpers" record --port "$1" --out "$2" --idle 1.5 "${@:3}" >rec.out &
+  pids+=($!)
+  for _ in $(seq 100); do
+    grep -q ready rec.out 2>/dev/null && return 0
+    sleep 0.05
+  done
+  fail "recorder did not start"
+}
+
+case "$case_name" in
+  conversations)
+    need tshark
+    for pcap in "$traffic"/*.pcap; do
+      name=$(basename "$pcap" .pcap)
+      $python "$helpers" tuples "$pcap" | LC_ALL=C sort >want.txt
+      "$weir" meter -r "$pcap" -o - 2>meter.err | per_tuple >got.txt
+      [ -s want.txt ] || fail "$name: tshark saw no IP packets"
+      cmp -s want.txt got.txt ||
+        fail "$name: per-5-tuple packets/bytes differ from tshark's:
+$(diff want.txt got.txt | head -10)"
+      echo "$name: $(wc -l <got.txt) 5-tuples agree"
+    done
+    ;;
+
+  softflowd)
+    # softflowd -r ends flows only at the end of the file (its timeouts run on the
+    # wall clock, which barely moves while a file is read), it skips frames with
+    # two VLAN tags, and it puts later IP fragments in a flow of their own with
+    # ports 0. weir with timeouts off must then make exactly as many flows as the
+    # independent count under softflowd's decoding; weir's default timeouts only
+    # split flows further (every extra record is a continuation of a 5-tuple).
+    need softflowd
+    need tshark
+    port=$(free_port)
+    for pcap in "$traffic"/*.pcap; do
+      name=$(basename "$pcap" .pcap)
+      record "$port" sf.pcap
+      softflowd -d -r "$pcap" -n 127.0.0.1:"$port" -v 10 -T vlan -m 1000000 >sf.txt 2>&1 ||
+        fail "softflowd $name: $(cat sf.txt)"
+      wait "${pids[-1]}"
+      softflowd_flows=$(tshark -r sf.pcap -d "udp.port==$port,cflow" -T fields -e cflow.packets \
+        -E occurrence=a -E aggregator=' ' 2>/dev/null | awk '{n += NF} END {print n + 0}')
+      expected=$($python "$helpers" tuples --softflowd "$pcap" | wc -l)
+      [ "$softflowd_flows" -eq "$expected" ] ||
+        fail "$name: softflowd exported $softflowd_flows flows, its decoding gives $expected"
+      weir_flat=$("$weir" meter "${no_timeouts[@]}" -r "$pcap" -o - 2>/dev/null |
+        "$weir" cut --fields=sip --no-titles | wc -l)
+      tuples=$($python "$helpers" tuples "$pcap" | wc -l)
+      [ "$weir_flat" -eq "$tuples" ] || fail "$name: weir without timeouts made $weir_flat flows for $tuples 5-tuples"
+      "$weir" meter -r "$pcap" -o split.rwf 2>/dev/null
+      weir_flows=$("$weir" cut --fields=sip --no-titles split.rwf | wc -l)
+      split=$("$weir" cut --fields=sip,dip,sport,dport,protocol --no-titles split.rwf | LC_ALL=C sort |
+        uniq -d -c | awk '{n += $1 - 1} END {print n + 0}')
+      [ $((weir_flows - split)) -eq "$weir_flat" ] ||
+        fail "$name: $weir_flows flows with timeouts, $split of them splits, $weir_flat without"
+      echo "$name: softflowd $softflowd_flows, weir $weir_flat without timeouts" \
+        "($((softflowd_flows - weir_flat)) from softflowd's decoding), $weir_flows with (+$split by timeouts)"
+    done
+    ;;
+
+  tshark)
+    need tshark
+    pcap="$traffic/traffic_tls_ipv4_ipv6_334conns.pcap"
+    for spec in 5:udp 9:udp 10:udp 10:tcp; do
+      version=${spec%%:*}
+      transport=${spec##*:}
+      port=$(free_port)
+      record "$port" export.pcap $([ "$transport" = tcp ] && echo --tcp)
+      "$weir" meter -r "$pcap" --export=127.0.0.1:"$port" --protocol="$version" \
+        --transport="$transport" -o flows.rwf 2>meter.err || fail "meter v$version: $(cat meter.err)"
+      wait "${pids[-1]}"
+      bad=$(tshark -r export.pcap -d "udp.port==$port,cflow" -Y '_ws.malformed || _ws.expert.severity == error' \
+        2>/dev/null | wc -l)
+      [ "$bad" -eq 0 ] || fail "v$version/$transport: tshark finds $bad malformed messages"
+      # tshark's flows from its verbose dissection: one line per flow record
+      # ("Flow N" in v9/IPFIX data sets, "pdu N/M" in v5).
+      tshark -r export.pcap -d "udp.port==$port,cflow" -V 2>/dev/null | awk '
+        function flush() { if (n) print sa, da, sp, dp, pr, pk, oc; n = 0 }
+        ($1 == "Flow" && $2 ~ /^[0-9]+$/ && NF == 2) || ($1 == "pdu" && NF == 2) {
+          flush(); n = 1; sa = da = sp = dp = pr = pk = oc = "" }
+        n && $1 == "SrcAddr:" { sa = $2 }
+        n && $1 == "DstAddr:" { da = $2 }
+        n && $1 == "SrcPort:" { sp = $2 }
+        n && $1 == "DstPort:" { dp = $2 }
+        n && $1 == "Protocol:" { pr = $NF; gsub(/[()]/, "", pr) }
+        n && $1 == "Packets:" { pk = $2 }
+        n && $1 == "Octets:" { oc = $2 }
+        /^Frame / { flush() }
+        END { flush() }' | LC_ALL=C sort >tshark.txt
+      filter=()
+      [ "$version" = 5 ] && filter=(--ip-version=4)
+      "$weir" filter "${filter[@]}" --pass=- flows.rwf |
+        "$weir" cut --fields=sip,dip,sport,dport,protocol,packets,bytes --no-titles --delimited=' ' |
+        LC_ALL=C sort >weir.txt
+      [ -s weir.txt ] || fail "v$version: weir made no flows"
+      cmp -s tshark.txt weir.txt ||
+        fail "v$version/$transport: tshark shows other flows than weir made:
+$(diff tshark.txt weir.txt | head -10)"
+      echo "v$version/$transport: tshark decodes $(wc -l <tshark.txt) flows, none malformed, all weir's"
+    done
+    ;;
+
+  collect)
+    # Stored through the collector or straight from the meter: the same records.
+    cat >s.conf <<CONF
+probe meter ipfix
+  listen-on-port PORT
+  protocol udp
+end probe
+sensor local
+  ipfix-probes meter
+  internal-ipblocks 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 fc00::/7
+  external-ipblocks remainder
+end sensor
+CONF
+    fields=sip,dip,sport,dport,protocol,packets,bytes,stime,etime,flags,sensor,type
+    for version in 5 9 10; do
+      port=$(free_port)
+      sed "s/PORT/$port/" s.conf >s$version.conf
+      "$weir" collect --root-directory=c$version --sensor-configuration=s$version.conf \
+        --flush-timeout=0.2 --stats-interval=0 >collect.log 2>&1 &
+      pids+=($!)
+      for _ in $(seq 100); do grep -q listening collect.log && break; sleep 0.05; done
+      for pcap in "$traffic"/traffic_http_bro_org_13conns.pcap "$traffic"/traffic_tls_ipv4_ipv6_334conns.pcap \
+        "$traffic"/traffic_vlan_qinq_icmp.pcap; do
+        "$weir" meter -r "$pcap" --export=127.0.0.1:"$port" --protocol=$version \
+          --root-directory=d$version --sensor-configuration=s$version.conf 2>meter.err ||
+          fail "meter: $(cat meter.err)"
+      done
+      want=$("$weir" cut --fields=sip --no-titles --data-rootdir=d$version --type=all \
+        --start-date=2000/01/01 --end-date=2030/01/01 2>/dev/null | wc -l)
+      [ "$version" = 5 ] && want=$("$weir" filter --data-rootdir=d$version --type=all \
+        --start-date=2000/01/01 --end-date=2030/01/01 --ip-version=4 --pass=- |
+        "$weir" cut --fields=sip --no-titles | wc -l)
+      for _ in $(seq 100); do
+        got=$("$weir" cut --fields=sip --no-titles --data-rootdir=c$version --type=all \
+          --start-date=2000/01/01 --end-date=2030/01/01 2>/dev/null | wc -l)
+        [ "$got" -ge "$want" ] && break
+        sleep 0.1
+      done
+      kill -TERM "${pids[-1]}"
+      wait "${pids[-1]}" || true
+      select=(--type=all --start-date=2000/01/01 --end-date=2030/01/01)
+      filter=()
+      [ "$version" = 5 ] && filter=(--ip-version=4)
+      "$weir" filter --data-rootdir=d$version "${select[@]}" "${filter[@]}" --pass=- |
+        "$weir" cut --fields=$fields --no-titles --delimited=' ' | LC_ALL=C sort >direct.txt
+      "$weir" filter --data-rootdir=c$version "${select[@]}" --pass=- |
+        "$weir" cut --fields=$fields --no-titles --delimited=' ' | LC_ALL=C sort >collected.txt
+      [ -s direct.txt ] || fail "v$version: nothing stored directly"
+      cp direct.txt collected.txt /tmp/mt/ 2>/dev/null; cmp -s direct.txt collected.txt ||
+        fail "v$version: collected records differ from the meter's own:
+$(diff direct.txt collected.txt | head -10)"
+      echo "v$version: $(wc -l <collected.txt) records, collected = stored directly"
+    done
+    ;;
+
+  live)
+    [ "$(id -u)" = 0 ] || skip "needs root for network namespaces"
+    command -v ip >/dev/null || skip "iproute2 absent"
+    a=weir-meter-a-$$
+    b=weir-meter-b-$$
+    ip netns add $a || skip "cannot create network namespaces here"
+    namespaces+=($a)
+    ip netns add $b
+    namespaces+=($b)
+    ip link add veth-a netns $a type veth peer name veth-b netns $b
+    ip -n $a addr add 10.99.0.1/24 dev veth-a
+    ip -n $b addr add 10.99.0.2/24 dev veth-b
+    ip -n $a link set veth-a up
+    ip -n $b link set veth-b up
+    ip -n $a link set lo up
+    ip -n $b link set lo up
+    ip netns exec $a "$weir" meter -i veth-a --duration=6 --inactive-timeout=60 \
+      --status-file=status.txt -o live.rwf 2>meter.err &
+    pids+=($!)
+    meter_pid=${pids[-1]}
+    for _ in $(seq 100); do grep -q capturing meter.err 2>/dev/null && break; sleep 0.05; done
+    sleep 0.5
+    ip netns exec $b ping -c 3 -i 0.2 -q 10.99.0.1 >/dev/null
+    # A 200 kB TCP transfer from b to a, and 5 UDP datagrams.
+    ip netns exec $a $python -c '
+import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.99.0.1", 5001)); s.listen(1); c, _ = s.accept()
+n = 0
+while True:
+    d = c.recv(65536)
+    if not d: break
+    n += len(d)
+c.close(); print(n)' >received.txt &
+    server=$!
+    sleep 0.3
+    ip netns exec $b $python -c '
+import socket
+c = socket.create_connection(("10.99.0.1", 5001)); c.sendall(b"x" * 200000); c.close()
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(5): u.sendto(b"y" * 100, ("10.99.0.1", 5002))'
+    wait $server
+    [ "$(cat received.txt)" = 200000 ] || fail "the TCP transfer failed"
+    sleep 1.2
+    grep -q "packets" status.txt || fail "no status file while running"
+    kill -USR1 "$meter_pid"
+    sleep 0.5
+    [ "$(grep -c "capture veth-a" meter.err)" -eq 1 ] || fail "no statistics on SIGUSR1: $(cat meter.err)"
+    wait "$meter_pid" || fail "meter exited non-zero: $(cat meter.err)"
+    [ "$(grep -c "capture veth-a" meter.err)" -eq 2 ] || fail "no statistics at the end: $(cat meter.err)"
+    "$weir" cut --fields=sip,dip,sport,dport,protocol,packets,bytes,flags,input --no-titles \
+      --delimited=, live.rwf >flows.txt
+    cat flows.txt
+    grep -q '^10.99.0.2,10.99.0.1,0,2048,1,3,252,' flows.txt || fail "no echo request flow (3 packets)"
+    grep -q '^10.99.0.1,10.99.0.2,0,0,1,3,252,' flows.txt || fail "no echo reply flow"
+    awk -F, '$1 == "10.99.0.2" && $4 == 5001 && $5 == 6 && $7 > 200000 && $8 ~ /F/ && $8 ~ /S/ {ok = 1}
+         END {exit !ok}' flows.txt || fail "no TCP flow of the transfer with SYN and FIN"
+    grep -q '^10.99.0.2,10.99.0.1,[0-9]*,5002,17,5,640,' flows.txt || fail "no UDP flow (5 x 128 bytes)"
+    index=$(ip netns exec $a cat /sys/class/net/veth-a/ifindex)
+    awk -F, -v i="$index" '$9 != i {exit 1}' flows.txt || fail "input is not veth-a's ifindex $index"
+    echo "live: $(wc -l <flows.txt) flows on veth-a"
+    ;;
+
+  bad_input)
+    pcap="$traffic/traffic_http_bro_org_13conns.pcap"
+    "$weir" meter -r "$pcap" -o whole.rwf 2>/dev/null
+    # Truncated: a warning naming the file, exit 1, every packet before the cut metered.
+    $python "$helpers" damage --kind=truncated "$pcap" cut.pcap
+    set +e
+    "$weir" meter -r cut.pcap -o cut.rwf 2>err.txt
+    rc=$?
+    set -e
+    [ "$rc" -eq 1 ] || fail "exit $rc for a truncated capture"
+    grep -q "warning: cut.pcap: truncated dump file" err.txt || fail "message: $(cat err.txt)"
+    packets=$( (tshark -r cut.pcap 2>/dev/null || true) | wc -l)
+    got=$("$weir" cut --fields=packets --no-titles cut.rwf | awk '{n += $1} END {print n}')
+    [ "$got" -eq "$packets" ] || fail "truncated capture: $got packets metered, $packets readable"
+    # Not a capture: one line, exit 1.
+    $python "$helpers" damage --kind=bad-header "$pcap" bad.pcap
+    set +e
+    "$weir" meter -r bad.pcap -o bad.rwf 2>err.txt
+    rc=$?
+    set -e
+    [ "$rc" -eq 1 ] && [ "$(wc -l <err.txt)" -eq 1 ] && grep -q "^weir meter: bad.pcap: " err.txt ||
+      fail "bad header: exit $rc, $(cat err.txt)"
+    # Frames of random bytes: counted as not IP (or decoded as whatever they say), no crash.
+    $python "$helpers" damage --kind=garbage-frames "$pcap" noise.pcap
+    "$weir" meter -r noise.pcap -o noise.rwf 2>err.txt || fail "noise: $(cat err.txt)"
+    grep -q "decode: 751 frames" err.txt || fail "frames not counted: $(cat err.txt)"
+    # Cut by the snaplen: the IP header's length still counts, so bytes are unchanged.
+    need editcap
+    editcap -s 54 "$pcap" snap.pcap
+    "$weir" meter -r snap.pcap -o snap.rwf 2>/dev/null
+    cmp -s <("$weir" cut --no-titles whole.rwf) <("$weir" cut --no-titles snap.rwf) ||
+      fail "a 54-byte snaplen changed the flows"
+    editcap -s 30 "$pcap" short.pcap
+    "$weir" meter -r short.pcap -o short.rwf 2>err.txt
+    grep -q "751 truncated" err.txt || fail "30-byte frames not counted as truncated: $(cat err.txt)"
+    # Usage errors.
+    set +e
+    "$weir" meter -r "$pcap" -i lo -o x.rwf 2>err.txt
+    rc=$?
+    set -e
+    [ "$rc" -eq 2 ] || fail "exit $rc for -r with -i"
+    set +e
+    "$weir" meter -i no-such-interface0 -o x.rwf 2>err.txt
+    rc=$?
+    set -e
+    [ "$rc" -eq 1 ] && grep -q "no-such-interface0" err.txt || fail "missing interface: $rc $(cat err.txt)"
+    echo "bad input: truncated, bad header, noise, snaplen and usage errors handled"
+    ;;
+
+  *)
+    fail "unknown case $case_name"
+    ;;
+esac
