@@ -12,6 +12,7 @@
 #include "base/time.h"
 #include "cli/common.h"
 #include "gen/generator.h"
+#include "gen/packet_writer.h"
 #include "gen/parallel_output.h"
 #include "store/flow_writer.h"
 #include "store/repository_writer.h"
@@ -53,6 +54,14 @@ int RunGen(int argc, char** argv) {
   app.add_option("--seed", o.seed, "random seed (default 1)");
   app.add_option("--output-path", output_path, "write one flow file or stream here (- for stdout)");
   app.add_option("--root-directory", root, "write hourly files into this repository instead");
+  std::string pcap_path;
+  uint32_t max_packets = 1000;
+  app.add_option("--pcap", pcap_path,
+                 "write the packets that make the flows as a pcap file instead (Ethernet, "
+                 "header-only frames), for metering");
+  app.add_option("--max-packets-per-flow", max_packets,
+                 "with --pcap: at most this many packets per flow, bytes scaled (default 1000)")
+      ->check(CLI::Range(1u, 1u << 30));
   app.add_option("--site-config-file", site_options.site_config_file,
                  "silk.conf for sensors and flowtypes (default: embedded default site)");
   app.add_option("--class", o.class_name,
@@ -75,8 +84,9 @@ int RunGen(int argc, char** argv) {
       ->check(CLI::Range(1, 64));
   if (int rc = Parse(app, argc, argv); rc >= 0) return rc;
 
-  if (output_path.empty() == root.empty())
-    return PrintError("gen", "give exactly one of --output-path and --root-directory"), kExitUsage;
+  if (output_path.empty() + root.empty() + pcap_path.empty() != 2)
+    return PrintError("gen", "give exactly one of --output-path, --root-directory and --pcap"),
+           kExitUsage;
   if ((output_path == "-" || output_path == "stdout") && IsTerminal(STDOUT_FILENO))
     return PrintError("gen", "refusing to write binary flows to a terminal; use a pipe or a file"),
            kExitUsage;
@@ -116,6 +126,23 @@ int RunGen(int argc, char** argv) {
   uint64_t bytes = 0;
   std::map<uint8_t, uint64_t> per_flowtype;
   size_t files = 0;
+  if (!pcap_path.empty()) {
+    auto writer = PacketWriter::Create(pcap_path, 96, max_packets);
+    if (!writer.ok()) return PrintError("gen", writer.status().message()), kExitFailure;
+    while (status.ok() && generator->Next(r)) {
+      status = (*writer)->Add(r);
+      if ((generator->produced() & 0xfffff) == 0)
+        progress.Update("weir gen: " + std::to_string(generator->produced()) + " of " +
+                        std::to_string(o.flows) + " flows");
+    }
+    if (status.ok()) status = (*writer)->Close();
+    progress.Done();
+    if (!status.ok()) return PrintError("gen", status.message()), kExitFailure;
+    std::fprintf(stderr, "weir gen: %llu packets of %llu flows in %s\n",
+                 static_cast<unsigned long long>((*writer)->packets()),
+                 static_cast<unsigned long long>((*writer)->flows()), pcap_path.c_str());
+    return kExitOk;
+  }
   if (!root.empty()) {
     if (Status s = MakeDirectories(root); !s.ok())
       return PrintError("gen", s.message()), kExitFailure;

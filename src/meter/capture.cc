@@ -49,7 +49,12 @@ Result<std::unique_ptr<PacketSource>> PacketSource::OpenFiles(
     char error[PCAP_ERRBUF_SIZE] = "";
     pcap_t* handle = pcap_open_offline_with_tstamp_precision(path == "-" ? "-" : path.c_str(),
                                                              PCAP_TSTAMP_PRECISION_MICRO, error);
-    if (!handle) return Status::IoError(path + ": " + error);
+    if (!handle) {
+      // libpcap names the file itself in some messages.
+      std::string message = error;
+      if (message.rfind(path + ":", 0) != 0) message = path + ": " + message;
+      return Status::IoError(message);
+    }
     auto in = std::make_unique<Input>();
     in->handle = handle;
     in->link_type = pcap_datalink(handle);

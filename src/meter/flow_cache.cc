@@ -38,23 +38,28 @@ uint64_t FlowCache::Hash(const Key& k) {
   return Mix(h);
 }
 
+// A slot holds the key's 32-bit hash (its home slot, and a tag that spares
+// reading the flows of other keys) and the flow's index; 0 is empty.
 uint32_t FlowCache::Find(const Key& k, uint64_t hash) const {
   const size_t mask = table_.size() - 1;
+  const uint32_t tag = static_cast<uint32_t>(hash);
   for (size_t slot = hash & mask;; slot = (slot + 1) & mask) {
-    uint32_t index = table_[slot];
-    if (index == 0 || flows_[index].key == k) return index;
+    const uint64_t entry = table_[slot];
+    if (entry == 0) return 0;
+    const uint32_t index = static_cast<uint32_t>(entry);
+    if (static_cast<uint32_t>(entry >> 32) == tag && flows_[index].key == k) return index;
   }
 }
 
 void FlowCache::Grow() {
-  std::vector<uint32_t> old = std::move(table_);
+  std::vector<uint64_t> old = std::move(table_);
   table_.assign(old.size() * 2, 0);
   const size_t mask = table_.size() - 1;
-  for (uint32_t index : old) {
-    if (index == 0) continue;
-    size_t slot = Hash(flows_[index].key) & mask;
+  for (uint64_t entry : old) {
+    if (entry == 0) continue;
+    size_t slot = (entry >> 32) & mask;
     while (table_[slot]) slot = (slot + 1) & mask;
-    table_[slot] = index;
+    table_[slot] = entry;
   }
 }
 
@@ -75,7 +80,7 @@ uint32_t FlowCache::Insert(const Key& k, uint64_t hash) {
   const size_t mask = table_.size() - 1;
   size_t slot = hash & mask;
   while (table_[slot]) slot = (slot + 1) & mask;
-  table_[slot] = index;
+  table_[slot] = (hash & 0xffffffffu) << 32 | index;
   ++count_;
   ++created_;
   peak_ = std::max(peak_, count_);
@@ -85,10 +90,10 @@ uint32_t FlowCache::Insert(const Key& k, uint64_t hash) {
 void FlowCache::Erase(uint32_t index) {
   const size_t mask = table_.size() - 1;
   size_t slot = Hash(flows_[index].key) & mask;
-  while (table_[slot] != index) slot = (slot + 1) & mask;
+  while (static_cast<uint32_t>(table_[slot]) != index) slot = (slot + 1) & mask;
   // Backward-shift deletion keeps every probe sequence unbroken.
   for (size_t next = (slot + 1) & mask; table_[next]; next = (next + 1) & mask) {
-    size_t home = Hash(flows_[table_[next]].key) & mask;
+    size_t home = (table_[next] >> 32) & mask;
     // Move the entry back when its home is not in (slot, next].
     if (((next - home) & mask) >= ((next - slot) & mask)) {
       table_[slot] = table_[next];

@@ -62,7 +62,7 @@ class FlowCache {
   size_t slots() const { return table_.size(); }
   uint64_t created() const { return created_; }
   uint64_t early_expired() const { return early_expired_; }
-  static constexpr size_t kBytesPerFlow = 128;  // a Flow plus its share of the table
+  static constexpr size_t kBytesPerFlow = 160;  // a Flow plus its share of the table
 
  private:
   struct Key {
@@ -110,7 +110,7 @@ class FlowCache {
   FlowCacheOptions options_;
   std::vector<Flow> flows_;      // [0] unused; indexes are stable while a flow lives
   std::vector<uint32_t> free_;   // free flow indexes
-  std::vector<uint32_t> table_;  // open addressing, linear probing; 0: empty slot
+  std::vector<uint64_t> table_;  // open addressing, linear probing: hash << 32 | index
   Links open_, closing_, age_;
   size_t count_ = 0;
   size_t peak_ = 0;

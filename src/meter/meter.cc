@@ -24,17 +24,22 @@ std::string ExportTarget::ToString() const {
 
 Result<ExportTarget> ExportTarget::Parse(std::string_view text) {
   ExportTarget t;
+  auto bad = [&](std::string_view why) {
+    std::string m(1, '\'');
+    m.append(text).append("': ").append(why);
+    return Status::Invalid(std::move(m));
+  };
   std::string_view port = text;
   size_t colon = text.rfind(':');
   if (!text.empty() && text.front() == '[') {
     size_t close = text.find(']');
     if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':')
-      return Status::Invalid("'" + std::string(text) + "': expected [ADDRESS]:PORT");
+      return bad("expected [ADDRESS]:PORT");
     t.host = std::string(text.substr(1, close - 1));
     port = text.substr(close + 2);
   } else if (colon != std::string_view::npos) {
     if (text.find(':') != colon)
-      return Status::Invalid("'" + std::string(text) + "': write IPv6 addresses as [ADDRESS]:PORT");
+      return bad("write IPv6 addresses as [ADDRESS]:PORT");
     t.host = std::string(text.substr(0, colon));
     port = text.substr(colon + 1);
   } else {
@@ -42,7 +47,7 @@ Result<ExportTarget> ExportTarget::Parse(std::string_view text) {
   }
   auto p = ParseUint(port, 65535);
   if (!p || *p == 0 || t.host.empty())
-    return Status::Invalid("'" + std::string(text) + "': expected HOST:PORT");
+    return bad("expected HOST:PORT");
   t.port = static_cast<uint16_t>(*p);
   return t;
 }
