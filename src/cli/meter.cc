@@ -1,5 +1,7 @@
 // weir meter: packets to flows, from pcap files or live interfaces (softflowd,
 // ipt_netflow, nfpcapd).
+#include "meter/meter.h"
+
 #include <signal.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -13,7 +15,6 @@
 #include "base/strings.h"
 #include "base/time.h"
 #include "cli/common.h"
-#include "meter/meter.h"
 
 namespace weir::cli {
 
@@ -54,12 +55,12 @@ int RunMeter(int argc, char** argv) {
       "SIGINT stops live capture after exporting every flow.",
       "meter");
   std::vector<std::string> files, interfaces, exports;
-  std::string filter, transport = "udp", protocol = "10", output_path, sensor_file, site_file,
-                      root, probe_name, status_file;
+  std::string filter, transport = "udp", protocol = "10", output_path, sensor_file, site_file, root,
+                      probe_name, status_file;
   int snaplen = 262144;
   bool no_promisc = false, icmp_split = false;
-  double active = 1800, inactive = 15, fin = 2, flush_seconds = 1, stats_seconds = 0,
-         duration = 0, refresh_seconds = 60;
+  double active = 1800, inactive = 15, fin = 2, flush_seconds = 1, stats_seconds = 0, duration = 0,
+         refresh_seconds = 60;
   size_t max_flows = 2'000'000;
   uint32_t domain = 0, sampling = 0, refresh_packets = 20;
   app.add_option("-r,--read", files, "pcap or pcapng files to meter ('-': standard input)");
@@ -72,7 +73,8 @@ int RunMeter(int argc, char** argv) {
       ->check(CLI::Range(64, 262144));
   app.add_option("--active-timeout", active, "seconds a flow may last before it is split (1800)");
   app.add_option("--inactive-timeout", inactive, "seconds without packets that end a flow (15)");
-  app.add_option("--fin-timeout", fin, "seconds of quiet after a TCP FIN or RST that end a flow (2)");
+  app.add_option("--fin-timeout", fin,
+                 "seconds of quiet after a TCP FIN or RST that end a flow (2)");
   app.add_option("--max-flows", max_flows,
                  "most active flows; more end the quietest early (default 2000000, about " +
                      std::to_string(FlowCache::kBytesPerFlow) + " bytes each)")
@@ -92,11 +94,13 @@ int RunMeter(int argc, char** argv) {
                  "resend templates every N seconds over UDP (default 60)");
   app.add_option("--root-directory,--data-rootdir", root,
                  "store flows in this repository, classified by the sensor configuration");
-  app.add_option("--site-config-file", site_file, "silk.conf (default: ROOT/silk.conf or embedded)");
+  app.add_option("--site-config-file", site_file,
+                 "silk.conf (default: ROOT/silk.conf or embedded)");
   app.add_option("--sensor-configuration", sensor_file,
                  "sensor.conf whose probe classifies the flows (default: the embedded default)");
-  app.add_option("--probe", probe_name, "the sensor.conf probe that stands for this meter "
-                                        "(default: the first)");
+  app.add_option("--probe", probe_name,
+                 "the sensor.conf probe that stands for this meter "
+                 "(default: the first)");
   app.add_flag("--icmp-split", icmp_split, "store ICMP as inicmp/outicmp");
   app.add_option("-o,--output-path", output_path,
                  "write flows as a weir flow file, or '-' for a stream on standard output "
@@ -136,7 +140,8 @@ int RunMeter(int argc, char** argv) {
   options.sampling = sampling;
   for (const std::string& e : exports) {
     auto target = ExportTarget::Parse(e);
-    if (!target.ok()) return PrintError("meter", "--export " + target.status().message()), kExitUsage;
+    if (!target.ok())
+      return PrintError("meter", "--export " + target.status().message()), kExitUsage;
     target->tcp = transport == "tcp";
     options.exports.push_back(*target);
   }
@@ -185,6 +190,14 @@ int RunMeter(int argc, char** argv) {
   auto source = files.empty() ? PacketSource::OpenLive(interfaces, capture)
                               : PacketSource::OpenFiles(files, capture);
   if (!source.ok()) return PrintError("meter", source.status().message()), kExitFailure;
+  // On a terminal, reading files shows how far it got; live capture has SIGUSR1.
+  Progress progress;
+  if (!files.empty())
+    options.progress = [&progress](const MeterStats& m) {
+      progress.Update("weir meter: " + std::to_string(m.frames) + " packets, " +
+                      std::to_string(m.flows_ended) + " flows ended, " +
+                      std::to_string(m.active_flows) + " active");
+    };
   auto meter = Meter::Create(std::move(options));
   if (!meter.ok()) return PrintError("meter", meter.status().message()), kExitFailure;
 
@@ -212,6 +225,7 @@ int RunMeter(int argc, char** argv) {
   }
 
   Status s = (*meter)->Run(**source, g_stop, g_report);
+  progress.Done();
   MeterStats stats = (*meter)->Stats();
   LogLines(Meter::FormatStats(stats));
   if (!s.ok()) return PrintError("meter", s.message()), kExitFailure;

@@ -43,8 +43,8 @@ Result<std::unique_ptr<PacketWriter>> PacketWriter::Create(const std::string& pa
   std::unique_ptr<PacketWriter> w(new PacketWriter());
   w->snaplen_ = std::clamp(snaplen, 64, 65535);
   w->max_packets_ = std::max<uint32_t>(max_packets_per_flow, 1);
-  w->dead_ = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, w->snaplen_,
-                                                  PCAP_TSTAMP_PRECISION_MICRO);
+  w->dead_ =
+      pcap_open_dead_with_tstamp_precision(DLT_EN10MB, w->snaplen_, PCAP_TSTAMP_PRECISION_MICRO);
   if (!w->dead_) return Status::IoError("cannot set up pcap output");
   w->dumper_ = pcap_dump_open(w->dead_, path.c_str());
   if (!w->dumper_) return Status::IoError(path + ": " + pcap_geterr(w->dead_));
@@ -153,8 +153,8 @@ void PacketWriter::WritePacket(Pending& p) {
   header.ts.tv_sec = static_cast<time_t>(us / 1'000'000);
   header.ts.tv_usec = static_cast<suseconds_t>(us % 1'000'000);
   header.len = static_cast<uint32_t>(14 + size);
-  header.caplen = std::min<uint32_t>(header.len, static_cast<uint32_t>(
-                                                     std::min<size_t>(snaplen_, frame_.size())));
+  header.caplen = std::min<uint32_t>(
+      header.len, static_cast<uint32_t>(std::min<size_t>(snaplen_, frame_.size())));
   pcap_dump(reinterpret_cast<u_char*>(dumper_), &header, f);
   ++p.sent;
   ++packets_;

@@ -42,8 +42,8 @@ int64_t Micros(const timeval& tv) { return int64_t{tv.tv_sec} * 1'000'000 + tv.t
 
 PacketSource::~PacketSource() = default;
 
-Result<std::unique_ptr<PacketSource>> PacketSource::OpenFiles(
-    const std::vector<std::string>& paths, const CaptureOptions& options) {
+Result<std::unique_ptr<PacketSource>> PacketSource::OpenFiles(const std::vector<std::string>& paths,
+                                                              const CaptureOptions& options) {
   std::unique_ptr<PacketSource> source(new PacketSource());
   for (const std::string& path : paths) {
     char error[PCAP_ERRBUF_SIZE] = "";
@@ -84,7 +84,8 @@ Result<std::unique_ptr<PacketSource>> PacketSource::OpenLive(
     pcap_set_buffer_size(handle, options.buffer_bytes);
     int rc = pcap_activate(handle);
     if (rc < 0) {
-      std::string why = rc == PCAP_ERROR_PERM_DENIED ? "permission denied (needs root or CAP_NET_RAW)"
+      std::string why = rc == PCAP_ERROR_PERM_DENIED
+                            ? "permission denied (needs root or CAP_NET_RAW)"
                         : rc == PCAP_ERROR_NO_SUCH_DEVICE ? "no such interface"
                                                           : pcap_geterr(handle);
       return Status::IoError("interface " + name + ": " + why);

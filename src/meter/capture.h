@@ -31,16 +31,16 @@ struct CapturedPacket {
   std::span<const std::byte> frame;  // the captured bytes (at most snaplen)
   uint32_t wire_length = 0;          // the frame's length on the wire
   int64_t time_us = 0;
-  int link_type = 0;     // pcap LINKTYPE_
+  int link_type = 0;       // pcap LINKTYPE_
   uint32_t interface = 0;  // ifindex for live capture; 0 for files
 };
 
 struct SourceCounters {
-  std::string name;        // file path or interface name
-  uint64_t packets = 0;    // handed to the meter
-  uint64_t dropped = 0;    // by the kernel: buffer full (pcap_stats ps_drop)
+  std::string name;         // file path or interface name
+  uint64_t packets = 0;     // handed to the meter
+  uint64_t dropped = 0;     // by the kernel: buffer full (pcap_stats ps_drop)
   uint64_t if_dropped = 0;  // by the interface or driver (ps_ifdrop)
-  std::string error;       // why a file ended early; empty if it did not
+  std::string error;        // why a file ended early; empty if it did not
 };
 
 class PacketSource {

@@ -38,16 +38,14 @@ Result<ExportTarget> ExportTarget::Parse(std::string_view text) {
     t.host = std::string(text.substr(1, close - 1));
     port = text.substr(close + 2);
   } else if (colon != std::string_view::npos) {
-    if (text.find(':') != colon)
-      return bad("write IPv6 addresses as [ADDRESS]:PORT");
+    if (text.find(':') != colon) return bad("write IPv6 addresses as [ADDRESS]:PORT");
     t.host = std::string(text.substr(0, colon));
     port = text.substr(colon + 1);
   } else {
     t.host = "localhost";
   }
   auto p = ParseUint(port, 65535);
-  if (!p || *p == 0 || t.host.empty())
-    return bad("expected HOST:PORT");
+  if (!p || *p == 0 || t.host.empty()) return bad("expected HOST:PORT");
   t.port = static_cast<uint16_t>(*p);
   return t;
 }
@@ -201,7 +199,8 @@ class Meter::Impl {
       exports_.push_back(std::move(sink));
     }
     if (!options_.root.empty()) {
-      if (!options_.site || !options_.sensors || options_.probe >= options_.sensors->probes().size())
+      if (!options_.site || !options_.sensors ||
+          options_.probe >= options_.sensors->probes().size())
         return Status::Invalid("a repository needs a site and a sensor configuration");
       const SiteConfig* site = options_.site;
       repository_ = std::make_unique<RepositoryWriter>(
@@ -241,6 +240,7 @@ class Meter::Impl {
         bytes_at_second = stats_.bytes;
         last_second = wall;
         sources_ = source.Counters();
+        if (options_.progress) options_.progress(Snapshot(wall));
         if (!options_.status_path.empty())
           (void)WriteFileAtomically(options_.status_path, FormatStats(Snapshot(wall)));
       }
@@ -446,26 +446,26 @@ std::string Meter::FormatStats(const MeterStats& s) {
                 static_cast<unsigned long long>(s.early_expired),
                 static_cast<unsigned long long>(s.stored));
   out += line;
-  std::snprintf(line, sizeof line,
-                "decode: %llu frames, %llu not IP, %llu truncated, %llu fragments (%llu without "
-                "their first), %llu sampled out\n",
-                static_cast<unsigned long long>(s.frames), static_cast<unsigned long long>(s.non_ip),
-                static_cast<unsigned long long>(s.truncated),
-                static_cast<unsigned long long>(s.fragments),
-                static_cast<unsigned long long>(s.orphan_fragments),
-                static_cast<unsigned long long>(s.sampled_out));
+  std::snprintf(
+      line, sizeof line,
+      "decode: %llu frames, %llu not IP, %llu truncated, %llu fragments (%llu without "
+      "their first), %llu sampled out\n",
+      static_cast<unsigned long long>(s.frames), static_cast<unsigned long long>(s.non_ip),
+      static_cast<unsigned long long>(s.truncated), static_cast<unsigned long long>(s.fragments),
+      static_cast<unsigned long long>(s.orphan_fragments),
+      static_cast<unsigned long long>(s.sampled_out));
   out += line;
   for (const auto& e : s.exports) {
-    std::snprintf(line, sizeof line,
-                  "export %s: %llu messages, %llu records, %llu errors, %llu not carried\n",
-                  e.target.c_str(), static_cast<unsigned long long>(e.messages),
-                  static_cast<unsigned long long>(e.records),
-                  static_cast<unsigned long long>(e.errors),
-                  static_cast<unsigned long long>(e.skipped));
+    std::snprintf(
+        line, sizeof line,
+        "export %s: %llu messages, %llu records, %llu errors, %llu not carried\n", e.target.c_str(),
+        static_cast<unsigned long long>(e.messages), static_cast<unsigned long long>(e.records),
+        static_cast<unsigned long long>(e.errors), static_cast<unsigned long long>(e.skipped));
     out += line;
   }
   for (const auto& c : s.sources) {
-    std::snprintf(line, sizeof line, "capture %s: %llu packets, %llu dropped, %llu dropped by the interface%s%s\n",
+    std::snprintf(line, sizeof line,
+                  "capture %s: %llu packets, %llu dropped, %llu dropped by the interface%s%s\n",
                   c.name.c_str(), static_cast<unsigned long long>(c.packets),
                   static_cast<unsigned long long>(c.dropped),
                   static_cast<unsigned long long>(c.if_dropped), c.error.empty() ? "" : "; ",

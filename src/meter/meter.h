@@ -37,6 +37,8 @@ struct ExportTarget {
   static Result<ExportTarget> Parse(std::string_view text);
 };
 
+struct MeterStats;
+
 struct MeterOptions {
   FlowCacheOptions cache;
   uint32_t sampling = 0;  // keep 1 packet in N; 0 or 1: every packet
@@ -54,6 +56,7 @@ struct MeterOptions {
   int64_t stats_interval_ms = 0;  // 0: no periodic statistics
   std::string status_path;        // rewritten every second; empty: none
   std::function<void(const std::string&)> log;
+  std::function<void(const MeterStats&)> progress;  // called every second
 };
 
 struct MeterStats {
