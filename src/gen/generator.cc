@@ -5,6 +5,7 @@
 #include <cstring>
 #include <numbers>
 
+#include "base/hash.h"
 #include "base/time.h"
 
 namespace weir {
@@ -16,15 +17,6 @@ constexpr size_t kExternalHosts = 1 << 18;
 constexpr size_t kNormalTable = 4096;
 constexpr double kDdosBoost = 20;
 constexpr double kScanBoost = 3;
-
-uint64_t Mix(uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdull;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ull;
-  x ^= x >> 33;
-  return x;
-}
 
 // Inverse of the standard normal CDF (Acklam's rational approximation), used once
 // to fill a quantile table so draws cost one table lookup.
@@ -56,7 +48,7 @@ double InverseNormal(double p) {
 uint32_t ExternalAs(size_t rank) {
   static constexpr uint32_t kLarge[] = {15169, 16509, 13335, 8075, 32934, 20940, 54113, 14618};
   if (rank < 256) return kLarge[rank % 8];
-  return 1000 + static_cast<uint32_t>(Mix(rank >> 6) % 30000);
+  return 1000 + static_cast<uint32_t>(Mix64(rank >> 6) % 30000);
 }
 
 // e^x to about 1e-7 relative error for |x| < 700: 2^(x log2 e) split into an
@@ -150,7 +142,7 @@ Result<FlowGenerator> FlowGenerator::Create(const GeneratorOptions& options,
 
 FlowGenerator::Cursor FlowGenerator::StartChunk(uint64_t chunk) const {
   Cursor c;
-  c.rng = Random(Mix(options_.seed) ^ Mix(chunk + 0x632be59bd9b4e019ull));
+  c.rng = Random(Mix64(options_.seed) ^ Mix64(chunk + 0x632be59bd9b4e019ull));
   c.index = chunk * kChunkFlows;
   double f = (static_cast<double>(c.index) + 0.5) / static_cast<double>(options_.flows);
   auto it = std::lower_bound(cumulative_.begin(), cumulative_.end(), f);
@@ -170,14 +162,14 @@ int64_t FlowGenerator::NextTime(Cursor& c) const {
 }
 
 IpAddress FlowGenerator::InternalHost(size_t rank, bool v6) const {
-  uint64_t h = Mix(rank * 0x9E37 + 17);
+  uint64_t h = Mix64(rank * 0x9E37 + 17);
   if (!v6) return IpAddress::V4(0x0a0a0000u | static_cast<uint32_t>((h % 65024) + 256));
   return IpAddress::FromHalves(0x20010db8000a0000ull, h | 1);
 }
 
 IpAddress FlowGenerator::ExternalHost(size_t rank, bool v6) const {
-  uint64_t h = Mix(rank + 0x5bd1e995);
-  if (v6) return IpAddress::FromHalves(0x20010db8000e0000ull | (h >> 48), Mix(h));
+  uint64_t h = Mix64(rank + 0x5bd1e995);
+  if (v6) return IpAddress::FromHalves(0x20010db8000e0000ull | (h >> 48), Mix64(h));
   // A public-looking unicast address: first octet in 1-223, avoiding 10/8, 127/8 and
   // 172.16/12, 192.168/16, 100.64/10, 169.254/16.
   uint32_t a = static_cast<uint32_t>(h);
@@ -277,7 +269,7 @@ void FlowGenerator::NormalFlow(Cursor& c, FlowRecord& r, int64_t t) const {
   r.application = svc.port && !r.is_icmp() ? svc.port : 0;
   r.tos = r.protocol == kProtoUdp && svc.port == 443 ? 0 : (c.rng.Chance(0.02) ? 0xb8 : 0);
   uint64_t internal_host = client_internal ? client_rank : server_rank;
-  r.sensor = sensors_[Mix(internal_host) % sensors_.size()];
+  r.sensor = sensors_[Mix64(internal_host) % sensors_.size()];
   r.src_as = src_internal ? 64512 : ExternalAs(reply ? server_rank : client_rank);
   r.dst_as = dst_internal ? 64512 : ExternalAs(reply ? client_rank : server_rank);
   r.src_mask = src_internal ? 16 : 24;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/hash.h"
 #include "wire/encoder.h"
 
 namespace weir {
@@ -9,15 +10,6 @@ namespace weir {
 namespace {
 
 constexpr size_t kInitialSlots = size_t{1} << 16;
-
-uint64_t Mix(uint64_t h) {
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdULL;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ULL;
-  h ^= h >> 33;
-  return h;
-}
 
 }  // namespace
 
@@ -35,7 +27,7 @@ uint64_t FlowCache::Hash(const Key& k) {
   h ^= k.dip.high64() + (h << 6) + (h >> 2);
   h ^= uint64_t{k.sport} << 48 | uint64_t{k.dport} << 32 | uint64_t{k.vlan} << 16 | k.protocol;
   h ^= uint64_t{k.interface} << 24;
-  return Mix(h);
+  return Mix64(h);
 }
 
 // A slot holds the key's 32-bit hash (its home slot, and a tag that spares

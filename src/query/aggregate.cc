@@ -4,6 +4,7 @@
 #include <cstring>
 #include <type_traits>
 
+#include "base/hash.h"
 #include "base/strings.h"
 #include "base/time.h"
 
@@ -17,17 +18,8 @@ constexpr size_t kChunkEntries = size_t{1} << 12;  // small: each partition wast
 constexpr uint32_t kNoGroup = UINT32_MAX;
 constexpr uint64_t kHashSeed = 0x2545f4914f6cdd1dull;
 
-// 64-bit mixing (the MurmurHash3 finaliser), applied word by word.
-inline uint64_t Mix(uint64_t h) {
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdull;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ull;
-  h ^= h >> 33;
-  return h;
-}
 inline uint64_t Combine(uint64_t h, uint64_t word) {
-  return Mix(h ^ (word + 0x9e3779b97f4a7c15ull));
+  return Mix64(h ^ (word + 0x9e3779b97f4a7c15ull));
 }
 
 bool IsSignedTime(FieldId f) { return f == FieldId::kStime || f == FieldId::kEtime; }
@@ -216,10 +208,10 @@ void Aggregator::Add(const FlowBatch& b, std::span<const uint32_t> rows, Scratch
         if (GetField(spec.field).type == FieldType::kIp) {
           for (size_t r = 0; r < n; ++r) {
             const IpAddress& a = b.Ip(spec.field, rows[r]);
-            out[r * nv] = Combine(Mix(a.high64()), a.low64());
+            out[r * nv] = Combine(Mix64(a.high64()), a.low64());
           }
         } else {
-          for (size_t r = 0; r < n; ++r) out[r * nv] = Mix(b.Unsigned(spec.field, rows[r]) + 1);
+          for (size_t r = 0; r < n; ++r) out[r * nv] = Mix64(b.Unsigned(spec.field, rows[r]) + 1);
         }
         break;
     }
@@ -345,7 +337,7 @@ bool AddDistinct(DistinctSet& set, uint32_t group, uint64_t hash, std::atomic<si
     set.hashes.assign(256, 0);
   }
   size_t m = set.groups.size() - 1;
-  size_t at = Mix(hash ^ group) & m;
+  size_t at = Mix64(hash ^ group) & m;
   while (set.groups[at] != kNoGroup) {
     if (set.groups[at] == group && set.hashes[at] == hash) return false;
     at = (at + 1) & m;
@@ -359,7 +351,7 @@ bool AddDistinct(DistinctSet& set, uint32_t group, uint64_t hash, std::atomic<si
     size_t mm = groups.size() - 1;
     for (size_t k = 0; k < set.groups.size(); ++k) {
       if (set.groups[k] == kNoGroup) continue;
-      size_t to = Mix(set.hashes[k] ^ set.groups[k]) & mm;
+      size_t to = Mix64(set.hashes[k] ^ set.groups[k]) & mm;
       while (groups[to] != kNoGroup) to = (to + 1) & mm;
       groups[to] = set.groups[k];
       hashes[to] = set.hashes[k];
