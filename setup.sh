@@ -15,6 +15,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libpcap-dev  # the meter's capture from files and interfaces
   clang clang-format python3
+  pybind11-dev python3-dev python3-numpy python3-pandas  # the Python module (import weir)
+  python3-pytest python3-matplotlib  # its tests, and the plotting example
   nfdump     # the peer that differential tests compare answers with (nfcapd, nfreplay)
   softflowd  # a real exporter for the collector's tests
   pmacct     # pmacctd's sfprobe: a real sFlow exporter for the collector's tests

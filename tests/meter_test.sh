@@ -179,25 +179,22 @@ CONF
           --root-directory=d$version --sensor-configuration=s$version.conf 2>meter.err ||
           fail "meter: $(cat meter.err)"
       done
-      want=$("$weir" cut --fields=sip --no-titles --data-rootdir=d$version --type=all \
-        --start-date=2000/01/01 --end-date=2030/01/01 2>/dev/null | wc -l)
-      [ "$version" = 5 ] && want=$("$weir" filter --data-rootdir=d$version --type=all \
-        --start-date=2000/01/01 --end-date=2030/01/01 --ip-version=4 --pass=- |
-        "$weir" cut --fields=sip --no-titles | wc -l)
+      # Every stored file (listing files beats a selection spanning the captures' years).
+      stored() { find "$1" -type f -not -path '*/.weir/*' -not -name silk.conf | sort |
+        "$weir" filter --xargs=- "${@:2}" --pass=-; }
+      filter=()
+      [ "$version" = 5 ] && filter=(--ip-version=4)
+      want=$(stored d$version "${filter[@]}" | "$weir" cut --fields=sip --no-titles | wc -l)
       for _ in $(seq 100); do
-        got=$("$weir" cut --fields=sip --no-titles --data-rootdir=c$version --type=all \
-          --start-date=2000/01/01 --end-date=2030/01/01 2>/dev/null | wc -l)
+        got=$(stored c$version | "$weir" cut --fields=sip --no-titles | wc -l)
         [ "$got" -ge "$want" ] && break
         sleep 0.1
       done
       kill -TERM "${pids[-1]}"
       wait "${pids[-1]}" || true
-      select=(--type=all --start-date=2000/01/01 --end-date=2030/01/01)
-      filter=()
-      [ "$version" = 5 ] && filter=(--ip-version=4)
-      "$weir" filter --data-rootdir=d$version "${select[@]}" "${filter[@]}" --pass=- |
+      stored d$version "${filter[@]}" |
         "$weir" cut --fields=$fields --no-titles --delimited=' ' | LC_ALL=C sort >direct.txt
-      "$weir" filter --data-rootdir=c$version "${select[@]}" --pass=- |
+      stored c$version |
         "$weir" cut --fields=$fields --no-titles --delimited=' ' | LC_ALL=C sort >collected.txt
       [ -s direct.txt ] || fail "v$version: nothing stored directly"
       cmp -s direct.txt collected.txt ||

@@ -42,7 +42,7 @@ Result<ExportTarget> ExportTarget::Parse(std::string_view text) {
     t.host = std::string(text.substr(0, colon));
     port = text.substr(colon + 1);
   } else {
-    t.host = "localhost";
+    t.host = "127.0.0.1";
   }
   auto p = ParseUint(port, 65535);
   if (!p || *p == 0 || t.host.empty()) return bad("expected HOST:PORT");

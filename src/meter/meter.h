@@ -33,7 +33,7 @@ struct ExportTarget {
   uint16_t port = 0;
   bool tcp = false;  // IPFIX over TCP
   std::string ToString() const;
-  // Parses HOST:PORT, [V6]:PORT or PORT (localhost).
+  // Parses HOST:PORT, [V6]:PORT or PORT (127.0.0.1).
   static Result<ExportTarget> Parse(std::string_view text);
 };
 

@@ -1,0 +1,217 @@
+"""`import weir` against the weir command on the same files: every answer the
+module gives is checked against the CLI's (the same library, reached two ways).
+
+Run by ctest (python.pytest) with PYTHONPATH=BUILD/python and WEIR=the binary.
+"""
+import datetime
+import ipaddress
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import weir
+
+WEIR = os.environ.get("WEIR", "weir")
+SOURCE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def cli(*args, text=True):
+    return subprocess.run([WEIR, *args], check=True, capture_output=True, text=text).stdout
+
+
+@pytest.fixture(scope="session")
+def flows(tmp_path_factory):
+    d = tmp_path_factory.mktemp("flows")
+    path = str(d / "g.rwf")
+    cli("gen", "--flows=20000", "--seed=5", "--start-time=2026/11/01", "--duration=2h",
+        "--output-path=" + path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def repo(tmp_path_factory):
+    d = tmp_path_factory.mktemp("repo")
+    cli("gen", "--flows=30000", "--seed=9", "--start-time=2026/11/02", "--duration=6h",
+        "--root-directory=" + str(d))
+    return str(d)
+
+
+def cut(path, fields):
+    out = cli("cut", "--fields=" + fields, "--no-titles", "--delimited=,",
+              "--timestamp-format=epoch", path)
+    return [line.split(",") for line in out.splitlines()]
+
+
+def test_flowfile_iterates_records_as_pysilk_does(flows):
+    rows = cut(flows, "sip,dip,sport,dport,protocol,packets,bytes,stime,sensor,class,type")
+    records = list(weir.FlowFile(flows))
+    assert len(records) == len(rows) == 20000
+    for rec, row in zip(records[:500], rows):
+        assert rec.sip == ipaddress.ip_address(row[0])
+        assert rec.dip == ipaddress.ip_address(row[1])
+        assert (rec.sport, rec.dport, rec.protocol) == (int(row[2]), int(row[3]), int(row[4]))
+        assert (rec.packets, rec.bytes) == (int(row[5]), int(row[6]))
+        assert rec.stime == datetime.datetime.fromtimestamp(float(row[7]), datetime.timezone.utc)
+        assert rec.stime.tzinfo is not None
+        assert rec.etime - rec.stime == rec.duration
+        assert (rec.sensor, rec.classname, rec.typename) == (row[8], row[9], row[10])
+    d = records[0].as_dict()
+    for key in ("sip", "dip", "sport", "dport", "protocol", "packets", "bytes", "stime", "etime",
+                "duration", "sensor", "classname", "typename", "input", "output", "nhip",
+                "application", "icmptype", "icmpcode", "tcpflags", "initial_tcpflags",
+                "session_tcpflags"):
+        assert key in d
+    json.dumps(d, default=str)
+
+
+def test_written_records_read_back_by_the_cli(tmp_path):
+    path = str(tmp_path / "w.rwf")
+    start = datetime.datetime(2026, 11, 3, 12, 0, 0, 250000, tzinfo=datetime.timezone.utc)
+    with weir.FlowFile(path, "w") as f:
+        for i in range(1000):
+            f.write(weir.Record(sip="10.0.0.%d" % (i % 250 + 1), dip="2001:db8::1",
+                                sport=1024 + i, dport=443, protocol=6, packets=i + 1,
+                                bytes=100 * (i + 1), stime=start,
+                                duration=datetime.timedelta(seconds=2), tcpflags=0x1b,
+                                sensor="local", classtype=("all", "out")))
+    rows = cut(path, "sip,dip,sport,dport,packets,bytes,stime,duration,flags,type")
+    assert len(rows) == 1000
+    assert rows[7] == ["10.0.0.8", "2001:db8::1", "1031", "443", "8", "800",
+                       "1793707200.250", "2.000", "FSPA", "out"]
+    again = list(weir.FlowFile(path))
+    assert again[7].bytes == 800 and again[7].tcpflags == "FSPA"
+
+
+def test_read_builds_the_same_columns_as_cut(flows):
+    df = weir.read(flows, columns=["sip", "dport", "protocol", "bytes", "stime", "duration",
+                                   "sensor", "type"])
+    rows = cut(flows, "sip,dport,protocol,bytes,stime,duration,sensor,type")
+    assert len(df) == len(rows)
+    assert list(df["sip"].astype(str)[:1000]) == [r[0] for r in rows[:1000]]
+    assert df["dport"].dtype == np.uint16 and df["protocol"].dtype == np.uint8
+    assert int(df["bytes"].sum()) == sum(int(r[3]) for r in rows)
+    assert str(df["stime"].dtype) == "datetime64[ns, UTC]"
+    stime_ms = df["stime"].astype("int64") // 1_000_000
+    assert list(stime_ms[:1000]) == [round(float(r[4]) * 1000) for r in rows[:1000]]
+    assert df["duration"].dtype == "timedelta64[ns]"
+    assert list(df["type"].astype(str)[:1000]) == [r[7] for r in rows[:1000]]
+    assert isinstance(df["sip"].dtype, pd.CategoricalDtype)
+    objects = weir.read(flows, columns=["dip"], addresses="object")
+    assert isinstance(objects["dip"].iloc[0], (ipaddress.IPv4Address, ipaddress.IPv6Address))
+
+
+def test_expression_filters_in_cpp(flows):
+    expr = "proto tcp and dst port 443 and bytes > 10k"
+    df = weir.read(flows, expr=expr, columns=["protocol", "dport", "bytes"])
+    count = int(cli("filter", "--expr=" + expr, "--print-statistics=stdout", "--pass=/dev/null",
+                    flows).split("Pass")[1].split()[0].strip(".,"))
+    assert len(df) == count > 0
+    assert (df["protocol"] == 6).all() and (df["dport"] == 443).all() and (df["bytes"] > 10000).all()
+
+
+def test_repository_selection_matches_filter(repo):
+    df = weir.read(root=repo, start="2026/11/02:01", end="2026/11/02:03", types="in,inweb",
+                   columns=["stime", "type"])
+    out = cli("filter", "--data-rootdir=" + repo, "--start-date=2026/11/02:01",
+              "--end-date=2026/11/02:03", "--type=in,inweb", "--pass=-", text=False)
+    count = len(subprocess.run([WEIR, "cut", "--fields=sip", "--no-titles"], input=out,
+                               capture_output=True, check=True).stdout.splitlines())
+    assert len(df) == count > 0
+    assert set(df["type"].astype(str)) <= {"in", "inweb"}
+    assert df["stime"].min() >= pd.Timestamp("2026-11-02T01:00Z")
+    paths = weir.files(repo, start="2026/11/02:01", end="2026/11/02:03", types=["in", "inweb"])
+    assert paths and all(p.startswith(repo) for p in paths)
+
+
+def test_query_stats_uniq_count_match_the_cli(flows):
+    top = weir.query("stats", flows, keys=["dip"], values=["bytes", "records"], top=5)
+    text = cli("stats", "--fields=dip", "--values=bytes,records", "--count=5", "--no-titles",
+               "--delimited=,", flows)
+    want = [line.split(",") for line in text.splitlines() if line and "," in line]
+    assert [str(x) for x in top["dip"]] == [w[0] for w in want]
+    assert list(top["Bytes"]) == [int(w[1]) for w in want]
+    assert abs(top["%Bytes"].iloc[0] - float(want[0][3])) < 1e-4
+
+    uniq = weir.query("uniq", flows, keys=["protocol", "dport"], values=["records", "bytes"])
+    text = cli("uniq", "--fields=protocol,dport", "--values=records,bytes", "--sort-output",
+               "--no-titles", "--delimited=,", flows)
+    want = [line.split(",") for line in text.splitlines()]
+    assert len(uniq) == len(want)
+    assert [(int(a), int(b), int(c)) for a, b, c, _ in want[:50]] == \
+        list(zip(uniq["protocol"][:50], uniq["dport"][:50], uniq["Records"][:50]))
+
+    series = weir.query("count", flows, bin_size=600)
+    text = cli("count", "--bin-size=600", "--no-titles", "--delimited=,", flows)
+    want = [line.split(",") for line in text.splitlines()]
+    assert len(series) == len(want)
+    assert np.allclose(series["records"], [float(w[1]) for w in want], atol=0.01)
+    assert abs(series["records"].sum() - 20000) < 1e-6
+
+
+def test_ipset_and_bag_share_the_cli_formats(flows, tmp_path):
+    set_path = str(tmp_path / "s.set")
+    cli("set", "build", "--sip-file=" + set_path, flows)
+    s = weir.IPSet.load(set_path)
+    df = weir.read(flows, columns=["sip"])
+    assert len(s) == int(cli("set", "cat", "--count-ips", set_path)) == df["sip"].nunique()
+    assert str(df["sip"].iloc[0]) in s and "203.0.113.250" not in s
+    mine = weir.IPSet(["192.0.2.0/24", "10.1.2.3"])
+    mine.add("2001:db8::/126")
+    mine.save(str(tmp_path / "m.set"))
+    assert cli("set", "cat", "--cidr-blocks", str(tmp_path / "m.set")).split() == \
+        ["10.1.2.3/32", "192.0.2.0/24", "2001:db8::/126"]
+    assert len(mine | s) == len(mine) + len(s) - len(mine & s)
+
+    bag_path = str(tmp_path / "b.bag")
+    cli("bag", "build", "--key=dport", "--counter=bytes", "--output-path=" + bag_path, flows)
+    bag = weir.Bag.load(bag_path)
+    assert (bag.key, bag.counter) == ("dport", "bytes")
+    want = [line.split("|")[:2] for line in
+            cli("bag", "cat", "--no-titles", bag_path).splitlines()]
+    assert [(k, c) for k, c in bag.items()] == [(int(k), int(c)) for k, c in want]
+    b = weir.Bag(key="sip", counter="records")
+    b.add("10.0.0.1", 3)
+    b.add("10.0.0.1")
+    b.save(str(tmp_path / "mine.bag"))
+    assert cli("bag", "cat", "--no-titles", "--delimited=,", str(tmp_path / "mine.bag")).split() == \
+        ["10.0.0.1,4"]
+
+
+def test_errors_carry_the_library_message(flows, tmp_path):
+    with pytest.raises(FileNotFoundError):
+        weir.read(str(tmp_path / "absent.rwf"))
+    with pytest.raises(FileNotFoundError, match="absent"):
+        weir.FlowFile(str(tmp_path / "absent.rwf"))
+    with pytest.raises(ValueError, match="andd"):
+        weir.read(flows, expr="proto tcp andd")
+    with pytest.raises(ValueError, match="nosuchfield"):
+        weir.read(flows, columns=["nosuchfield"])
+    damaged = tmp_path / "damaged.rwf"
+    data = bytearray(open(flows, "rb").read())
+    data[len(data) // 2] ^= 0xFF  # inside a block: its checksum fails
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(weir.Error, match="damaged.rwf"):
+        weir.read(str(damaged))
+    with pytest.raises(weir.Error, match="damaged.rwf"):
+        list(weir.FlowFile(str(damaged)))
+    with pytest.raises(ValueError):
+        weir.Record(sip="not-an-address")
+
+
+def test_examples_run(flows, tmp_path):
+    examples = os.path.join(SOURCE, "examples")
+    out = subprocess.run([sys.executable, os.path.join(examples, "flows_to_json.py"), flows],
+                         check=True, capture_output=True, text=True).stdout.splitlines()
+    assert len(out) == 20000
+    first = json.loads(out[0])
+    assert first["sip"] and first["stime"].endswith("Z") and "bytes" in first
+    png = tmp_path / "bytes.png"
+    report = subprocess.run([sys.executable, os.path.join(examples, "pandas_tour.py"), flows,
+                             str(png)], check=True, capture_output=True, text=True).stdout
+    assert "top talkers" in report.lower()
+    assert png.stat().st_size > 1000
