@@ -139,9 +139,11 @@ def _frame(raw, names, addresses):
                 categories = [_ipaddress.ip_address(c) for c in categories]
             data[name] = _pd.Categorical.from_codes(codes, categories=categories)
         elif kind == "time":
-            data[name] = _pd.to_datetime(rest[0], unit="ms", utc=True)
+            # Whole arrays re-typed, not parsed: to_datetime(unit=) is 100x slower.
+            ns = rest[0].astype("datetime64[ms]").astype("datetime64[ns]")
+            data[name] = _pd.DatetimeIndex(ns).tz_localize("UTC")
         elif kind == "duration":
-            data[name] = _pd.to_timedelta(rest[0], unit="ms")
+            data[name] = rest[0].astype("timedelta64[ms]").astype("timedelta64[ns]")
         elif kind == "uint":
             values, maximum = rest
             for limit, dtype in _UINT_TYPES:
@@ -151,7 +153,7 @@ def _frame(raw, names, addresses):
             data[name] = values
         else:
             data[name] = rest[0]
-    return _pd.DataFrame(data, columns=names)
+    return _pd.DataFrame(data, copy=False)  # in names order; columns= would go through objects
 
 
 def _date_text(value):

@@ -201,6 +201,19 @@ struct RowReader {
   }
 };
 
+const IpAddress& StoredIp(const FlowBatch& b, FieldId id, size_t i) {
+  switch (id) {
+    case FieldId::kSip:
+      return b.sip[i];
+    case FieldId::kDip:
+      return b.dip[i];
+    case FieldId::kNhip:
+      return b.nhip[i];
+    default:
+      return b.exporter[i];
+  }
+}
+
 ColumnSet SourcesOf(const std::vector<FieldId>& fields) { return ColumnSet::Of(fields); }
 
 // Reads paths into columns (in file order), through the expression when given.
@@ -229,23 +242,24 @@ py::dict ReadColumns(const std::vector<std::string>& paths, const std::vector<st
           RowReader reader{b, {}};
           for (Column& c : columns) {
             const FieldInfo& info = GetField(c.id);
+            // Times and names come straight from their columns; other derived
+            // fields go through a record.
+            const bool direct = info.stored || c.kind == Kind::kTime || c.kind == Kind::kName;
             for (uint32_t i : rows) {
-              const FlowRecord* r = info.stored ? nullptr : &reader.Record(i);
+              const FlowRecord* r = direct ? nullptr : &reader.Record(i);
               switch (c.kind) {
                 case Kind::kAddress: {
-                  IpAddress a = r ? GetIp(*r, c.id) : GetIp(reader.Record(i), c.id);
+                  const IpAddress& a = r ? GetIp(*r, c.id) : StoredIp(b, c.id, i);
                   c.codes.push_back(c.coder.Code(a.high64(), a.low64()));
                   break;
                 }
                 case Kind::kTime:
-                  c.signed_values.push_back(c.id == FieldId::kStime
-                                                ? b.stime_ms[i]
-                                                : static_cast<int64_t>(GetUnsigned(*r, c.id)));
+                  c.signed_values.push_back(b.stime_ms[i] +
+                                            (c.id == FieldId::kEtime ? b.duration_ms[i] : 0));
                   break;
-                case Kind::kName:
-                  c.codes.push_back(c.coder.Code(
-                      0, c.id == FieldId::kSensor ? b.sensor[i]
-                                                  : GetUnsigned(r ? *r : reader.Record(i), c.id)));
+                case Kind::kName:  // by sensor id or flowtype id; named at the end
+                  c.codes.push_back(
+                      c.coder.Code(0, c.id == FieldId::kSensor ? b.sensor[i] : b.flowtype[i]));
                   break;
                 case Kind::kDecimal: {
                   const FlowRecord& x = r ? *r : reader.Record(i);
