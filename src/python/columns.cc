@@ -140,6 +140,22 @@ const IpAddress& StoredIp(const FlowBatch& b, FieldId id, size_t i) {
 
 ColumnSet SourcesOf(const std::vector<FieldId>& fields) { return ColumnSet::Of(fields); }
 
+// Scans with the GIL released (the scan's threads never touch Python); the first
+// unreadable file or damaged block is raised once the scan is done.
+ScanStats ScanReleasingGil(const std::vector<std::string>& paths, const ScanOptions& options,
+                           const ScanConsumer& consumer) {
+  std::string first_error;
+  ScanStats stats;
+  {
+    py::gil_scoped_release release;
+    stats = Scan(paths, options, consumer, [&](const Status& s) {
+      if (first_error.empty()) first_error = s.message();
+    });
+  }
+  if (!first_error.empty()) Raise(Status::Corruption(first_error));
+  return stats;
+}
+
 }  // namespace
 
 // Reads paths into columns (in file order), through the expression when given.
@@ -158,56 +174,47 @@ py::dict ReadColumns(const std::vector<std::string>& paths, const std::vector<st
   options.predicate = predicate ? &*predicate : nullptr;
   options.threads = threads;
   options.ordered = true;
-  std::string first_error;
-  ScanStats stats;
-  {
-    py::gil_scoped_release release;
-    stats = Scan(
-        paths, options,
-        [&](int, const FlowBatch& b, std::span<const uint32_t> rows, const RawBlock&) {
-          RowReader reader{b, {}};
-          for (Column& c : columns) {
-            const FieldInfo& info = GetField(c.id);
-            // Times and names come straight from their columns; other derived
-            // fields go through a record.
-            const bool direct = info.stored || c.kind == Kind::kTime || c.kind == Kind::kName;
-            for (uint32_t i : rows) {
-              const FlowRecord* r = direct ? nullptr : &reader.Record(i);
-              switch (c.kind) {
-                case Kind::kAddress: {
-                  const IpAddress& a = r ? GetIp(*r, c.id) : StoredIp(b, c.id, i);
-                  c.codes.push_back(c.coder.Code(a.high64(), a.low64()));
-                  break;
-                }
-                case Kind::kTime:
-                  c.signed_values.push_back(b.stime_ms[i] +
-                                            (c.id == FieldId::kEtime ? b.duration_ms[i] : 0));
-                  break;
-                case Kind::kName:  // by sensor id or flowtype id; named at the end
-                  c.codes.push_back(
-                      c.coder.Code(0, c.id == FieldId::kSensor ? b.sensor[i] : b.flowtype[i]));
-                  break;
-                case Kind::kDecimal: {
-                  const FlowRecord& x = r ? *r : reader.Record(i);
-                  c.decimals.push_back(x.packets ? static_cast<double>(x.bytes) /
-                                                       static_cast<double>(x.packets)
-                                                 : 0.0);
-                  break;
-                }
-                default:
-                  c.unsigned_values.push_back(info.stored ? b.Unsigned(c.id, i)
-                                                          : GetUnsigned(*r, c.id));
-                  break;
+  ScanStats stats = ScanReleasingGil(
+      paths, options,
+      [&](int, const FlowBatch& b, std::span<const uint32_t> rows, const RawBlock&) {
+        RowReader reader{b, {}};
+        for (Column& c : columns) {
+          const FieldInfo& info = GetField(c.id);
+          // Times and names come straight from their columns; other derived
+          // fields go through a record.
+          const bool direct = info.stored || c.kind == Kind::kTime || c.kind == Kind::kName;
+          for (uint32_t i : rows) {
+            const FlowRecord* r = direct ? nullptr : &reader.Record(i);
+            switch (c.kind) {
+              case Kind::kAddress: {
+                const IpAddress& a = r ? GetIp(*r, c.id) : StoredIp(b, c.id, i);
+                c.codes.push_back(c.coder.Code(a.high64(), a.low64()));
+                break;
               }
+              case Kind::kTime:
+                c.signed_values.push_back(b.stime_ms[i] +
+                                          (c.id == FieldId::kEtime ? b.duration_ms[i] : 0));
+                break;
+              case Kind::kName:  // by sensor id or flowtype id; named at the end
+                c.codes.push_back(
+                    c.coder.Code(0, c.id == FieldId::kSensor ? b.sensor[i] : b.flowtype[i]));
+                break;
+              case Kind::kDecimal: {
+                const FlowRecord& x = r ? *r : reader.Record(i);
+                c.decimals.push_back(x.packets ? static_cast<double>(x.bytes) /
+                                                     static_cast<double>(x.packets)
+                                               : 0.0);
+                break;
+              }
+              default:
+                c.unsigned_values.push_back(info.stored ? b.Unsigned(c.id, i)
+                                                        : GetUnsigned(*r, c.id));
+                break;
             }
           }
-          return true;
-        },
-        [&](const Status& s) {
-          if (first_error.empty()) first_error = s.message();
-        });
-  }
-  if (!first_error.empty()) Raise(Status::Corruption(first_error));
+        }
+        return true;
+      });
   py::dict out;
   for (size_t k = 0; k < columns.size(); ++k) {
     Column& c = columns[k];
@@ -269,22 +276,17 @@ py::dict Aggregate(const std::vector<std::string>& paths, const std::vector<std:
   options.columns = aggregator.columns();
   options.predicate = predicate ? &*predicate : nullptr;
   options.threads = threads;
-  std::string first_error;
+  std::vector<Aggregator::Scratch> scratch(ScanWorkers(threads));
+  ScanReleasingGil(
+      paths, options,
+      [&](int worker, const FlowBatch& b, std::span<const uint32_t> rows, const RawBlock&) {
+        aggregator.Add(b, rows, scratch[worker], worker);
+        return true;
+      });
   {
     py::gil_scoped_release release;
-    std::vector<Aggregator::Scratch> scratch(ScanWorkers(threads));
-    Scan(
-        paths, options,
-        [&](int worker, const FlowBatch& b, std::span<const uint32_t> rows, const RawBlock&) {
-          aggregator.Add(b, rows, scratch[worker], worker);
-          return true;
-        },
-        [&](const Status& s) {
-          if (first_error.empty()) first_error = s.message();
-        });
     aggregator.Finish();
   }
-  if (!first_error.empty()) Raise(Status::Corruption(first_error));
   const size_t n = aggregator.groups();
   py::dict out;
   for (FieldId k : spec.keys) {
@@ -342,21 +344,13 @@ py::dict Count(const std::vector<std::string>& paths, int64_t bin_ms, const std:
   options.predicate = predicate ? &*predicate : nullptr;
   options.threads = threads;
   std::vector<TimeSeries> series(ScanWorkers(threads), TimeSeries(bin_ms, 0, load));
-  std::string first_error;
-  {
-    py::gil_scoped_release release;
-    Scan(
-        paths, options,
-        [&](int worker, const FlowBatch& b, std::span<const uint32_t> rows, const RawBlock&) {
-          series[worker].Add(b, rows);
-          return true;
-        },
-        [&](const Status& s) {
-          if (first_error.empty()) first_error = s.message();
-        });
-    for (size_t i = 1; i < series.size(); ++i) series[0].Merge(series[i]);
-  }
-  if (!first_error.empty()) Raise(Status::Corruption(first_error));
+  ScanReleasingGil(
+      paths, options,
+      [&](int worker, const FlowBatch& b, std::span<const uint32_t> rows, const RawBlock&) {
+        series[worker].Add(b, rows);
+        return true;
+      });
+  for (size_t i = 1; i < series.size(); ++i) series[0].Merge(series[i]);
   const TimeSeries& t = series[0];
   if (t.overflowed()) Raise(Status::Invalid("too many bins; use a larger bin size"));
   std::vector<int64_t> starts;
