@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "base/strings.h"
+#include "record/json_writer.h"
 
 namespace weir {
 
@@ -452,6 +453,9 @@ RecordPrinter::RecordPrinter(std::vector<FieldId> fields, Options options)
   if (options_.format != OutputFormat::kText || !options_.columns) values_.padded_flags = false;
   for (FieldId id : fields_) infos_.push_back(&GetField(id));
   layout_ = TableLayout(LayoutColumns(), options_);
+  if (options_.format == OutputFormat::kJson)
+    json_ = std::make_shared<JsonRecordWriter>(
+        JsonOptions{.schema = JsonSchema::kFields, .fields = fields_, .value = values_});
 }
 
 std::vector<TableLayout::Column> RecordPrinter::LayoutColumns() const {
@@ -539,6 +543,7 @@ void RecordPrinter::AppendHeader(std::string& out) const {
 
 void RecordPrinter::AppendRecord(std::string& out, const FlowRecord& r) const {
   if (fields_.empty()) return;
+  if (json_) return json_->Append(out, r);
   for (size_t i = 0; i < fields_.size(); ++i) {
     cell_.clear();
     AppendFieldValue(cell_, r, *infos_[i], values_);

@@ -3,6 +3,7 @@
 // Every tool prints records through RecordPrinter, so the layouts stay identical.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +15,8 @@
 #include "record/names.h"
 
 namespace weir {
+
+class JsonRecordWriter;
 
 enum class IpFormat { kCanonical, kZeroPadded, kDecimal, kHexadecimal, kForceIpv6 };
 enum class OutputFormat { kText, kCsv, kJson };
@@ -111,6 +114,7 @@ class RecordPrinter {
   std::vector<FieldId> fields_;
   std::vector<const FieldInfo*> infos_;
   TableLayout layout_;
+  std::shared_ptr<JsonRecordWriter> json_;  // JSON output goes through the one serializer
   Options options_;
   FormatOptions values_;  // options_.value as used per record
   mutable std::string cell_;

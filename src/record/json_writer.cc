@@ -1,0 +1,558 @@
+#include "record/json_writer.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+
+#include "net/community_id.h"
+
+namespace weir {
+
+namespace {
+
+// Characters a value may take at most, by field type (quotes included).
+size_t MaxValueLength(const FieldInfo& info, const FormatOptions& o) {
+  size_t names = 0;
+  if (o.names)
+    names = std::max({o.names->MaxSensorNameLength(),
+                      o.names->MaxClassNameLength() + 1 + o.names->MaxTypeNameLength(), size_t{5}});
+  switch (info.type) {
+    case FieldType::kIp:
+      return 56;
+    case FieldType::kTime:
+      return 40;
+    case FieldType::kSensor:
+    case FieldType::kClassName:
+    case FieldType::kTypeName:
+    case FieldType::kFlowtype:
+      return 6 * names + 24;  // every byte escaped at worst
+    default:
+      return 48;
+  }
+}
+
+// "0".."255" for dotted quads.
+struct OctetTable {
+  std::array<std::array<char, 4>, 256> text{};  // digits, then the length in [3]
+  constexpr OctetTable() {
+    for (int v = 0; v < 256; ++v) {
+      int n = 0;
+      if (v >= 100) text[v][n++] = static_cast<char>('0' + v / 100);
+      if (v >= 10) text[v][n++] = static_cast<char>('0' + v / 10 % 10);
+      text[v][n++] = static_cast<char>('0' + v % 10);
+      text[v][3] = static_cast<char>(n);
+    }
+  }
+};
+constexpr OctetTable kOctets;
+
+inline char* Put(char* p, std::string_view s) {
+  std::memcpy(p, s.data(), s.size());
+  return p + s.size();
+}
+
+inline char* PutUnsigned(char* p, uint64_t v) { return std::to_chars(p, p + 20, v).ptr; }
+
+inline char* PutIp(char* p, const IpAddress& a) {
+  *p++ = '"';
+  if (a.is_v4()) {
+    const auto& b = a.bytes();
+    for (int i = 12; i < 16; ++i) {
+      const auto& t = kOctets.text[b[i]];
+      std::memcpy(p, t.data(), 3);
+      p += t[3];
+      *p++ = '.';
+    }
+    p[-1] = '"';
+    return p;
+  }
+  std::string s;
+  a.AppendTo(s);
+  p = Put(p, s);
+  *p++ = '"';
+  return p;
+}
+
+// Escapes s as a JSON string body (no quotes).
+char* PutEscaped(char* p, std::string_view s) {
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      *p++ = '\\';
+      *p++ = c;
+    } else if (u < 0x20) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      p = Put(p, "\\u00");
+      *p++ = kHex[u >> 4];
+      *p++ = kHex[u & 15];
+    } else {
+      *p++ = c;
+    }
+  }
+  return p;
+}
+
+std::string Quoted(std::string_view s) {
+  std::string out(s.size() * 6 + 2, '\0');
+  char* p = out.data();
+  *p++ = '"';
+  p = PutEscaped(p, s);
+  *p++ = '"';
+  out.resize(static_cast<size_t>(p - out.data()));
+  return out;
+}
+
+constexpr char kFlagLetters[] = "FSRPAUEC";
+constexpr char kAttributeLetters[] = "TCFS";
+
+inline char* PutLetters(char* p, uint8_t bits, const char* letters, int count) {
+  *p++ = '"';
+  for (int bit = 0; bit < count; ++bit)
+    if (bits & (1 << bit)) *p++ = letters[bit];
+  *p++ = '"';
+  return p;
+}
+
+inline char* PutDuration(char* p, uint32_t ms) {
+  p = PutUnsigned(p, ms / 1000);
+  *p++ = '.';
+  *p++ = static_cast<char>('0' + ms % 1000 / 100);
+  *p++ = static_cast<char>('0' + ms % 100 / 10);
+  *p++ = static_cast<char>('0' + ms % 10);
+  return p;
+}
+
+// The ECS network.direction a SiLK flowtype's type names (twoway site config).
+std::string_view Direction(std::string_view type) {
+  if (type.starts_with("in")) return type == "int2int" ? "internal" : "inbound";
+  if (type.starts_with("out")) return "outbound";
+  if (type == "ext2ext") return "external";
+  return "unknown";
+}
+
+std::string_view TransportName(uint8_t protocol) {
+  switch (protocol) {
+    case 1:
+      return "icmp";
+    case 6:
+      return "tcp";
+    case 17:
+      return "udp";
+    case 47:
+      return "gre";
+    case 50:
+      return "esp";
+    case 58:
+      return "ipv6-icmp";
+    case 132:
+      return "sctp";
+    default:
+      return "";
+  }
+}
+
+// Suricata's spelling of the protocol in EVE ("proto").
+std::string_view EveProtocolName(uint8_t protocol) {
+  switch (protocol) {
+    case 1:
+      return "ICMP";
+    case 6:
+      return "TCP";
+    case 17:
+      return "UDP";
+    case 47:
+      return "GRE";
+    case 58:
+      return "IPv6-ICMP";
+    case 132:
+      return "SCTP";
+    default:
+      return "";
+  }
+}
+
+}  // namespace
+
+Result<JsonSchema> ParseJsonSchema(std::string_view text) {
+  if (text == "weir" || text == "fields") return JsonSchema::kFields;
+  if (text == "ecs") return JsonSchema::kEcs;
+  if (text == "eve" || text == "suricata") return JsonSchema::kEve;
+  return Status::Invalid("invalid schema '" + std::string(text) + "' (weir, ecs, eve)");
+}
+
+JsonRecordWriter::JsonRecordWriter(JsonOptions options) : options_(std::move(options)) {
+  size_t names = 0;
+  if (options_.value.names)
+    names = options_.value.names->MaxSensorNameLength() +
+            options_.value.names->MaxClassNameLength() + options_.value.names->MaxTypeNameLength();
+  max_length_ = 4096 + 24 * names;
+  if (options_.schema == JsonSchema::kFields) {
+    for (FieldId id : options_.fields) {
+      const FieldInfo& info = GetField(id);
+      Key key{(keys_.empty() ? "{" : ",") + Quoted(info.name) + ":", &info};
+      max_length_ += key.prefix.size() + MaxValueLength(info, options_.value);
+      keys_.push_back(std::move(key));
+    }
+  }
+  line_.resize(max_length_);
+}
+
+void JsonRecordWriter::Append(std::string& out, const FlowRecord& r, uint64_t flow_id) {
+  flow_id_ = flow_id;
+  char* start = line_.data();
+  char* p = start;
+  switch (options_.schema) {
+    case JsonSchema::kFields:
+      p = WriteFields(p, r);
+      break;
+    case JsonSchema::kEcs:
+      p = WriteEcs(p, r);
+      break;
+    case JsonSchema::kEve:
+      p = WriteEve(p, r);
+      break;
+  }
+  *p++ = '\n';
+  out.append(start, static_cast<size_t>(p - start));
+}
+
+char* JsonRecordWriter::WriteIsoTime(char* p, int64_t ms) {
+  int64_t second = (ms >= 0 ? ms : ms - 999) / 1000;
+  if (second != cached_second_) {
+    scratch_.clear();
+    AppendTime(scratch_, second * 1000, TimeFormat::kIso);
+    if (scratch_.size() != 24) {  // years outside 0000-9999: no cache
+      *p++ = '"';
+      scratch_.clear();
+      AppendTime(scratch_, ms, TimeFormat::kIso);
+      p = Put(p, scratch_);
+      *p++ = '"';
+      return p;
+    }
+    std::memcpy(cached_time_.data(), scratch_.data(), 20);
+    cached_second_ = second;
+  }
+  unsigned frac = static_cast<unsigned>(ms - second * 1000);
+  *p++ = '"';
+  std::memcpy(p, cached_time_.data(), 20);
+  p += 20;
+  *p++ = static_cast<char>('0' + frac / 100);
+  *p++ = static_cast<char>('0' + frac / 10 % 10);
+  *p++ = static_cast<char>('0' + frac % 10);
+  *p++ = 'Z';
+  *p++ = '"';
+  return p;
+}
+
+char* JsonRecordWriter::WriteGeneric(char* p, const FlowRecord& r, const FieldInfo& info,
+                                     bool numeric) {
+  scratch_.clear();
+  AppendFieldValue(scratch_, r, info, options_.value);
+  if (numeric) return scratch_.empty() ? Put(p, "null") : Put(p, scratch_);
+  *p++ = '"';
+  p = PutEscaped(p, scratch_);
+  *p++ = '"';
+  return p;
+}
+
+char* JsonRecordWriter::WriteSensor(char* p, uint16_t sensor) {
+  if (sensor >= sensor_names_.size()) sensor_names_.resize(size_t{sensor} + 1);
+  std::string& name = sensor_names_[sensor];
+  if (name.empty()) {
+    std::string_view text = options_.value.names && !options_.value.integer_sensors
+                                ? options_.value.names->SensorName(sensor)
+                                : std::string_view();
+    name = !text.empty()              ? Quoted(text)
+           : sensor != kUnknownSensor ? Quoted(std::to_string(sensor))
+                                      : "\"\"";
+  }
+  return Put(p, name);
+}
+
+char* JsonRecordWriter::WriteFlowtypeName(char* p, uint8_t flowtype, FieldType part) {
+  int slot = part == FieldType::kClassName ? 0 : part == FieldType::kTypeName ? 1 : 2;
+  std::string& name = flowtype_names_[flowtype][static_cast<size_t>(slot)];
+  if (name.empty()) {
+    FlowRecord r;
+    r.flowtype = flowtype;
+    scratch_.clear();
+    FieldId id = slot == 0 ? FieldId::kClass : slot == 1 ? FieldId::kType : FieldId::kFlowtype;
+    AppendFieldValue(scratch_, r, id, options_.value);
+    name = Quoted(scratch_);
+  }
+  return Put(p, name);
+}
+
+char* JsonRecordWriter::WriteFields(char* p, const FlowRecord& r) {
+  const FormatOptions& o = options_.value;
+  const bool iso = o.time_format == TimeFormat::kIso;
+  for (const Key& key : keys_) {
+    p = Put(p, key.prefix);
+    const FieldInfo& info = *key.info;
+    switch (info.type) {
+      case FieldType::kIp:
+        if (o.ip_format == IpFormat::kCanonical)
+          p = PutIp(p, GetIp(r, info.id));
+        else
+          p = WriteGeneric(p, r, info, false);
+        break;
+      case FieldType::kTime:
+        if (iso)
+          p = WriteIsoTime(p, info.id == FieldId::kStime ? r.stime_ms : r.etime_ms());
+        else
+          p = WriteGeneric(p, r, info, false);
+        break;
+      case FieldType::kDuration:
+        p = PutDuration(p, r.duration_ms);
+        break;
+      case FieldType::kTcpFlags: {
+        auto bits = static_cast<uint8_t>(GetUnsigned(r, info.id));
+        if (o.integer_tcp_flags) {
+          *p++ = '"';
+          p = PutUnsigned(p, bits);
+          *p++ = '"';
+        } else {
+          p = PutLetters(p, bits, kFlagLetters, 8);
+        }
+        break;
+      }
+      case FieldType::kAttributes:
+        p = PutLetters(p, r.attributes, kAttributeLetters, 4);
+        break;
+      case FieldType::kSensor:
+        p = WriteSensor(p, r.sensor);
+        break;
+      case FieldType::kClassName:
+      case FieldType::kTypeName:
+      case FieldType::kFlowtype:
+        p = WriteFlowtypeName(p, r.flowtype, info.type);
+        break;
+      case FieldType::kDecimal:
+        p = WriteGeneric(p, r, info, true);
+        break;
+      case FieldType::kUnsigned:
+        if ((info.id == FieldId::kIcmpType || info.id == FieldId::kIcmpCode ||
+             info.id == FieldId::kIcmpTypeCode) &&
+            !r.is_icmp())
+          p = Put(p, "null");
+        else
+          p = PutUnsigned(p, GetUnsigned(r, info.id));
+        break;
+    }
+  }
+  if (keys_.empty()) *p++ = '{';
+  const char* comma = keys_.empty() ? "" : ",";
+  if (options_.community_id) {
+    p = Put(p, comma);
+    p = Put(p, "\"community_id\":\"");
+    WriteCommunityId(p, options_.community_id_seed, r.sip, r.dip, r.protocol,
+                     r.is_icmp() ? r.icmp_type() : r.sport, r.is_icmp() ? r.icmp_code() : r.dport);
+    p += kCommunityIdLength;
+    *p++ = '"';
+    comma = ",";
+  }
+  if (options_.flow_id) {
+    p = Put(p, comma);
+    p = Put(p, "\"flow_id\":");
+    p = PutUnsigned(p, flow_id_);
+  }
+  *p++ = '}';
+  return p;
+}
+
+char* JsonRecordWriter::WriteEcs(char* p, const FlowRecord& r) {
+  const bool icmp = r.is_icmp();
+  p = Put(p, "{\"@timestamp\":");
+  p = WriteIsoTime(p, r.stime_ms);
+  p = Put(p,
+          ",\"event\":{\"kind\":\"event\",\"category\":[\"network\"],\"type\":[\"connection\"],"
+          "\"start\":");
+  p = WriteIsoTime(p, r.stime_ms);
+  p = Put(p, ",\"end\":");
+  p = WriteIsoTime(p, r.etime_ms());
+  p = Put(p, ",\"duration\":");
+  p = PutUnsigned(p, uint64_t{r.duration_ms} * 1'000'000);  // nanoseconds
+  p = Put(p, "},\"source\":{\"ip\":");
+  p = PutIp(p, r.sip);
+  if (!icmp) {
+    p = Put(p, ",\"port\":");
+    p = PutUnsigned(p, r.sport);
+  }
+  p = Put(p, ",\"bytes\":");
+  p = PutUnsigned(p, r.bytes);
+  p = Put(p, ",\"packets\":");
+  p = PutUnsigned(p, r.packets);
+  if (r.src_as) {
+    p = Put(p, ",\"as\":{\"number\":");
+    p = PutUnsigned(p, r.src_as);
+    *p++ = '}';
+  }
+  p = Put(p, "},\"destination\":{\"ip\":");
+  p = PutIp(p, r.dip);
+  if (!icmp) {
+    p = Put(p, ",\"port\":");
+    p = PutUnsigned(p, r.dport);
+  }
+  if (r.dst_as) {
+    p = Put(p, ",\"as\":{\"number\":");
+    p = PutUnsigned(p, r.dst_as);
+    *p++ = '}';
+  }
+  p = Put(p, "},\"network\":{");
+  std::string_view transport = TransportName(r.protocol);
+  if (!transport.empty()) {
+    p = Put(p, "\"transport\":\"");
+    p = Put(p, transport);
+    p = Put(p, "\",");
+  }
+  p = Put(p, "\"iana_number\":\"");
+  p = PutUnsigned(p, r.protocol);
+  p = Put(p, r.sip.is_v4() ? "\",\"type\":\"ipv4\",\"bytes\":" : "\",\"type\":\"ipv6\",\"bytes\":");
+  p = PutUnsigned(p, r.bytes);
+  p = Put(p, ",\"packets\":");
+  p = PutUnsigned(p, r.packets);
+  if (options_.community_id) {
+    p = Put(p, ",\"community_id\":\"");
+    WriteCommunityId(p, options_.community_id_seed, r.sip, r.dip, r.protocol,
+                     icmp ? r.icmp_type() : r.sport, icmp ? r.icmp_code() : r.dport);
+    p += kCommunityIdLength;
+    *p++ = '"';
+  }
+  std::string_view type =
+      options_.value.names ? options_.value.names->TypeName(r.flowtype) : std::string_view();
+  p = Put(p, ",\"direction\":\"");
+  p = Put(p, Direction(type));
+  *p++ = '"';
+  if (r.vlan) {
+    p = Put(p, ",\"vlan\":{\"id\":\"");
+    p = PutUnsigned(p, r.vlan);
+    p = Put(p, "\"}");
+  }
+  p = Put(p, "},\"observer\":{\"name\":");
+  p = WriteSensor(p, r.sensor);
+  p = Put(p, ",\"ip\":");
+  p = PutIp(p, r.exporter);
+  p = Put(p, ",\"ingress\":{\"interface\":{\"id\":\"");
+  p = PutUnsigned(p, r.input);
+  p = Put(p, "\"}},\"egress\":{\"interface\":{\"id\":\"");
+  p = PutUnsigned(p, r.output);
+  p = Put(p, "\"}}}");
+  if (icmp) {
+    p = Put(p, ",\"icmp\":{\"type\":");
+    p = PutUnsigned(p, r.icmp_type());
+    p = Put(p, ",\"code\":");
+    p = PutUnsigned(p, r.icmp_code());
+    *p++ = '}';
+  }
+  p = Put(p, ",\"weir\":{\"class\":");
+  p = WriteFlowtypeName(p, r.flowtype, FieldType::kClassName);
+  p = Put(p, ",\"type\":");
+  p = WriteFlowtypeName(p, r.flowtype, FieldType::kTypeName);
+  p = Put(p, ",\"flags\":");
+  p = PutLetters(p, r.flags, kFlagLetters, 8);
+  p = Put(p, ",\"initial_flags\":");
+  p = PutLetters(p, r.initial_flags, kFlagLetters, 8);
+  p = Put(p, ",\"session_flags\":");
+  p = PutLetters(p, r.session_flags, kFlagLetters, 8);
+  p = Put(p, ",\"attributes\":");
+  p = PutLetters(p, r.attributes, kAttributeLetters, 4);
+  p = Put(p, ",\"application\":");
+  p = PutUnsigned(p, r.application);
+  p = Put(p, ",\"tos\":");
+  p = PutUnsigned(p, r.tos);
+  p = Put(p, ",\"nhip\":");
+  p = PutIp(p, r.nhip);
+  p = Put(p, ",\"sampling\":");
+  p = PutUnsigned(p, r.sampling);
+  if (options_.flow_id) {
+    p = Put(p, ",\"flow_id\":");
+    p = PutUnsigned(p, flow_id_);
+  }
+  p = Put(p, "}}");
+  return p;
+}
+
+char* JsonRecordWriter::WriteEve(char* p, const FlowRecord& r) {
+  const bool icmp = r.is_icmp();
+  // Suricata writes local time with an offset and microseconds; weir writes UTC.
+  auto eve_time = [&](char* q, int64_t ms) {
+    q = WriteIsoTime(q, ms);
+    q -= 2;  // drop 'Z"'
+    return Put(q, "000+0000\"");
+  };
+  p = Put(p, "{\"timestamp\":");
+  p = eve_time(p, r.stime_ms);
+  if (options_.flow_id) {
+    p = Put(p, ",\"flow_id\":");
+    p = PutUnsigned(p, flow_id_ & 0x7fffffffffffffffULL);  // Suricata's ids are positive
+  }
+  p = Put(p, ",\"event_type\":\"netflow\"");
+  if (r.vlan) {
+    p = Put(p, ",\"vlan\":[");
+    p = PutUnsigned(p, r.vlan);
+    *p++ = ']';
+  }
+  p = Put(p, ",\"src_ip\":");
+  p = PutIp(p, r.sip);
+  if (!icmp) {
+    p = Put(p, ",\"src_port\":");
+    p = PutUnsigned(p, r.sport);
+  }
+  p = Put(p, ",\"dest_ip\":");
+  p = PutIp(p, r.dip);
+  if (!icmp) {
+    p = Put(p, ",\"dest_port\":");
+    p = PutUnsigned(p, r.dport);
+  }
+  p = Put(p, ",\"proto\":\"");
+  std::string_view proto = EveProtocolName(r.protocol);
+  p = proto.empty() ? PutUnsigned(p, r.protocol) : Put(p, proto);
+  *p++ = '"';
+  if (icmp) {
+    p = Put(p, ",\"icmp_type\":");
+    p = PutUnsigned(p, r.icmp_type());
+    p = Put(p, ",\"icmp_code\":");
+    p = PutUnsigned(p, r.icmp_code());
+  }
+  if (options_.community_id) {
+    p = Put(p, ",\"community_id\":\"");
+    WriteCommunityId(p, options_.community_id_seed, r.sip, r.dip, r.protocol,
+                     icmp ? r.icmp_type() : r.sport, icmp ? r.icmp_code() : r.dport);
+    p += kCommunityIdLength;
+    *p++ = '"';
+  }
+  p = Put(p, ",\"netflow\":{\"pkts\":");
+  p = PutUnsigned(p, r.packets);
+  p = Put(p, ",\"bytes\":");
+  p = PutUnsigned(p, r.bytes);
+  p = Put(p, ",\"start\":");
+  p = eve_time(p, r.stime_ms);
+  p = Put(p, ",\"end\":");
+  p = eve_time(p, r.etime_ms());
+  p = Put(p, ",\"age\":");
+  p = PutUnsigned(p, r.duration_ms / 1000);
+  p = Put(p, "}");
+  if (r.protocol == kProtoTcp) {
+    static constexpr const char* kNames[] = {"fin", "syn", "rst", "psh",
+                                             "ack", "urg", "ecn", "cwr"};
+    static constexpr char kHex[] = "0123456789abcdef";
+    p = Put(p, ",\"tcp\":{\"tcp_flags\":\"");
+    *p++ = kHex[r.flags >> 4];
+    *p++ = kHex[r.flags & 15];
+    *p++ = '"';
+    for (int bit = 0; bit < 8; ++bit) {
+      if (!(r.flags & (1 << bit))) continue;
+      *p++ = ',';
+      *p++ = '"';
+      p = Put(p, kNames[bit]);
+      p = Put(p, "\":true");
+    }
+    *p++ = '}';
+  }
+  p = Put(p, ",\"host\":");
+  p = WriteSensor(p, r.sensor);
+  *p++ = '}';
+  return p;
+}
+
+}  // namespace weir

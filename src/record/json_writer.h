@@ -1,0 +1,81 @@
+// JsonRecordWriter: flow records as JSON Lines, fast. The one JSON serializer of
+// weir: `weir cut --output-format=json`, `weir export` and the web UI's downloads
+// all write through it, so a record reads the same everywhere.
+//
+// Three layouts (doc/export.md shows each):
+//   kFields  one flat object keyed by the registry's canonical field names;
+//   kEcs     Elastic Common Schema (source.*, destination.*, network.*, event.*,
+//            observer.*), weir's own fields under "weir";
+//   kEve     shaped like Suricata's EVE "netflow" event (src_ip, dest_ip, proto,
+//            netflow.{pkts,bytes,start,end,age}, tcp.{tcp_flags,syn,...}).
+// Times are RFC 3339 UTC with milliseconds (kFields: as FormatOptions says).
+// Community ID v1 is added when asked for. Values are escaped for JSON; output is
+// always valid UTF-8 when the names in silk.conf are.
+//
+// One writer per thread (it keeps formatting caches); the FlowtypeNames it is
+// given must outlive it.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "record/fields.h"
+#include "record/flow_record.h"
+#include "record/text.h"
+
+namespace weir {
+
+enum class JsonSchema { kFields, kEcs, kEve };
+
+Result<JsonSchema> ParseJsonSchema(std::string_view text);
+
+struct JsonOptions {
+  JsonSchema schema = JsonSchema::kFields;
+  std::vector<FieldId> fields;  // kFields: the keys, in order
+  FormatOptions value;          // names, time and IP formats (kFields)
+  bool community_id = false;    // add "community_id" (ECS: network.community_id)
+  uint16_t community_id_seed = 0;
+  bool flow_id = false;  // add the caller's flow id ("flow_id"; ECS: weir.flow_id)
+};
+
+class JsonRecordWriter {
+ public:
+  explicit JsonRecordWriter(JsonOptions options);
+
+  // Appends one object and a newline. flow_id is written when options.flow_id.
+  void Append(std::string& out, const FlowRecord& r, uint64_t flow_id = 0);
+  const JsonOptions& options() const { return options_; }
+
+ private:
+  char* WriteFields(char* p, const FlowRecord& r);
+  char* WriteEcs(char* p, const FlowRecord& r);
+  char* WriteEve(char* p, const FlowRecord& r);
+  // A time as a quoted RFC 3339 string with milliseconds and "Z".
+  char* WriteIsoTime(char* p, int64_t ms);
+  // A field's value through the generic formatter (formats without a fast path).
+  char* WriteGeneric(char* p, const FlowRecord& r, const FieldInfo& info, bool numeric);
+  char* WriteSensor(char* p, uint16_t sensor);
+  // The flowtype's class, type or "class/type" name, quoted (or its number).
+  char* WriteFlowtypeName(char* p, uint8_t flowtype, FieldType part);
+
+  struct Key {
+    std::string prefix;  // ,"name":
+    const FieldInfo* info;
+  };
+  JsonOptions options_;
+  std::vector<Key> keys_;
+  size_t max_length_ = 0;
+  std::vector<char> line_;
+  std::string scratch_;
+  uint64_t flow_id_ = 0;
+  int64_t cached_second_ = INT64_MIN;   // the second whose text is in cached_time_
+  std::array<char, 20> cached_time_{};  // "YYYY-MM-DDTHH:MM:SS."
+  // Quoted, escaped names, built on first use: sensor by id, flowtype parts by id.
+  std::vector<std::string> sensor_names_;
+  std::array<std::array<std::string, 3>, 256> flowtype_names_;
+};
+
+}  // namespace weir
