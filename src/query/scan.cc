@@ -113,6 +113,7 @@ ScanStats ScanSerial(const std::vector<std::string>& inputs, const ScanOptions& 
       for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<uint32_t>(i);
     }
     stats.records_passed += rows.size();
+    if (options.prepare && !options.prepare(0, batch, rows, raw)) break;
     if (!consumer(0, batch, rows, raw)) break;
   }
   return stats;
@@ -189,6 +190,11 @@ ScanStats Scan(const std::vector<std::string>& inputs, const ScanOptions& option
           rows.resize(batch.size());
           for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<uint32_t>(i);
         }
+      }
+      if (ok && options.prepare && !stop.load(std::memory_order_relaxed) &&
+          !options.prepare(worker, batch, rows, item->raw)) {
+        stop = true;
+        queue_changed.notify_all();
       }
       if (options.ordered) {
         std::unique_lock lock(mutex);

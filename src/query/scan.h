@@ -27,6 +27,13 @@ struct ScanOptions {
   int threads = 0;                       // workers; 0: one per core
   bool ordered = false;                  // deliver blocks in input order
   bool whole_blocks = false;             // keep RawBlocks complete (for copying them whole)
+  // Ordered mode: called on the worker with the decoded block before its turn,
+  // concurrently with other workers, so that per-block work (formatting) runs in
+  // parallel while the consumer still sees blocks in order. The same worker then
+  // calls the consumer with the same batch. Returning false stops the scan.
+  std::function<bool(int worker, const FlowBatch& batch, std::span<const uint32_t> rows,
+                     const RawBlock& raw)>
+      prepare;
 };
 
 struct ScanStats {

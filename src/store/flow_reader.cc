@@ -160,6 +160,18 @@ Status FlowFileReader::ReadHeader() {
   return Status::Ok();
 }
 
+Status FlowFileReader::SkipTo(uint64_t offset) {
+  if (offset < offset_)
+    return Status::Invalid(name_ + ": cannot go back to offset " + std::to_string(offset));
+  if (!seekable_ && offset != offset_)
+    return Status::Invalid(name_ + ": not a regular file, cannot skip to offset " +
+                           std::to_string(offset));
+  if (offset > offset_) Skip(offset - offset_);
+  if (io_failed_) return errors_.empty() ? Status::IoError(name_ + ": seek failed") : errors_.back();
+  valid_end_ = offset_;
+  return Status::Ok();
+}
+
 void FlowFileReader::Resync() {
   // Look for the next block magic (or the header of a concatenated stream) at least
   // one byte past the damaged position.
@@ -187,6 +199,10 @@ bool FlowFileReader::NextVerified(std::span<const std::byte>& payload, std::stri
   *used_sparse = false;
   while (true) {
     if (!Fill(4)) {
+      if (end_ != begin_ && stop_at_torn_tail_ && !io_failed_) {
+        torn_tail_ = true;
+        return false;
+      }
       if (end_ != begin_) {
         Report(Status::Corruption(name_ + ": block " + std::to_string(block_index_) +
                                   " at offset " + std::to_string(offset_) +
@@ -196,6 +212,7 @@ bool FlowFileReader::NextVerified(std::span<const std::byte>& payload, std::stri
       }
       return false;
     }
+    block_offset_ = offset_;
     where =
         name_ + ": block " + std::to_string(block_index_) + " at offset " + std::to_string(offset_);
     // A concatenated stream: a second file header where a block was expected.
@@ -222,6 +239,10 @@ bool FlowFileReader::NextVerified(std::span<const std::byte>& payload, std::stri
       if (s.code() != StatusCode::kNotFound || !have) break;
     }
     if (!s.ok()) {
+      if (s.code() == StatusCode::kNotFound && stop_at_torn_tail_ && !io_failed_) {
+        torn_tail_ = true;
+        return false;
+      }
       if (s.code() == StatusCode::kNotFound)
         s = Status::Corruption("truncated block header (torn tail)");
       Report(s.WithPrefix(where));
@@ -264,6 +285,10 @@ bool FlowFileReader::NextVerified(std::span<const std::byte>& payload, std::stri
       }
     }
     if (!Fill(total)) {
+      if (stop_at_torn_tail_ && !io_failed_) {
+        torn_tail_ = true;
+        return false;
+      }
       Report(Status::Corruption(where + ": truncated payload (torn tail)"));
       ++blocks_damaged_;
       ++block_index_;
@@ -309,6 +334,7 @@ bool FlowFileReader::NextRaw(RawBlock& raw) {
   bool sparse = false;
   if (!NextVerified(payload, raw.where, &raw.payload, &sparse)) return false;
   raw.header = block_;
+  raw.offset = block_offset_;
   raw.complete = !sparse;
   if (!sparse) {
     raw.payload.assign(payload.begin(), payload.end());

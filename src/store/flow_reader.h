@@ -25,6 +25,7 @@ struct RawBlock {
   BlockHeader header;
   std::vector<std::byte> payload;
   std::string where;     // "FILE: block N at offset X", for error messages
+  uint64_t offset = 0;   // the block's offset in its file (or stream)
   bool complete = true;  // false: only the reader's columns were read (others are garbage)
 };
 
@@ -51,6 +52,14 @@ class FlowFileReader {
   void SetWholeBlocks(bool whole) { whole_blocks_ = whole; }
   // Called for each damaged block; default: remember the errors (see errors()).
   void SetErrorHandler(ErrorHandler handler) { on_error_ = std::move(handler); }
+  // For readers that follow a file while it is written: a block cut short at the
+  // end of the file ends reading quietly (torn_tail() is set) instead of being
+  // reported, so that it can be read again once its writer has finished it.
+  void SetStopAtTornTail(bool stop) { stop_at_torn_tail_ = stop; }
+  bool torn_tail() const { return torn_tail_; }
+  // Moves forward to offset, which must be a block boundary (an earlier
+  // end_of_valid_data()); regular files only.
+  Status SkipTo(uint64_t offset);
   // Blocks for which the filter returns false are skipped without decoding.
   void SetBlockFilter(std::function<bool(const BlockHeader&)> filter) {
     block_filter_ = std::move(filter);
@@ -69,6 +78,8 @@ class FlowFileReader {
   size_t blocks_damaged() const { return blocks_damaged_; }
   // Offset just past the last intact block (where an appender may continue).
   uint64_t end_of_valid_data() const { return valid_end_; }
+  // Offset of the next byte to read: past damaged regions too.
+  uint64_t consumed() const { return offset_; }
   const std::vector<Status>& errors() const { return errors_; }
   bool had_errors() const { return error_count_ > 0; }
 
@@ -109,6 +120,9 @@ class FlowFileReader {
   bool io_failed_ = false;
   bool seekable_ = false;  // a regular file: columns can be read by offset
   bool whole_blocks_ = false;
+  bool stop_at_torn_tail_ = false;
+  bool torn_tail_ = false;
+  uint64_t block_offset_ = 0;  // offset of the block NextVerified found last
   uint64_t base_offset_ = 0;  // file position of offset_ 0
   std::vector<std::byte> sparse_;
 

@@ -1,0 +1,236 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "base/time.h"
+#include "export/cursor.h"
+#include "export/exporter.h"
+#include "export/repository_tail.h"
+#include "export/sink.h"
+#include "store/repository_writer.h"
+
+namespace weir {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    char tmpl[] = "/tmp/weir-export-test-XXXXXX";
+    path_ = ::mkdtemp(tmpl);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+FlowRecord Flow(int64_t stime_ms, uint16_t sport) {
+  FlowRecord r;
+  r.sip = IpAddress::V4(0xc0000201);
+  r.dip = IpAddress::V4(0xc6336401);
+  r.sport = sport;
+  r.dport = 53;
+  r.protocol = kProtoUdp;
+  r.packets = 1;
+  r.bytes = 60;
+  r.stime_ms = stime_ms;
+  r.sensor = 0;
+  r.flowtype = 0;
+  return r;
+}
+
+std::vector<std::string> Lines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+RepositoryWriter::PathFunction Hourly() {
+  return [](uint8_t, uint16_t, int64_t hour) {
+    return "in/" + std::to_string(hour / kMillisPerHour) + ".rwf";
+  };
+}
+
+ExportOptions FollowOptions(const TempDir& dir, const std::string& start) {
+  ExportOptions o;
+  o.format.json.fields = {FieldId::kSport, FieldId::kStime};
+  o.format.json.value.time_format = TimeFormat::kIso;
+  o.follow = true;
+  o.root = dir.path() + "/repo";
+  o.cursor_path = dir.path() + "/cursor.db";
+  o.start = start;
+  o.poll_ms = 10;
+  o.duration_ms = 1;  // one poll
+  return o;
+}
+
+Status ExportOnce(const ExportOptions& o, const std::string& out) {
+  FileSinkOptions fo;
+  fo.path = out;
+  auto sink = OpenFileSink(fo);
+  if (!sink.ok()) return sink.status();
+  ExportStats stats;
+  return RunExport(o, **sink, stats, [](const std::string&) {});
+}
+
+// Records stored late, into an hour long past, are exported once; so is every
+// record across runs, and nothing is exported twice.
+TEST(Export, FollowExportsWhatWasStoredSinceTheCursor) {
+  TempDir dir;
+  const int64_t hour = 1795759200000;  // 2026-11-27T06:00Z
+  RepositoryWriter writer(dir.path() + "/repo", Hourly(), WriterOptions{});
+  for (uint16_t i = 0; i < 10; ++i) ASSERT_TRUE(writer.Append(Flow(hour + i, i)).ok());
+  ASSERT_TRUE(writer.Flush(true).ok());
+  std::string out = dir.path() + "/out.json";
+  ASSERT_TRUE(ExportOnce(FollowOptions(dir, "beginning"), out).ok());
+  EXPECT_EQ(Lines(out).size(), 10u);
+  // New records in this hour, and a late one for an hour ago.
+  for (uint16_t i = 10; i < 15; ++i) ASSERT_TRUE(writer.Append(Flow(hour + i, i)).ok());
+  ASSERT_TRUE(writer.Append(Flow(hour - kMillisPerHour, 99)).ok());
+  ASSERT_TRUE(writer.Flush(true).ok());
+  ASSERT_TRUE(ExportOnce(FollowOptions(dir, "beginning"), out).ok());
+  std::vector<std::string> lines = Lines(out);
+  ASSERT_EQ(lines.size(), 16u);
+  std::set<std::string> unique(lines.begin(), lines.end());
+  EXPECT_EQ(unique.size(), 16u);
+  EXPECT_NE(std::find(lines.begin(), lines.end(),
+                      "{\"sport\":99,\"stime\":\"2026-11-27T05:00:00.000Z\"}"),
+            lines.end());
+  ASSERT_TRUE(writer.Close().ok());
+}
+
+TEST(Export, StartNowSkipsWhatIsAlreadyStored) {
+  TempDir dir;
+  const int64_t hour = 1795759200000;
+  RepositoryWriter writer(dir.path() + "/repo", Hourly(), WriterOptions{});
+  ASSERT_TRUE(writer.Append(Flow(hour, 1)).ok());
+  ASSERT_TRUE(writer.Flush(true).ok());
+  std::string out = dir.path() + "/out.json";
+  ASSERT_TRUE(ExportOnce(FollowOptions(dir, "now"), out).ok());
+  EXPECT_EQ(Lines(out).size(), 0u);
+  ASSERT_TRUE(writer.Append(Flow(hour, 2)).ok());
+  ASSERT_TRUE(writer.Flush(true).ok());
+  ASSERT_TRUE(ExportOnce(FollowOptions(dir, "now"), out).ok());
+  EXPECT_EQ(Lines(out),
+            std::vector<std::string>{"{\"sport\":2,\"stime\":\"2026-11-27T06:00:00.000Z\"}"});
+  ASSERT_TRUE(writer.Close().ok());
+}
+
+// A block still being written (cut short) is left for the next poll.
+TEST(Export, TornTailWaitsForItsWriter) {
+  TempDir dir;
+  const int64_t hour = 1795759200000;
+  {
+    RepositoryWriter writer(dir.path() + "/repo", Hourly(), WriterOptions{});
+    for (uint16_t i = 0; i < 3; ++i) ASSERT_TRUE(writer.Append(Flow(hour, i)).ok());
+    ASSERT_TRUE(writer.Close().ok());
+  }
+  std::string file = dir.path() + "/repo/in/" + std::to_string(hour / kMillisPerHour) + ".rwf";
+  std::string whole;
+  {
+    std::ifstream in(file, std::ios::binary);
+    whole.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  RepositoryTail tail(dir.path() + "/repo", {});
+  auto cursor = ExportCursor::Open(dir.path() + "/cursor.db");
+  ASSERT_TRUE(cursor.ok());
+  std::vector<PendingFile> pending;
+  std::vector<std::string> gone;
+  // Half the block on disk: nothing to read yet, no error.
+  fs::resize_file(file, whole.size() - 40);
+  ASSERT_TRUE(tail.Poll(**cursor, pending, gone).ok());
+  ASSERT_EQ(pending.size(), 1u);
+  int blocks = 0, errors = 0;
+  auto done = tail.Read(
+      pending[0], [&](RawBlock&, uint64_t) { return ++blocks, true; },
+      [&](const Status&) { ++errors; });
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(blocks, 0);
+  EXPECT_EQ(errors, 0);
+  EXPECT_LT(*done, whole.size() - 40);
+  {
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out << whole;
+  }
+  pending[0].size = whole.size();
+  done = tail.Read(
+      pending[0], [&](RawBlock&, uint64_t) { return ++blocks, true; },
+      [&](const Status&) { ++errors; });
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(blocks, 1);
+  EXPECT_EQ(*done, whole.size());
+}
+
+// A crash after writing a batch but before the cursor commit: the file sink
+// cuts the uncommitted tail on restart, so the records appear once.
+TEST(Export, FileSinkCutsWhatTheCursorDidNotCommit) {
+  TempDir dir;
+  std::string out = dir.path() + "/out.json";
+  FileSinkOptions fo;
+  fo.path = out;
+  {
+    auto sink = OpenFileSink(fo);
+    ASSERT_TRUE(sink.ok());
+    ExportBatch b;
+    b.text = "{\"a\":1}\n";
+    b.Close(0, 1);
+    ASSERT_TRUE((*sink)->Deliver(b).ok());
+    auto state = (*sink)->CommitState();
+    EXPECT_EQ(state["output_size"], "8");
+    b.Clear();
+    b.text = "{\"a\":2}\n";
+    b.Close(0, 2);
+    ASSERT_TRUE((*sink)->Deliver(b).ok());  // "crash" before the commit
+    auto sink2 = OpenFileSink(fo);
+    ASSERT_TRUE(sink2.ok());
+    ASSERT_TRUE((*sink2)->Resume(state).ok());
+  }
+  EXPECT_EQ(Lines(out), std::vector<std::string>{"{\"a\":1}"});
+}
+
+TEST(Export, FileSinkRotatesAndKeepsTheNewest) {
+  TempDir dir;
+  FileSinkOptions fo;
+  fo.path = dir.path() + "/flows.json";
+  fo.rotate_bytes = 10;
+  fo.keep = 2;
+  auto sink = OpenFileSink(fo);
+  ASSERT_TRUE(sink.ok());
+  for (int i = 0; i < 4; ++i) {
+    ExportBatch b;
+    b.text = "{\"record\":" + std::to_string(i) + "}\n";
+    b.Close(0, 1);
+    ASSERT_TRUE((*sink)->Deliver(b).ok());
+    ASSERT_TRUE((*sink)->AfterCommit().ok());
+  }
+  int rotated = 0;
+  for (const auto& e : fs::directory_iterator(dir.path()))
+    if (e.path().filename().string().starts_with("flows.json.")) ++rotated;
+  EXPECT_EQ(rotated, 2);
+  EXPECT_TRUE(fs::exists(fo.path));
+  EXPECT_EQ(fs::file_size(fo.path), 0u);
+}
+
+TEST(Export, BulkResponseStatusesAndReasons) {
+  std::vector<int> statuses;
+  std::vector<std::string> reasons;
+  ASSERT_TRUE(ParseBulkResponse(
+                  R"({"took":1,"errors":true,"items":[{"create":{"status":201}},)"
+                  R"({"create":{"status":429,"error":{"type":"es_rejected_execution_exception",)"
+                  R"("reason":"busy"}}},{"create":{"status":409}}]})",
+                  3, statuses, reasons)
+                  .ok());
+  EXPECT_EQ(statuses, (std::vector<int>{201, 429, 409}));
+  EXPECT_EQ(reasons[1], "busy");
+  EXPECT_FALSE(ParseBulkResponse(R"({"errors":false,"items":[]})", 2, statuses, reasons).ok());
+  EXPECT_FALSE(ParseBulkResponse("<html>", 1, statuses, reasons).ok());
+}
+
+}  // namespace
+}  // namespace weir

@@ -1,0 +1,276 @@
+#include "export/exporter.h"
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <thread>
+
+#include "base/hash.h"
+#include "base/time.h"
+#include "export/cursor.h"
+#include "query/scan.h"
+
+namespace weir {
+
+namespace {
+
+// The file part of a RawBlock's "FILE: block N at offset X".
+std::string_view FileOfWhere(std::string_view where) {
+  size_t at = where.rfind(": block ");
+  return at == std::string_view::npos ? where : where.substr(0, at);
+}
+
+bool SleepUnlessStopped(int64_t ms, const std::atomic<bool>* stop) {
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (std::chrono::steady_clock::now() < until) {
+    if (stop && stop->load()) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(ms, 50)));
+  }
+  return !(stop && stop->load());
+}
+
+// Emits records that LongFlows gives back outside any block (expired or flushed).
+LongFlows::Emit EmitInto(RecordFormatter& formatter, ExportBatch& batch) {
+  return [&formatter, &batch](const FlowRecord& r, uint64_t flow_id) {
+    formatter.Append(batch, r, flow_id, Mix64(flow_id ^ static_cast<uint64_t>(r.etime_ms())));
+  };
+}
+
+Status RunOnce(const ExportOptions& options, Sink& sink, ExportStats& stats,
+               const std::function<void(const std::string&)>& on_message) {
+  int workers = ScanWorkers(options.threads);
+  std::vector<std::unique_ptr<BlockFormatter>> formatters;
+  for (int w = 0; w < workers; ++w)
+    formatters.push_back(std::make_unique<BlockFormatter>(options.format));
+  LongFlows long_flows(options.long_flows);
+  ExportBatch batch;
+  Status failure;
+  auto deliver = [&]() -> bool {
+    if (batch.empty()) return true;
+    failure = sink.Deliver(batch);
+    stats.records_exported += batch.size();
+    ++stats.batches;
+    batch.Clear();
+    return failure.ok();
+  };
+  ScanOptions scan;
+  scan.columns = ColumnSet::All();
+  scan.predicate = options.predicate;
+  scan.threads = workers;
+  scan.ordered = true;
+  scan.prepare = [&](int worker, const FlowBatch& b, std::span<const uint32_t> rows,
+                     const RawBlock& raw) {
+    formatters[static_cast<size_t>(worker)]->Prepare(b, rows, HashName(FileOfWhere(raw.where)),
+                                                     raw.offset);
+    return true;
+  };
+  ScanStats scanned = Scan(
+      options.inputs, scan,
+      [&](int worker, const FlowBatch&, std::span<const uint32_t>, const RawBlock&) {
+        formatters[static_cast<size_t>(worker)]->Finish(long_flows, NowMillis(), batch);
+        if (batch.text.size() >= options.batch_bytes && !deliver()) return false;
+        return !(options.stop && options.stop->load());
+      },
+      [&](const Status& s) { on_message(s.message()); });
+  stats.records_read += scanned.records_read;
+  stats.errors += scanned.errors;
+  if (!failure.ok()) return failure;
+  long_flows.Flush(EmitInto(formatters[0]->formatter(), batch));
+  deliver();
+  return failure;
+}
+
+class Follower {
+ public:
+  Follower(const ExportOptions& options, Sink& sink, ExportStats& stats,
+           const std::function<void(const std::string&)>& on_message)
+      : options_(options),
+        sink_(sink),
+        stats_(stats),
+        on_message_(on_message),
+        tail_(options.root, options.selection),
+        formatter_(options.format),
+        long_flows_(options.long_flows) {}
+
+  Status Run() {
+    auto cursor = ExportCursor::Open(options_.cursor_path);
+    if (!cursor.ok()) return cursor.status();
+    cursor_ = std::move(*cursor);
+    WEIR_RETURN_IF_ERROR(Begin());
+    long_flows_.Restore(cursor_->long_flows());
+    std::map<std::string, std::string> settings;
+    for (const char* key : {"output_path", "output_size"})
+      if (auto v = cursor_->Setting(key)) settings[key] = *v;
+    WEIR_RETURN_IF_ERROR(sink_.Resume(settings));
+
+    const int64_t started = NowMillis();
+    std::vector<PendingFile> pending;
+    std::vector<std::string> gone;
+    while (!Stopped()) {
+      WEIR_RETURN_IF_ERROR(tail_.Poll(*cursor_, pending, gone));
+      for (const std::string& file : gone) forget_.push_back(file);
+      for (const PendingFile& file : pending) {
+        WEIR_RETURN_IF_ERROR(ReadFile(file));
+        if (Stopped()) break;
+      }
+      long_flows_.Expire(NowMillis(), EmitInto(formatter_, batch_));
+      WEIR_RETURN_IF_ERROR(Flush());
+      if (options_.duration_ms && NowMillis() - started >= options_.duration_ms) break;
+      if (!SleepUnlessStopped(options_.poll_ms, options_.stop)) break;
+    }
+    return Flush();
+  }
+
+ private:
+  bool Stopped() const { return options_.stop && options_.stop->load(); }
+
+  // A new cursor starts at the beginning, now, or a time.
+  Status Begin() {
+    std::string root = std::filesystem::weakly_canonical(options_.root).string();
+    if (!cursor_->created()) {
+      auto was = cursor_->Setting("root");
+      if (was && *was != root)
+        return Status::Invalid("cursor " + options_.cursor_path + " follows " + *was + ", not " +
+                               root + " (use another --cursor)");
+      return Status::Ok();
+    }
+    ExportCursor::Update update;
+    update.settings["root"] = root;
+    update.settings["start"] = options_.start;
+    if (options_.start != "beginning") {
+      int64_t before = INT64_MAX;
+      if (options_.start != "now") {
+        auto t = ParseTime(options_.start);
+        if (!t.ok())
+          return Status::Invalid("invalid --start '" + options_.start +
+                                 "' (now, beginning, or a time such as 2026/11/27:13)");
+        before = FloorTo(t->ms, kMillisPerHour);
+      }
+      // Files of hours before the start count as exported as they are now.
+      TailSelection older = options_.selection;
+      RepositoryTail scan(options_.root, older);
+      auto sizes = scan.CurrentSizes(before);
+      if (!sizes.ok()) return sizes.status();
+      update.offsets = std::move(*sizes);
+    }
+    return cursor_->Commit(update);
+  }
+
+  Status ReadFile(const PendingFile& file) {
+    uint64_t file_hash = HashName(file.path);
+    Status failure;
+    auto done = tail_.Read(
+        file,
+        [&](RawBlock& raw, uint64_t end) {
+          Status s = DecodeRawBlock(raw, ColumnSet::All(), decoder_, flows_);
+          if (!s.ok()) {
+            on_message_(s.message());
+            ++stats_.errors;
+          } else {
+            stats_.records_read += flows_.size();
+            if (options_.predicate) {
+              options_.predicate->Select(flows_, scratch_, rows_, &raw.header);
+            } else {
+              rows_.resize(flows_.size());
+              for (size_t i = 0; i < rows_.size(); ++i) rows_[i] = static_cast<uint32_t>(i);
+            }
+            BlockFormatter& block = Block();
+            block.Prepare(flows_, rows_, file_hash, raw.offset);
+            block.Finish(long_flows_, NowMillis(), batch_);
+          }
+          offsets_[file.path] = end;
+          if (batch_.text.size() >= options_.batch_bytes) failure = Flush();
+          return failure.ok() && !Stopped();
+        },
+        [&](const Status& s) {
+          on_message_(s.message());
+          ++stats_.errors;
+        });
+    if (!failure.ok()) return failure;
+    if (!done.ok()) {
+      // A file removed or replaced meanwhile: report, and look again next poll.
+      on_message_(done.status().message());
+      ++stats_.errors;
+      return Status::Ok();
+    }
+    if (*done > file.offset) offsets_[file.path] = *done;
+    return Status::Ok();
+  }
+
+  BlockFormatter& Block() {
+    if (!block_) block_ = std::make_unique<BlockFormatter>(options_.format);
+    return *block_;
+  }
+
+  // Delivers the batch (retrying while the sink is down), then commits.
+  Status Flush() {
+    if (batch_.empty() && offsets_.empty() && forget_.empty() && !long_flows_changed())
+      return Status::Ok();
+    if (!batch_.empty()) {
+      double backoff_s = 1;
+      while (true) {
+        Status s = sink_.Deliver(batch_);
+        if (s.ok()) break;
+        if (!options_.retry_forever || Stopped()) return s;
+        on_message_(s.message() + " (retrying in " + std::to_string(static_cast<int>(backoff_s)) +
+                    " s; the cursor waits)");
+        if (!SleepUnlessStopped(static_cast<int64_t>(backoff_s * 1000), options_.stop)) return s;
+        backoff_s = std::min(backoff_s * 2, 60.0);
+      }
+      stats_.records_exported += batch_.size();
+      ++stats_.batches;
+    }
+    ExportCursor::Update update;
+    update.offsets = std::move(offsets_);
+    update.forget = std::move(forget_);
+    update.settings = sink_.CommitState();
+    std::vector<LongFlows::Entry> entries = long_flows_.Entries();
+    update.long_flows = &entries;
+    WEIR_RETURN_IF_ERROR(cursor_->Commit(update));
+    saved_long_flows_ = entries.size();
+    offsets_.clear();
+    forget_.clear();
+    batch_.Clear();
+    auto before = sink_.CommitState();
+    WEIR_RETURN_IF_ERROR(sink_.AfterCommit());
+    if (auto after = sink_.CommitState(); after != before) {
+      ExportCursor::Update rotated;
+      rotated.settings = after;
+      WEIR_RETURN_IF_ERROR(cursor_->Commit(rotated));
+    }
+    return Status::Ok();
+  }
+
+  bool long_flows_changed() const {
+    return long_flows_.open_flows() != 0 || saved_long_flows_ != 0;
+  }
+
+  const ExportOptions& options_;
+  Sink& sink_;
+  ExportStats& stats_;
+  const std::function<void(const std::string&)>& on_message_;
+  RepositoryTail tail_;
+  RecordFormatter formatter_;
+  LongFlows long_flows_;
+  std::unique_ptr<ExportCursor> cursor_;
+  std::unique_ptr<BlockFormatter> block_;
+  BlockDecoder decoder_;
+  FlowBatch flows_;
+  Predicate::Scratch scratch_;
+  std::vector<uint32_t> rows_;
+  ExportBatch batch_;
+  std::map<std::string, uint64_t> offsets_;
+  std::vector<std::string> forget_;
+  size_t saved_long_flows_ = 0;
+};
+
+}  // namespace
+
+Status RunExport(const ExportOptions& options, Sink& sink, ExportStats& stats,
+                 const std::function<void(const std::string&)>& on_message) {
+  if (!options.follow) return RunOnce(options, sink, stats, on_message);
+  Follower follower(options, sink, stats, on_message);
+  return follower.Run();
+}
+
+}  // namespace weir

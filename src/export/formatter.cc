@@ -1,0 +1,93 @@
+#include "export/formatter.h"
+
+#include <xxhash.h>
+
+#include "base/hash.h"
+
+namespace weir {
+
+uint64_t HashName(std::string_view name) { return XXH3_64bits(name.data(), name.size()); }
+
+uint64_t RecordId(uint64_t file_hash, uint64_t block_offset, uint32_t row) {
+  return Mix64(file_hash ^ Mix64(block_offset * 0x100000001b3ULL + row));
+}
+
+RecordFormatter::RecordFormatter(const RecordFormat& format) {
+  if (format.format == OutputFormat::kCsv) {
+    RecordPrinter::Options o = format.csv;
+    o.format = OutputFormat::kCsv;
+    csv_ = std::make_unique<RecordPrinter>(format.json.fields, o);
+  } else {
+    json_ = std::make_unique<JsonRecordWriter>(format.json);
+  }
+}
+
+void RecordFormatter::Append(ExportBatch& out, const FlowRecord& r, uint64_t flow_id,
+                             uint64_t record_id) {
+  if (json_)
+    json_->Append(out.text, r, flow_id);
+  else
+    csv_->AppendRecord(out.text, r);
+  out.Close(r.stime_ms, record_id);
+}
+
+std::string RecordFormatter::Header() const {
+  std::string s;
+  if (csv_) csv_->AppendHeader(s);
+  return s;
+}
+
+void BlockFormatter::Prepare(const FlowBatch& batch, std::span<const uint32_t> rows,
+                             uint64_t file_hash, uint64_t block_offset) {
+  prepared_.Clear();
+  batch_ = &batch;
+  rows_.assign(rows.begin(), rows.end());
+  deferred_.assign(rows.size(), 0);
+  file_hash_ = file_hash;
+  block_offset_ = block_offset;
+  for (size_t k = 0; k < rows.size(); ++k) {
+    batch.GetRow(rows[k], record_);
+    if (record_.attributes & (kAttrActiveTimeout | kAttrContinuation)) {
+      deferred_[k] = 1;
+      prepared_.Close(0, 0);  // an empty line keeps the indexes aligned
+      continue;
+    }
+    formatter_.Append(prepared_, record_,
+                      LongFlows::FlowId(LongFlows::FlowKey(record_), record_.stime_ms),
+                      RecordId(file_hash, block_offset, rows[k]));
+  }
+}
+
+void BlockFormatter::Finish(LongFlows& long_flows, int64_t now_ms, ExportBatch& out) {
+  const bool open = long_flows.open_flows() > 0;
+  uint64_t current_id = 0;
+  auto emit = [&](const FlowRecord& r, uint64_t flow_id) {
+    uint64_t id =
+        &r == &record_ ? current_id : Mix64(flow_id ^ static_cast<uint64_t>(r.etime_ms()));
+    formatter_.Append(out, r, flow_id, id);
+  };
+  size_t run_begin = 0;  // first prepared line not yet copied
+  auto copy_run = [&](size_t end) {
+    for (size_t k = run_begin; k < end; ++k) {
+      std::string_view line = prepared_.Line(k);
+      out.text.append(line.data(), line.size() + 1);
+      out.Close(prepared_.stimes[k], prepared_.ids[k]);
+    }
+  };
+  for (size_t k = 0; k < rows_.size(); ++k) {
+    bool through = deferred_[k] != 0;
+    if (!through && open) {
+      batch_->GetRow(rows_[k], record_);
+      through = long_flows.Involved(record_);
+    }
+    if (!through) continue;
+    copy_run(k);
+    run_begin = k + 1;
+    if (deferred_[k]) batch_->GetRow(rows_[k], record_);
+    current_id = RecordId(file_hash_, block_offset_, rows_[k]);
+    long_flows.Add(record_, now_ms, emit);
+  }
+  copy_run(rows_.size());
+}
+
+}  // namespace weir

@@ -1,0 +1,115 @@
+#include "export/repository_tail.h"
+
+#include <filesystem>
+#include <system_error>
+
+#include "base/time.h"
+
+namespace weir {
+
+namespace fs = std::filesystem;
+
+bool RepositoryTail::Selected(const std::string& path, uint64_t size) {
+  auto it = known_.find(path);
+  if (it != known_.end()) return it->second.selected;
+  auto reader = FlowFileReader::Open(root_ + "/" + path);
+  if (!reader.ok()) {
+    // A file too short for its header may be one being created: look again later.
+    if (size < 64) return false;
+    known_[path] = {false, INT64_MIN};
+    return false;
+  }
+  const FileHeader& h = (*reader)->header();
+  bool selected = true;
+  std::string flowtype = h.Annotation("flowtype"), sensor = h.Annotation("sensor");
+  std::string hour = h.Annotation("hour");
+  if (!selection_.flowtype_sensors.empty()) {
+    char* end = nullptr;
+    unsigned long ft = std::strtoul(flowtype.c_str(), &end, 10);
+    unsigned long sn = std::strtoul(sensor.c_str(), &end, 10);
+    selected = !flowtype.empty() && !sensor.empty() &&
+               selection_.flowtype_sensors.count(
+                   {static_cast<uint8_t>(ft), static_cast<uint16_t>(sn)}) != 0;
+  }
+  int64_t hour_ms = INT64_MIN;
+  if (auto t = ParseTime(hour); !hour.empty() && t.ok()) hour_ms = t->ms;
+  if (hour_ms != INT64_MIN && hour_ms < selection_.first_hour_ms) selected = false;
+  known_[path] = {selected, hour_ms};
+  return selected;
+}
+
+Status RepositoryTail::Poll(const ExportCursor& cursor, std::vector<PendingFile>& pending,
+                            std::vector<std::string>& gone) {
+  pending.clear();
+  gone.clear();
+  std::error_code ec;
+  fs::recursive_directory_iterator it(root_, fs::directory_options::skip_permission_denied, ec);
+  if (ec) return Status::IoError(root_ + ": " + ec.message());
+  std::set<std::string> seen;
+  for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) return Status::IoError(root_ + ": " + ec.message());
+    const fs::directory_entry& entry = *it;
+    std::string name = entry.path().filename().string();
+    if (!name.empty() && name[0] == '.') {  // hidden: lock files, temporary files
+      if (entry.is_directory(ec)) it.disable_recursion_pending();
+      continue;
+    }
+    if (!entry.is_regular_file(ec)) continue;
+    uint64_t size = entry.file_size(ec);
+    if (ec) continue;  // removed meanwhile
+    std::string path = entry.path().lexically_relative(root_).string();
+    seen.insert(path);
+    uint64_t offset = cursor.Offset(path);
+    if (size <= offset) continue;
+    if (!Selected(path, size)) continue;
+    pending.push_back({path, offset, size});
+  }
+  for (const auto& [path, offset] : cursor.offsets())
+    if (!seen.count(path)) gone.push_back(path);
+  return Status::Ok();
+}
+
+Result<std::map<std::string, uint64_t>> RepositoryTail::CurrentSizes(int64_t before_hour_ms) {
+  std::map<std::string, uint64_t> sizes;
+  std::error_code ec;
+  fs::recursive_directory_iterator it(root_, fs::directory_options::skip_permission_denied, ec);
+  if (ec) return Status::IoError(root_ + ": " + ec.message());
+  for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) return Status::IoError(root_ + ": " + ec.message());
+    std::string name = it->path().filename().string();
+    if (!name.empty() && name[0] == '.') {
+      if (it->is_directory(ec)) it.disable_recursion_pending();
+      continue;
+    }
+    if (!it->is_regular_file(ec)) continue;
+    uint64_t size = it->file_size(ec);
+    if (ec) continue;
+    std::string path = it->path().lexically_relative(root_).string();
+    if (Selected(path, size) && known_[path].hour_ms < before_hour_ms) sizes[path] = size;
+  }
+  return sizes;
+}
+
+Result<uint64_t> RepositoryTail::Read(const PendingFile& file, const BlockHandler& block,
+                                      const std::function<void(const Status&)>& on_error) {
+  auto opened = FlowFileReader::Open(root_ + "/" + file.path);
+  if (!opened.ok()) return opened.status();
+  FlowFileReader& reader = **opened;
+  reader.SetWholeBlocks(true);
+  reader.SetStopAtTornTail(true);
+  reader.SetErrorHandler(on_error);
+  uint64_t done = std::max<uint64_t>(file.offset, reader.end_of_valid_data());
+  if (Status s = reader.SkipTo(done); !s.ok()) return s;
+  RawBlock raw;
+  while (reader.NextRaw(raw)) {
+    uint64_t end = reader.end_of_valid_data();
+    if (!block(raw, end)) return done;
+    done = end;
+  }
+  // Damaged blocks before the end were reported and passed over; a torn tail
+  // stays unread until its writer completes it.
+  if (!reader.torn_tail()) done = std::max(done, reader.consumed());
+  return done;
+}
+
+}  // namespace weir
