@@ -14,6 +14,7 @@ int RunCat(int argc, char** argv);
 int RunCollect(int argc, char** argv);
 int RunCount(int argc, char** argv);
 int RunCut(int argc, char** argv);
+int RunExport(int argc, char** argv);
 int RunFglob(int argc, char** argv);
 int RunFilter(int argc, char** argv);
 int RunGen(int argc, char** argv);
@@ -33,6 +34,10 @@ const std::vector<Command>& Commands() {
       {"collect", "receive NetFlow, IPFIX and sFlow into the repository (rwflowpack)", RunCollect},
       {"count", "records, bytes and packets per time bin (rwcount)", RunCount},
       {"cut", "print flow records as text, CSV or JSON (rwcut)", RunCut},
+      {"export",
+       "JSON Lines or CSV for SIEMs, once or following the repository (files, "
+       "Elasticsearch, Splunk, HTTP)",
+       RunExport},
       {"fglob", "list repository files for a selection (rwfglob)", RunFglob},
       {"filter", "select flow records by switches or an expression (rwfilter)", RunFilter},
       {"gen", "generate realistic synthetic flows", RunGen},

@@ -46,7 +46,8 @@ void QueryOptions::Add(CLI::App& app) {
   app.add_option("files", files_, "flow files or streams (default: the selection, or stdin)");
 }
 
-std::optional<PreparedQuery> QueryOptions::Prepare(std::string_view command, int* exit_code) const {
+std::optional<PreparedQuery> QueryOptions::Prepare(std::string_view command, int* exit_code,
+                                                   bool follow) const {
   auto fail = [&](int code, const std::string& message) {
     PrintError(command, message);
     *exit_code = code;
@@ -54,7 +55,7 @@ std::optional<PreparedQuery> QueryOptions::Prepare(std::string_view command, int
   };
   auto site = site_.Load(command);
   if (!site.ok()) return fail(kExitFailure, site.status().message());
-  PreparedQuery q{std::move(*site), {}, Predicate::All(), threads_};
+  PreparedQuery q{std::move(*site), {}, Predicate::All(), threads_, {}, {}, INT64_MIN};
 
   SwitchValues values;
   for (const auto& [name, option] : switch_options_)
@@ -71,6 +72,24 @@ std::optional<PreparedQuery> QueryOptions::Prepare(std::string_view command, int
   bool selecting = !selection_.classes.empty() || !selection_.types.empty() ||
                    !selection_.flowtypes.empty() || !selection_.sensors.empty() ||
                    !selection_.start_date.empty() || !selection_.end_date.empty();
+  if (follow) {
+    if (!files_.empty() || !xargs_.empty())
+      return fail(kExitUsage, "--follow reads the repository; name no input files");
+    q.root = site_.Root();
+    bool naming = !selection_.classes.empty() || !selection_.types.empty() ||
+                  !selection_.flowtypes.empty() || !selection_.sensors.empty();
+    if (naming) {
+      auto pairs = SelectFlowtypeSensors(q.site, selection_);
+      if (!pairs.ok()) return fail(kExitUsage, pairs.status().message());
+      q.flowtype_sensors.insert(pairs->begin(), pairs->end());
+    }
+    if (!selection_.start_date.empty()) {
+      auto hours = SelectHours(selection_, NowMillis());
+      if (!hours.ok()) return fail(kExitUsage, hours.status().message());
+      q.first_hour_ms = hours->first;
+    }
+    return q;
+  }
   if (selecting && (!files_.empty() || !xargs_.empty()))
     return fail(kExitUsage,
                 "name input files or use the selection switches (--type, --start-date ...), not "

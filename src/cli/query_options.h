@@ -7,6 +7,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,10 @@ struct PreparedQuery {
   std::vector<std::string> inputs;
   Predicate predicate;
   int threads = 0;
+  // Prepare(..., follow=true): the repository to follow instead of inputs.
+  std::string root;
+  std::set<std::pair<uint8_t, uint16_t>> flowtype_sensors;  // empty: every file
+  int64_t first_hour_ms = INT64_MIN;
 };
 
 class QueryOptions {
@@ -32,7 +37,10 @@ class QueryOptions {
   void Add(CLI::App& app);
   // Resolves the inputs and compiles the predicate, after parsing. Errors are
   // printed; the exit code is returned in *exit_code.
-  std::optional<PreparedQuery> Prepare(std::string_view command, int* exit_code) const;
+  // With follow, the selection switches name what to follow in the repository
+  // (no hours are listed; none given: every file) and no inputs are resolved.
+  std::optional<PreparedQuery> Prepare(std::string_view command, int* exit_code,
+                                       bool follow = false) const;
   const SiteOptions& site_options() const { return site_; }
 
  private:
