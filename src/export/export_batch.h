@@ -8,10 +8,12 @@
 #include <string_view>
 #include <vector>
 
+#include "base/text_buffer.h"
+
 namespace weir {
 
 struct ExportBatch {
-  std::string text;             // one record per line, each ending in '\n'
+  TextBuffer text;              // one record per line, each ending in '\n'
   std::vector<uint32_t> ends;   // offset just past each record's line
   std::vector<int64_t> stimes;  // each record's start time, ms
   std::vector<uint64_t> ids;    // each record's id
@@ -21,7 +23,7 @@ struct ExportBatch {
   // Record i's line without its newline.
   std::string_view Line(size_t i) const {
     size_t begin = i == 0 ? 0 : ends[i - 1];
-    return std::string_view(text).substr(begin, ends[i] - begin - 1);
+    return text.view().substr(begin, ends[i] - begin - 1);
   }
   // Adds a line already appended to text.
   void Close(int64_t stime_ms, uint64_t id) {

@@ -178,13 +178,13 @@ TEST(Export, FileSinkCutsWhatTheCursorDidNotCommit) {
     auto sink = OpenFileSink(fo);
     ASSERT_TRUE(sink.ok());
     ExportBatch b;
-    b.text = "{\"a\":1}\n";
+    b.text.Append("{\"a\":1}\n");
     b.Close(0, 1);
     ASSERT_TRUE((*sink)->Deliver(b).ok());
     auto state = (*sink)->CommitState();
     EXPECT_EQ(state["output_size"], "8");
     b.Clear();
-    b.text = "{\"a\":2}\n";
+    b.text.Append("{\"a\":2}\n");
     b.Close(0, 2);
     ASSERT_TRUE((*sink)->Deliver(b).ok());  // "crash" before the commit
     auto sink2 = OpenFileSink(fo);
@@ -204,7 +204,7 @@ TEST(Export, FileSinkRotatesAndKeepsTheNewest) {
   ASSERT_TRUE(sink.ok());
   for (int i = 0; i < 4; ++i) {
     ExportBatch b;
-    b.text = "{\"record\":" + std::to_string(i) + "}\n";
+    b.text.Append("{\"record\":" + std::to_string(i) + "}\n");
     b.Close(0, 1);
     ASSERT_TRUE((*sink)->Deliver(b).ok());
     ASSERT_TRUE((*sink)->AfterCommit().ok());

@@ -54,7 +54,7 @@ Status RunOnce(const ExportOptions& options, Sink& sink, ExportStats& stats,
     return failure.ok();
   };
   ScanOptions scan;
-  scan.columns = ColumnSet::All();
+  scan.columns = FormatColumns(options.format);
   scan.predicate = options.predicate;
   scan.threads = workers;
   scan.ordered = true;
@@ -162,7 +162,7 @@ class Follower {
     auto done = tail_.Read(
         file,
         [&](RawBlock& raw, uint64_t end) {
-          Status s = DecodeRawBlock(raw, ColumnSet::All(), decoder_, flows_);
+          Status s = DecodeRawBlock(raw, FormatColumns(options_.format), decoder_, flows_);
           if (!s.ok()) {
             on_message_(s.message());
             ++stats_.errors;

@@ -39,7 +39,7 @@ class FileSink : public Sink {
   }
 
   Status Deliver(const ExportBatch& batch) override {
-    WEIR_RETURN_IF_ERROR(WriteAll(batch.text));
+    WEIR_RETURN_IF_ERROR(WriteAll(batch.text.view()));
     if (fd_ > 1 && options_.sync && ::fdatasync(fd_) != 0)
       return Status::IoError(options_.path + ": sync: " + ErrnoMessage(errno));
     return Status::Ok();

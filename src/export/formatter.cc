@@ -2,6 +2,8 @@
 
 #include <xxhash.h>
 
+#include <algorithm>
+
 #include "base/hash.h"
 
 namespace weir {
@@ -10,6 +12,18 @@ uint64_t HashName(std::string_view name) { return XXH3_64bits(name.data(), name.
 
 uint64_t RecordId(uint64_t file_hash, uint64_t block_offset, uint32_t row) {
   return Mix64(file_hash ^ Mix64(block_offset * 0x100000001b3ULL + row));
+}
+
+ColumnSet FormatColumns(const RecordFormat& format) {
+  using F = FieldId;
+  if (format.format == OutputFormat::kJson && format.json.schema != JsonSchema::kFields)
+    return ColumnSet::All();
+  ColumnSet columns = ColumnSet::Of(format.json.fields);
+  // Long-flow keys and merging, Community ID.
+  for (F f : {F::kSip, F::kDip, F::kSport, F::kDport, F::kProtocol, F::kVlan, F::kSensor, F::kStime,
+              F::kDuration, F::kAttributes})
+    columns.Add(f);
+  return columns;
 }
 
 RecordFormatter::RecordFormatter(const RecordFormat& format) {
@@ -24,10 +38,14 @@ RecordFormatter::RecordFormatter(const RecordFormat& format) {
 
 void RecordFormatter::Append(ExportBatch& out, const FlowRecord& r, uint64_t flow_id,
                              uint64_t record_id) {
-  if (json_)
-    json_->Append(out.text, r, flow_id);
-  else
-    csv_->AppendRecord(out.text, r);
+  if (json_) {
+    char* p = out.text.Reserve(json_->max_length());
+    out.text.Commit(json_->Write(p, r, flow_id));
+  } else {
+    line_.clear();
+    csv_->AppendRecord(line_, r);
+    out.text.Append(line_);
+  }
   out.Close(r.stime_ms, record_id);
 }
 
@@ -66,12 +84,21 @@ void BlockFormatter::Finish(LongFlows& long_flows, int64_t now_ms, ExportBatch& 
         &r == &record_ ? current_id : Mix64(flow_id ^ static_cast<uint64_t>(r.etime_ms()));
     formatter_.Append(out, r, flow_id, id);
   };
+  if (!open && std::find(deferred_.begin(), deferred_.end(), 1) == deferred_.end() && out.empty()) {
+    std::swap(out, prepared_);  // the whole block as prepared: no copy
+    return;
+  }
   size_t run_begin = 0;  // first prepared line not yet copied
   auto copy_run = [&](size_t end) {
+    if (end == run_begin) return;
+    // The run's lines are contiguous: one copy, then their ends moved along.
+    size_t from = run_begin == 0 ? 0 : prepared_.ends[run_begin - 1];
+    size_t base = out.text.size();
+    out.text.Append(prepared_.text.view().substr(from, prepared_.ends[end - 1] - from));
     for (size_t k = run_begin; k < end; ++k) {
-      std::string_view line = prepared_.Line(k);
-      out.text.append(line.data(), line.size() + 1);
-      out.Close(prepared_.stimes[k], prepared_.ids[k]);
+      out.ends.push_back(static_cast<uint32_t>(base + prepared_.ends[k] - from));
+      out.stimes.push_back(prepared_.stimes[k]);
+      out.ids.push_back(prepared_.ids[k]);
     }
   };
   for (size_t k = 0; k < rows_.size(); ++k) {

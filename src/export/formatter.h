@@ -28,6 +28,8 @@ struct RecordFormat {
 // block's offset and the row's index.
 uint64_t RecordId(uint64_t file_hash, uint64_t block_offset, uint32_t row);
 uint64_t HashName(std::string_view name);
+// The stored columns formatting (and long-flow tracking) reads.
+ColumnSet FormatColumns(const RecordFormat& format);
 
 class RecordFormatter {
  public:
@@ -39,6 +41,7 @@ class RecordFormatter {
  private:
   std::unique_ptr<JsonRecordWriter> json_;
   std::unique_ptr<RecordPrinter> csv_;
+  std::string line_;
 };
 
 class BlockFormatter {

@@ -51,6 +51,15 @@ inline char* Put(char* p, std::string_view s) {
   return p + s.size();
 }
 
+// Copies a short string whose storage has at least 32 readable bytes with one
+// fixed-size move (the destination always has room to spare).
+inline char* PutPadded(char* p, const char* s, size_t n) {
+  std::memcpy(p, s, 32);
+  if (n > 32) [[unlikely]]
+    std::memcpy(p + 32, s + 32, n - 32);
+  return p + n;
+}
+
 inline char* PutUnsigned(char* p, uint64_t v) { return std::to_chars(p, p + 20, v).ptr; }
 
 inline char* PutIp(char* p, const IpAddress& a) {
@@ -189,18 +198,24 @@ JsonRecordWriter::JsonRecordWriter(JsonOptions options) : options_(std::move(opt
   if (options_.schema == JsonSchema::kFields) {
     for (FieldId id : options_.fields) {
       const FieldInfo& info = GetField(id);
-      Key key{(keys_.empty() ? "{" : ",") + Quoted(info.name) + ":", &info};
-      max_length_ += key.prefix.size() + MaxValueLength(info, options_.value);
-      keys_.push_back(std::move(key));
+      std::string prefix = (keys_.empty() ? "{" : ",") + Quoted(info.name) + ":";
+      Key key{{}, prefix.size(), &info};
+      std::memcpy(key.prefix.data(), prefix.data(), prefix.size());
+      max_length_ += key.length + 32 + MaxValueLength(info, options_.value);
+      keys_.push_back(key);
     }
   }
   line_.resize(max_length_);
 }
 
 void JsonRecordWriter::Append(std::string& out, const FlowRecord& r, uint64_t flow_id) {
-  flow_id_ = flow_id;
   char* start = line_.data();
-  char* p = start;
+  char* p = Write(start, r, flow_id);
+  out.append(start, static_cast<size_t>(p - start));
+}
+
+char* JsonRecordWriter::Write(char* p, const FlowRecord& r, uint64_t flow_id) {
+  flow_id_ = flow_id;
   switch (options_.schema) {
     case JsonSchema::kFields:
       p = WriteFields(p, r);
@@ -213,7 +228,7 @@ void JsonRecordWriter::Append(std::string& out, const FlowRecord& r, uint64_t fl
       break;
   }
   *p++ = '\n';
-  out.append(start, static_cast<size_t>(p - start));
+  return p;
 }
 
 char* JsonRecordWriter::WriteIsoTime(char* p, int64_t ms) {
@@ -257,37 +272,40 @@ char* JsonRecordWriter::WriteGeneric(char* p, const FlowRecord& r, const FieldIn
 
 char* JsonRecordWriter::WriteSensor(char* p, uint16_t sensor) {
   if (sensor >= sensor_names_.size()) sensor_names_.resize(size_t{sensor} + 1);
-  std::string& name = sensor_names_[sensor];
-  if (name.empty()) {
+  Name& cached = sensor_names_[sensor];
+  if (cached.padded.empty()) {
+    std::string name;
     std::string_view text = options_.value.names && !options_.value.integer_sensors
                                 ? options_.value.names->SensorName(sensor)
                                 : std::string_view();
     name = !text.empty()              ? Quoted(text)
            : sensor != kUnknownSensor ? Quoted(std::to_string(sensor))
                                       : "\"\"";
+    cached = {name + std::string(32, ' '), name.size()};
   }
-  return Put(p, name);
+  return PutPadded(p, cached.padded.data(), cached.length);
 }
 
 char* JsonRecordWriter::WriteFlowtypeName(char* p, uint8_t flowtype, FieldType part) {
   int slot = part == FieldType::kClassName ? 0 : part == FieldType::kTypeName ? 1 : 2;
-  std::string& name = flowtype_names_[flowtype][static_cast<size_t>(slot)];
-  if (name.empty()) {
+  Name& cached = flowtype_names_[flowtype][static_cast<size_t>(slot)];
+  if (cached.padded.empty()) {
     FlowRecord r;
     r.flowtype = flowtype;
     scratch_.clear();
     FieldId id = slot == 0 ? FieldId::kClass : slot == 1 ? FieldId::kType : FieldId::kFlowtype;
     AppendFieldValue(scratch_, r, id, options_.value);
-    name = Quoted(scratch_);
+    std::string name = Quoted(scratch_);
+    cached = {name + std::string(32, ' '), name.size()};
   }
-  return Put(p, name);
+  return PutPadded(p, cached.padded.data(), cached.length);
 }
 
 char* JsonRecordWriter::WriteFields(char* p, const FlowRecord& r) {
   const FormatOptions& o = options_.value;
   const bool iso = o.time_format == TimeFormat::kIso;
   for (const Key& key : keys_) {
-    p = Put(p, key.prefix);
+    p = PutPadded(p, key.prefix.data(), key.length);
     const FieldInfo& info = *key.info;
     switch (info.type) {
       case FieldType::kIp:

@@ -47,6 +47,10 @@ class JsonRecordWriter {
 
   // Appends one object and a newline. flow_id is written when options.flow_id.
   void Append(std::string& out, const FlowRecord& r, uint64_t flow_id = 0);
+  // The same into memory the caller provides: at most max_length() bytes from p;
+  // returns the end of what was written.
+  char* Write(char* p, const FlowRecord& r, uint64_t flow_id = 0);
+  size_t max_length() const { return max_length_; }
   const JsonOptions& options() const { return options_; }
 
  private:
@@ -62,7 +66,8 @@ class JsonRecordWriter {
   char* WriteFlowtypeName(char* p, uint8_t flowtype, FieldType part);
 
   struct Key {
-    std::string prefix;  // ,"name":
+    std::array<char, 64> prefix;  // ,"name": padded, so it copies in one fixed move
+    size_t length;
     const FieldInfo* info;
   };
   JsonOptions options_;
@@ -73,9 +78,14 @@ class JsonRecordWriter {
   uint64_t flow_id_ = 0;
   int64_t cached_second_ = INT64_MIN;   // the second whose text is in cached_time_
   std::array<char, 20> cached_time_{};  // "YYYY-MM-DDTHH:MM:SS."
-  // Quoted, escaped names, built on first use: sensor by id, flowtype parts by id.
-  std::vector<std::string> sensor_names_;
-  std::array<std::array<std::string, 3>, 256> flowtype_names_;
+  // Quoted, escaped names, built on first use: sensor by id, flowtype parts by
+  // id; padded to 32 bytes or more (the text's length is kept beside it).
+  struct Name {
+    std::string padded;
+    size_t length = 0;
+  };
+  std::vector<Name> sensor_names_;
+  std::array<std::array<Name, 3>, 256> flowtype_names_;
 };
 
 }  // namespace weir
