@@ -79,6 +79,20 @@ std::string IndexName(const std::string& pattern, int64_t ms) {
   return out;
 }
 
+// httplib's error names ("Connection", "Read") made into what happened.
+std::string ErrorText(httplib::Error error) {
+  switch (error) {
+    case httplib::Error::Connection: return "cannot connect";
+    case httplib::Error::ConnectionTimeout: return "connection timed out";
+    case httplib::Error::Read: return "no answer (timed out or connection closed)";
+    case httplib::Error::Write: return "cannot send (connection closed)";
+    case httplib::Error::SSLConnection: return "TLS handshake failed";
+    case httplib::Error::SSLServerVerification: return "server certificate not trusted";
+    case httplib::Error::SSLLoadingCerts: return "cannot load the CA certificates";
+    default: return httplib::to_string(error);
+  }
+}
+
 bool Retryable(int status) { return status == 429 || status >= 500 || status == 408; }
 
 std::string Snippet(const std::string& body) {
@@ -170,7 +184,7 @@ class HttpSink : public Sink {
 
   Status Failure(const httplib::Result& result, const std::string& what) {
     if (!result)
-      return Status::IoError(Describe() + ": " + what + ": " + httplib::to_string(result.error()));
+      return Status::IoError(Describe() + ": " + what + ": " + ErrorText(result.error()));
     std::string message = Describe() + ": " + what + ": HTTP " + std::to_string(result->status) +
                           " " + Snippet(result->body);
     return Retryable(result->status) ? Status::IoError(message) : Status::Invalid(message);
