@@ -21,7 +21,7 @@ records() { "$weir" info "$@" | awk '/count-records/ {s += $2} END {print s + 0}
 case "$case_name" in
   help)
     "$weir" help >/dev/null
-    for c in bag cat collect count cut fglob filter gen info meter netmask set site sort stats uniq; do
+    for c in bag cat collect count cut export fglob filter gen info meter netmask set site sort stats uniq; do
       "$weir" help "$c" >h.txt && grep -q -- "--help" h.txt || fail "weir help $c"
       "$weir" "$c" --help >/dev/null || fail "weir $c --help"
     done

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <simdjson.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -9,6 +10,7 @@
 #include "export/exporter.h"
 #include "export/repository_tail.h"
 #include "export/sink.h"
+#include "record/json_writer.h"
 #include "store/repository_writer.h"
 
 namespace weir {
@@ -230,6 +232,58 @@ TEST(Export, BulkResponseStatusesAndReasons) {
   EXPECT_EQ(reasons[1], "busy");
   EXPECT_FALSE(ParseBulkResponse(R"({"errors":false,"items":[]})", 2, statuses, reasons).ok());
   EXPECT_FALSE(ParseBulkResponse("<html>", 1, statuses, reasons).ok());
+}
+
+// Every value of every layout is valid JSON, read back with a real parser:
+// IPv6, ICMP, protocols 0 and 255, counters at 2^64-1, times before 1970.
+TEST(Export, EveryLayoutIsValidJsonForExtremeValues) {
+  std::vector<FlowRecord> records;
+  for (uint8_t protocol : {0, 1, 6, 17, 58, 255}) {
+    FlowRecord r = Flow(-1, 65535);
+    r.protocol = protocol;
+    r.sip = *IpAddress::Parse("2001:db8::1");
+    r.dip = *IpAddress::Parse("ff02::1:ff00:1");
+    r.dport = protocol == 1 || protocol == 58 ? (3 << 8 | 1) : 0;
+    r.packets = UINT64_MAX;
+    r.bytes = UINT64_MAX;
+    r.duration_ms = UINT32_MAX;
+    r.flags = 0xff;
+    r.attributes = 0x0f;
+    r.sensor = kUnknownSensor;
+    r.flowtype = kUnknownFlowtype;
+    r.vlan = 4095;
+    records.push_back(r);
+  }
+  simdjson::dom::parser parser;
+  for (JsonSchema schema : {JsonSchema::kFields, JsonSchema::kEcs, JsonSchema::kEve}) {
+    JsonOptions o;
+    o.schema = schema;
+    for (const auto& f : AllFields()) o.fields.push_back(f.id);
+    o.value.time_format = TimeFormat::kIso;
+    o.community_id = true;
+    o.flow_id = true;
+    JsonRecordWriter writer(o);
+    for (const FlowRecord& r : records) {
+      std::string line;
+      writer.Append(line, r, UINT64_MAX);
+      simdjson::dom::element doc;
+      ASSERT_EQ(parser.parse(line).get(doc), simdjson::SUCCESS) << line;
+      uint64_t bytes = 0;
+      std::string_view sip;
+      if (schema == JsonSchema::kFields) {
+        ASSERT_EQ(doc["bytes"].get_uint64().get(bytes), simdjson::SUCCESS) << line;
+        ASSERT_EQ(doc["sip"].get_string().get(sip), simdjson::SUCCESS) << line;
+      } else if (schema == JsonSchema::kEcs) {
+        ASSERT_EQ(doc["network"]["bytes"].get_uint64().get(bytes), simdjson::SUCCESS) << line;
+        ASSERT_EQ(doc["source"]["ip"].get_string().get(sip), simdjson::SUCCESS) << line;
+      } else {
+        ASSERT_EQ(doc["netflow"]["bytes"].get_uint64().get(bytes), simdjson::SUCCESS) << line;
+        ASSERT_EQ(doc["src_ip"].get_string().get(sip), simdjson::SUCCESS) << line;
+      }
+      EXPECT_EQ(bytes, UINT64_MAX);
+      EXPECT_EQ(sip, "2001:db8::1");
+    }
+  }
 }
 
 }  // namespace

@@ -39,10 +39,13 @@ class FileSink : public Sink {
   }
 
   Status Deliver(const ExportBatch& batch) override {
-    WEIR_RETURN_IF_ERROR(WriteAll(batch.text.view()));
-    if (fd_ > 1 && options_.sync && ::fdatasync(fd_) != 0)
-      return Status::IoError(options_.path + ": sync: " + ErrnoMessage(errno));
-    return Status::Ok();
+    uint64_t before = size_;
+    Status s = WriteAll(batch.text.view());
+    if (s.ok() && fd_ > 1 && options_.sync && ::fdatasync(fd_) != 0)
+      s = Status::IoError(options_.path + ": sync: " + ErrnoMessage(errno));
+    // A batch is written whole or not at all (disk full): the retry writes it again.
+    if (!s.ok() && fd_ > 1 && ::ftruncate(fd_, static_cast<off_t>(before)) == 0) size_ = before;
+    return s;
   }
 
   std::map<std::string, std::string> CommitState() const override {

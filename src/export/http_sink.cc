@@ -82,14 +82,22 @@ std::string IndexName(const std::string& pattern, int64_t ms) {
 // httplib's error names ("Connection", "Read") made into what happened.
 std::string ErrorText(httplib::Error error) {
   switch (error) {
-    case httplib::Error::Connection: return "cannot connect";
-    case httplib::Error::ConnectionTimeout: return "connection timed out";
-    case httplib::Error::Read: return "no answer (timed out or connection closed)";
-    case httplib::Error::Write: return "cannot send (connection closed)";
-    case httplib::Error::SSLConnection: return "TLS handshake failed";
-    case httplib::Error::SSLServerVerification: return "server certificate not trusted";
-    case httplib::Error::SSLLoadingCerts: return "cannot load the CA certificates";
-    default: return httplib::to_string(error);
+    case httplib::Error::Connection:
+      return "cannot connect";
+    case httplib::Error::ConnectionTimeout:
+      return "connection timed out";
+    case httplib::Error::Read:
+      return "no answer (timed out or connection closed)";
+    case httplib::Error::Write:
+      return "cannot send (connection closed)";
+    case httplib::Error::SSLConnection:
+      return "TLS handshake failed";
+    case httplib::Error::SSLServerVerification:
+      return "server certificate not trusted";
+    case httplib::Error::SSLLoadingCerts:
+      return "cannot load the CA certificates";
+    default:
+      return httplib::to_string(error);
   }
 }
 

@@ -167,7 +167,8 @@ Status FlowFileReader::SkipTo(uint64_t offset) {
     return Status::Invalid(name_ + ": not a regular file, cannot skip to offset " +
                            std::to_string(offset));
   if (offset > offset_) Skip(offset - offset_);
-  if (io_failed_) return errors_.empty() ? Status::IoError(name_ + ": seek failed") : errors_.back();
+  if (io_failed_)
+    return errors_.empty() ? Status::IoError(name_ + ": seek failed") : errors_.back();
   valid_end_ = offset_;
   return Status::Ok();
 }

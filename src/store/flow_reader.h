@@ -123,7 +123,7 @@ class FlowFileReader {
   bool stop_at_torn_tail_ = false;
   bool torn_tail_ = false;
   uint64_t block_offset_ = 0;  // offset of the block NextVerified found last
-  uint64_t base_offset_ = 0;  // file position of offset_ 0
+  uint64_t base_offset_ = 0;   // file position of offset_ 0
   std::vector<std::byte> sparse_;
 
   size_t block_index_ = 0;
