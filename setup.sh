@@ -14,7 +14,8 @@ packages=(
   libzstd-dev liblz4-dev libxxhash-dev libcli11-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libpcap-dev  # the meter's capture from files and interfaces
-  libssl-dev libcpp-httplib-dev libsqlite3-dev  # weir export: Community ID (SHA-1), HTTP sinks, its cursor
+  libssl-dev libcpp-httplib-dev libsqlite3-dev libsimdjson-dev  # weir export: Community ID (SHA-1), HTTP sinks, cursor, responses
+  openssl  # certificates for the export's TLS test
   clang clang-format python3
   pybind11-dev python3-dev python3-numpy python3-pandas  # the Python module (import weir)
   python3-pytest python3-matplotlib  # its tests, and the plotting example

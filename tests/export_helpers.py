@@ -201,6 +201,11 @@ def receiver(args):
     }
     Receiver.state = state
     server = Server(("127.0.0.1", 0), Receiver)
+    if args.tls_cert:
+        import ssl
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     with open(args.port_file + ".tmp", "w") as f:
         f.write(str(server.server_address[1]))
     import os
@@ -275,6 +280,8 @@ def main():
     p.add_argument("--ack", action="store_true")
     p.add_argument("--index-prefix", default="weir-flows-")
     p.add_argument("--header", action="append", default=[])
+    p.add_argument("--tls-cert", default="")
+    p.add_argument("--tls-key", default="")
     p.set_defaults(run=receiver)
     p = sub.add_parser("community")
     p.add_argument("export")

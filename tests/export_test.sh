@@ -13,6 +13,12 @@
 #   http_post      plain POST of JSON lines (Sumo Logic style), gzip, custom headers
 #   sink_down      --follow while Elasticsearch is down: the cursor waits, and once
 #                  it is up every record arrives once, across an exporter restart
+#   tls            HTTPS to a receiver with a certificate of a private CA (--ca-file);
+#                  an untrusted certificate is refused with a clear message
+#   final_only     a capture metered with a short active timeout: --final-only
+#                  gives one record per flow with the same sums as metering it whole
+#   latency        --follow with the defaults: a flow received by the collector is
+#                  exported within 5 s
 #   bad_input      damaged files, bad switches, a cursor of another repository
 set -euo pipefail
 case_name=$1
@@ -289,6 +295,94 @@ for line in sys.stdin:
     n=$("$weir" cut "${sel[@]}" --fields=sip --no-titles | wc -l)
     [ "$(wc -l <docs.json)" -eq "$n" ] || fail "delivered $(wc -l <docs.json) of $n"
     echo "sink_down: the cursor waited for a down sink; then all $n records arrived once"
+    ;;
+
+  tls)
+    make_repo 1000
+    command -v openssl >/dev/null || fail "openssl is not installed (./setup.sh installs it)"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 \
+      -subj /CN=weir-test-ca >/dev/null 2>&1
+    openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr \
+      -subj /CN=127.0.0.1 >/dev/null 2>&1
+    printf 'subjectAltName=IP:127.0.0.1\n' >san.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem \
+      -days 2 -extfile san.ext >/dev/null 2>&1
+    receiver post tls.json --tls-cert=server.pem --tls-key=server.key
+    n=$("$weir" cut "${sel[@]}" --fields=sip --no-titles | wc -l)
+    "$weir" export "${sel[@]}" --sink=http --url="https://127.0.0.1:$port/in" --ca-file=ca.pem \
+      2>export.err || fail "export over TLS: $(cat export.err)"
+    [ "$(wc -l <tls.json)" -eq "$n" ] || fail "received $(wc -l <tls.json) of $n over TLS"
+    if "$weir" export "${sel[@]}" --sink=http --url="https://127.0.0.1:$port/in" --max-attempts=1 \
+      2>untrusted.err; then fail "an untrusted certificate was accepted"; fi
+    grep -q "certificate" untrusted.err || fail "untrusted message: $(cat untrusted.err)"
+    "$weir" export "${sel[@]}" --sink=http --url="https://127.0.0.1:$port/in" --insecure \
+      2>insecure.err || fail "--insecure: $(cat insecure.err)"
+    echo "tls: $n records over HTTPS with a private CA; an untrusted server refused"
+    ;;
+
+  final_only)
+    [ -d "$traffic" ] || skip "$traffic absent"
+    pcap="$traffic/traffic_tls_ipv4_ipv6_334conns.pcap"
+    "$weir" meter -r "$pcap" --active-timeout=1e9 --inactive-timeout=1e9 -o whole.rwf 2>/dev/null
+    "$weir" meter -r "$pcap" --active-timeout=2 --inactive-timeout=1e9 -o parts.rwf 2>/dev/null
+    whole=$("$weir" cut whole.rwf --fields=sip --no-titles | wc -l)
+    parts=$("$weir" cut parts.rwf --fields=sip --no-titles | wc -l)
+    [ "$parts" -gt "$whole" ] || fail "the active timeout split nothing ($parts records, $whole flows)"
+    f=sip,dip,sport,dport,protocol
+    sums() { $python -c '
+import json, sys, collections
+t = collections.defaultdict(lambda: [0, 0, 0])
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    k = (r["sip"], r["dip"], r["sport"], r["dport"], r["protocol"], r.get("flow_id", 0) if len(sys.argv) > 2 else 0)
+    t[k][0] += r["packets"]; t[k][1] += r["bytes"]; t[k][2] += 1
+for k in sorted(t, key=str):
+    print(*k[:5], *t[k][:2])
+' "$@" | LC_ALL=C sort; }
+    "$weir" export --fields=$f,packets,bytes,attributes --final-only parts.rwf >final.json
+    "$weir" export --fields=$f,packets,bytes whole.rwf >whole.json
+    [ "$(wc -l <final.json)" -eq "$whole" ] || fail "--final-only gave $(wc -l <final.json) records for $whole flows"
+    sums final.json >final.txt
+    sums whole.json >whole.txt
+    cmp -s final.txt whole.txt || fail "merged sums differ: $(diff whole.txt final.txt | head -3)"
+    # Without --final-only the parts of a flow share one flow_id.
+    "$weir" export --fields=$f,packets,bytes parts.rwf >parts.json
+    ids=$($python "$helpers" tuples parts.json flow_id | sort -u | wc -l)
+    [ "$ids" -eq "$whole" ] || fail "$ids flow ids for $whole flows in $parts records"
+    echo "final_only: $parts records of $whole flows merged back; parts share $ids flow ids"
+    ;;
+
+  latency)
+    [ -d "$traffic" ] || skip "$traffic absent"
+    port=$(free_port)
+    cat >s.conf <<CONF
+probe meter netflow-v9
+  listen-on-port $port
+  protocol udp
+end probe
+sensor local
+  netflow-v9-probes meter
+  internal-ipblocks 10.0.0.0/8
+  external-ipblocks remainder
+end sensor
+CONF
+    "$weir" collect --root-directory=repo --sensor-configuration=s.conf --stats-interval=0 \
+      >collect.log 2>&1 &
+    pids+=($!)
+    for _ in $(seq 100); do grep -q listening collect.log && break; sleep 0.05; done
+    "$weir" export --follow --cursor=c.db --data-rootdir=repo --output-path=out.json 2>export.log &
+    pids+=($!)
+    sleep 1.5  # the cursor starts "now": nothing stored yet
+    start=$(date +%s.%N)
+    "$weir" meter -r "$traffic/traffic_http_bro_org_13conns.pcap" --export=127.0.0.1:$port \
+      --protocol=9 2>/dev/null
+    while [ ! -s out.json ]; do
+      sleep 0.05
+      awk -v s="$start" -v n="$(date +%s.%N)" 'BEGIN {exit !(n - s > 10)}' && fail "nothing exported in 10 s"
+    done
+    took=$(awk -v s="$start" -v n="$(date +%s.%N)" 'BEGIN {printf "%.1f", n - s}')
+    awk -v t="$took" 'BEGIN {exit !(t <= 5)}' || fail "first record exported after $took s (goal 5 s)"
+    echo "latency: stored flows exported $took s after they were sent (defaults: 1 s flush, 1 s poll)"
     ;;
 
   bad_input)
