@@ -200,7 +200,7 @@ def receiver(args):
         "out": open(args.out, "a", encoding="utf-8"),
     }
     Receiver.state = state
-    server = Server(("127.0.0.1", 0), Receiver)
+    server = Server(("127.0.0.1", args.port), Receiver)
     if args.tls_cert:
         import ssl
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -280,6 +280,7 @@ def main():
     p.add_argument("--ack", action="store_true")
     p.add_argument("--index-prefix", default="weir-flows-")
     p.add_argument("--header", action="append", default=[])
+    p.add_argument("--port", type=int, default=0)
     p.add_argument("--tls-cert", default="")
     p.add_argument("--tls-key", default="")
     p.set_defaults(run=receiver)

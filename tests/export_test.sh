@@ -13,6 +13,8 @@
 #   http_post      plain POST of JSON lines (Sumo Logic style), gzip, custom headers
 #   sink_down      --follow while Elasticsearch is down: the cursor waits, and once
 #                  it is up every record arrives once, across an exporter restart
+#   spool          a stream exported while the HTTP receiver is down goes to the
+#                  spool, and is sent first (in order) once it answers
 #   tls            HTTPS to a receiver with a certificate of a private CA (--ca-file);
 #                  an untrusted certificate is refused with a clear message
 #   final_only     a capture metered with a short active timeout: --final-only
@@ -295,6 +297,38 @@ for line in sys.stdin:
     n=$("$weir" cut "${sel[@]}" --fields=sip --no-titles | wc -l)
     [ "$(wc -l <docs.json)" -eq "$n" ] || fail "delivered $(wc -l <docs.json) of $n"
     echo "sink_down: the cursor waited for a down sink; then all $n records arrived once"
+    ;;
+
+  spool)
+    make_repo 3000
+    files=$(find repo -type f -not -name silk.conf -not -path '*/.weir/*' | sort)
+    first=$(echo "$files" | head -3)
+    rest=$(echo "$files" | tail -n +4)
+    port=$(free_port)  # nobody listens yet: a stream goes to the spool
+    if cat $first | "$weir" export --sink=http --url="http://127.0.0.1:$port/in" --spool-dir=spool \
+      --batch-size=8K --max-attempts=2 2>first.err; then fail "an export to a down sink exited 0"; fi
+    grep -q "stay spooled in spool" first.err || fail "spool message: $(cat first.err)"
+    spooled=$(ls spool | wc -l)
+    [ "$spooled" -gt 0 ] || fail "nothing spooled: $(cat first.err)"
+    # The receiver comes up: the next run sends the spooled batches first, then its own.
+    receiver post got.json --port="$port"
+    "$weir" export $rest --sink=http --url="http://127.0.0.1:$port/in" --spool-dir=spool \
+      --fields=sip,dip,sport,dport,protocol,packets,bytes,stime 2>second.err ||
+      fail "second run: $(cat second.err)"
+    [ "$(ls spool | wc -l)" -eq 0 ] || fail "spool not emptied"
+    "$weir" cut $first $rest --fields=sip --no-titles | wc -l >want.txt
+    [ "$(wc -l <got.json)" -eq "$(cat want.txt)" ] || fail "received $(wc -l <got.json) of $(cat want.txt)"
+    # Order: the first run's records come first.
+    "$weir" cut $first --fields=sip,dport --no-titles --delimited=' ' >first.txt
+    $python "$helpers" tuples got.json sip dport >all.txt
+    head -n "$(wc -l <first.txt)" all.txt >head.txt
+    cmp -s first.txt head.txt || fail "spooled records did not go first"
+    # A full spool is an error that says so, not a silent loss.
+    port2=$(free_port)
+    if cat $files | "$weir" export --sink=http --url="http://127.0.0.1:$port2/in" --spool-dir=spool2 \
+      --spool-size=100K --batch-size=8K --max-attempts=1 2>full.err; then fail "a full spool exited 0"; fi
+    grep -q "is full" full.err || fail "full-spool message: $(cat full.err)"
+    echo "spool: $spooled batches kept while the sink was down, sent first when it came back"
     ;;
 
   tls)

@@ -9,6 +9,7 @@
 #include "cli/common.h"
 #include "cli/query_options.h"
 #include "export/exporter.h"
+#include "export/spool.h"
 
 namespace weir::cli {
 
@@ -84,7 +85,7 @@ int RunExport(int argc, char** argv) {
   double poll_s = 1, rotate_interval_s = 0, final_timeout_s = 3600, gap_s = 600, duration_s = 0;
   int keep = 0, timeout_s = 30, max_attempts = 0;
   bool splunk_ack = false, insecure = false, compress = false;
-  std::string batch_size = "4M";
+  std::string batch_size = "4M", spool_dir, spool_size = "1G";
   QueryOptions query;
 
   app.add_option("--output-format", output_format, "json (JSON Lines, default) or csv")
@@ -171,6 +172,12 @@ int RunExport(int argc, char** argv) {
                  "where records a receiver refused for good are kept (default: "
                  "weir-export-rejected.jsonl, or beside the cursor)")
       ->group("Sink");
+  app.add_option("--spool-dir", spool_dir,
+                 "HTTP sinks reading files or a stream: keep batches here while the receiver "
+                 "is down, and send them first when it answers (also in the next run)")
+      ->group("Sink");
+  app.add_option("--spool-size", spool_size, "largest the spool may grow (default 1G)")
+      ->group("Sink");
   app.add_option("--batch-size", batch_size, "deliver in batches of about this size (default 4M)")
       ->group("Sink");
   app.add_flag("--print-statistics", print_statistics,
@@ -208,6 +215,13 @@ int RunExport(int argc, char** argv) {
     if (!v) return fail("invalid --rotate-size '" + rotate_size + "' (10M, 1G ...)", kExitUsage);
     rotate_bytes = *v;
   }
+  auto spool_bytes = ParseSize(spool_size);
+  if (!spool_bytes) return fail("invalid --spool-size '" + spool_size + "'", kExitUsage);
+  if (!spool_dir.empty() && (follow || sink_kind.empty()))
+    return fail(
+        "--spool-dir applies to HTTP sinks without --follow (the repository is the "
+        "spool of --follow)",
+        kExitUsage);
   if (follow && cursor_path.empty())
     return fail("--follow needs --cursor=PATH (where the export remembers how far it got)",
                 kExitUsage);
@@ -267,6 +281,7 @@ int RunExport(int argc, char** argv) {
     ho.compress = compress;
     ho.timeout_s = timeout_s;
     ho.max_attempts = follow ? max_attempts : (max_attempts ? max_attempts : 8);
+    if (!spool_dir.empty()) ho.max_attempts = 1;  // the spool retries
     ho.rejected_path = !rejected_path.empty() ? rejected_path
                        : follow               ? cursor_path + ".rejected.jsonl"
                                               : "weir-export-rejected.jsonl";
@@ -274,6 +289,15 @@ int RunExport(int argc, char** argv) {
     auto opened = OpenHttpSink(ho);
     if (!opened.ok()) return fail(opened.status().message(), kExitUsage);
     sink = std::move(*opened);
+    if (!spool_dir.empty()) {
+      auto spooled =
+          OpenSpoolingSink(std::move(sink), {.dir = spool_dir,
+                                             .max_bytes = *spool_bytes,
+                                             .max_attempts = max_attempts ? max_attempts : 8,
+                                             .stop = &g_stop});
+      if (!spooled.ok()) return fail(spooled.status().message(), kExitFailure);
+      sink = std::move(*spooled);
+    }
   } else {
     FileSinkOptions fo;
     fo.path = output_path;
@@ -301,6 +325,7 @@ int RunExport(int argc, char** argv) {
   std::function<void(const std::string&)> on_message = LogLine;
   if (!follow) on_message = [](const std::string& m) { PrintError("export", m); };
   Status status = weir::RunExport(options, *sink, stats, on_message);
+  if (Status closed = sink->Close(); status.ok()) status = closed;
   if (print_statistics)
     std::fprintf(stderr, "Read %llu records, exported %llu in %llu batches, %llu errors\n",
                  static_cast<unsigned long long>(stats.records_read),

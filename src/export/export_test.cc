@@ -10,6 +10,7 @@
 #include "export/exporter.h"
 #include "export/repository_tail.h"
 #include "export/sink.h"
+#include "export/spool.h"
 #include "record/json_writer.h"
 #include "store/repository_writer.h"
 
@@ -217,6 +218,29 @@ TEST(Export, FileSinkRotatesAndKeepsTheNewest) {
   EXPECT_EQ(rotated, 2);
   EXPECT_TRUE(fs::exists(fo.path));
   EXPECT_EQ(fs::file_size(fo.path), 0u);
+}
+
+TEST(Export, SpooledBatchesRoundTripAndRefuseDamage) {
+  ExportBatch b;
+  b.text.Append("{\"a\":1}\n");
+  b.Close(-5, 1);
+  b.text.Append("{\"a\":2}\n");
+  b.Close(7, UINT64_MAX);
+  std::string data = EncodeSpooledBatch(b);
+  ExportBatch back;
+  ASSERT_TRUE(DecodeSpooledBatch(data, back).ok());
+  EXPECT_EQ(back.text.view(), b.text.view());
+  EXPECT_EQ(back.ends, b.ends);
+  EXPECT_EQ(back.stimes, b.stimes);
+  EXPECT_EQ(back.ids, b.ids);
+  data[20] ^= 1;
+  EXPECT_FALSE(DecodeSpooledBatch(data, back).ok());
+  EXPECT_FALSE(DecodeSpooledBatch(data.substr(0, 30), back).ok());
+  std::ifstream sample(std::string(WEIR_SOURCE_DIR) + "/fuzz/corpus/spooled_batch/two_records",
+                       std::ios::binary);
+  std::string bytes(std::istreambuf_iterator<char>(sample), {});
+  ASSERT_TRUE(DecodeSpooledBatch(bytes, back).ok());
+  EXPECT_EQ(back.size(), 2u);
 }
 
 TEST(Export, BulkResponseStatusesAndReasons) {
