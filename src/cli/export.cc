@@ -322,10 +322,16 @@ int RunExport(int argc, char** argv) {
   if (!sink_kind.empty()) signal(SIGPIPE, SIG_IGN);
 
   ExportStats stats;
+  Progress progress;  // one-shot exports on a terminal
+  if (!follow)
+    options.on_progress = [&progress](uint64_t n) {
+      progress.Update("exported " + std::to_string(n) + " records");
+    };
   std::function<void(const std::string&)> on_message = LogLine;
   if (!follow) on_message = [](const std::string& m) { PrintError("export", m); };
   Status status = weir::RunExport(options, *sink, stats, on_message);
   if (Status closed = sink->Close(); status.ok()) status = closed;
+  progress.Done();
   if (print_statistics)
     std::fprintf(stderr, "Read %llu records, exported %llu in %llu batches, %llu errors\n",
                  static_cast<unsigned long long>(stats.records_read),

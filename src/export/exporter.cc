@@ -51,6 +51,7 @@ Status RunOnce(const ExportOptions& options, Sink& sink, ExportStats& stats,
     stats.records_exported += batch.size();
     ++stats.batches;
     batch.Clear();
+    if (options.on_progress) options.on_progress(stats.records_exported);
     return failure.ok();
   };
   ScanOptions scan;
@@ -204,7 +205,8 @@ class Follower {
 
   // Delivers the batch (retrying while the sink is down), then commits.
   Status Flush() {
-    if (batch_.empty() && offsets_.empty() && forget_.empty() && !long_flows_changed())
+    const bool long_flows_changed = long_flows_.TakeChanged();
+    if (batch_.empty() && offsets_.empty() && forget_.empty() && !long_flows_changed)
       return Status::Ok();
     if (!batch_.empty()) {
       double backoff_s = 1;
@@ -224,10 +226,12 @@ class Follower {
     update.offsets = std::move(offsets_);
     update.forget = std::move(forget_);
     update.settings = sink_.CommitState();
-    std::vector<LongFlows::Entry> entries = long_flows_.Entries();
-    update.long_flows = &entries;
+    std::vector<LongFlows::Entry> entries;
+    if (long_flows_changed) {
+      entries = long_flows_.Entries();
+      update.long_flows = &entries;
+    }
     WEIR_RETURN_IF_ERROR(cursor_->Commit(update));
-    saved_long_flows_ = entries.size();
     offsets_.clear();
     forget_.clear();
     batch_.Clear();
@@ -239,10 +243,6 @@ class Follower {
       WEIR_RETURN_IF_ERROR(cursor_->Commit(rotated));
     }
     return Status::Ok();
-  }
-
-  bool long_flows_changed() const {
-    return long_flows_.open_flows() != 0 || saved_long_flows_ != 0;
   }
 
   const ExportOptions& options_;
@@ -261,7 +261,6 @@ class Follower {
   ExportBatch batch_;
   std::map<std::string, uint64_t> offsets_;
   std::vector<std::string> forget_;
-  size_t saved_long_flows_ = 0;
 };
 
 }  // namespace

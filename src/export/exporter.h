@@ -32,6 +32,8 @@ struct ExportOptions {
   LongFlows::Options long_flows;
   size_t batch_bytes = 4 << 20;             // deliver when a batch reaches this size
   const std::atomic<bool>* stop = nullptr;  // set by SIGTERM/SIGINT
+  // One-shot: called after each delivered batch with the records exported so far.
+  std::function<void(uint64_t)> on_progress;
 
   // One-shot: these files and streams ("-": standard input), in order.
   std::vector<std::string> inputs;

@@ -43,6 +43,7 @@ void LongFlows::Add(const FlowRecord& r, int64_t now_ms, const Emit& emit) {
   const uint64_t key = FlowKey(r);
   const bool continues = (r.attributes & kAttrActiveTimeout) != 0;
   auto it = open_.find(key);
+  if (continues || it != open_.end()) changed_ = true;
   if (it != open_.end() && r.stime_ms > it->second.last_etime_ms + options_.gap_ms) {
     // Too late to be the same flow: the open one ended at its last part.
     if (it->second.holding) emit(it->second.merged, it->second.flow_id);
@@ -87,11 +88,13 @@ void LongFlows::Expire(int64_t now_ms, const Emit& emit) {
     if (gone) {
       if (e.holding) emit(e.merged, e.flow_id);
       it = open_.erase(it);
+      changed_ = true;
       continue;
     }
     if (e.holding && now_ms - e.held_since_ms >= options_.hold_ms) {
       emit(e.merged, e.flow_id);
       e.holding = false;
+      changed_ = true;
     }
     ++it;
   }
@@ -105,6 +108,7 @@ void LongFlows::Flush(const Emit& emit) {
   std::sort(held.begin(), held.end(),
             [](const Entry& a, const Entry& b) { return a.merged.stime_ms < b.merged.stime_ms; });
   for (const Entry& e : held) emit(e.merged, e.flow_id);
+  changed_ = changed_ || !open_.empty();
   open_.clear();
 }
 

@@ -19,6 +19,7 @@
 #include <functional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "record/flow_record.h"
@@ -65,12 +66,15 @@ class LongFlows {
   std::vector<Entry> Entries() const;
   void Restore(const std::vector<Entry>& entries);
   size_t open_flows() const { return open_.size(); }
+  // True when the table changed since the last call (the cursor stores it then).
+  bool TakeChanged() { return std::exchange(changed_, false); }
 
  private:
   static void Merge(FlowRecord& into, const FlowRecord& part);
   Options options_;
   std::unordered_map<uint64_t, Entry> open_;
   int64_t newest_time_ms_ = INT64_MIN;  // latest record end seen (data time)
+  bool changed_ = false;
 };
 
 }  // namespace weir
