@@ -46,6 +46,9 @@ Status RepositoryTail::Poll(const ExportCursor& cursor, std::vector<PendingFile>
   fs::recursive_directory_iterator it(root_, fs::directory_options::skip_permission_denied, ec);
   if (ec) return Status::IoError(root_ + ": " + ec.message());
   std::set<std::string> seen;
+  const bool full = polls_++ % static_cast<uint64_t>(std::max(1, selection_.full_every)) == 0;
+  const int64_t recent =
+      FloorTo(NowMillis(), kMillisPerHour) - int64_t{selection_.recent_hours} * kMillisPerHour;
   for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (ec) return Status::IoError(root_ + ": " + ec.message());
     const fs::directory_entry& entry = *it;
@@ -55,10 +58,17 @@ Status RepositoryTail::Poll(const ExportCursor& cursor, std::vector<PendingFile>
       continue;
     }
     if (!entry.is_regular_file(ec)) continue;
-    uint64_t size = entry.file_size(ec);
-    if (ec) continue;  // removed meanwhile
     std::string path = entry.path().lexically_relative(root_).string();
     seen.insert(path);
+    if (!full) {
+      auto known = known_.find(path);
+      if (known != known_.end() &&
+          (!known->second.selected ||
+           (known->second.hour_ms != INT64_MIN && known->second.hour_ms < recent)))
+        continue;  // an old hour's file (or not ours): looked at on full polls
+    }
+    uint64_t size = entry.file_size(ec);
+    if (ec) continue;  // removed meanwhile
     uint64_t offset = cursor.Offset(path);
     if (size <= offset) continue;
     if (!Selected(path, size)) continue;

@@ -1,13 +1,15 @@
 // RepositoryTail: finds what a collector (or meter) has stored in a repository
 // since an ExportCursor's offsets, and reads it block by block.
 //
-// Each poll walks the repository and compares every flow file's size with its
-// exported offset; a file that grew is read from that offset, one intact block
-// at a time. A block still being written (cut short at the end of the file) is
-// left for the next poll. Files are recognised by their header annotations
-// (flowtype, sensor, hour), not by their names, so any path-format works; files
-// outside the selection and files that are not flow files are remembered and
-// skipped. Not thread-safe.
+// Each poll walks the repository and compares flow files' sizes with their
+// exported offsets; a file that grew is read from that offset, one intact block
+// at a time. To keep polls cheap in a repository of years, files of hours more
+// than `recent_hours` old are looked at (stat) only every `full_every` polls: a
+// flow stored that late is exported within that many polls instead of one. A block still being
+// written (cut short at the end of the file) is left for the next poll. Files are recognised by
+// their header annotations (flowtype, sensor, hour), not by their names, so any path-format works;
+// files outside the selection and files that are not flow files are remembered and skipped. Not
+// thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +31,8 @@ struct TailSelection {
   // (flowtype, sensor) pairs to export; empty: every file.
   std::set<std::pair<uint8_t, uint16_t>> flowtype_sensors;
   int64_t first_hour_ms = INT64_MIN;  // files of earlier hours are not exported
+  int recent_hours = 3;
+  int full_every = 30;
 };
 
 struct PendingFile {
@@ -71,6 +75,7 @@ class RepositoryTail {
   std::string root_;
   TailSelection selection_;
   std::map<std::string, Known> known_;
+  uint64_t polls_ = 0;
 };
 
 }  // namespace weir
