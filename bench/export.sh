@@ -27,7 +27,7 @@ best() {
 
 echo "== $flows IPv4 flows from weir gen; the same flows in nfdump (NetFlow v5 -> nfcapd -y)"
 day=2026/11/26
-"$weir" gen --flows="$flows" --seed=1 --start-time=$day --ipv6-fraction=0 --root-directory="$tmp/repo" 2>/dev/null
+"$weir" gen --flows="$flows" --seed=1 --start-time=$day --ipv6-fraction=0 --root-directory="$tmp/repo" >/dev/null 2>&1
 sel=(--data-rootdir="$tmp/repo" --type=all --start-date=$day --end-date=2026/11/27)
 nf=$(nfdump_load "$tmp" "$weir" "${sel[@]}")
 
