@@ -108,6 +108,30 @@ TEST(Export, FollowExportsWhatWasStoredSinceTheCursor) {
   ASSERT_TRUE(writer.Close().ok());
 }
 
+// A file removed and written anew (shorter than what was exported) holds new records.
+TEST(Export, AReplacedFileIsExportedFromItsStart) {
+  TempDir dir;
+  const int64_t hour = 1795759200000;
+  {
+    RepositoryWriter writer(dir.path() + "/repo", Hourly(), WriterOptions{});
+    for (uint16_t i = 0; i < 50; ++i) ASSERT_TRUE(writer.Append(Flow(hour + i, i)).ok());
+    ASSERT_TRUE(writer.Close().ok());
+  }
+  std::string out = dir.path() + "/out.json";
+  ASSERT_TRUE(ExportOnce(FollowOptions(dir, "beginning"), out).ok());
+  ASSERT_EQ(Lines(out).size(), 50u);
+  fs::remove_all(dir.path() + "/repo/in");
+  {
+    RepositoryWriter writer(dir.path() + "/repo", Hourly(), WriterOptions{});
+    ASSERT_TRUE(writer.Append(Flow(hour, 1000)).ok());
+    ASSERT_TRUE(writer.Close().ok());
+  }
+  ASSERT_TRUE(ExportOnce(FollowOptions(dir, "beginning"), out).ok());
+  std::vector<std::string> lines = Lines(out);
+  ASSERT_EQ(lines.size(), 51u);
+  EXPECT_EQ(lines.back(), "{\"sport\":1000,\"stime\":\"2026-11-27T06:00:00.000Z\"}");
+}
+
 TEST(Export, StartNowSkipsWhatIsAlreadyStored) {
   TempDir dir;
   const int64_t hour = 1795759200000;

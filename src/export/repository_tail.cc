@@ -70,7 +70,10 @@ Status RepositoryTail::Poll(const ExportCursor& cursor, std::vector<PendingFile>
     uint64_t size = entry.file_size(ec);
     if (ec) continue;  // removed meanwhile
     uint64_t offset = cursor.Offset(path);
-    if (size <= offset) continue;
+    if (size == offset) continue;
+    // Shorter than what was exported: the file was replaced (removed and written
+    // anew); its blocks are new records.
+    if (size < offset) offset = 0;
     if (!Selected(path, size)) continue;
     pending.push_back({path, offset, size});
   }
