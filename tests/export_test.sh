@@ -10,7 +10,8 @@
 #   elasticsearch  _bulk wire format; 429s, item-level 429s, a stalled answer and a
 #                  refused document: nothing lost, no duplicates, the refused one kept
 #   splunk         HEC envelope, token, 503s, indexer acknowledgements
-#   http_post      plain POST of JSON lines (Sumo Logic style), gzip, custom headers
+#   http_post      plain POST of JSON lines (Sumo Logic style), gzip, custom headers,
+#                  a 500 retried
 #   sink_down      --follow while Elasticsearch is down: the cursor waits, and once
 #                  it is up every record arrives once, across an exporter restart
 #   spool          a stream exported while the HTTP receiver is down goes to the
@@ -262,15 +263,16 @@ for line in sys.stdin:
 
   http_post)
     make_repo 2000
-    receiver post posted.json --header='X-Source: weir-test'
+    receiver post posted.json --header='X-Source: weir-test' --fail-first=1 --fail-status=500
     "$weir" export "${sel[@]}" --sink=http --url="http://127.0.0.1:$port/receiver/v1" --compress \
       --header='X-Source: weir-test' --schema=eve 2>export.err || fail "export: $(cat export.err)"
     no_violations posted.json
     n=$("$weir" cut "${sel[@]}" --fields=sip --no-titles | wc -l)
     [ "$(wc -l <posted.json)" -eq "$n" ] || fail "received $(wc -l <posted.json) of $n"
+    grep -q "HTTP 500" export.err || fail "no log line for the 500: $(cat export.err)"
     types=$($python "$helpers" tuples posted.json event_type | sort -u)
     [ "$types" = netflow ] || fail "event_type $types"
-    echo "http_post: $n EVE events posted, gzip and custom header"
+    echo "http_post: $n EVE events posted through a 500, gzip and custom header"
     ;;
 
   sink_down)
