@@ -43,6 +43,8 @@ Status RepositoryTail::Poll(const ExportCursor& cursor, std::vector<PendingFile>
   pending.clear();
   gone.clear();
   std::error_code ec;
+  // A follower may start before the collector has made the repository.
+  if (!fs::exists(root_, ec)) return Status::Ok();
   fs::recursive_directory_iterator it(root_, fs::directory_options::skip_permission_denied, ec);
   if (ec) return Status::IoError(root_ + ": " + ec.message());
   std::set<std::string> seen;
@@ -85,6 +87,7 @@ Status RepositoryTail::Poll(const ExportCursor& cursor, std::vector<PendingFile>
 Result<std::map<std::string, uint64_t>> RepositoryTail::CurrentSizes(int64_t before_hour_ms) {
   std::map<std::string, uint64_t> sizes;
   std::error_code ec;
+  if (!fs::exists(root_, ec)) return sizes;
   fs::recursive_directory_iterator it(root_, fs::directory_options::skip_permission_denied, ec);
   if (ec) return Status::IoError(root_ + ": " + ec.message());
   for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
