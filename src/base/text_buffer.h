@@ -21,6 +21,7 @@ class TextBuffer {
   // Marks the bytes up to end (inside the last reservation) as written.
   void Commit(const char* end) { size_ = static_cast<size_t>(end - data_.get()); }
   void Append(std::string_view s) {
+    if (s.empty()) return;
     char* p = Reserve(s.size());
     std::memcpy(p, s.data(), s.size());
     size_ += s.size();
