@@ -247,7 +247,7 @@ for line in sys.stdin:
   splunk)
     make_repo 3000
     receiver hec events.json --token=secret-token --fail-first=2 --fail-status=503 --ack
-    "$weir" export "${sel[@]}" --sink=splunk --url="http://127.0.0.1:$port" --token=secret-token \
+    WEIR_HEC_TOKEN=secret-token "$weir" export "${sel[@]}" --sink=splunk --url="http://127.0.0.1:$port" \
       --splunk-ack --schema=ecs --batch-size=256K 2>export.err || fail "export: $(cat export.err)"
     no_violations events.json
     n=$("$weir" cut "${sel[@]}" --fields=sip --no-titles | wc -l)

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <ctime>
 
 #include "base/strings.h"
@@ -153,7 +154,9 @@ int RunExport(int argc, char** argv) {
                  "elasticsearch: index name, strftime-like %Y %m %d %H of each record's start "
                  "(default weir-flows-%Y.%m.%d)")
       ->group("Sink");
-  app.add_option("--token", token, "splunk: the HEC token")->group("Sink");
+  app.add_option("--token", token,
+                 "splunk: the HEC token (default: $WEIR_HEC_TOKEN, which keeps it out of ps)")
+      ->group("Sink");
   app.add_flag("--splunk-ack", splunk_ack, "splunk: wait for indexer acknowledgements")
       ->group("Sink");
   app.add_option("--sourcetype", sourcetype, "splunk: sourcetype (default weir:flow)")
@@ -165,8 +168,9 @@ int RunExport(int argc, char** argv) {
       ->group("Sink");
   app.add_flag("--compress", compress, "gzip HTTP request bodies")->group("Sink");
   app.add_option("--timeout", timeout_s, "HTTP timeout in seconds (default 30)")->group("Sink");
-  app.add_option("--max-attempts", max_attempts,
-                 "HTTP: attempts per batch before giving up (default: until it works)")
+  app.add_option(
+         "--max-attempts", max_attempts,
+         "HTTP: attempts per batch before giving up (default 8; with --follow: until it works)")
       ->group("Sink");
   app.add_option("--rejected-path", rejected_path,
                  "where records a receiver refused for good are kept (default: "
@@ -274,6 +278,8 @@ int RunExport(int argc, char** argv) {
     ho.headers = headers;
     if (!index.empty()) ho.index = index;
     ho.token = token;
+    if (ho.token.empty())
+      if (const char* env = std::getenv("WEIR_HEC_TOKEN")) ho.token = env;
     ho.splunk_ack = splunk_ack;
     ho.sourcetype = sourcetype;
     ho.ca_file = ca_file;
