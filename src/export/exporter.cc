@@ -91,6 +91,7 @@ class Follower {
         on_message_(on_message),
         tail_(options.root, options.selection),
         formatter_(options.format),
+        columns_(FormatColumns(options.format)),
         long_flows_(options.long_flows) {}
 
   Status Run() {
@@ -163,7 +164,7 @@ class Follower {
     auto done = tail_.Read(
         file,
         [&](RawBlock& raw, uint64_t end) {
-          Status s = DecodeRawBlock(raw, FormatColumns(options_.format), decoder_, flows_);
+          Status s = DecodeRawBlock(raw, columns_, decoder_, flows_);
           if (!s.ok()) {
             on_message_(s.message());
             ++stats_.errors;
@@ -251,6 +252,7 @@ class Follower {
   const std::function<void(const std::string&)>& on_message_;
   RepositoryTail tail_;
   RecordFormatter formatter_;
+  const ColumnSet columns_;  // what formatting reads
   LongFlows long_flows_;
   std::unique_ptr<ExportCursor> cursor_;
   std::unique_ptr<BlockFormatter> block_;

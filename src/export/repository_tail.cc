@@ -38,19 +38,13 @@ bool RepositoryTail::Selected(const std::string& path, uint64_t size) {
   return selected;
 }
 
-Status RepositoryTail::Poll(const ExportCursor& cursor, std::vector<PendingFile>& pending,
-                            std::vector<std::string>& gone) {
-  pending.clear();
-  gone.clear();
+Status RepositoryTail::Walk(
+    const std::function<void(const fs::directory_entry&, const std::string&)>& file) {
   std::error_code ec;
   // A follower may start before the collector has made the repository.
   if (!fs::exists(root_, ec)) return Status::Ok();
   fs::recursive_directory_iterator it(root_, fs::directory_options::skip_permission_denied, ec);
   if (ec) return Status::IoError(root_ + ": " + ec.message());
-  std::set<std::string> seen;
-  const bool full = polls_++ % static_cast<uint64_t>(std::max(1, selection_.full_every)) == 0;
-  const int64_t recent =
-      FloorTo(NowMillis(), kMillisPerHour) - int64_t{selection_.recent_hours} * kMillisPerHour;
   for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (ec) return Status::IoError(root_ + ": " + ec.message());
     const fs::directory_entry& entry = *it;
@@ -59,26 +53,38 @@ Status RepositoryTail::Poll(const ExportCursor& cursor, std::vector<PendingFile>
       if (entry.is_directory(ec)) it.disable_recursion_pending();
       continue;
     }
-    if (!entry.is_regular_file(ec)) continue;
-    std::string path = entry.path().lexically_relative(root_).string();
+    if (entry.is_regular_file(ec)) file(entry, entry.path().lexically_relative(root_).string());
+  }
+  return Status::Ok();
+}
+
+Status RepositoryTail::Poll(const ExportCursor& cursor, std::vector<PendingFile>& pending,
+                            std::vector<std::string>& gone) {
+  pending.clear();
+  gone.clear();
+  std::set<std::string> seen;
+  const bool full = polls_++ % static_cast<uint64_t>(std::max(1, selection_.full_every)) == 0;
+  const int64_t recent =
+      FloorTo(NowMillis(), kMillisPerHour) - int64_t{selection_.recent_hours} * kMillisPerHour;
+  WEIR_RETURN_IF_ERROR(Walk([&](const fs::directory_entry& entry, const std::string& path) {
     seen.insert(path);
     if (!full) {
       auto known = known_.find(path);
       if (known != known_.end() &&
           (!known->second.selected ||
            (known->second.hour_ms != INT64_MIN && known->second.hour_ms < recent)))
-        continue;  // an old hour's file (or not ours): looked at on full polls
+        return;  // an old hour's file (or not ours): looked at on full polls
     }
+    std::error_code ec;
     uint64_t size = entry.file_size(ec);
-    if (ec) continue;  // removed meanwhile
+    if (ec) return;  // removed meanwhile
     uint64_t offset = cursor.Offset(path);
-    if (size == offset) continue;
+    if (size == offset) return;
     // Shorter than what was exported: the file was replaced (removed and written
     // anew); its blocks are new records.
     if (size < offset) offset = 0;
-    if (!Selected(path, size)) continue;
-    pending.push_back({path, offset, size});
-  }
+    if (Selected(path, size)) pending.push_back({path, offset, size});
+  }));
   for (const auto& [path, offset] : cursor.offsets())
     if (!seen.count(path)) gone.push_back(path);
   return Status::Ok();
@@ -86,23 +92,11 @@ Status RepositoryTail::Poll(const ExportCursor& cursor, std::vector<PendingFile>
 
 Result<std::map<std::string, uint64_t>> RepositoryTail::CurrentSizes(int64_t before_hour_ms) {
   std::map<std::string, uint64_t> sizes;
-  std::error_code ec;
-  if (!fs::exists(root_, ec)) return sizes;
-  fs::recursive_directory_iterator it(root_, fs::directory_options::skip_permission_denied, ec);
-  if (ec) return Status::IoError(root_ + ": " + ec.message());
-  for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (ec) return Status::IoError(root_ + ": " + ec.message());
-    std::string name = it->path().filename().string();
-    if (!name.empty() && name[0] == '.') {
-      if (it->is_directory(ec)) it.disable_recursion_pending();
-      continue;
-    }
-    if (!it->is_regular_file(ec)) continue;
-    uint64_t size = it->file_size(ec);
-    if (ec) continue;
-    std::string path = it->path().lexically_relative(root_).string();
-    if (Selected(path, size) && known_[path].hour_ms < before_hour_ms) sizes[path] = size;
-  }
+  WEIR_RETURN_IF_ERROR(Walk([&](const fs::directory_entry& entry, const std::string& path) {
+    std::error_code ec;
+    uint64_t size = entry.file_size(ec);
+    if (!ec && Selected(path, size) && known_[path].hour_ms < before_hour_ms) sizes[path] = size;
+  }));
   return sizes;
 }
 

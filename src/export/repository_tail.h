@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <optional>
@@ -67,6 +68,10 @@ class RepositoryTail {
  private:
   // Whether the file at relative path is a selected flow file (cached).
   bool Selected(const std::string& path, uint64_t size);
+  // Calls file(entry, path relative to the root) for every regular file under
+  // the root, hidden files and directories left out; a missing root is empty.
+  Status Walk(
+      const std::function<void(const std::filesystem::directory_entry&, const std::string&)>& file);
   struct Known {
     bool selected;
     int64_t hour_ms;  // from the header; INT64_MIN when it has none

@@ -301,6 +301,16 @@ char* JsonRecordWriter::WriteFlowtypeName(char* p, uint8_t flowtype, FieldType p
   return PutPadded(p, cached.padded.data(), cached.length);
 }
 
+char* JsonRecordWriter::PutCommunityId(char* p, const FlowRecord& r) const {
+  const bool icmp = r.is_icmp();
+  p = Put(p, "\"community_id\":\"");
+  WriteCommunityId(p, options_.community_id_seed, r.sip, r.dip, r.protocol,
+                   icmp ? r.icmp_type() : r.sport, icmp ? r.icmp_code() : r.dport);
+  p += kCommunityIdLength;
+  *p++ = '"';
+  return p;
+}
+
 char* JsonRecordWriter::WriteFields(char* p, const FlowRecord& r) {
   const FormatOptions& o = options_.value;
   const bool iso = o.time_format == TimeFormat::kIso;
@@ -362,11 +372,7 @@ char* JsonRecordWriter::WriteFields(char* p, const FlowRecord& r) {
   const char* comma = keys_.empty() ? "" : ",";
   if (options_.community_id) {
     p = Put(p, comma);
-    p = Put(p, "\"community_id\":\"");
-    WriteCommunityId(p, options_.community_id_seed, r.sip, r.dip, r.protocol,
-                     r.is_icmp() ? r.icmp_type() : r.sport, r.is_icmp() ? r.icmp_code() : r.dport);
-    p += kCommunityIdLength;
-    *p++ = '"';
+    p = PutCommunityId(p, r);
     comma = ",";
   }
   if (options_.flow_id) {
@@ -430,11 +436,8 @@ char* JsonRecordWriter::WriteEcs(char* p, const FlowRecord& r) {
   p = Put(p, ",\"packets\":");
   p = PutUnsigned(p, r.packets);
   if (options_.community_id) {
-    p = Put(p, ",\"community_id\":\"");
-    WriteCommunityId(p, options_.community_id_seed, r.sip, r.dip, r.protocol,
-                     icmp ? r.icmp_type() : r.sport, icmp ? r.icmp_code() : r.dport);
-    p += kCommunityIdLength;
-    *p++ = '"';
+    *p++ = ',';
+    p = PutCommunityId(p, r);
   }
   std::string_view type =
       options_.value.names ? options_.value.names->TypeName(r.flowtype) : std::string_view();
@@ -533,11 +536,8 @@ char* JsonRecordWriter::WriteEve(char* p, const FlowRecord& r) {
     p = PutUnsigned(p, r.icmp_code());
   }
   if (options_.community_id) {
-    p = Put(p, ",\"community_id\":\"");
-    WriteCommunityId(p, options_.community_id_seed, r.sip, r.dip, r.protocol,
-                     icmp ? r.icmp_type() : r.sport, icmp ? r.icmp_code() : r.dport);
-    p += kCommunityIdLength;
-    *p++ = '"';
+    *p++ = ',';
+    p = PutCommunityId(p, r);
   }
   p = Put(p, ",\"netflow\":{\"pkts\":");
   p = PutUnsigned(p, r.packets);

@@ -62,6 +62,8 @@ class JsonRecordWriter {
   // A field's value through the generic formatter (formats without a fast path).
   char* WriteGeneric(char* p, const FlowRecord& r, const FieldInfo& info, bool numeric);
   char* WriteSensor(char* p, uint16_t sensor);
+  // "community_id":"1:..." (the key as every layout spells it).
+  char* PutCommunityId(char* p, const FlowRecord& r) const;
   // The flowtype's class, type or "class/type" name, quoted (or its number).
   char* WriteFlowtypeName(char* p, uint8_t flowtype, FieldType part);
 
