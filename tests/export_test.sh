@@ -39,12 +39,8 @@ cleanup() {
 trap cleanup EXIT
 cd "$tmp"
 
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
-skip() { echo "SKIP: $*"; exit 0; }
-free_port() { $python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# shellcheck source=lib.sh
+source "$src/tests/lib.sh"
 
 # A day of synthetic flows (IPv4 and IPv6, all protocols) in a repository.
 make_repo() {

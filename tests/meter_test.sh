@@ -31,13 +31,8 @@ cleanup() {
 trap cleanup EXIT
 cd "$tmp"
 
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
-skip() { echo "SKIP: $*"; exit 0; }
-need() { command -v "$1" >/dev/null || fail "$1 is not installed (./setup.sh installs it)"; }
-free_port() { $python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# shellcheck source=lib.sh
+source "$src/tests/lib.sh"
 [ -d "$traffic" ] || skip "$traffic absent"
 
 # Packets and bytes per 5-tuple of a flow stream (stdin), as tuples prints them.
