@@ -16,7 +16,10 @@ std::vector<std::string> WriteFiles(int files, int blocks) {
   std::vector<std::string> paths;
   uint64_t i = 0;
   for (int f = 0; f < files; ++f) {
-    std::string path = ::testing::TempDir() + "/scan" + std::to_string(f) + ".weir";
+    // Named after the test: ctest runs the tests of this file in parallel processes.
+    std::string path = ::testing::TempDir() + "/scan-" +
+                       ::testing::UnitTest::GetInstance()->current_test_info()->name() + "-" +
+                       std::to_string(f) + ".weir";
     WriterOptions options;
     options.block_records = 1000;
     auto writer = FlowFileWriter::Create(path, options);
