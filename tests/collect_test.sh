@@ -138,7 +138,13 @@ case "$case_name" in
     wait_stored r 2368
     sleep 0.5
     [ "$(stored r)" -eq 2368 ] || fail "stored $(stored r), expected 2368"
-    "$weir" collect --status --root-directory=r >status.txt
+    # The status page is rewritten every second: wait for the last exporters to show
+    # (captures without flow records add no records to wait for).
+    for _ in $(seq 100); do
+      "$weir" collect --status --root-directory=r >status.txt
+      [ "$(awk '$1 ~ /^127\.0\./ && NF == 12' status.txt | wc -l)" -ge 26 ] && break
+      sleep 0.1
+    done
     # Exporter lines (12 columns; interface lines follow them) with malformed datagrams:
     awk '$1 ~ /^127\.0\./ && NF == 12 && $9 != 0 {bad = 1} END {exit bad}' status.txt ||
       fail "malformed datagrams counted: $(cat status.txt)"
