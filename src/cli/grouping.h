@@ -8,7 +8,7 @@
 
 #include "cli/query_options.h"
 #include "query/aggregate.h"
-#include "record/text.h"
+#include "query/group_table.h"
 
 namespace weir::cli {
 
@@ -23,21 +23,6 @@ std::unique_ptr<Aggregator> Aggregate(std::string_view command, const PreparedQu
 // --memory-limit=MiB for the grouping commands.
 void AddMemoryLimitOption(CLI::App& app, double& mib);
 
-// Prints groups: key columns, value columns, then any extra numeric columns.
-class GroupPrinter {
- public:
-  GroupPrinter(const AggregateSpec& spec, const RecordPrinter::Options& options,
-               std::vector<std::string> extra_titles);
-  void AppendHeader(std::string& out) const { layout_.AppendHeader(out); }
-  void AppendGroup(std::string& out, const Aggregator& agg, size_t group,
-                   const std::vector<std::string>& extra_cells) const;
 
- private:
-  AggregateSpec spec_;
-  RecordPrinter keys_;
-  TableLayout layout_;
-  FormatOptions values_;
-  mutable std::string cell_;
-};
 
 }  // namespace weir::cli

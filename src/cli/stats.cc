@@ -1,7 +1,5 @@
 // weir stats: top-N (or bottom-N) groups by a value, with percentages (rwstats).
-#include <algorithm>
 #include <cinttypes>
-#include <numeric>
 
 #include "cli/grouping.h"
 
@@ -70,27 +68,16 @@ int RunStats(int argc, char** argv) {
       Aggregate("stats", *prepared, *spec, &stats, static_cast<size_t>(memory_mib * 1048576));
   if (!agg) return kExitFailure;
 
-  // Rank by the first value; ties go to the smaller key so output is stable.
-  size_t groups = agg->groups();
-  uint64_t total = 0;
-  for (size_t g = 0; g < groups; ++g) total += agg->Value(g, 0);
-  std::vector<uint32_t> order;
-  order.reserve(groups);
-  uint64_t cutoff = threshold;
-  if (percentage_opt->count())
-    cutoff = static_cast<uint64_t>(std::ceil(static_cast<double>(total) * percentage / 100.0));
-  for (size_t g = 0; g < groups; ++g)
-    if (limits == 0 || count_opt->count() || agg->Value(g, 0) >= cutoff)
-      order.push_back(static_cast<uint32_t>(g));
-  auto better = [&](uint32_t a, uint32_t b) {
-    uint64_t x = agg->Value(a, 0), y = agg->Value(b, 0);
-    if (x != y) return bottom ? x < y : x > y;
-    return agg->CompareKeys(a, b) < 0;
-  };
-  size_t shown = count ? std::min<size_t>(count, order.size()) : order.size();
-  std::partial_sort(order.begin(), order.begin() + static_cast<ptrdiff_t>(shown), order.end(),
-                    better);
-  order.resize(shown);
+  RankOptions rank;
+  rank.count = count_opt->count() || limits == 0 ? count : 0;
+  rank.use_threshold = threshold_opt->count() > 0;
+  rank.threshold = threshold;
+  if (percentage_opt->count()) rank.percentage = percentage;
+  rank.bottom = bottom;
+  Ranking ranking = RankGroups(*agg, rank);
+  const std::vector<uint32_t>& order = ranking.order;
+  size_t groups = agg->groups(), shown = order.size();
+  uint64_t total = ranking.total;
 
   std::string& text = (*out)->buffer();
   const std::string& by = spec->values[0].title;
