@@ -21,11 +21,13 @@ int RunGen(int argc, char** argv);
 int RunInfo(int argc, char** argv);
 int RunMeter(int argc, char** argv);
 int RunNetmask(int argc, char** argv);
+int RunServe(int argc, char** argv);
 int RunSet(int argc, char** argv);
 int RunSite(int argc, char** argv);
 int RunSort(int argc, char** argv);
 int RunStats(int argc, char** argv);
 int RunUniq(int argc, char** argv);
+int RunUser(int argc, char** argv);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
@@ -45,12 +47,14 @@ const std::vector<Command>& Commands() {
       {"meter", "packets to flows from pcap files or interfaces, exported or stored (softflowd)",
        RunMeter},
       {"netmask", "zero the host bits of addresses (rwnetmask)", RunNetmask},
+      {"serve", "the web UI and JSON API: query builder, charts, dashboards, users", RunServe},
       {"set", "IP sets: build, text, cat, union, intersect, difference, member (rwset tools)",
        RunSet},
       {"site", "print the site configuration (rwsiteinfo)", RunSite},
       {"sort", "sort flow records by key fields, in memory or on disk (rwsort)", RunSort},
       {"stats", "top-N groups by records, packets, bytes or distinct counts (rwstats)", RunStats},
       {"uniq", "every group by key fields with its values (rwuniq)", RunUniq},
+      {"user", "manage weir serve's users and API tokens", RunUser},
   };
   return commands;
 }

@@ -30,11 +30,11 @@ class GroupPrinter {
 
 // Which groups a top-N (or bottom-N) shows, ranked by the first value (rwstats).
 struct RankOptions {
-  uint64_t count = 10;      // 0: no count limit
-  uint64_t threshold = 0;   // with use_threshold: groups whose value is at least this
-  double percentage = -1;   // >= 0: groups holding at least this percent of the total
+  uint64_t count = 10;     // 0: no count limit
+  uint64_t threshold = 0;  // with use_threshold: groups whose value is at least this
+  double percentage = -1;  // >= 0: groups holding at least this percent of the total
   bool use_threshold = false;
-  bool bottom = false;      // smallest first
+  bool bottom = false;  // smallest first
 };
 struct Ranking {
   std::vector<uint32_t> order;  // the groups shown, best first

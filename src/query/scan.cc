@@ -34,7 +34,10 @@ class BlockSource {
   // Reads the next block raw (for another thread to decode).
   bool NextRaw(RawBlock& raw) {
     while (Ready()) {
-      if (reader_->NextRaw(raw)) return true;
+      if (reader_->NextRaw(raw)) {
+        raw.input = static_cast<uint32_t>(next_ - 1);
+        return true;
+      }
       Finish();
     }
     return false;

@@ -27,6 +27,7 @@ struct RawBlock {
   std::string where;     // "FILE: block N at offset X", for error messages
   uint64_t offset = 0;   // the block's offset in its file (or stream)
   bool complete = true;  // false: only the reader's columns were read (others are garbage)
+  uint32_t input = 0;    // Scan: the index of the input the block came from
 };
 
 // Decodes a RawBlock; errors carry raw.where.

@@ -1,0 +1,132 @@
+// weir serve: the web UI and JSON API over the repository (FlowBAT's job).
+#include <signal.h>
+
+#include <thread>
+
+#include "cli/common.h"
+#include "cli/web_common.h"
+#include "web/server.h"
+
+namespace weir::cli {
+
+namespace {
+
+// "127.0.0.1:8080", "[::1]:8080", ":8080" (all addresses), "8080".
+Status ParseListen(const std::string& text, std::string& host, int& port) {
+  std::string port_text = text;
+  host = "127.0.0.1";
+  if (!text.empty() && text[0] == '[') {
+    auto close = text.find(']');
+    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':')
+      return Status::Invalid("--listen: expected [ADDRESS]:PORT");
+    host = text.substr(1, close - 1);
+    port_text = text.substr(close + 2);
+  } else if (auto colon = text.rfind(':'); colon != std::string::npos) {
+    host = colon == 0 ? "0.0.0.0" : text.substr(0, colon);
+    port_text = text.substr(colon + 1);
+  }
+  auto p = ParseUint(port_text, 65535);
+  if (!p) return Status::Invalid("--listen: '" + port_text + "' is not a port");
+  port = static_cast<int>(*p);
+  return Status::Ok();
+}
+
+}  // namespace
+
+int RunServe(int argc, char** argv) {
+  CLI::App app(
+      "Serve the web UI and its JSON API (doc/web.md) over the repository: a query builder,\n"
+      "records, top-N, time series and group-by views with charts, CSV/JSON downloads, saved\n"
+      "queries, dashboards and a live overview. Users log in; create the first admin with\n"
+      "--create-admin (or weir user add). Runs until SIGTERM or SIGINT.",
+      "serve");
+  SiteOptions site;
+  std::string listen = "127.0.0.1:8080", database, create_admin, ui_dir, tls_cert, tls_key;
+  double timeout_s = 60, memory_mib = 1024;
+  web::ServerOptions options;
+  uint64_t max_rows = options.limits.max_rows;
+  site.Add(app);
+  app.add_option("--root-directory", site.data_rootdir,
+                 "the repository to serve (same as --data-rootdir)");
+  app.add_option("--listen", listen, "ADDRESS:PORT to listen on (default 127.0.0.1:8080)");
+  app.add_option("--database", database,
+                 "users, saved queries and dashboards (default ROOT/weir-web.db)");
+  app.add_option("--create-admin", create_admin,
+                 "create this admin user (password from $WEIR_PASSWORD or standard input) and "
+                 "exit");
+  app.add_option("--tls-cert", tls_cert, "serve HTTPS with this PEM certificate (and --tls-key)");
+  app.add_option("--tls-key", tls_key, "the certificate's PEM private key");
+  app.add_flag("--secure-cookies", options.secure_cookies,
+               "mark cookies Secure over plain HTTP (behind a TLS-terminating proxy)");
+  app.add_option("--ui-dir", ui_dir, "serve the UI from this directory (ui/dist) instead");
+  app.add_option("--query-timeout", timeout_s, "seconds one query may run (default 60)")
+      ->group("Limits");
+  app.add_option("--query-memory", memory_mib,
+                 "MiB one query's groups or sort may use (default 1024)")
+      ->group("Limits");
+  app.add_option("--max-rows", max_rows, "rows one answer may hold (default 100000)")
+      ->group("Limits");
+  app.add_option("--max-queries-per-user", options.max_queries_per_user,
+                 "queries one user may run at once (default 4)")
+      ->group("Limits");
+  app.add_option("--query-threads", options.limits.threads,
+                 "scan threads per query (default: one per core)")
+      ->group("Limits");
+  if (int rc = Parse(app, argc, argv); rc >= 0) return rc;
+
+  auto store = web::WebStore::Open(WebDatabasePath(database, site));
+  if (!store.ok()) return PrintError("serve", store.status().message()), kExitFailure;
+  if (!create_admin.empty()) {
+    auto password = ReadPassword("password for " + create_admin + ": ");
+    if (!password.ok()) return PrintError("serve", password.status().message()), kExitUsage;
+    auto user = (*store)->CreateUser(create_admin, *password, web::Role::kAdmin);
+    if (!user.ok()) return PrintError("serve", user.status().message()), kExitUsage;
+    std::fprintf(stderr, "weir serve: created admin '%s' in %s\n", create_admin.c_str(),
+                 (*store)->path().c_str());
+    return kExitOk;
+  }
+  if (Status s = ParseListen(listen, options.host, options.port); !s.ok())
+    return PrintError("serve", s.message()), kExitUsage;
+  if (tls_cert.empty() != tls_key.empty())
+    return PrintError("serve", "give both --tls-cert and --tls-key"), kExitUsage;
+  if (!(timeout_s > 0) || !(memory_mib >= 1) || max_rows == 0)
+    return PrintError("serve", "the limits must be positive"), kExitUsage;
+  auto loaded = site.Load("serve");
+  if (!loaded.ok()) return PrintError("serve", loaded.status().message()), kExitFailure;
+  if ((*store)->Users().empty())
+    PrintWarning("serve", "no users yet: create an admin with weir serve --create-admin NAME");
+  options.root = site.Root();
+  options.site = std::move(*loaded);
+  options.tls_cert = tls_cert;
+  options.tls_key = tls_key;
+  options.ui_dir = ui_dir;
+  options.limits.timeout_ms = static_cast<int64_t>(timeout_s * 1000);
+  options.limits.memory_bytes = static_cast<size_t>(memory_mib * 1048576);
+  options.limits.max_rows = max_rows;
+
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int s : {SIGTERM, SIGINT}) sigaddset(&signals, s);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::string scheme = tls_cert.empty() ? "http" : "https";
+  web::WebServer server(std::move(options), std::move(*store));
+  if (Status s = server.Bind(); !s.ok()) return PrintError("serve", s.message()), kExitFailure;
+  std::string host = listen.rfind(':') == 0 ? "0.0.0.0" : listen.substr(0, listen.rfind(':'));
+  std::fprintf(stderr, "weir serve: listening on %s://%s:%d/\n", scheme.c_str(),
+               host.empty() ? "127.0.0.1" : host.c_str(), server.port());
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    server.Stop();
+  });
+  Status ran = server.Run();
+  pthread_kill(waiter.native_handle(), SIGTERM);  // wakes the waiter if Run ended first
+  waiter.join();
+  if (!ran.ok()) return PrintError("serve", ran.message()), kExitFailure;
+  std::fprintf(stderr, "weir serve: stopped\n");
+  return kExitOk;
+}
+
+}  // namespace weir::cli

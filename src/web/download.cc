@@ -1,0 +1,255 @@
+// StreamQuery: the full result of a web query as CSV or JSON Lines, in the layout
+// `weir cut`, `weir stats`/`uniq` and `weir count` print with --output-format.
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "base/time.h"
+#include "query/aggregate.h"
+#include "query/group_table.h"
+#include "query/scan.h"
+#include "query/sorter.h"
+#include "query/time_series.h"
+#include "store/flow_reader.h"
+#include "store/flow_writer.h"
+#include "web/query_runner.h"
+
+namespace weir::web {
+
+namespace {
+
+RecordPrinter::Options DownloadOptions(OutputFormat format, const SiteConfig& site) {
+  RecordPrinter::Options o;
+  o.format = format;
+  o.value.time_format = TimeFormat::kIso;  // as weir cut --output-format=csv|json
+  o.value.names = &site;
+  return o;
+}
+
+ScanOptions PlanScanOptions(const QueryPlan& plan, const QueryControl& control, ColumnSet columns,
+                            bool ordered) {
+  ScanOptions options;
+  options.columns = columns;
+  options.predicate = plan.predicate.is_all() ? nullptr : &plan.predicate;
+  options.threads = control.limits().threads;
+  options.ordered = ordered;
+  return options;
+}
+
+// Flushes text through write() once it holds a chunk.
+class Chunked {
+ public:
+  explicit Chunked(const std::function<bool(std::string_view)>& write) : write_(write) {}
+  std::string& text() { return text_; }
+  bool Maybe() { return text_.size() < (256 << 10) || Flush(); }
+  bool Flush() {
+    if (text_.empty()) return ok_;
+    ok_ = ok_ && write_(text_);
+    text_.clear();
+    return ok_;
+  }
+
+ private:
+  const std::function<bool(std::string_view)>& write_;
+  std::string text_;
+  bool ok_ = true;
+};
+
+Status StreamRecords(const QueryRequest& q, const QueryPlan& plan, const SiteConfig& site,
+                     OutputFormat format, QueryControl& control, Chunked& out) {
+  RecordPrinter printer(q.fields, DownloadOptions(format, site));
+  printer.AppendHeader(out.text());
+  Status error;
+  auto on_error = [&](const Status& s) {
+    if (error.ok()) error = s;
+  };
+  FlowRecord r;
+  if (!q.sorted) {
+    Scan(
+        plan.inputs, PlanScanOptions(plan, control, ColumnSet::Of(q.fields), true),
+        [&](int, const FlowBatch& batch, std::span<const uint32_t> rows, const RawBlock&) {
+          if (control.ShouldStop()) return false;
+          for (uint32_t i : rows) {
+            batch.GetRow(i, r);
+            printer.AppendRecord(out.text(), r);
+          }
+          if (!out.Maybe()) control.Cancel();
+          return !control.ShouldStop();
+        },
+        on_error);
+  } else {
+    // Sorted: through the Sorter (spilling runs to disk past the memory limit),
+    // into a temporary flow file, then printed from it.
+    const char* env = std::getenv("TMPDIR");
+    std::string temp_dir = env && *env ? env : "/tmp";
+    SortOptions so{{q.sort}, q.descending, control.limits().memory_bytes / 2, temp_dir};
+    Sorter sorter(so);
+    Status status;
+    uint64_t count = 0;
+    Scan(
+        plan.inputs, PlanScanOptions(plan, control, ColumnSet::All(), true),
+        [&](int, const FlowBatch& batch, std::span<const uint32_t> rows, const RawBlock&) {
+          if (control.ShouldStop()) return false;
+          count += rows.size();
+          if (count > control.limits().max_download_sorted) {
+            control.Stop(StopReason::kRows);
+            return false;
+          }
+          status = sorter.Add(batch, rows);
+          return status.ok();
+        },
+        on_error);
+    if (!status.ok()) return status;
+    if (control.reason() != StopReason::kNone) return Status::Unsupported(control.Explain());
+    std::string path = temp_dir + "/weir-download-" + std::to_string(::getpid()) + "-" +
+                       std::to_string(NowMillis()) + "-" + std::to_string(rand()) + ".weir";
+    {
+      WriterOptions wo;
+      wo.compression = Compression::kLz4;
+      auto writer = FlowFileWriter::Create(path, wo);
+      if (!writer.ok()) return writer.status();
+      status = sorter.Finish(**writer);
+      Status closed = (*writer)->Close();
+      if (status.ok()) status = closed;
+    }
+    if (status.ok()) {
+      auto reader = FlowFileReader::Open(path);
+      if (!reader.ok()) {
+        status = reader.status();
+      } else {
+        (*reader)->SetColumns(ColumnSet::Of(q.fields));
+        FlowBatch batch;
+        while (!control.ShouldStop() && (*reader)->Next(batch)) {
+          for (size_t i = 0; i < batch.size(); ++i) {
+            batch.GetRow(i, r);
+            printer.AppendRecord(out.text(), r);
+          }
+          if (!out.Maybe()) control.Cancel();
+        }
+      }
+    }
+    ::unlink(path.c_str());
+    if (!status.ok()) return status;
+  }
+  if (control.reason() != StopReason::kNone) return Status::Unsupported(control.Explain());
+  out.Flush();
+  return error;
+}
+
+Status StreamGroups(const QueryRequest& q, const QueryPlan& plan, const SiteConfig& site,
+                    OutputFormat format, QueryControl& control, Chunked& out) {
+  AggregateSpec spec{q.keys, q.values, 0};
+  Aggregator agg(spec);
+  std::vector<Aggregator::Scratch> scratch(
+      static_cast<size_t>(ScanWorkers(control.limits().threads)));
+  Status error;
+  Scan(
+      plan.inputs, PlanScanOptions(plan, control, agg.columns(), false),
+      [&](int worker, const FlowBatch& batch, std::span<const uint32_t> rows, const RawBlock&) {
+        agg.Add(batch, rows, scratch[static_cast<size_t>(worker)], worker);
+        if (agg.MemoryBytes() > control.limits().memory_bytes) control.Stop(StopReason::kMemory);
+        return !control.ShouldStop();
+      },
+      [&](const Status& s) {
+        if (error.ok()) error = s;
+      });
+  if (control.reason() != StopReason::kNone) return Status::Unsupported(control.Explain());
+  agg.Finish();
+  RankOptions rank;
+  rank.count = q.view == View::kTop ? q.count : 0;  // group-by downloads every group
+  rank.bottom = q.bottom;
+  Ranking ranking = RankGroups(agg, rank);
+  bool top = q.view == View::kTop;
+  const std::string& by = spec.values[0].title;
+  GroupPrinter printer(
+      spec, DownloadOptions(format, site),
+      top ? std::vector<std::string>{"%" + by, "cumul_%"} : std::vector<std::string>{});
+  printer.AppendHeader(out.text());
+  uint64_t cumulative = 0;
+  double total = static_cast<double>(ranking.total);
+  char pct[64], cum[64];
+  for (uint32_t g : ranking.order) {
+    if (top) {
+      uint64_t v = agg.Value(g, 0);
+      cumulative += v;
+      std::snprintf(pct, sizeof pct, "%.6f",
+                    total > 0 ? 100.0 * static_cast<double>(v) / total : 0);
+      std::snprintf(cum, sizeof cum, "%.6f",
+                    total > 0 ? 100.0 * static_cast<double>(cumulative) / total : 0);
+      printer.AppendGroup(out.text(), agg, g, {pct, cum});
+    } else {
+      printer.AppendGroup(out.text(), agg, g, {});
+    }
+    if (!out.Maybe()) return Status::IoError("the client went away");
+  }
+  out.Flush();
+  return error;
+}
+
+Status StreamSeries(const QueryRequest& q, const QueryPlan& plan, const SiteConfig& site,
+                    OutputFormat format, QueryControl& control, Chunked& out) {
+  size_t workers = static_cast<size_t>(ScanWorkers(control.limits().threads));
+  std::vector<TimeSeries> parts(workers,
+                                TimeSeries(q.bin_ms, FloorTo(q.start_ms, q.bin_ms), q.scheme));
+  Status error;
+  Scan(
+      plan.inputs, PlanScanOptions(plan, control, TimeSeries::Columns(), false),
+      [&](int worker, const FlowBatch& batch, std::span<const uint32_t> rows, const RawBlock&) {
+        parts[static_cast<size_t>(worker)].Add(batch, rows);
+        return !control.ShouldStop();
+      },
+      [&](const Status& s) {
+        if (error.ok()) error = s;
+      });
+  if (control.reason() != StopReason::kNone) return Status::Unsupported(control.Explain());
+  for (size_t w = 1; w < parts.size(); ++w) parts[0].Merge(parts[w]);
+  const TimeSeries& series = parts[0];
+  LayoutOptions lo;
+  lo.format = format;
+  TableLayout layout({{"Date", "date", 19, false},
+                      {"Records", "records", 15, true},
+                      {"Bytes", "bytes", 20, true},
+                      {"Packets", "packets", 17, true}},
+                     lo);
+  (void)site;
+  layout.AppendHeader(out.text());
+  std::string cell;
+  char number[64];
+  for (int64_t t = series.BinStart(q.start_ms); t <= series.BinStart(q.end_ms - 1); t += q.bin_ms) {
+    TimeBin bin = series.At(t);
+    cell.clear();
+    AppendTime(cell, t, TimeFormat::kIso);
+    layout.AppendCell(out.text(), cell, 0);
+    size_t column = 1;
+    for (double v : {bin.records, bin.bytes, bin.packets}) {
+      std::snprintf(number, sizeof number, "%.2f", v);
+      layout.AppendCell(out.text(), number, column++);
+    }
+    layout.EndRow(out.text());
+    if (!out.Maybe()) return Status::IoError("the client went away");
+  }
+  out.Flush();
+  return error;
+}
+
+}  // namespace
+
+Status StreamQuery(const QueryRequest& request, const QueryPlan& plan, const SiteConfig& site,
+                   OutputFormat format, QueryControl& control,
+                   const std::function<bool(std::string_view)>& write) {
+  Chunked out(write);
+  switch (request.view) {
+    case View::kRecords:
+      return StreamRecords(request, plan, site, format, control, out);
+    case View::kTop:
+    case View::kGroup:
+      return StreamGroups(request, plan, site, format, control, out);
+    case View::kSeries:
+      return StreamSeries(request, plan, site, format, control, out);
+    case View::kSummary:
+      return Status::Invalid("the summary view has nothing to download");
+  }
+  return Status::Invalid("unknown view");
+}
+
+}  // namespace weir::web
