@@ -1,6 +1,7 @@
 #include "web/query_request.h"
 
 #include <simdjson.h>
+#include <unistd.h>
 
 #include <cmath>
 
@@ -110,6 +111,24 @@ bool IsPartitionSwitch(std::string_view name) {
   for (const auto& s : PartitionSwitches())
     if (s.name == name) return true;
   return false;
+}
+
+// The web never reads a file the user names by path: IP set switches
+// (--sipset, --not-dipset ...) take the name of a set file in ROOT/sets/.
+Status ResolveSetFiles(SwitchValues& switches, const std::string& root) {
+  for (auto& [name, value] : switches) {
+    std::string_view base = name;
+    if (base.substr(0, 4) == "not-") base.remove_prefix(4);
+    if (base.size() < 3 || base.substr(base.size() - 3) != "set") continue;
+    if (value.empty() || value.find('/') != std::string::npos || value[0] == '.')
+      return Status::Invalid("--" + name + ": name a set file in the repository's sets/ folder ('" +
+                             value + "' is not a plain file name)");
+    std::string path = root + "/sets/" + value;
+    if (::access(path.c_str(), R_OK) != 0 && ::access((path + ".set").c_str(), R_OK) == 0)
+      path += ".set";
+    value = path;
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -326,6 +345,7 @@ Result<QueryPlan> PlanQuery(const QueryRequest& request, const SiteConfig& site,
   }
 
   QueryPlan plan;
+  WEIR_RETURN_IF_ERROR(ResolveSetFiles(switches, root));
   auto partition = BuildPartition(switches, {&site});
   if (!partition.ok()) return partition.status();
   std::vector<Predicate> parts{*partition};

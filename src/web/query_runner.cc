@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cinttypes>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -40,9 +41,13 @@ void AppendKey(std::string& out, std::string_view key) {
 
 void AppendNumber(std::string& out, uint64_t v) { out += std::to_string(v); }
 
+// Whole numbers print whole; shares of flows spread over bins keep 3 decimals.
 void AppendDouble(std::string& out, double v) {
   char buf[48];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
+  if (v == std::floor(v) && std::fabs(v) < 1e15)
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+  else
+    std::snprintf(buf, sizeof buf, "%.3f", v);
   out += buf;
 }
 

@@ -54,6 +54,18 @@ TEST(Web, PlanRefusesSwitchesThatAreNotFilterSwitches) {
   EXPECT_NE(plan.status().message().find("--pass-destination"), std::string::npos);
 }
 
+TEST(Web, PlanReadsIpSetsOnlyFromTheRepositorySetsFolder) {
+  const SiteConfig& site = SiteConfig::Default();
+  for (const char* bad : {"/etc/passwd", "../secret", ".hidden"}) {
+    std::string body = std::string(R"({"switches":{"sipset":")") + bad + R"("}})";
+    auto q = ParseQueryRequest(body, kNow);
+    ASSERT_TRUE(q.ok()) << bad;
+    auto plan = PlanQuery(*q, site, "/nonexistent", kNow);
+    ASSERT_FALSE(plan.ok()) << bad;
+    EXPECT_NE(plan.status().message().find("sets/"), std::string::npos);
+  }
+}
+
 TEST(Web, PlanCombinesSwitchesExpressionPivotsAndExclusion) {
   const SiteConfig& site = SiteConfig::Default();
   auto q = ParseQueryRequest(
