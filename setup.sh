@@ -24,6 +24,9 @@ packages=(
   pmacct     # pmacctd's sfprobe: a real sFlow exporter for the collector's tests
   tshark     # an independent decoder of NetFlow/IPFIX and of packets for the tests
   iproute2 iputils-ping  # network namespaces and ping for the meter's live test
+  libsodium-dev  # weir serve: Argon2id password hashes, random tokens
+  nodejs     # builds the web UI (Vite, TypeScript) and runs its browser test
+  chromium   # the browser the UI's end-to-end test drives (Playwright)
 )
 
 install_missing() {
@@ -40,9 +43,24 @@ install_missing() {
   fi
 }
 
+# The web UI: npm packages as locked in ui/package-lock.json, then the Vite build
+# into ui/dist, which the weir build embeds.
+build_ui() {
+  if ! command -v npm >/dev/null; then
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends npm >&2
+  fi
+  if [ ! -f ui/node_modules/.package-lock.json ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+    (cd ui && npm ci --no-audit --no-fund --loglevel=error) >&2
+  fi
+  (cd ui && npm run --silent build) >&2
+}
+
 case "$mode" in
   run)
     install_missing
+    build_ui
     cmake --preset release >/dev/null
     cmake --build --preset release -j "$jobs"
     # weir's main job on its embedded default: the collector, listening on 2055
@@ -52,6 +70,7 @@ case "$mode" in
     ;;
   test)
     install_missing
+    build_ui
     cmake --preset ci >/dev/null
     cmake --build --preset ci -j "$jobs"
     ctest --preset ci -j "$jobs"

@@ -358,7 +358,7 @@ Result<QueryPlan> PlanQuery(const QueryRequest& request, const SiteConfig& site,
         {{static_cast<uint64_t>(request.start_ms), static_cast<uint64_t>(request.end_ms - 1)}}));
   if (!Trim(expr).empty()) {
     auto e = ParseExpression(expr, &site);
-    if (!e.ok()) return e.status().WithPrefix("expression");
+    if (!e.ok()) return e.status();
     parts.push_back(*e);
   }
   if (!Trim(request.exclude).empty()) {

@@ -583,9 +583,12 @@ std::string QueryControl::Explain() const {
       return "the query finished";
     case StopReason::kCancelled:
       return "the query was cancelled";
-    case StopReason::kTimeout:
-      return "the query ran longer than " + std::to_string(limits_.timeout_ms / 1000) +
+    case StopReason::kTimeout: {
+      char seconds[32];
+      std::snprintf(seconds, sizeof seconds, "%g", static_cast<double>(limits_.timeout_ms) / 1000);
+      return std::string("the query ran longer than ") + seconds +
              " s, the server's limit; narrow the time range or the filter";
+    }
     case StopReason::kMemory:
       return "the query needs more than " + std::to_string(limits_.memory_bytes >> 20) +
              " MiB, the server's limit; narrow the query or the key";

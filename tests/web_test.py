@@ -1,0 +1,546 @@
+#!/usr/bin/python3
+"""End-to-end tests of `weir serve`: run as `web_test.py CASE WEIR_BINARY`. Cases:
+
+  api       every view over HTTP equals the command-line tool's answer (weir cut,
+            stats, uniq, count); paging, sorting, pivots, exclusions, raw switches;
+            CSV/JSON downloads equal weir cut/stats output; saved queries,
+            dashboards, API tokens
+  security  every /api/ endpoint answers 401 without a session or token; CSRF and
+            cross-origin changes are refused; an analyst cannot manage users;
+            repeated failed logins are locked out (429); sessions end at logout and
+            at a password change; the database holds no plain passwords
+  limits    a query past the time limit, the memory limit or the row limit stops
+            with a clear error; too many concurrent queries answer 429; a running
+            query is cancelled through the API; other requests stay fast meanwhile
+  browser   the Playwright test (ui/tests/e2e.mjs) in headless Chromium
+  tls       HTTPS with a self-signed certificate; cookies are Secure
+  cli       weir serve --create-admin, weir user add/role/passwd/del/list/token,
+            and clear errors for bad switches
+"""
+import http.cookiejar
+import json
+import os
+import re
+import socket
+import sqlite3
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+CASE, WEIR = sys.argv[1], os.path.abspath(sys.argv[2])
+SRC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DAY = "2026/11/26"
+START, END = "2026-11-26T00:00:00Z", "2026-11-27T00:00:00Z"
+SELECT = [f"--start-date={DAY}:00", f"--end-date={DAY}:23"]
+
+
+def fail(message):
+    print(f"FAIL: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def check(condition, message):
+    if not condition:
+        fail(message)
+    print(f"ok - {message}")
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def run(*args, env=None, check_rc=True, stdin=None):
+    p = subprocess.run([WEIR, *args], capture_output=True, text=True, env=env, input=stdin)
+    if check_rc and p.returncode != 0:
+        fail(f"weir {' '.join(args)} exited {p.returncode}: {p.stderr.strip()}")
+    return p
+
+
+class Client:
+    """A browser-like client: a cookie jar and the CSRF token of its session."""
+
+    def __init__(self, base, context=None):
+        self.base = base
+        self.jar = http.cookiejar.CookieJar()
+        handlers = [urllib.request.HTTPCookieProcessor(self.jar)]
+        if context:
+            handlers.append(urllib.request.HTTPSHandler(context=context))
+        self.opener = urllib.request.build_opener(*handlers)
+        self.csrf = ""
+        self.token = ""
+
+    def request(self, method, path, body=None, headers=None, csrf=True, raw=False):
+        data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+        h = {"Content-Type": "application/json"} if data is not None else {}
+        if csrf and self.csrf and method != "GET":
+            h["X-CSRF-Token"] = self.csrf
+        if self.token:
+            h["Authorization"] = f"Bearer {self.token}"
+        h.update(headers or {})
+        req = urllib.request.Request(self.base + path, data=data, method=method, headers=h)
+        try:
+            with self.opener.open(req, timeout=120) as res:
+                payload = res.read()
+                status, hdrs = res.status, res.headers
+        except urllib.error.HTTPError as e:
+            payload, status, hdrs = e.read(), e.code, e.headers
+        if raw:
+            return status, payload, hdrs
+        try:
+            return status, json.loads(payload) if payload else None
+        except json.JSONDecodeError:
+            return status, {"text": payload.decode(errors="replace")}
+
+    def login(self, user, password):
+        status, body = self.request("POST", "/api/login", {"user": user, "password": password})
+        if status == 200:
+            self.csrf = body["csrf"]
+        return status, body
+
+    def query(self, **q):
+        return self.request("POST", "/api/query", q)
+
+
+class Server:
+    """weir serve on a free port over a generated repository."""
+
+    def __init__(self, tmp, *extra, flows=200_000, tls=None):
+        self.tmp = tmp
+        self.root = os.path.join(tmp, "repo")
+        if not os.path.isdir(self.root):
+            run("gen", f"--flows={flows}", f"--root-directory={self.root}", f"--start-time={DAY}",
+                "--duration=1d", "--seed=7")
+        self.port = free_port()
+        args = [WEIR, "serve", f"--root-directory={self.root}", f"--listen=127.0.0.1:{self.port}", *extra]
+        scheme = "http"
+        if tls:
+            args += [f"--tls-cert={tls[0]}", f"--tls-key={tls[1]}"]
+            scheme = "https"
+        self.log = open(os.path.join(tmp, f"serve-{self.port}.log"), "w+")
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        self.base = f"{scheme}://127.0.0.1:{self.port}"
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                if self.proc.poll() is not None:
+                    break
+                time.sleep(0.05)
+        self.log.seek(0)
+        fail(f"weir serve did not start: {self.log.read()}")
+
+    def add_user(self, name, password, role="analyst"):
+        p = run("user", f"--root-directory={self.root}", f"--role={role}", "add", name,
+                env={**os.environ, "WEIR_PASSWORD": password}, check_rc=False)
+        if p.returncode != 0 and "exists already" not in p.stderr:
+            fail(f"weir user add {name}: {p.stderr.strip()}")
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            rc = self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            fail("weir serve did not stop on SIGTERM")
+        self.log.seek(0)
+        log = self.log.read()
+        check(rc == 0 and "stopped" in log, f"weir serve stops cleanly on SIGTERM (exit {rc})")
+
+
+def logged_in(server, user="ann", password="analyst-pass", role="analyst"):
+    server.add_user(user, password, role)
+    c = Client(server.base)
+    status, body = c.login(user, password)
+    check(status == 200 and body["role"] == role, f"{user} ({role}) logs in")
+    return c
+
+
+def table_rows(text):
+    rows = [line.split("|") for line in text.strip().split("\n")]
+    return [r[:-1] if r and r[-1] == "" else r for r in rows]
+
+
+def case_api(tmp):
+    s = Server(tmp)
+    c = logged_in(s)
+    base = {"start": START, "end": END}
+
+    # records: storage order equals weir cut, page by page
+    cut = run("cut", f"--data-rootdir={s.root}", *SELECT, "--fields=sip,dip,sport,dport,bytes",
+              "--output-format=csv", "--no-titles").stdout.strip().split("\n")
+    status, page1 = c.query(view="records", fields="sip,dip,sport,dport,bytes", limit=50, **base)
+    check(status == 200 and len(page1["rows"]) == 50 and page1["more"], "records: a page of 50")
+    as_csv = lambda rows: [",".join(str(v) for v in r) for r in rows]
+    check(as_csv(page1["rows"]) == cut[:50], "records page 1 equals the first 50 lines of weir cut")
+    status, page3 = c.query(view="records", fields="sip,dip,sport,dport,bytes", limit=50, offset=100, **base)
+    check(as_csv(page3["rows"]) == cut[100:150], "records page 3 (offset 100) equals weir cut lines 101-150")
+    status, last = c.query(view="records", fields="sip,dip,sport,dport,bytes", limit=50,
+                           offset=len(cut) - 10, **base)
+    check(len(last["rows"]) == 10 and not last["more"] and last["total"] == len(cut),
+          f"the last page has the last 10 of {len(cut)} records and no more")
+
+    # sorted records equal weir sort | weir cut, with ties in storage order
+    sort = subprocess.run(f"{WEIR} sort --data-rootdir={s.root} {' '.join(SELECT)} --fields=bytes --reverse"
+                          f" | {WEIR} cut --fields=sip,dip,bytes --output-format=csv --no-titles",
+                          shell=True, capture_output=True, text=True, check=True).stdout.strip().split("\n")
+    status, top_bytes = c.query(view="records", fields="sip,dip,bytes", sort="bytes", desc=True,
+                                limit=20, offset=5, **base)
+    check(status == 200 and as_csv(top_bytes["rows"]) == sort[5:25],
+          "records sorted by bytes (descending, offset 5) equal weir sort --reverse | weir cut")
+    check(top_bytes["total"] == len(cut), "a sorted page knows the total")
+
+    # top-N equals weir stats
+    stats = run("stats", f"--data-rootdir={s.root}", *SELECT, "--fields=dip", "--values=bytes", "--count=10",
+                "--delimited=|", "--no-titles").stdout
+    status, top = c.query(view="top", key="dip", values="bytes", count=10, **base)
+    check(status == 200 and [r[:2] for r in top["rows"]] == [[a, int(b)] for a, b, *_ in table_rows(stats)],
+          "top-10 destinations by bytes equal weir stats")
+    # group-by equals weir uniq (as sets; the UI ranks by the first value)
+    uniq = run("uniq", f"--data-rootdir={s.root}", *SELECT, "--fields=protocol,dport", "--values=records,bytes",
+               "--delimited=|", "--no-titles").stdout
+    want = sorted((int(p), int(d), int(r), int(b)) for p, d, r, b in table_rows(uniq))
+    status, group = c.query(view="group", key="protocol,dport", values="records,bytes", count=100000, **base)
+    got = sorted(tuple(r) for r in group["rows"])
+    check(status == 200 and got == want and group["groups"] == len(want),
+          f"group-by protocol,dport ({len(want)} groups) equals weir uniq")
+    # series equals weir count
+    count = run("count", f"--data-rootdir={s.root}", *SELECT, "--bin-size=3600", "--delimited=|",
+                "--no-titles", "--start-time=2026/11/26:00", "--end-time=2026/11/26:23").stdout
+    status, series = c.query(view="series", bin=3600, **base)
+    want = [float(r[1]) for r in table_rows(count)]
+    got = [b[1] for b in series["bins"]]
+    check(status == 200 and len(got) == len(want) == 24 and all(abs(a - b) < 0.011 for a, b in zip(got, want)),
+          "hourly series equals weir count --bin-size=3600")
+
+    # filters: builder switches, raw switches, expression, pivots and exclusions
+    def records_of(**q):
+        status, body = c.query(view="summary", **base, **q)
+        if status != 200:
+            fail(f"summary query {q} answered {status}: {body}")
+        return body["records"]
+
+    total = records_of()
+    dns = records_of(switches={"dport": "53", "protocol": "17"})
+    check(0 < dns < total and dns == records_of(raw="--dport=53 --protocol 17"),
+          "the switches map and the raw switches box give the same answer")
+    check(dns == records_of(expr="dport = 53 and proto udp"), "the expression gives the same answer")
+    first_dip = top["rows"][0][0]
+    with_dip = records_of(where=[{"field": "dip", "value": first_dip}])
+    without_dip = records_of(where=[{"field": "dip", "value": first_dip, "exclude": True}])
+    check(with_dip + without_dip == total and with_dip > 0, "a pivot and its exclusion partition the records")
+    check(without_dip == records_of(exclude=f"dip {first_dip}"), "the exclusion box equals an excluding pivot")
+
+    # downloads
+    status, csv, headers = c.request("GET", "/api/download?format=csv&q=" + urllib.parse.quote(
+        json.dumps({"view": "records", "start": START, "end": END, "switches": {"dport": "53"}})), raw=True)
+    cut_csv = run("cut", f"--data-rootdir={s.root}", *SELECT, "--dport=53", "--output-format=csv").stdout
+    check(status == 200 and csv.decode() == cut_csv and "attachment" in headers["Content-Disposition"],
+          "the records CSV download equals weir cut --output-format=csv")
+    status, js, _ = c.request("GET", "/api/download?format=json&q=" + urllib.parse.quote(
+        json.dumps({"view": "records", "start": START, "end": END, "switches": {"dport": "53"}})), raw=True)
+    cut_json = run("cut", f"--data-rootdir={s.root}", *SELECT, "--dport=53", "--output-format=json").stdout
+    check(status == 200 and js.decode() == cut_json, "the records JSON download equals weir cut --output-format=json")
+    status, topcsv, _ = c.request("GET", "/api/download?format=csv&q=" + urllib.parse.quote(
+        json.dumps({"view": "top", "start": START, "end": END, "key": "dip", "values": "bytes"})), raw=True)
+    stats_csv = run("stats", f"--data-rootdir={s.root}", *SELECT, "--fields=dip", "--values=bytes",
+                    "--output-format=csv").stdout
+    check(status == 200 and topcsv.decode() == stats_csv, "the top-N CSV download equals weir stats --output-format=csv")
+    status, sorted_csv, _ = c.request("GET", "/api/download?format=csv&q=" + urllib.parse.quote(
+        json.dumps({"view": "records", "start": START, "end": END, "fields": "sip,dip,bytes", "sort": "bytes",
+                    "desc": True})), raw=True)
+    lines = sorted_csv.decode().strip().split("\n")
+    check(status == 200 and lines[1:] == sort, "a sorted download equals weir sort | weir cut")
+
+    # saved queries, dashboards and sharing
+    status, saved = c.request("POST", "/api/saved", {"name": "dns", "query": {"view": "top", "key": "dip", "last": "1h"}})
+    check(status == 201 and saved["id"] > 0, "a query is saved")
+    status, bad = c.request("POST", "/api/saved", {"name": "bad", "query": {"view": "top"}})
+    check(status == 400 and "key" in bad["error"], "an invalid query is not saved")
+    status, dash = c.request("POST", "/api/dashboards", {"name": "noc", "layout": {"items": [saved["id"]], "refresh": 30}})
+    check(status == 201 and dash["layout"]["items"] == [saved["id"]], "a dashboard is saved")
+    other = logged_in(s, "otto", "other-pass1")
+    status, theirs = other.request("GET", "/api/saved")
+    check(status == 200 and theirs == [], "another analyst does not see a private saved query")
+    status, _ = other.request("PUT", f"/api/saved/{saved['id']}", {"name": "mine", "query": {"view": "summary"}})
+    check(status == 404, "another analyst cannot change it")
+    status, _ = c.request("PUT", f"/api/saved/{saved['id']}", {"name": "dns", "shared": True,
+                                                              "query": {"view": "top", "key": "dip", "last": "1h"}})
+    status, theirs = other.request("GET", "/api/saved")
+    check(status == 200 and [q["name"] for q in theirs] == ["dns"], "once shared, the other analyst sees it")
+    status, _ = other.request("DELETE", f"/api/saved/{saved['id']}")
+    check(status == 404, "but cannot delete it")
+
+    # API tokens
+    status, tok = c.request("POST", "/api/tokens", {"name": "cron"})
+    check(status == 201 and tok["token"].startswith("weir_"), "an API token is created")
+    script = Client(s.base)
+    script.token = tok["token"]
+    status, answer = script.query(view="summary", **base)
+    check(status == 200 and answer["records"] == total, "a script queries with the token and no session")
+    status, tokens = c.request("GET", "/api/tokens")
+    check(tokens[0]["last_used"] > 0, "the token's last use is recorded")
+    c.request("DELETE", f"/api/tokens/{tokens[0]['id']}")
+    status, _ = script.query(view="summary", **base)
+    check(status == 401, "a revoked token is refused")
+
+    # the site for the pickers
+    status, site = c.request("GET", "/api/site")
+    check(status == 200 and site["classes"] and any(f["name"] == "dip" for f in site["fields"])
+          and any(w["name"] == "dport" for w in site["switches"]), "the site lists classes, fields and switches")
+    # overview over the generated day
+    status, ov = c.request("GET", "/api/overview?minutes=60&end=2026/11/26:13")
+    check(status == 200 and ov["sensors"] and len(ov["talkers"]) == 10 and ov["series"],
+          "the overview of an hour has per-sensor rates and top talkers")
+    # bad queries get one clear error, naming the problem
+    for body, word in [({"view": "top"}, "key"), ({"view": "records", "fields": "nosuch"}, "nosuch"),
+                       ({"expr": "bytes >"}, "expression"), ({"raw": "--pass-destination=/tmp/x"}, "pass-destination"),
+                       ({"switches": {"sipset": "/etc/passwd"}}, "sets/"), ({"start": "yesterday"}, "start")]:
+        status, err = c.request("POST", "/api/query", body)
+        check(status == 400 and word in err["error"], f"a bad query is refused: {err['error']}")
+    status, err = c.request("POST", "/api/query", b"{not json")
+    check(status == 400 and "JSON" in err["error"], "a body that is not JSON is refused")
+    s.stop()
+
+
+def case_security(tmp):
+    s = Server(tmp)
+    s.add_user("root", "admin-pass1", "admin")
+    anon = Client(s.base)
+    endpoints = [("GET", "/api/session"), ("GET", "/api/site"), ("POST", "/api/query"), ("GET", "/api/download"),
+                 ("GET", "/api/overview"), ("GET", "/api/queries"), ("DELETE", "/api/queries/x"),
+                 ("GET", "/api/saved"), ("POST", "/api/saved"), ("GET", "/api/saved/1"), ("PUT", "/api/saved/1"),
+                 ("DELETE", "/api/saved/1"), ("GET", "/api/dashboards"), ("POST", "/api/dashboards"),
+                 ("GET", "/api/users"), ("POST", "/api/users"), ("PUT", "/api/users/root"),
+                 ("DELETE", "/api/users/root"), ("GET", "/api/tokens"), ("POST", "/api/tokens"),
+                 ("DELETE", "/api/tokens/1"), ("PUT", "/api/me/password"), ("POST", "/api/logout"),
+                 ("GET", "/api/nonexistent")]
+    for method, path in endpoints:
+        status, _ = anon.request(method, path, {} if method != "GET" else None)
+        if status != 401:
+            fail(f"{method} {path} without a session answered {status}, not 401")
+    check(True, f"all {len(endpoints)} API endpoints answer 401 without a session or token")
+    forged = Client(s.base)
+    forged.token = "weir_forged"
+    status, _ = forged.request("GET", "/api/session")
+    check(status == 401, "a forged token answers 401")
+    status, _, _ = anon.request("GET", "/", raw=True)
+    check(status == 200, "the page itself loads without a session (it shows the login)")
+
+    analyst = logged_in(s, "ann", "analyst-pass")
+    status, _ = analyst.request("POST", "/api/saved", {"name": "x", "query": {"view": "summary"}}, csrf=False)
+    check(status == 403, "a change without the CSRF header is refused")
+    status, _ = analyst.request("POST", "/api/saved", {"name": "x", "query": {"view": "summary"}},
+                                headers={"X-CSRF-Token": "wrong"}, csrf=False)
+    check(status == 403, "a change with a wrong CSRF token is refused")
+    status, _ = analyst.request("POST", "/api/saved", {"name": "x", "query": {"view": "summary"}},
+                                headers={"Origin": "http://evil.example"})
+    check(status == 403, "a cross-origin change is refused even with the token")
+    status, _ = analyst.request("POST", "/api/saved", {"name": "x", "query": {"view": "summary"}},
+                                headers={"Origin": s.base})
+    check(status == 201, "a same-origin change with the token passes")
+    for method, path, body in [("GET", "/api/users", None), ("POST", "/api/users", {"name": "eve", "password": "eve-pass-1"}),
+                               ("PUT", "/api/users/root", {"role": "analyst"}), ("DELETE", "/api/users/root", {})]:
+        status, _ = analyst.request(method, path, body)
+        check(status == 403, f"an analyst cannot {method} {path}")
+    admin = Client(s.base)
+    admin.login("root", "admin-pass1")
+    status, _ = admin.request("POST", "/api/users", {"name": "eve", "password": "eve-pass-1", "role": "analyst"})
+    check(status == 201, "an admin adds a user")
+    status, err = admin.request("POST", "/api/users", {"name": "weak", "password": "short"})
+    check(status == 400 and "8" in err["error"], "a short password is refused")
+    status, _ = admin.request("DELETE", "/api/users/root")
+    check(status == 400, "the last admin cannot be deleted")
+    status, users = admin.request("GET", "/api/users")
+    check([u["name"] for u in users] == ["ann", "eve", "root"], "an admin lists the users")
+
+    # cookies: HttpOnly and SameSite=Strict
+    c = Client(s.base)
+    status, body, headers = c.request("POST", "/api/login", {"user": "ann", "password": "analyst-pass"}, raw=True)
+    cookie = headers["Set-Cookie"]
+    check("HttpOnly" in cookie and "SameSite=Strict" in cookie and "Secure" not in cookie,
+          f"the session cookie is HttpOnly and SameSite=Strict ({cookie.split(';', 1)[1].strip()})")
+    check(headers["X-Frame-Options"] == "DENY" and "default-src 'self'" in headers["Content-Security-Policy"],
+          "pages carry frame and content security headers")
+
+    # login rate limiting: 5 failures lock the name out, even with the right password
+    t = Client(s.base)
+    for _ in range(5):
+        status, _ = t.login("eve", "wrong-password")
+        if status != 401:
+            fail(f"a wrong password answered {status}")
+    status, body = t.login("eve", "eve-pass-1")
+    check(status == 429 and "too many" in body["error"], "after 5 failed logins the next is refused (429)")
+    status, _ = Client(s.base).login("ann", "analyst-pass")
+    check(status == 429, "the client address is locked out too")
+
+    # logout and password change end sessions
+    status, _ = analyst.request("POST", "/api/logout")
+    status2, _ = analyst.request("GET", "/api/session")
+    check(status == 200 and status2 == 401, "after logout the session is gone")
+    db = sqlite3.connect(os.path.join(s.root, "weir-web.db"))
+    hashes = [r[0] for r in db.execute("SELECT password FROM users")]
+    check(all(h.startswith("$argon2id$") for h in hashes), "passwords are stored as Argon2id hashes")
+    digests = [r[0] for r in db.execute("SELECT digest FROM sessions")]
+    check(all(re.fullmatch(r"[0-9a-f]{64}", d) for d in digests), "sessions are stored as digests only")
+    check(oct(os.stat(os.path.join(s.root, "weir-web.db")).st_mode & 0o777) == "0o600", "the database is private (0600)")
+    s.stop()
+
+
+def case_limits(tmp):
+    s = Server(tmp, "--query-timeout=0.001", "--query-threads=1")
+    c = logged_in(s)
+    status, err = c.query(view="group", key="sip,dip,sport,dport", values="records", start=START, end=END)
+    check(status == 422 and "longer than" in err["error"], f"the time limit stops a query: {err['error']}")
+    s.stop()
+
+    s = Server(tmp, "--max-rows=1000", "--query-memory=1", "--query-threads=1")
+    c = logged_in(s)
+    status, err = c.query(view="group", key="sip,dip,sport,dport", values="records", start=START, end=END)
+    check(status == 422 and "MiB" in err["error"], f"the memory limit stops a large group-by: {err['error']}")
+    status, page = c.query(view="records", limit=5000, start=START, end=END)
+    check(status == 200 and len(page["rows"]) == 1000 and page["limit"] == 1000, "a page is cut to --max-rows")
+    s.stop()
+
+    # cancellation and concurrency: a slow query (one thread, a large repository)
+    s = Server(os.path.join(tmp, "big"), "--query-threads=1", "--max-queries-per-user=2", flows=1_000_000) \
+        if os.makedirs(os.path.join(tmp, "big"), exist_ok=True) is None else None
+    c = logged_in(s)
+    other = logged_in(s, "otto", "other-pass1")
+    slow = {"view": "group", "key": "sip,dip,sport,dport", "values": "records,bytes,dip-distinct",
+            "start": START, "end": END}
+    results = {}
+
+    def run_slow(name):
+        results[name] = c.request("POST", "/api/query", {**slow, "id": name})
+
+    threads = [threading.Thread(target=run_slow, args=(n,)) for n in ("slow1", "slow2")]
+    for t in threads:
+        t.start()
+    deadline = time.time() + 10
+    running = []
+    while time.time() < deadline and len(running) < 2:
+        _, running = c.request("GET", "/api/queries")
+        time.sleep(0.02)
+    check(len(running) == 2, "two queries are listed as running")
+    status, err = c.query(view="summary", start=START, end=END)
+    check(status == 429, "a third concurrent query of the same user answers 429")
+    t0 = time.time()
+    status, _ = other.request("GET", "/api/site")
+    check(status == 200 and time.time() - t0 < 0.5, f"other requests stay fast meanwhile ({(time.time() - t0) * 1000:.0f} ms)")
+    status, _ = other.request("DELETE", "/api/queries/slow1")
+    check(status == 404, "another analyst cannot cancel them")
+    for name in ("slow1", "slow2"):
+        status, _ = c.request("DELETE", f"/api/queries/{name}")
+        check(status == 200, f"{name} is cancelled")
+    for t in threads:
+        t.join(30)
+    check(all(results[n][0] == 409 and "cancelled" in results[n][1]["error"] for n in ("slow1", "slow2")),
+          "the cancelled queries answer 409 'cancelled'")
+    s.stop()
+
+
+def case_browser(tmp):
+    ui = os.path.join(SRC, "ui")
+    if not os.path.isdir(os.path.join(ui, "node_modules", "playwright-core")):
+        fail("ui/node_modules is missing: ./setup.sh runs npm ci in ui/")
+    if not os.path.exists("/usr/bin/chromium"):
+        fail("/usr/bin/chromium is missing: ./setup.sh installs Debian's chromium")
+    s = Server(tmp)
+    s.add_user("ann", "analyst-pass")
+    artifacts = os.environ.get("WEIR_ARTIFACTS", os.path.join(os.getcwd(), "web-screenshots"))
+    env = {**os.environ, "WEIR_URL": s.base, "WEIR_USER": "ann", "WEIR_PASSWORD": "analyst-pass", "WEIR_BIN": WEIR,
+           "WEIR_ROOT": s.root, "WEIR_DAY": DAY, "WEIR_ARTIFACTS": artifacts}
+    p = subprocess.run(["node", os.path.join(ui, "tests", "e2e.mjs")], env=env, cwd=ui, capture_output=True,
+                       text=True, timeout=240)
+    print(p.stdout, end="")
+    if p.returncode != 0:
+        fail(f"the browser test failed (screenshots in {artifacts}): {p.stderr.strip()}")
+    check(True, f"the browser test passed; screenshots in {artifacts}")
+    s.stop()
+
+
+def case_tls(tmp):
+    cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    s = Server(tmp, tls=(cert, key))
+    s.add_user("ann", "analyst-pass")
+    context = ssl.create_default_context(cafile=cert)
+    c = Client(s.base, context)
+    status, body, headers = c.request("POST", "/api/login", {"user": "ann", "password": "analyst-pass"}, raw=True)
+    check(status == 200 and "Secure" in headers["Set-Cookie"], "over HTTPS the session cookie is Secure")
+    c.csrf = json.loads(body)["csrf"]
+    status, answer = c.query(view="summary", start=START, end=END)
+    check(status == 200 and answer["records"] > 0, "queries work over HTTPS")
+    try:
+        urllib.request.urlopen(s.base + "/healthz", timeout=5)
+        fail("an untrusted certificate was accepted")
+    except urllib.error.URLError as e:
+        check("CERTIFICATE_VERIFY_FAILED" in str(e), "a client without the certificate refuses it")
+    s.stop()
+    p = run("serve", f"--root-directory={s.root}", f"--tls-cert={cert}", check_rc=False)
+    check(p.returncode == 2 and "--tls-key" in p.stderr, "a certificate without its key is a usage error")
+
+
+def case_cli(tmp):
+    root = os.path.join(tmp, "repo")
+    os.makedirs(root)
+    env = {**os.environ, "WEIR_PASSWORD": "admin-pass1"}
+    p = run("serve", f"--root-directory={root}", "--create-admin=boss", env=env)
+    check("created admin 'boss'" in p.stderr, "weir serve --create-admin creates the first admin")
+    p = run("serve", f"--root-directory={root}", "--create-admin=boss", env=env, check_rc=False)
+    check(p.returncode == 2 and "exists already" in p.stderr, "creating it twice is refused")
+    run("user", f"--root-directory={root}", "add", "ann", stdin="analyst-pass\n")
+    p = run("user", f"--root-directory={root}", "list")
+    check(re.search(r"^ann\s+analyst", p.stdout, re.M) and re.search(r"^boss\s+admin", p.stdout, re.M),
+          "weir user list shows both with their roles")
+    run("user", f"--root-directory={root}", "role", "ann", "admin")
+    run("user", f"--root-directory={root}", "passwd", "ann", stdin="new-password\n")
+    p = run("user", f"--root-directory={root}", "token", "ann", "cron")
+    token = p.stdout.strip()
+    check(token.startswith("weir_") and len(token) > 40, "weir user token prints a new token once")
+    s = Server(tmp)
+    c = Client(s.base)
+    check(c.login("ann", "new-password")[0] == 200, "the changed password logs in")
+    t = Client(s.base)
+    t.token = token
+    status, session = t.request("GET", "/api/session")
+    check(status == 200 and session["role"] == "admin", "the token acts as its user")
+    s.stop()
+    run("user", f"--root-directory={root}", "role", "ann", "analyst")
+    p = run("user", f"--root-directory={root}", "del", "boss", check_rc=False)
+    check(p.returncode == 2 and "last admin" in p.stderr, "the last admin cannot be deleted")
+    p = run("user", f"--root-directory={root}", "add", "x y", env=env, check_rc=False)
+    check(p.returncode == 2 and "user name" in p.stderr, "a bad user name is a usage error")
+    p = run("serve", f"--root-directory={root}", "--listen=127.0.0.1:notaport", check_rc=False)
+    check(p.returncode == 2 and "notaport" in p.stderr, "a bad --listen is a usage error")
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    p = run("serve", f"--root-directory={root}", f"--listen=127.0.0.1:{busy.getsockname()[1]}", check_rc=False)
+    check(p.returncode == 1 and "cannot listen" in p.stderr, "a port in use is a clear error")
+    p = run("serve", "--help")
+    check("--create-admin" in p.stdout and "--query-timeout" in p.stdout, "weir serve --help lists its switches")
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    os.chdir(tmp)
+    cases = {"api": case_api, "security": case_security, "limits": case_limits, "browser": case_browser,
+             "tls": case_tls, "cli": case_cli}
+    if CASE not in cases:
+        fail(f"unknown case {CASE}")
+    cases[CASE](tmp)
+    print(f"web.{CASE}: all checks passed")
