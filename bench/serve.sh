@@ -50,7 +50,7 @@ q() { echo "{\"start\":\"${day//\//-}T00:00:00Z\",\"end\":\"2026-11-27T00:00:00Z
 echo "== $flows flows (weir gen, IPv4), one day; weir serve on loopback; best of 3"
 printf '%-34s %9s %9s %9s %s\n' "answer" "browser" "API" "CLI" "peer"
 declare -A browser
-while read -r name value; do browser[$name]=$value; done < <(node "$src/bench/serve_browser.mjs" "$base" bench bench-password $day 3)
+while read -r name value; do browser[$name]=$value; done < <(node "$src/ui/bench/serve.mjs" "$base" bench bench-password $day 3)
 
 a=$(best_cmd api "$(q '"view":"top","key":"dip","values":"bytes","count":10')")
 c=$(best_cmd "$weir" stats "${sel[@]}" --fields=dip --values=bytes --count=10)

@@ -74,7 +74,7 @@ int HttpStatus(const Status& s) {
 
 // A query in progress, for listing and cancelling.
 struct Running {
-  std::string user, view, filter;
+  std::string id, user, view, filter;  // id: the client's name for it
   int64_t started_ms = 0;
   std::shared_ptr<QueryControl> control;
 };
@@ -191,24 +191,25 @@ class WebServer::Impl {
   void Documents(DocumentKind kind, const std::string& base);
   void Users();
 
-  // Registers a query; null when the user runs too many already.
-  std::shared_ptr<QueryControl> Start(const std::string& id, const Principal& who,
-                                      std::string_view view, const std::string& filter) {
+  // A registered query: its serial number (for Finish) and its control.
+  struct Ticket {
+    uint64_t serial = 0;
+    std::shared_ptr<QueryControl> control;  // null: the user runs too many already
+  };
+  Ticket Start(const std::string& client_id, const Principal& who, std::string_view view,
+               const std::string& filter) {
     std::lock_guard lock(running_mutex_);
     int mine = 0;
-    for (auto& [key, r] : running_) mine += r.user == who.user.name;
-    if (mine >= options_.max_queries_per_user) return nullptr;
-    auto control = std::make_shared<QueryControl>(options_.limits, NowMillis());
-    running_[id] = {who.user.name, std::string(view), filter, NowMillis(), control};
-    return control;
+    for (auto& [serial, r] : running_) mine += r.user == who.user.name;
+    if (mine >= options_.max_queries_per_user) return {};
+    Ticket t{++query_counter_, std::make_shared<QueryControl>(options_.limits, NowMillis())};
+    std::string id = client_id.empty() ? "q" + std::to_string(t.serial) : client_id;
+    running_[t.serial] = {id, who.user.name, std::string(view), filter, NowMillis(), t.control};
+    return t;
   }
-  void Finish(const std::string& id) {
+  void Finish(uint64_t serial) {
     std::lock_guard lock(running_mutex_);
-    running_.erase(id);
-  }
-  std::string QueryId(const std::string& requested, const Principal& who) {
-    std::string id = requested.empty() ? "q" + std::to_string(++query_counter_) : requested;
-    return who.user.name + "/" + id;  // one user cannot collide with another's ids
+    running_.erase(serial);
   }
 
   ServerOptions options_;
@@ -217,8 +218,8 @@ class WebServer::Impl {
   std::unique_ptr<httplib::Server> server_;
   int port_ = 0;
   std::mutex running_mutex_;
-  std::map<std::string, Running> running_;
-  std::atomic<uint64_t> query_counter_{0};
+  std::map<uint64_t, Running> running_;
+  uint64_t query_counter_ = 0;  // under running_mutex_
 };
 
 void WebServer::Impl::Routes() {
@@ -263,9 +264,9 @@ void WebServer::Impl::Routes() {
         Api([this](const httplib::Request&, httplib::Response& res, Principal& who) {
           std::lock_guard lock(running_mutex_);
           std::vector<RunningQueryInfo> list;
-          for (auto& [id, r] : running_)
+          for (auto& [serial, r] : running_)
             if (r.user == who.user.name || who.user.role == Role::kAdmin)
-              list.push_back({id.substr(id.find('/') + 1), r.user, r.view, r.filter, r.started_ms});
+              list.push_back({r.id, r.user, r.view, r.filter, r.started_ms});
           SendJson(res, 200, RunningJson(list));
         }));
   s.Delete(R"(/api/queries/([A-Za-z0-9_.:-]{1,64}))",
@@ -273,9 +274,8 @@ void WebServer::Impl::Routes() {
              std::lock_guard lock(running_mutex_);
              std::string id = req.matches[1];
              bool found = false;
-             for (auto& [key, r] : running_)
-               if (key.substr(key.find('/') + 1) == id &&
-                   (r.user == who.user.name || who.user.role == Role::kAdmin)) {
+             for (auto& [serial, r] : running_)
+               if (r.id == id && (r.user == who.user.name || who.user.role == Role::kAdmin)) {
                  r.control->Cancel();
                  found = true;
                }
@@ -388,14 +388,14 @@ void WebServer::Impl::Query(const httplib::Request& req, httplib::Response& res,
   if (!request.ok()) return SendError(res, 400, request.status().message());
   auto plan = PlanQuery(*request, options_.site, options_.root, now);
   if (!plan.ok()) return SendError(res, 400, plan.status().message());
-  std::string id = QueryId(request->id, who);
-  auto control = Start(id, who, ViewName(request->view), plan->description);
+  Ticket ticket = Start(request->id, who, ViewName(request->view), plan->description);
+  auto& control = ticket.control;
   if (!control)
     return SendError(res, 429,
                      "you have " + std::to_string(options_.max_queries_per_user) +
                          " queries running already; wait for one or cancel it");
   auto answer = RunQuery(*request, *plan, options_.site, *control);
-  Finish(id);
+  Finish(ticket.serial);
   if (!answer.ok()) {
     int status = control->reason() == StopReason::kCancelled ? 409 : HttpStatus(answer.status());
     return SendError(res, status, answer.status().message());
@@ -416,9 +416,10 @@ void WebServer::Impl::Download(const httplib::Request& req, httplib::Response& r
     return SendError(res, 400, "the summary view has nothing to download");
   auto plan = PlanQuery(*request, options_.site, options_.root, now);
   if (!plan.ok()) return SendError(res, 400, plan.status().message());
-  std::string id = QueryId(request->id, who);
-  auto control = Start(id, who, ViewName(request->view), plan->description);
+  Ticket ticket = Start(request->id, who, ViewName(request->view), plan->description);
+  auto control = ticket.control;
   if (!control) return SendError(res, 429, "too many queries running; wait for one or cancel it");
+  uint64_t serial = ticket.serial;
   // A download may take as long as it needs to stream; its scan is still bounded.
   std::string file = "weir-" + std::string(ViewName(request->view)) + "-" +
                      FormatTime(now, TimeFormat::kEpoch) +
@@ -429,7 +430,7 @@ void WebServer::Impl::Download(const httplib::Request& req, httplib::Response& r
   OutputFormat fmt = *format;
   res.set_chunked_content_provider(
       fmt == OutputFormat::kCsv ? "text/csv; charset=utf-8" : "application/x-ndjson",
-      [this, shared_request, shared_plan, control, fmt, id](size_t, httplib::DataSink& sink) {
+      [this, shared_request, shared_plan, control, fmt](size_t, httplib::DataSink& sink) {
         Status st =
             StreamQuery(*shared_request, *shared_plan, options_.site, fmt, *control,
                         [&](std::string_view chunk) {
@@ -443,7 +444,7 @@ void WebServer::Impl::Download(const httplib::Request& req, httplib::Response& r
         sink.done();
         return true;
       },
-      [this, id](bool) { Finish(id); });
+      [this, serial](bool) { Finish(serial); });
 }
 
 void WebServer::Impl::Overview(const httplib::Request& req, httplib::Response& res,
@@ -468,11 +469,11 @@ void WebServer::Impl::Overview(const httplib::Request& req, httplib::Response& r
   request.flowtypes = "all/all";
   auto plan = PlanQuery(request, options_.site, options_.root, now);
   if (!plan.ok()) return SendError(res, 400, plan.status().message());
-  std::string id = QueryId("overview", who);
-  auto control = Start(id, who, "overview", plan->description);
-  if (!control) return SendError(res, 429, "too many queries running; wait for one");
-  auto answer = RunOverview(*plan, options_.site, *control, request.start_ms, request.end_ms);
-  Finish(id);
+  Ticket ticket = Start("", who, "overview", plan->description);
+  if (!ticket.control) return SendError(res, 429, "too many queries running; wait for one");
+  auto answer =
+      RunOverview(*plan, options_.site, *ticket.control, request.start_ms, request.end_ms);
+  Finish(ticket.serial);
   if (!answer.ok()) return SendError(res, HttpStatus(answer.status()), answer.status().message());
   SendJson(res, 200, *answer);
 }

@@ -63,10 +63,8 @@ async function route(): Promise<void> {
   }
 }
 
-window.addEventListener("hashchange", () => {
-  // The query page rewrites its own hash as it runs; only navigation re-routes.
-  if (location.hash.startsWith("#/query") && app.querySelector(".query-page")) return;
-  void route();
-});
+// The query page records its state with history.replaceState, which fires no
+// hashchange; a hash change is always navigation (a link, a pasted URL).
+window.addEventListener("hashchange", () => void route());
 window.addEventListener("weir-logged-out", () => void route());
 void route();

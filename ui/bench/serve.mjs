@@ -1,4 +1,4 @@
-// Times weir serve's UI in headless Chromium (called by bench/serve.sh): log in,
+// Times weir serve's UI in headless Chromium (called by bench/serve.sh; it lives here to find playwright-core): log in,
 // then for each query the time from pressing Run to the answer being drawn, and
 // the time of paging the records view. Prints "NAME MS" lines (best of RUNS).
 import { chromium } from "playwright-core";
