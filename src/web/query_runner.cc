@@ -203,29 +203,44 @@ Result<std::vector<Position>> PagePositions(RunContext& run, const QueryRequest&
     run.control.Stop(StopReason::kMemory);
     return Stopped(run.control);
   }
-  std::vector<std::vector<Position>> best(workers);
+  // Per worker: the candidates, and once pruned, the key of the worst one kept;
+  // later rows with a larger key can never make the page and are not stored.
+  struct Best {
+    std::vector<Position> candidates;
+    bool pruned = false;
+    uint64_t worst_high = 0, worst_low = 0;
+  };
+  std::vector<Best> best(workers);
   ColumnSet columns = ColumnSet::Of({q.sort});
   run.stats = BoundedScan(
       run, columns, /*ordered=*/false,
       [&](int worker, const FlowBatch& batch, std::span<const uint32_t> rows, const RawBlock& raw) {
-        auto& mine = best[static_cast<size_t>(worker)];
+        Best& mine = best[static_cast<size_t>(worker)];
+        auto& list = mine.candidates;
         Position p;
         p.input = raw.input;
         p.offset = raw.offset;
         for (uint32_t r : rows) {
           SortKey(batch, q.sort, r, q.descending, p);
+          if (mine.pruned &&
+              (p.high > mine.worst_high || (p.high == mine.worst_high && p.low > mine.worst_low)))
+            continue;
           p.row = r;
-          mine.push_back(p);
+          list.push_back(p);
         }
-        if (mine.size() > 2 * keep + 65536) {
-          std::nth_element(mine.begin(), mine.begin() + static_cast<ptrdiff_t>(keep), mine.end());
-          mine.resize(keep);
+        if (list.size() > 2 * keep + 65536) {
+          auto kth = list.begin() + static_cast<ptrdiff_t>(keep - 1);
+          std::nth_element(list.begin(), kth, list.end());
+          mine.pruned = true;
+          mine.worst_high = kth->high;
+          mine.worst_low = kth->low;
+          list.resize(keep);
         }
         return true;
       });
   if (run.control.reason() != StopReason::kNone) return Stopped(run.control);
   std::vector<Position> all;
-  for (auto& v : best) all.insert(all.end(), v.begin(), v.end());
+  for (auto& b : best) all.insert(all.end(), b.candidates.begin(), b.candidates.end());
   size_t shown = std::min(all.size(), keep);
   std::partial_sort(all.begin(), all.begin() + static_cast<ptrdiff_t>(shown), all.end());
   *total = run.stats.records_passed;
@@ -277,7 +292,7 @@ Status FetchRecords(const std::vector<std::string>& inputs, const std::vector<Po
 }
 
 Result<std::string> RunRecords(RunContext& run, const QueryRequest& q, const SiteConfig& site) {
-  uint64_t limit = std::min(q.limit, run.control.limits().max_rows);
+  uint64_t limit = std::max<uint64_t>(1, std::min(q.limit, run.control.limits().max_rows));
   std::optional<uint64_t> total;
   bool more = false;
   auto page = PagePositions(run, q, limit, &total, &more);

@@ -44,6 +44,8 @@ export async function queryPage(root: HTMLElement, hashQuery: string | null): Pr
   let state: QueryState = decodeState(hashQuery);
   let controller: AbortController | null = null;
   let runningId = "";
+  let totalKey = "";  // the filter whose record total is known
+  let total = 0;
 
   const results = h("div", { id: "results", class: "results" });
   const status = h("div", { id: "status", class: "status" });
@@ -225,10 +227,17 @@ export async function queryPage(root: HTMLElement, hashQuery: string | null): Pr
       status.textContent = `Answered in ${Math.round(performance.now() - started)} ms.`;
       results.dataset.view = answer.view;
       if (answer.view === "records" && (answer.total === null || answer.total === undefined)) {
-        const summary = await api<Answer>("POST", "/api/query", { ...toRequest(state), view: "summary" });
+        // The total of an unsorted page comes from a summary of the same filter,
+        // asked once per filter (paging reuses it).
+        const { offset: _o, limit: _l, sort: _s, desc: _d, fields: _f, id: _i, ...filter } = toRequest(state);
+        const key = JSON.stringify(filter);
+        if (key !== totalKey) {
+          const summary = await api<Answer>("POST", "/api/query", { ...filter, view: "summary" });
+          if (summary.view === "summary") { totalKey = key; total = summary.records; }
+        }
         const range = results.querySelector(".range");
-        if (summary.view === "summary" && range && answer.rows.length)
-          range.textContent = `rows ${state.offset + 1}–${state.offset + answer.rows.length} of ${summary.records}`;
+        if (key === totalKey && range && answer.rows.length)
+          range.textContent = `rows ${state.offset + 1}–${state.offset + answer.rows.length} of ${total}`;
       }
     } catch (e) {
       if ((e as Error).name === "AbortError") status.textContent = "Cancelled.";
