@@ -60,18 +60,22 @@ function table(a: TableAnswer, keyColumns: number, hooks: ResultHooks, sortable:
   const body = a.rows.map((row) => h("tr", {}, ...row.map((v, i) => {
     const c = a.columns[i];
     const text = typeof v === "number" && !Number.isInteger(v) ? v.toFixed(4) : String(v);
-    const td = h("td", { class: c.numeric ? "num" : "" }, text);
-    if (i < keyColumns && hooks.pivot && String(v) !== "") {
-      td.classList.add("pivot");
-      td.dataset.field = c.name;
-      td.dataset.value = String(v);
-      td.title = "click to filter on or exclude this value";
-      td.addEventListener("click", (e) => { e.stopPropagation(); pivotMenu(td, c.name, String(v), hooks); });
-    }
-    return td;
+    const pivot = i < keyColumns && hooks.pivot && String(v) !== "";
+    return h("td", {
+      class: (c.numeric ? "num" : "") + (pivot ? " pivot" : ""),
+      "data-field": pivot ? c.name : undefined,
+      "data-value": pivot ? String(v) : undefined,
+    }, text);
   })));
-  return h("div", { class: "table-wrap" }, h("table", { class: `result result-${a.view}` },
-    h("thead", {}, head), h("tbody", {}, ...body)));
+  const t = h("table", { class: `result result-${a.view}` }, h("thead", {}, head), h("tbody", {}, ...body));
+  // One listener for every pivot cell: pages of many rows build and go faster.
+  t.addEventListener("click", (e) => {
+    const td = (e.target as HTMLElement).closest("td.pivot") as HTMLElement | null;
+    if (!td) return;
+    e.stopPropagation();
+    pivotMenu(td, td.dataset.field!, td.dataset.value!, hooks);
+  });
+  return h("div", { class: "table-wrap" }, t);
 }
 
 function renderRecords(a: TableAnswer, hooks: ResultHooks): HTMLElement {
