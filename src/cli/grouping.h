@@ -23,6 +23,4 @@ std::unique_ptr<Aggregator> Aggregate(std::string_view command, const PreparedQu
 // --memory-limit=MiB for the grouping commands.
 void AddMemoryLimitOption(CLI::App& app, double& mib);
 
-
-
 }  // namespace weir::cli
