@@ -11,20 +11,46 @@ namespace weir::web {
 
 namespace {
 
-void Key(std::string& out, std::string_view key) {
-  AppendJsonString(out, key);
-  out += ':';
-}
+// Writes one JSON object member by member, closing it when it goes out of scope:
+// Object(out).Str("name", n).Num("id", 1) appends {"name":"n","id":1}.
+class Object {
+ public:
+  explicit Object(std::string& out) : out_(out) { out_ += '{'; }
+  ~Object() { out_ += '}'; }
+  Object(const Object&) = delete;
+  Object& operator=(const Object&) = delete;
+  Object& Str(std::string_view key, std::string_view value) {
+    Key(key);
+    AppendJsonString(out_, value);
+    return *this;
+  }
+  Object& Num(std::string_view key, int64_t value) {
+    Key(key);
+    out_ += std::to_string(value);
+    return *this;
+  }
+  Object& Bool(std::string_view key, bool value) {
+    Key(key);
+    out_ += value ? "true" : "false";
+    return *this;
+  }
+  // value is JSON text already.
+  Object& Raw(std::string_view key, std::string_view value) {
+    Key(key);
+    out_ += value;
+    return *this;
+  }
 
-void Str(std::string& out, std::string_view key, std::string_view value) {
-  Key(out, key);
-  AppendJsonString(out, value);
-}
-
-void Num(std::string& out, std::string_view key, int64_t value) {
-  Key(out, key);
-  out += std::to_string(value);
-}
+ private:
+  void Key(std::string_view key) {
+    if (!first_) out_ += ',';
+    first_ = false;
+    AppendJsonString(out_, key);
+    out_ += ':';
+  }
+  std::string& out_;
+  bool first_ = true;
+};
 
 template <typename T, typename F>
 std::string List(const std::vector<T>& items, F each) {
@@ -81,54 +107,37 @@ std::string JsonBody::Raw(std::string_view key) const {
 }
 
 std::string SessionJson(const Principal& who) {
-  std::string out = "{";
-  Str(out, "user", who.user.name);
-  out += ',';
-  Str(out, "role", RoleName(who.user.role));
-  out += ',';
-  Str(out, "csrf", who.csrf);
-  return out + "}";
+  std::string out;
+  Object(out).Str("user", who.user.name).Str("role", RoleName(who.user.role)).Str("csrf", who.csrf);
+  return out;
 }
 
 std::string UsersJson(const std::vector<User>& users) {
   return List(users, [](std::string& out, const User& u) {
-    out += '{';
-    Str(out, "name", u.name);
-    out += ',';
-    Str(out, "role", RoleName(u.role));
-    out += ',';
-    Num(out, "created", u.created_ms);
-    out += '}';
+    Object(out).Str("name", u.name).Str("role", RoleName(u.role)).Num("created", u.created_ms);
   });
 }
 
 std::string TokensJson(const std::vector<ApiToken>& tokens) {
   return List(tokens, [](std::string& out, const ApiToken& t) {
-    out += '{';
-    Num(out, "id", t.id);
-    out += ',';
-    Str(out, "name", t.name);
-    out += ',';
-    Num(out, "created", t.created_ms);
-    out += ',';
-    Num(out, "last_used", t.last_used_ms);
-    out += '}';
+    Object(out)
+        .Num("id", t.id)
+        .Str("name", t.name)
+        .Num("created", t.created_ms)
+        .Num("last_used", t.last_used_ms);
   });
 }
 
 std::string DocumentJson(DocumentKind kind, const Document& d) {
-  std::string out = "{";
-  Num(out, "id", d.id);
-  out += ',';
-  Str(out, "owner", d.owner);
-  out += ',';
-  Str(out, "name", d.name);
-  out += d.shared ? ",\"shared\":true," : ",\"shared\":false,";
-  Num(out, "updated", d.updated_ms);
-  out += ',';
-  Key(out, DocumentMember(kind));
-  out += d.body.empty() ? "{}" : d.body;  // stored as validated JSON
-  return out + "}";
+  std::string out;
+  Object(out)
+      .Num("id", d.id)
+      .Str("owner", d.owner)
+      .Str("name", d.name)
+      .Bool("shared", d.shared)
+      .Num("updated", d.updated_ms)
+      .Raw(DocumentMember(kind), d.body.empty() ? "{}" : d.body);  // stored as validated JSON
+  return out;
 }
 
 std::string DocumentsJson(DocumentKind kind, const std::vector<Document>& docs) {
@@ -137,92 +146,60 @@ std::string DocumentsJson(DocumentKind kind, const std::vector<Document>& docs) 
 
 std::string RunningJson(const std::vector<RunningQueryInfo>& queries) {
   return List(queries, [](std::string& out, const RunningQueryInfo& q) {
-    out += '{';
-    Str(out, "id", q.id);
-    out += ',';
-    Str(out, "user", q.user);
-    out += ',';
-    Str(out, "view", q.view);
-    out += ',';
-    Str(out, "filter", q.filter);
-    out += ',';
-    Num(out, "started", q.started_ms);
-    out += '}';
+    Object(out)
+        .Str("id", q.id)
+        .Str("user", q.user)
+        .Str("view", q.view)
+        .Str("filter", q.filter)
+        .Num("started", q.started_ms);
   });
 }
 
 std::string SiteJson(const SiteConfig& site, const QueryLimits& limits) {
-  std::string out = "{\"classes\":";
-  out += List(site.classes(), [&](std::string& o, const ClassInfo& c) {
-    o += '{';
-    Str(o, "name", c.name);
-    auto types = [&](const std::vector<uint8_t>& ids) {
-      std::string t = "[";
-      for (size_t i = 0; i < ids.size(); ++i) {
-        if (i) t += ',';
-        const FlowtypeInfo* f = site.Flowtype(ids[i]);
-        AppendJsonString(t, f ? std::string_view(f->type_name) : "");
-      }
-      return t + "]";
-    };
-    o += ",\"types\":" + types(c.flowtypes);
-    o += ",\"default_types\":" + types(c.default_flowtypes);
-    o += ",\"sensors\":[";
-    for (size_t i = 0; i < c.sensors.size(); ++i) {
-      if (i) o += ',';
-      AppendJsonString(o, site.SensorName(c.sensors[i]));
+  auto type_names = [&](const std::vector<uint8_t>& ids) {
+    std::vector<std::string> names;
+    for (uint8_t id : ids) {
+      const FlowtypeInfo* f = site.Flowtype(id);
+      names.push_back(f ? f->type_name : "");
     }
-    o += "]}";
+    return List(names, [](std::string& o, const std::string& n) { AppendJsonString(o, n); });
+  };
+  auto classes = List(site.classes(), [&](std::string& o, const ClassInfo& c) {
+    std::vector<std::string> sensors;
+    for (uint16_t id : c.sensors) sensors.emplace_back(site.SensorName(id));
+    Object(o)
+        .Str("name", c.name)
+        .Raw("types", type_names(c.flowtypes))
+        .Raw("default_types", type_names(c.default_flowtypes))
+        .Raw("sensors",
+             List(sensors, [](std::string& x, const std::string& n) { AppendJsonString(x, n); }));
   });
-  out += ",\"default_class\":";
-  AppendJsonString(out, site.default_class());
-  out += ",\"sensors\":";
-  out += List(site.sensors(), [](std::string& o, const SensorInfo& s) {
-    o += '{';
-    Num(o, "id", s.id);
-    o += ',';
-    Str(o, "name", s.name);
-    o += ',';
-    Str(o, "description", s.description);
-    o += '}';
+  auto sensors = List(site.sensors(), [](std::string& o, const SensorInfo& s) {
+    Object(o).Num("id", s.id).Str("name", s.name).Str("description", s.description);
   });
-  out += ",\"fields\":[";
-  bool first = true;
-  for (const auto& f : AllFields()) {
-    if (!first) out += ',';
-    first = false;
-    out += '{';
-    Str(out, "name", f.name);
-    out += ',';
-    Str(out, "title", f.title);
-    out += ',';
-    Str(out, "description", f.description);
-    out += '}';
-  }
-  out += "],\"default_fields\":[";
-  auto defaults = DefaultCutFields();
-  for (size_t i = 0; i < defaults.size(); ++i) {
-    if (i) out += ',';
-    AppendJsonString(out, GetField(defaults[i]).name);
-  }
-  out += "],\"switches\":[";
-  first = true;
-  for (const auto& s : PartitionSwitches()) {
-    if (!first) out += ',';
-    first = false;
-    out += '{';
-    Str(out, "name", s.name);
-    out += ',';
-    Str(out, "help", s.help);
-    out += '}';
-  }
-  out += "],\"limits\":{";
-  Num(out, "timeout_ms", limits.timeout_ms);
-  out += ',';
-  Num(out, "memory_bytes", static_cast<int64_t>(limits.memory_bytes));
-  out += ',';
-  Num(out, "max_rows", static_cast<int64_t>(limits.max_rows));
-  out += "}}";
+  std::vector<FieldInfo> all(AllFields().begin(), AllFields().end());
+  auto fields = List(all, [](std::string& o, const FieldInfo& f) {
+    Object(o).Str("name", f.name).Str("title", f.title).Str("description", f.description);
+  });
+  auto defaults = List(DefaultCutFields(),
+                       [](std::string& o, FieldId id) { AppendJsonString(o, GetField(id).name); });
+  auto switches = List(PartitionSwitches(), [](std::string& o, const PartitionSwitch& s) {
+    Object(o).Str("name", s.name).Str("help", s.help);
+  });
+  std::string limit_text;
+  Object(limit_text)
+      .Num("timeout_ms", limits.timeout_ms)
+      .Num("memory_bytes", static_cast<int64_t>(limits.memory_bytes))
+      .Num("max_rows", static_cast<int64_t>(limits.max_rows));
+  std::string out;
+  Object(out)
+      .Raw("classes", classes)
+      .Str("default_class", site.default_class())
+      .Raw("sensors", sensors)
+      .Raw("fields", fields)
+      .Raw("default_fields", defaults)
+      .Raw("switches", switches)
+      .Raw("limits", limit_text);
   return out;
 }
 

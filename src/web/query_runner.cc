@@ -425,14 +425,16 @@ Result<TimeSeries> BuildSeries(RunContext& run, const QueryRequest& q) {
   return std::move(parts[0]);
 }
 
-Result<std::string> RunSeries(RunContext& run, const QueryRequest& q) {
-  auto series = BuildSeries(run, q);
-  if (!series.ok()) return series.status();
-  std::string out = "{\"view\":\"series\",\"bin_ms\":" + std::to_string(q.bin_ms) + ",\"bins\":[";
-  int64_t first = series->BinStart(q.start_ms), last = series->BinStart(q.end_ms - 1);
+// ,"bins":[[start_ms, records, bytes, packets], ...] for every bin of [start, end).
+void AppendBins(std::string& out, const TimeSeries& series, int64_t start_ms, int64_t end_ms,
+                std::string_view name = "bins") {
+  out += ',';
+  AppendKey(out, name);
+  out += '[';
   bool comma = false;
-  for (int64_t t = first; t <= last; t += q.bin_ms) {
-    TimeBin bin = series->At(t);
+  for (int64_t t = series.BinStart(start_ms); t <= series.BinStart(end_ms - 1);
+       t += series.bin_ms()) {
+    TimeBin bin = series.At(t);
     out += comma ? ",[" : "[";
     comma = true;
     out += std::to_string(t);
@@ -443,6 +445,13 @@ Result<std::string> RunSeries(RunContext& run, const QueryRequest& q) {
     out += ']';
   }
   out += ']';
+}
+
+Result<std::string> RunSeries(RunContext& run, const QueryRequest& q) {
+  auto series = BuildSeries(run, q);
+  if (!series.ok()) return series.status();
+  std::string out = "{\"view\":\"series\",\"bin_ms\":" + std::to_string(q.bin_ms);
+  AppendBins(out, *series, q.start_ms, q.end_ms);
   AppendStats(out, run);
   out += '}';
   return out;
@@ -566,21 +575,8 @@ Result<std::string> RunOverview(const QueryPlan& plan, const SiteConfig& site,
   AppendTopList(out, "talkers", talkers, FieldId::kSip, options);
   AppendTopList(out, "ports", ports, FieldId::kDport, options);
   AppendTopList(out, "protocols", protocols, FieldId::kProtocol, options);
-  out += ",\"bin_ms\":" + std::to_string(bin_ms) + ",\"series\":[";
-  const TimeSeries& series = parts[0];
-  bool comma = false;
-  for (int64_t t = series.BinStart(start_ms); t <= series.BinStart(end_ms - 1); t += bin_ms) {
-    TimeBin bin = series.At(t);
-    out += comma ? ",[" : "[";
-    comma = true;
-    out += std::to_string(t);
-    for (double v : {bin.records, bin.bytes, bin.packets}) {
-      out += ',';
-      AppendDouble(out, v);
-    }
-    out += ']';
-  }
-  out += ']';
+  out += ",\"bin_ms\":" + std::to_string(bin_ms);
+  AppendBins(out, parts[0], start_ms, end_ms, "series");
   AppendStats(out, run);
   out += '}';
   return out;
