@@ -144,6 +144,12 @@ try {
   await page.waitForSelector("#dashboard .card canvas.chart-bar[data-points]");
   check((await page.textContent("#dashboard")).includes("top destinations"), "the dashboard shows the saved query's chart");
   await shot("07-dashboard");
+  await page.click("#dashboard-edit-open");
+  await page.fill("#dashboard-name", "morning check (edited)");
+  await page.click("#dashboard-create");
+  await page.waitForFunction(() => document.querySelector(".toolbar h2")?.textContent === "morning check (edited)");
+  await page.waitForSelector("#dashboard .card canvas.chart-bar[data-points]");
+  check(true, "the dashboard is renamed by its owner");
 
   // The live overview renders (its window may be empty: the data is not live).
   await page.click("#nav-overview");

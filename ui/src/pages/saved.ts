@@ -33,26 +33,31 @@ export async function savedPage(root: HTMLElement): Promise<void> {
     dashboardEditor(queries));
 }
 
-function dashboardEditor(queries: SavedDoc<QueryState>[]): HTMLElement {
-  const name = h("input", { id: "dashboard-name", placeholder: "dashboard name" });
-  const refresh = h("input", { id: "dashboard-refresh", type: "number", min: 5, value: 60 });
-  const shared = h("input", { type: "checkbox", id: "dashboard-shared" });
+// Creates a dashboard, or changes `existing` (its owner only).
+function dashboardEditor(queries: SavedDoc<QueryState>[], existing?: SavedDoc<Layout>): HTMLElement {
+  const layout = existing?.layout ?? { items: [], refresh: 60 };
+  const name = h("input", { id: "dashboard-name", placeholder: "dashboard name", value: existing?.name ?? "" });
+  const refresh = h("input", { id: "dashboard-refresh", type: "number", min: 5, value: layout.refresh });
+  const shared = h("input", { type: "checkbox", id: "dashboard-shared", checked: existing?.shared ?? false });
   const boxes = queries.map((q) => h("label", { class: "check" },
-    h("input", { type: "checkbox", class: "dashboard-item", value: q.id }), q.name));
+    h("input", { type: "checkbox", class: "dashboard-item", value: q.id, checked: layout.items.includes(q.id) }), q.name));
   const message = h("div", { class: "status" });
-  const form = h("form", { class: "card", id: "dashboard-editor" }, h("h3", {}, "New dashboard"),
+  const form = h("form", { class: "card", id: "dashboard-editor" }, h("h3", {}, existing ? "Change dashboard" : "New dashboard"),
     h("label", { class: "field" }, h("span", {}, "Name"), name),
     h("label", { class: "field" }, h("span", {}, "Refresh every (s)"), refresh),
     h("div", { class: "types" }, h("span", {}, "Queries"), ...boxes),
     h("label", { class: "check" }, shared, "shared with everyone"),
-    h("button", { type: "submit", class: "primary", id: "dashboard-create" }, "Create dashboard"), message);
+    h("button", { type: "submit", class: "primary", id: "dashboard-create" }, existing ? "Save dashboard" : "Create dashboard"), message);
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const items = boxes.map((b) => b.querySelector("input")!).filter((i) => i.checked).map((i) => Number(i.value));
+    const body = { name: name.value, shared: shared.checked, layout: { items, refresh: Math.max(5, Number(refresh.value) || 60) } };
     try {
-      const d = await api<{ id: number }>("POST", "/api/dashboards",
-        { name: name.value, shared: shared.checked, layout: { items, refresh: Math.max(5, Number(refresh.value) || 60) } });
-      location.hash = `#/dashboard/${d.id}`;
+      const d = existing
+        ? await api<{ id: number }>("PUT", `/api/dashboards/${existing.id}`, body)
+        : await api<{ id: number }>("POST", "/api/dashboards", body);
+      if (existing) location.reload();
+      else location.hash = `#/dashboard/${d.id}`;
     } catch (err) {
       message.textContent = (err as Error).message;
     }
@@ -66,7 +71,11 @@ export async function dashboardPage(root: HTMLElement, id: number): Promise<() =
   const layout = d.layout ?? { items: [], refresh: 60 };
   const status = h("span", { class: "status" });
   const grid = h("div", { class: "dashboard", id: "dashboard" });
-  root.append(h("div", { class: "toolbar" }, h("h2", {}, d.name), ` refreshes every ${layout.refresh} s `, status), grid);
+  const editor = h("div", { id: "dashboard-edit" });
+  const edit = d.owner === currentSession()?.user
+    ? h("button", { id: "dashboard-edit-open", onclick: () => { clear(editor); editor.append(dashboardEditor(queries, d)); } }, "Edit")
+    : null;
+  root.append(h("div", { class: "toolbar" }, h("h2", {}, d.name), ` refreshes every ${layout.refresh} s `, edit, status), editor, grid);
   const cards = layout.items.map((item) => {
     const q = queries.find((x) => x.id === item);
     const body = h("div", { class: "card-body" });
