@@ -459,6 +459,9 @@ def case_browser(tmp):
         fail("/usr/bin/chromium is missing: ./setup.sh installs Debian's chromium")
     s = Server(tmp)
     s.add_user("ann", "analyst-pass")
+    # Flows of the last half hour, for the live overview.
+    recent = time.strftime("%Y/%m/%d:%H:%M:%S", time.gmtime(time.time() - 1800))
+    run("gen", "--flows=20000", f"--root-directory={s.root}", f"--start-time={recent}", "--duration=30m", "--seed=9")
     artifacts = os.environ.get("WEIR_ARTIFACTS", os.path.join(os.getcwd(), "web-screenshots"))
     env = {**os.environ, "WEIR_URL": s.base, "WEIR_USER": "ann", "WEIR_PASSWORD": "analyst-pass", "WEIR_BIN": WEIR,
            "WEIR_ROOT": s.root, "WEIR_DAY": DAY, "WEIR_ARTIFACTS": artifacts}

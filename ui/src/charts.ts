@@ -37,13 +37,21 @@ export function barOrPie(kind: "bar" | "pie", labels: string[], values: number[]
   return box;
 }
 
+// Bin labels as short as the span allows: "14:05" within a day, "11-26 14:05" across days.
+function timeLabel(t: number, times: number[]): string {
+  const iso = isoUtc(t);
+  const sameDay = times.length > 0 && isoUtc(times[0]).slice(0, 10) === isoUtc(times[times.length - 1]).slice(0, 10);
+  const clock = iso.slice(11, iso.endsWith(":00Z") ? 16 : 19);
+  return sameDay ? clock : `${iso.slice(5, 10)} ${clock}`;
+}
+
 export function timeLine(times: number[], series: { label: string; values: number[] }[]): HTMLElement {
   const canvas = h("canvas", { class: "chart chart-line", "aria-label": "time series" });
   const box = h("div", { class: "chart-box" }, canvas);
   new Chart(canvas, {
     type: "line",
     data: {
-      labels: times.map((t) => isoUtc(t).replace("T", " ").replace("Z", "")),
+      labels: times.map((t) => timeLabel(t, times)),
       datasets: series.map((s, i) => ({
         label: s.label, data: s.values, borderColor: palette[i % palette.length],
         backgroundColor: palette[i % palette.length] + "33", fill: series.length === 1,
