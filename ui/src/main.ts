@@ -57,7 +57,7 @@ async function route(): Promise<void> {
     else if (page === "dashboard") cleanup = await dashboardPage(main, Number(path.split("/")[2]));
     else if (page === "account") await accountPage(main);
     else if (page === "users") await usersPage(main);
-    else await queryPage(main, params.get("q"));
+    else cleanup = await queryPage(main, params.get("q"));
   } catch (e) {
     main.append(h("div", { class: "status error" }, (e as Error).message));
   }

@@ -39,11 +39,13 @@ function select(id: string, options: [string, string][], value: string): HTMLSel
   return s;
 }
 
-export async function queryPage(root: HTMLElement, hashQuery: string | null): Promise<void> {
+// Returns what to do when the page is left: stop its running query.
+export async function queryPage(root: HTMLElement, hashQuery: string | null): Promise<() => void> {
   const info = await loadSite();
   let state: QueryState = decodeState(hashQuery);
   let controller: AbortController | null = null;
   let runningId = "";
+  let summaryId = "";  // the running query of a page's total, if any
   let totalKey = "";  // the filter whose record total is known
   let total = 0;
 
@@ -198,9 +200,14 @@ export async function queryPage(root: HTMLElement, hashQuery: string | null): Pr
     }
   }
 
+  function stopOnServer(): void {
+    for (const q of [runningId, summaryId])
+      if (q) void api("DELETE", `/api/queries/${q}`).catch(() => undefined);
+    summaryId = "";
+  }
+
   async function cancel(): Promise<void> {
-    if (!runningId) return;
-    await api("DELETE", `/api/queries/${runningId}`).catch(() => undefined);
+    stopOnServer();
     controller?.abort();
   }
 
@@ -208,16 +215,19 @@ export async function queryPage(root: HTMLElement, hashQuery: string | null): Pr
     readForm();
     history.replaceState(null, "", `#/query?q=${encodeState(state)}`);
     buildActions();
+    // A query still running is superseded: stop it on the server too.
+    stopOnServer();
     controller?.abort();
     controller = new AbortController();
-    runningId = `ui${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+    const id = `ui${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+    runningId = id;
     const cancelButton = actions.querySelector("#cancel") as HTMLButtonElement;
     cancelButton.disabled = false;
     status.textContent = "Running…";
     results.classList.add("busy");
     const started = performance.now();
     try {
-      const answer = await api<Answer>("POST", "/api/query", toRequest(state, runningId), controller.signal);
+      const answer = await api<Answer>("POST", "/api/query", toRequest(state, id), controller.signal);
       clear(results);
       results.append(renderAnswer(answer, state, {
         pivot: (f, v, exclude) => { state.where.push({ field: f, value: v, exclude }); state.offset = 0; buildForm(); void run(); },
@@ -232,7 +242,10 @@ export async function queryPage(root: HTMLElement, hashQuery: string | null): Pr
         const { offset: _o, limit: _l, sort: _s, desc: _d, fields: _f, id: _i, ...filter } = toRequest(state);
         const key = JSON.stringify(filter);
         if (key !== totalKey) {
-          const summary = await api<Answer>("POST", "/api/query", { ...filter, view: "summary" });
+          summaryId = `${id}t`;
+          const summary = await api<Answer>("POST", "/api/query", { ...filter, view: "summary", id: summaryId },
+            controller.signal);
+          summaryId = "";
           if (summary.view === "summary") { totalKey = key; total = summary.records; }
         }
         const range = results.querySelector(".range");
@@ -240,15 +253,18 @@ export async function queryPage(root: HTMLElement, hashQuery: string | null): Pr
           range.textContent = `rows ${state.offset + 1}–${state.offset + answer.rows.length} of ${total}`;
       }
     } catch (e) {
+      if (runningId !== id) return;  // superseded by a newer run, which reports itself
       if ((e as Error).name === "AbortError") status.textContent = "Cancelled.";
       else if (e instanceof ApiError) status.textContent = `Error: ${e.message}`;
       else status.textContent = `Error: ${(e as Error).message}`;
       status.classList.add("error");
       setTimeout(() => status.classList.remove("error"), 4000);
     } finally {
-      results.classList.remove("busy");
-      cancelButton.disabled = true;
-      runningId = "";
+      if (runningId === id) {
+        results.classList.remove("busy");
+        cancelButton.disabled = true;
+        runningId = "";
+      }
     }
   }
 
@@ -256,4 +272,5 @@ export async function queryPage(root: HTMLElement, hashQuery: string | null): Pr
   buildForm();
   buildActions();
   if (hashQuery) void run();
+  return () => { void cancel(); };
 }
