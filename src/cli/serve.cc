@@ -5,29 +5,19 @@
 
 #include "cli/common.h"
 #include "cli/web_common.h"
+#include "net/host_port.h"
 #include "web/server.h"
 
 namespace weir::cli {
 
 namespace {
 
-// "127.0.0.1:8080", "[::1]:8080", ":8080" (all addresses), "8080".
+// "127.0.0.1:8080", "[::1]:8080", ":8080" (all addresses), "8080" (loopback).
 Status ParseListen(const std::string& text, std::string& host, int& port) {
-  std::string port_text = text;
-  host = "127.0.0.1";
-  if (!text.empty() && text[0] == '[') {
-    auto close = text.find(']');
-    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':')
-      return Status::Invalid("--listen: expected [ADDRESS]:PORT");
-    host = text.substr(1, close - 1);
-    port_text = text.substr(close + 2);
-  } else if (auto colon = text.rfind(':'); colon != std::string::npos) {
-    host = colon == 0 ? "0.0.0.0" : text.substr(0, colon);
-    port_text = text.substr(colon + 1);
-  }
-  auto p = ParseUint(port_text, 65535);
-  if (!p) return Status::Invalid("--listen: '" + port_text + "' is not a port");
-  port = static_cast<int>(*p);
+  auto parsed = ParseHostPort(text);
+  if (!parsed.ok()) return parsed.status().WithPrefix("--listen");
+  host = !parsed->host.empty() ? parsed->host : text[0] == ':' ? "0.0.0.0" : "127.0.0.1";
+  port = parsed->port;
   return Status::Ok();
 }
 
@@ -111,11 +101,13 @@ int RunServe(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   std::string scheme = tls_cert.empty() ? "http" : "https";
+  std::string listen_host = options.host;
   web::WebServer server(std::move(options), std::move(*store));
   if (Status s = server.Bind(); !s.ok()) return PrintError("serve", s.message()), kExitFailure;
-  std::string host = listen.rfind(':') == 0 ? "0.0.0.0" : listen.substr(0, listen.rfind(':'));
-  std::fprintf(stderr, "weir serve: listening on %s://%s:%d/\n", scheme.c_str(),
-               host.empty() ? "127.0.0.1" : host.c_str(), server.port());
+  std::string host =
+      listen_host.find(':') != std::string::npos ? "[" + listen_host + "]" : listen_host;
+  std::fprintf(stderr, "weir serve: listening on %s://%s:%d/\n", scheme.c_str(), host.c_str(),
+               server.port());
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&signals, &sig);

@@ -12,6 +12,7 @@
 #include "base/file.h"
 #include "base/strings.h"
 #include "base/time.h"
+#include "net/host_port.h"
 #include "store/repository_writer.h"
 #include "wire/packet/packet.h"
 
@@ -23,30 +24,12 @@ std::string ExportTarget::ToString() const {
 }
 
 Result<ExportTarget> ExportTarget::Parse(std::string_view text) {
+  auto parsed = ParseHostPort(text);
+  if (!parsed.ok()) return parsed.status();
+  if (parsed->port == 0) return Status::Invalid("'" + std::string(text) + "': expected HOST:PORT");
   ExportTarget t;
-  auto bad = [&](std::string_view why) {
-    std::string m(1, '\'');
-    m.append(text).append("': ").append(why);
-    return Status::Invalid(std::move(m));
-  };
-  std::string_view port = text;
-  size_t colon = text.rfind(':');
-  if (!text.empty() && text.front() == '[') {
-    size_t close = text.find(']');
-    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':')
-      return bad("expected [ADDRESS]:PORT");
-    t.host = std::string(text.substr(1, close - 1));
-    port = text.substr(close + 2);
-  } else if (colon != std::string_view::npos) {
-    if (text.find(':') != colon) return bad("write IPv6 addresses as [ADDRESS]:PORT");
-    t.host = std::string(text.substr(0, colon));
-    port = text.substr(colon + 1);
-  } else {
-    t.host = "127.0.0.1";
-  }
-  auto p = ParseUint(port, 65535);
-  if (!p || *p == 0 || t.host.empty()) return bad("expected HOST:PORT");
-  t.port = static_cast<uint16_t>(*p);
+  t.host = parsed->host.empty() ? "127.0.0.1" : parsed->host;
+  t.port = parsed->port;
   return t;
 }
 
