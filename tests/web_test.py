@@ -365,6 +365,9 @@ def case_security(tmp):
     status, users = admin.request("GET", "/api/users")
     check([u["name"] for u in users] == ["ann", "eve", "root"], "an admin lists the users")
 
+    status, _ = Client(s.base).request("POST", "/api/login", {"user": "ann", "password": "analyst-pass"},
+                                       headers={"Origin": "http://evil.example"})
+    check(status == 403, "a login posted from another origin is refused")
     # cookies: HttpOnly and SameSite=Strict
     c = Client(s.base)
     status, body, headers = c.request("POST", "/api/login", {"user": "ann", "password": "analyst-pass"}, raw=True)

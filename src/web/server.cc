@@ -366,6 +366,8 @@ void WebServer::Impl::StaticFiles() {
 
 void WebServer::Impl::Login(const httplib::Request& req, httplib::Response& res) {
   try {
+    // A login form on another site must not log a browser in (login CSRF).
+    if (!SameOrigin(req)) return SendError(res, 403, "cross-origin login refused");
     JsonBody body(req.body);
     if (!body.ok()) return SendError(res, 400, body.error());
     std::string name = body.String("user");
