@@ -13,6 +13,7 @@
 #include "store/flow_reader.h"
 #include "store/flow_writer.h"
 #include "web/query_runner.h"
+#include "web/query_scan.h"
 
 namespace weir::web {
 
@@ -24,16 +25,6 @@ RecordPrinter::Options DownloadOptions(OutputFormat format, const SiteConfig& si
   o.value.time_format = TimeFormat::kIso;  // as weir cut --output-format=csv|json
   o.value.names = &site;
   return o;
-}
-
-ScanOptions PlanScanOptions(const QueryPlan& plan, const QueryControl& control, ColumnSet columns,
-                            bool ordered) {
-  ScanOptions options;
-  options.columns = columns;
-  options.predicate = plan.predicate.is_all() ? nullptr : &plan.predicate;
-  options.threads = control.limits().threads;
-  options.ordered = ordered;
-  return options;
 }
 
 // Flushes text through write() once it holds a chunk.
@@ -59,24 +50,18 @@ Status StreamRecords(const QueryRequest& q, const QueryPlan& plan, const SiteCon
                      OutputFormat format, QueryControl& control, Chunked& out) {
   RecordPrinter printer(q.fields, DownloadOptions(format, site));
   printer.AppendHeader(out.text());
-  Status error;
-  auto on_error = [&](const Status& s) {
-    if (error.ok()) error = s;
-  };
+  RunContext run{plan, control, {}, {}};
   FlowRecord r;
   if (!q.sorted) {
-    Scan(
-        plan.inputs, PlanScanOptions(plan, control, ColumnSet::Of(q.fields), true),
-        [&](int, const FlowBatch& batch, std::span<const uint32_t> rows, const RawBlock&) {
-          if (control.ShouldStop()) return false;
-          for (uint32_t i : rows) {
-            batch.GetRow(i, r);
-            printer.AppendRecord(out.text(), r);
-          }
-          if (!out.Maybe()) control.Cancel();
-          return !control.ShouldStop();
-        },
-        on_error);
+    BoundedScan(run, ColumnSet::Of(q.fields), /*ordered=*/true,
+                [&](int, const FlowBatch& batch, std::span<const uint32_t> rows, const RawBlock&) {
+                  for (uint32_t i : rows) {
+                    batch.GetRow(i, r);
+                    printer.AppendRecord(out.text(), r);
+                  }
+                  if (!out.Maybe()) control.Cancel();
+                  return true;
+                });
   } else {
     // Sorted: through the Sorter (spilling runs to disk past the memory limit),
     // into a temporary flow file, then printed from it.
@@ -86,19 +71,16 @@ Status StreamRecords(const QueryRequest& q, const QueryPlan& plan, const SiteCon
     Sorter sorter(so);
     Status status;
     uint64_t count = 0;
-    Scan(
-        plan.inputs, PlanScanOptions(plan, control, ColumnSet::All(), true),
-        [&](int, const FlowBatch& batch, std::span<const uint32_t> rows, const RawBlock&) {
-          if (control.ShouldStop()) return false;
-          count += rows.size();
-          if (count > control.limits().max_download_sorted) {
-            control.Stop(StopReason::kRows);
-            return false;
-          }
-          status = sorter.Add(batch, rows);
-          return status.ok();
-        },
-        on_error);
+    BoundedScan(run, ColumnSet::All(), /*ordered=*/true,
+                [&](int, const FlowBatch& batch, std::span<const uint32_t> rows, const RawBlock&) {
+                  count += rows.size();
+                  if (count > control.limits().max_download_sorted) {
+                    control.Stop(StopReason::kRows);
+                    return false;
+                  }
+                  status = sorter.Add(batch, rows);
+                  return status.ok();
+                });
     if (!status.ok()) return status;
     if (control.reason() != StopReason::kNone) return Status::Unsupported(control.Explain());
     std::string path = temp_dir + "/weir-download-" + std::to_string(::getpid()) + "-" +
@@ -133,28 +115,16 @@ Status StreamRecords(const QueryRequest& q, const QueryPlan& plan, const SiteCon
   }
   if (control.reason() != StopReason::kNone) return Status::Unsupported(control.Explain());
   out.Flush();
-  return error;
+  return run.errors.first;
 }
 
 Status StreamGroups(const QueryRequest& q, const QueryPlan& plan, const SiteConfig& site,
                     OutputFormat format, QueryControl& control, Chunked& out) {
-  AggregateSpec spec{q.keys, q.values, 0};
-  Aggregator agg(spec);
-  std::vector<Aggregator::Scratch> scratch(
-      static_cast<size_t>(ScanWorkers(control.limits().threads)));
-  Status error;
-  Scan(
-      plan.inputs, PlanScanOptions(plan, control, agg.columns(), false),
-      [&](int worker, const FlowBatch& batch, std::span<const uint32_t> rows, const RawBlock&) {
-        agg.Add(batch, rows, scratch[static_cast<size_t>(worker)], worker);
-        if (agg.MemoryBytes() > control.limits().memory_bytes) control.Stop(StopReason::kMemory);
-        return !control.ShouldStop();
-      },
-      [&](const Status& s) {
-        if (error.ok()) error = s;
-      });
-  if (control.reason() != StopReason::kNone) return Status::Unsupported(control.Explain());
-  agg.Finish();
+  RunContext run{plan, control, {}, {}};
+  auto groups = BuildGroups(run, q);
+  if (!groups.ok()) return groups.status();
+  const Aggregator& agg = **groups;
+  const AggregateSpec& spec = agg.spec();
   RankOptions rank;
   rank.count = q.view == View::kTop ? q.count : 0;  // group-by downloads every group
   rank.bottom = q.bottom;
@@ -183,27 +153,15 @@ Status StreamGroups(const QueryRequest& q, const QueryPlan& plan, const SiteConf
     if (!out.Maybe()) return Status::IoError("the client went away");
   }
   out.Flush();
-  return error;
+  return run.errors.first;
 }
 
-Status StreamSeries(const QueryRequest& q, const QueryPlan& plan, const SiteConfig& site,
-                    OutputFormat format, QueryControl& control, Chunked& out) {
-  size_t workers = static_cast<size_t>(ScanWorkers(control.limits().threads));
-  std::vector<TimeSeries> parts(workers,
-                                TimeSeries(q.bin_ms, FloorTo(q.start_ms, q.bin_ms), q.scheme));
-  Status error;
-  Scan(
-      plan.inputs, PlanScanOptions(plan, control, TimeSeries::Columns(), false),
-      [&](int worker, const FlowBatch& batch, std::span<const uint32_t> rows, const RawBlock&) {
-        parts[static_cast<size_t>(worker)].Add(batch, rows);
-        return !control.ShouldStop();
-      },
-      [&](const Status& s) {
-        if (error.ok()) error = s;
-      });
-  if (control.reason() != StopReason::kNone) return Status::Unsupported(control.Explain());
-  for (size_t w = 1; w < parts.size(); ++w) parts[0].Merge(parts[w]);
-  const TimeSeries& series = parts[0];
+Status StreamSeries(const QueryRequest& q, const QueryPlan& plan, OutputFormat format,
+                    QueryControl& control, Chunked& out) {
+  RunContext run{plan, control, {}, {}};
+  auto built = BuildSeries(run, q);
+  if (!built.ok()) return built.status();
+  const TimeSeries& series = *built;
   LayoutOptions lo;
   lo.format = format;
   TableLayout layout({{"Date", "date", 19, false},
@@ -211,7 +169,6 @@ Status StreamSeries(const QueryRequest& q, const QueryPlan& plan, const SiteConf
                       {"Bytes", "bytes", 20, true},
                       {"Packets", "packets", 17, true}},
                      lo);
-  (void)site;
   layout.AppendHeader(out.text());
   std::string cell;
   char number[64];
@@ -229,7 +186,7 @@ Status StreamSeries(const QueryRequest& q, const QueryPlan& plan, const SiteConf
     if (!out.Maybe()) return Status::IoError("the client went away");
   }
   out.Flush();
-  return error;
+  return run.errors.first;
 }
 
 }  // namespace
@@ -245,7 +202,7 @@ Status StreamQuery(const QueryRequest& request, const QueryPlan& plan, const Sit
     case View::kGroup:
       return StreamGroups(request, plan, site, format, control, out);
     case View::kSeries:
-      return StreamSeries(request, plan, site, format, control, out);
+      return StreamSeries(request, plan, format, control, out);
     case View::kSummary:
       return Status::Invalid("the summary view has nothing to download");
   }

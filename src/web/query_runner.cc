@@ -15,6 +15,7 @@
 #include "query/scan.h"
 #include "query/time_series.h"
 #include "store/flow_reader.h"
+#include "web/query_scan.h"
 
 namespace weir::web {
 
@@ -76,41 +77,6 @@ void AppendFieldColumns(std::string& out, const std::vector<FieldId>& fields) {
     const FieldInfo& f = GetField(fields[i]);
     AppendColumn(out, f.name, f.title, IsNumeric(fields[i]));
   }
-}
-
-// Scan errors (damaged blocks, unreadable files), kept for the answer.
-struct ScanErrors {
-  std::mutex mutex;
-  std::vector<std::string> messages;
-  void Add(const Status& s) {
-    std::lock_guard lock(mutex);
-    if (messages.size() < 10) messages.push_back(s.message());
-  }
-};
-
-struct RunContext {
-  const QueryPlan& plan;
-  QueryControl& control;
-  ScanErrors errors;
-  ScanStats stats;
-  int64_t started_ms = NowMillis();
-};
-
-// Scans the plan's inputs, stopping when the control says so.
-ScanStats BoundedScan(RunContext& run, ColumnSet columns, bool ordered,
-                      const ScanConsumer& consumer) {
-  ScanOptions options;
-  options.columns = columns;
-  options.predicate = run.plan.predicate.is_all() ? nullptr : &run.plan.predicate;
-  options.threads = run.control.limits().threads;
-  options.ordered = ordered;
-  return Scan(
-      run.plan.inputs, options,
-      [&](int worker, const FlowBatch& batch, std::span<const uint32_t> rows, const RawBlock& raw) {
-        if (run.control.ShouldStop()) return false;
-        return consumer(worker, batch, rows, raw);
-      },
-      [&](const Status& s) { run.errors.Add(s); });
 }
 
 void AppendStats(std::string& out, RunContext& run) {
@@ -323,27 +289,6 @@ Result<std::string> RunRecords(RunContext& run, const QueryRequest& q, const Sit
 
 // ---- groups ------------------------------------------------------------------
 
-Result<std::unique_ptr<Aggregator>> BuildGroups(RunContext& run, const QueryRequest& q) {
-  AggregateSpec spec{q.keys, q.values, 0};
-  auto agg = std::make_unique<Aggregator>(spec);
-  size_t workers = static_cast<size_t>(ScanWorkers(run.control.limits().threads));
-  std::vector<Aggregator::Scratch> scratch(workers);
-  size_t memory_limit = run.control.limits().memory_bytes;
-  run.stats = BoundedScan(
-      run, agg->columns(), /*ordered=*/false,
-      [&](int worker, const FlowBatch& batch, std::span<const uint32_t> rows, const RawBlock&) {
-        agg->Add(batch, rows, scratch[static_cast<size_t>(worker)], worker);
-        if (agg->MemoryBytes() > memory_limit) {
-          run.control.Stop(StopReason::kMemory);
-          return false;
-        }
-        return true;
-      });
-  if (run.control.reason() != StopReason::kNone) return Stopped(run.control);
-  agg->Finish();
-  return agg;
-}
-
 Result<std::string> RunGroups(RunContext& run, const QueryRequest& q, const SiteConfig& site) {
   auto agg = BuildGroups(run, q);
   if (!agg.ok()) return agg.status();
@@ -409,21 +354,6 @@ Result<std::string> RunGroups(RunContext& run, const QueryRequest& q, const Site
 }
 
 // ---- series and summary ----------------------------------------------------------
-
-Result<TimeSeries> BuildSeries(RunContext& run, const QueryRequest& q) {
-  size_t workers = static_cast<size_t>(ScanWorkers(run.control.limits().threads));
-  int64_t origin = FloorTo(q.start_ms, q.bin_ms);
-  std::vector<TimeSeries> parts(workers, TimeSeries(q.bin_ms, origin, q.scheme));
-  run.stats = BoundedScan(
-      run, TimeSeries::Columns(), /*ordered=*/false,
-      [&](int worker, const FlowBatch& batch, std::span<const uint32_t> rows, const RawBlock&) {
-        parts[static_cast<size_t>(worker)].Add(batch, rows);
-        return true;
-      });
-  if (run.control.reason() != StopReason::kNone) return Stopped(run.control);
-  for (size_t w = 1; w < parts.size(); ++w) parts[0].Merge(parts[w]);
-  return std::move(parts[0]);
-}
 
 // ,"bins":[[start_ms, records, bytes, packets], ...] for every bin of [start, end).
 void AppendBins(std::string& out, const TimeSeries& series, int64_t start_ms, int64_t end_ms,
