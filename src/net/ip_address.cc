@@ -37,23 +37,67 @@ std::optional<IpAddress> IpAddress::Parse(std::string_view text) {
   return V4(ntohl(a4.s_addr));
 }
 
+namespace {
+
+// Dotted quad of 4 bytes at b.
+char* PutDotted(char* p, const uint8_t* b) {
+  for (int i = 0; i < 4; ++i) {
+    unsigned v = b[i];
+    if (v >= 100) *p++ = static_cast<char>('0' + v / 100);
+    if (v >= 10) *p++ = static_cast<char>('0' + v / 10 % 10);
+    *p++ = static_cast<char>('0' + v % 10);
+    if (i != 3) *p++ = '.';
+  }
+  return p;
+}
+
+}  // namespace
+
 void IpAddress::AppendTo(std::string& out) const {
+  char buf[48];
+  char* p = buf;
   if (is_v4()) {
-    char buf[16];
-    char* p = buf;
-    for (int i = 12; i < 16; ++i) {
-      unsigned v = bytes_[i];
-      if (v >= 100) *p++ = static_cast<char>('0' + v / 100);
-      if (v >= 10) *p++ = static_cast<char>('0' + v / 10 % 10);
-      *p++ = static_cast<char>('0' + v % 10);
-      if (i != 15) *p++ = '.';
-    }
+    p = PutDotted(p, bytes_.data() + 12);
     out.append(buf, static_cast<size_t>(p - buf));
     return;
   }
-  char buf[INET6_ADDRSTRLEN];
-  inet_ntop(AF_INET6, bytes_.data(), buf, sizeof buf);
-  out.append(buf);
+  // RFC 5952, character for character what inet_ntop prints (without its printf):
+  // the first longest run of two or more zero groups becomes "::", and an address
+  // in ::/96 or ::ffff:0:0/96 past its zeros ends in a dotted quad.
+  uint16_t words[8];
+  for (int i = 0; i < 8; ++i)
+    words[i] = static_cast<uint16_t>(bytes_[2 * i] << 8 | bytes_[2 * i + 1]);
+  int best = -1, best_len = 0;
+  for (int i = 0; i < 8;) {
+    if (words[i] != 0) {
+      ++i;
+      continue;
+    }
+    int j = i;
+    while (j < 8 && words[j] == 0) ++j;
+    if (j - i > best_len) best = i, best_len = j - i;
+    i = j;
+  }
+  if (best_len < 2) best = -1;
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int i = 0; i < 8; ++i) {
+    if (best >= 0 && i >= best && i < best + best_len) {
+      if (i == best) *p++ = ':';
+      continue;
+    }
+    if (i != 0) *p++ = ':';
+    if (i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && words[5] == 0xffff))) {
+      p = PutDotted(p, bytes_.data() + 12);
+      break;
+    }
+    const unsigned w = words[i];
+    if (w >= 0x1000) *p++ = kHex[w >> 12];
+    if (w >= 0x100) *p++ = kHex[w >> 8 & 15];
+    if (w >= 0x10) *p++ = kHex[w >> 4 & 15];
+    *p++ = kHex[w & 15];
+  }
+  if (best >= 0 && best + best_len == 8) *p++ = ':';
+  out.append(buf, static_cast<size_t>(p - buf));
 }
 
 IpAddress IpAddress::MaskedTo(int bits) const {

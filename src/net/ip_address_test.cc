@@ -1,6 +1,9 @@
 #include "net/ip_address.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+
+#include <random>
 
 namespace weir {
 namespace {
@@ -20,6 +23,36 @@ TEST(IpAddress, ParsesAndPrintsBothFamilies) {
   EXPECT_FALSE(IpAddress::Parse("1.2.3"));
   EXPECT_FALSE(IpAddress::Parse("2001:::1"));
   EXPECT_FALSE(IpAddress::Parse(""));
+}
+
+TEST(IpAddress, PrintsIpv6ExactlyAsInetNtop) {
+  std::mt19937_64 rng(7);
+  auto check = [](const std::array<uint8_t, 16>& b) {
+    char expected[INET6_ADDRSTRLEN];
+    ASSERT_NE(inet_ntop(AF_INET6, b.data(), expected, sizeof expected), nullptr);
+    IpAddress a = IpAddress::V6(b);
+    if (a.is_v4()) return;  // printed as IPv4 by design
+    ASSERT_EQ(a.ToString(), expected);
+  };
+  for (int k = 0; k < 200000; ++k) {
+    std::array<uint8_t, 16> b{};
+    // Zero groups are what the rules are about: make them common.
+    for (int g = 0; g < 8; ++g) {
+      const uint64_t r = rng();
+      if (r % 3 == 0) continue;
+      const uint16_t w = static_cast<uint16_t>(r % 5 == 0 ? (r >> 8) & 0xf : r >> 16);
+      b[2 * g] = static_cast<uint8_t>(w >> 8);
+      b[2 * g + 1] = static_cast<uint8_t>(w);
+    }
+    check(b);
+  }
+  for (const char* text :
+       {"::", "::1", "::2:3", "::ffff:0:1", "1::", "1:0:0:2::3", "0:0:1::", "2001:db8::1:0:0:1",
+        "fe80::", "::0.0.0.2", "1:2:3:4:5:6:7:8", "::ffff:1.2.3.4", "64:ff9b::1.2.3.4"}) {
+    std::array<uint8_t, 16> b;
+    ASSERT_EQ(inet_pton(AF_INET6, text, b.data()), 1) << text;
+    check(b);
+  }
 }
 
 TEST(IpAddress, OrdersIpv4BeforeIpv6) {

@@ -202,7 +202,8 @@ void BlockEncoder::EmitIpDictionary(size_t n, const std::vector<IpAddress>& dist
 }
 
 Status BlockDecoder::DecodeIpDictionary(const std::byte* raw, size_t raw_size, size_t n,
-                                        std::vector<IpAddress>& column) {
+                                        std::vector<IpAddress>& column,
+                                        AddressDictionary& dictionary) {
   auto bad = [](std::string_view why) {
     return Status::Corruption("address dictionary " + std::string(why));
   };
@@ -214,27 +215,32 @@ Status BlockDecoder::DecodeIpDictionary(const std::byte* raw, size_t raw_size, s
   if (raw_size != 12 + v4 * delta_width + v6 * 16 + n * index_width)
     return bad("has the wrong size");
   const uint8_t* p = reinterpret_cast<const uint8_t*>(raw) + 12;
-  dictionary_.resize(v4 + v6);
+  std::vector<IpAddress>& values = dictionary.values;
+  values.resize(v4 + v6);
   uint64_t running = 0;
   ForEachPlaneValue(p, v4, delta_width, [&](size_t j, uint64_t delta) {
     running += delta;
-    dictionary_[j] = IpAddress::V4(static_cast<uint32_t>(running));
+    values[j] = IpAddress::V4(static_cast<uint32_t>(running));
   });
   p += v4 * delta_width;
   std::array<uint8_t, 16> b;
   for (size_t j = 0; j < v6; ++j) {
     for (size_t k = 0; k < 16; ++k) b[k] = p[k * v6 + j];
-    dictionary_[v4 + j] = IpAddress::V6(b);
+    values[v4 + j] = IpAddress::V6(b);
   }
   p += v6 * 16;
   column.resize(n);
+  dictionary.index.resize(n);
   const uint64_t size = v4 + v6;
   bool in_range = true;
-  const IpAddress* dictionary = dictionary_.data();
+  const IpAddress* from = values.data();
   IpAddress* out = column.data();
+  uint32_t* indexes = dictionary.index.data();
   ForEachPlaneValue(p, n, index_width, [&](size_t i, uint64_t index) {
     in_range &= index < size;
-    out[i] = dictionary[index < size ? index : 0];
+    const uint32_t k = index < size ? static_cast<uint32_t>(index) : 0;
+    indexes[i] = k;
+    out[i] = from[k];
   });
   if (!in_range) return bad("index out of range");
   return Status::Ok();
@@ -516,6 +522,7 @@ Status BlockDecoder::Decode(const BlockHeader& header, std::span<const std::byte
   // Columns are resized, not cleared: a batch reused block after block keeps its
   // memory and is not zero-filled only to be overwritten.
   ColumnSet present;
+  batch.DropDictionaries();
   size_t offset = 0;
   std::vector<const ColumnEntry*> entries(kMaxFieldId + 1, nullptr);
   std::vector<size_t> offsets(kMaxFieldId + 1, 0);
@@ -590,7 +597,7 @@ Status BlockDecoder::Decode(const BlockHeader& header, std::span<const std::byte
       if (c->encoding == ColumnEncoding::kIpDictionary) {
         if (c->base > n * 40 + 12) return Status::Corruption("address dictionary is too large");
         WEIR_RETURN_IF_ERROR(load_raw(*c, at, c->base));
-        return DecodeIpDictionary(raw, c->base, n, column);
+        return DecodeIpDictionary(raw, c->base, n, column, batch.SetDictionary(id));
       }
       if (c->encoding == ColumnEncoding::kIpv6) {
         if (c->width != 16) return Status::Corruption("IPv6 column has an invalid width");
@@ -624,9 +631,11 @@ Status BlockDecoder::Decode(const BlockHeader& header, std::span<const std::byte
     columns.Add(FieldId::kSessionFlags);
   }
   bool flags_residual = false;
-#define WEIR_DECODE_COLUMN(id, member, type)                                   \
-  if (Status s = decode(FieldId::id, batch.member, kDefaults.member); !s.ok()) \
-    return s.WithPrefix("column " + std::string(GetField(FieldId::id).name));  \
+#define WEIR_DECODE_COLUMN(id, member, type)                                     \
+  if (Status s = decode(FieldId::id, batch.member, kDefaults.member); !s.ok()) { \
+    batch.DropDictionaries();                                                    \
+    return s.WithPrefix("column " + std::string(GetField(FieldId::id).name));    \
+  }                                                                              \
   if (FieldId::id == FieldId::kFlags) flags_residual = residual;
   WEIR_STORED_COLUMNS(WEIR_DECODE_COLUMN)
 #undef WEIR_DECODE_COLUMN
@@ -658,6 +667,8 @@ Status BlockDecoder::Decode(const BlockHeader& header, std::span<const std::byte
   if (present.Has(FieldId::id)) KeepRows(batch.member, keep_);
     WEIR_STORED_COLUMNS(WEIR_KEEP_COLUMN)
 #undef WEIR_KEEP_COLUMN
+    for (FieldId id : {FieldId::kSip, FieldId::kDip, FieldId::kNhip, FieldId::kExporter})
+      if (batch.Dictionary(id)) KeepRows(batch.SetDictionary(id).index, keep_);
     batch.SetDecoded(keep_.size(), present);
     return Status::Ok();
   }

@@ -74,15 +74,15 @@ class BlockDecoder {
                 FlowBatch& batch);
 
  private:
+  // Decodes a kIpDictionary column into column, keeping the dictionary too.
   Status DecodeIpDictionary(const std::byte* raw, size_t raw_size, size_t n,
-                            std::vector<IpAddress>& column);
+                            std::vector<IpAddress>& column, AddressDictionary& dictionary);
   // Decodes a kDictionary column into values_.
   Status DecodeIntDictionary(const std::byte* raw, size_t raw_size, size_t n, uint64_t min);
 
   Decompressor decompressor_;
   std::vector<std::byte> raw_;
   std::vector<uint64_t> values_;
-  std::vector<IpAddress> dictionary_;
   std::vector<uint64_t> int_dictionary_;
   std::vector<uint32_t> keep_;  // selected rows of a kBlockSelection block
 };

@@ -45,6 +45,7 @@ ColumnSet ColumnSet::Of(const std::vector<FieldId>& fields) {
 }
 
 void FlowBatch::Append(const FlowRecord& r) {
+  dictionaries_valid_ = 0;
 #define WEIR_APPEND_COLUMN(id, member, type) member.push_back(r.member);
   WEIR_STORED_COLUMNS(WEIR_APPEND_COLUMN)
 #undef WEIR_APPEND_COLUMN
@@ -52,6 +53,7 @@ void FlowBatch::Append(const FlowRecord& r) {
 }
 
 void FlowBatch::AppendRows(const FlowBatch& src, std::span<const uint32_t> rows) {
+  dictionaries_valid_ = 0;
 #define WEIR_GATHER_COLUMN(id, member, type)                        \
   {                                                                 \
     size_t base = member.size();                                    \
@@ -66,6 +68,7 @@ void FlowBatch::AppendRows(const FlowBatch& src, std::span<const uint32_t> rows)
 }
 
 void FlowBatch::AppendRecords(std::span<const FlowRecord> records, std::span<const uint32_t> rows) {
+  dictionaries_valid_ = 0;
 #define WEIR_GATHER_RECORDS(id, member, type)                                 \
   {                                                                           \
     size_t base = member.size();                                              \
@@ -138,6 +141,7 @@ void FlowBatch::GetRow(size_t i, FlowRecord& r) const {
 }
 
 void FlowBatch::Clear() {
+  dictionaries_valid_ = 0;
 #define WEIR_CLEAR_COLUMN(id, member, type) member.clear();
   WEIR_STORED_COLUMNS(WEIR_CLEAR_COLUMN)
 #undef WEIR_CLEAR_COLUMN
@@ -146,6 +150,7 @@ void FlowBatch::Clear() {
 }
 
 void FlowBatch::Resize(size_t n) {
+  dictionaries_valid_ = 0;
 #define WEIR_RESIZE_COLUMN(id, member, type) member.resize(n);
   WEIR_STORED_COLUMNS(WEIR_RESIZE_COLUMN)
 #undef WEIR_RESIZE_COLUMN

@@ -61,6 +61,15 @@ class ColumnSet {
   uint64_t bits_ = 0;
 };
 
+// The distinct addresses of an address column that its block stored as a
+// dictionary (ascending, IPv4 before IPv6) and each row's index into them.
+// Decoders keep it beside the expanded column so that consumers can work once
+// per distinct address (a hash probe, a name) instead of once per row.
+struct AddressDictionary {
+  std::vector<IpAddress> values;
+  std::vector<uint32_t> index;  // one per row
+};
+
 struct FlowBatch {
 #define WEIR_DECLARE_COLUMN(id, member, type) std::vector<type> member;
   WEIR_STORED_COLUMNS(WEIR_DECLARE_COLUMN)
@@ -81,6 +90,7 @@ struct FlowBatch {
   // Sizes every column to n rows (all present), for filling with SetRow.
   void Resize(size_t n);
   void SetRow(size_t i, const FlowRecord& r) {
+    dictionaries_valid_ = 0;
 #define WEIR_SET_COLUMN(id, member, type) member[i] = r.member;
     WEIR_STORED_COLUMNS(WEIR_SET_COLUMN)
 #undef WEIR_SET_COLUMN
@@ -101,6 +111,22 @@ struct FlowBatch {
   // Row i's address for an IP field (sip, dip, nhip, exporter).
   const IpAddress& Ip(FieldId id, size_t i) const;
 
+  // The dictionary of address column id (sip, dip, nhip, exporter) as decoded
+  // from the block; null when the block did not store one or when anything has
+  // changed the batch since (every mutating member drops them).
+  const AddressDictionary* Dictionary(FieldId id) const {
+    int k = DictionarySlot(id);
+    return k >= 0 && (dictionaries_valid_ >> k & 1) ? &dictionaries_[k] : nullptr;
+  }
+  // For decoders: the dictionary of address column id to fill, marked valid;
+  // DropDictionaries() forgets them all.
+  AddressDictionary& SetDictionary(FieldId id) {
+    int k = DictionarySlot(id);
+    dictionaries_valid_ |= uint8_t(1u << k);
+    return dictionaries_[k];
+  }
+  void DropDictionaries() { dictionaries_valid_ = 0; }
+
   // For decoders: set the row count and which columns were filled.
   void SetDecoded(size_t size, ColumnSet present) {
     size_ = size;
@@ -108,8 +134,25 @@ struct FlowBatch {
   }
 
  private:
+  static int DictionarySlot(FieldId id) {
+    switch (id) {
+      case FieldId::kSip:
+        return 0;
+      case FieldId::kDip:
+        return 1;
+      case FieldId::kNhip:
+        return 2;
+      case FieldId::kExporter:
+        return 3;
+      default:
+        return -1;
+    }
+  }
+
   size_t size_ = 0;
   ColumnSet present_ = ColumnSet::All();
+  AddressDictionary dictionaries_[4];
+  uint8_t dictionaries_valid_ = 0;
 };
 
 }  // namespace weir

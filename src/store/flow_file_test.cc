@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -308,6 +309,56 @@ TEST_F(FlowFileTest, SelectionBlocksKeepOnlyTheirRows) {
   ASSERT_TRUE(decoder.Decode(h2, p2, ColumnSet::Of({FieldId::kBytes}), out).ok());
   ASSERT_EQ(out.size(), keep.size());
   EXPECT_EQ(out.bytes[5], MakeRecord(keep[5]).bytes);
+}
+
+// Every row of a dictionary-decoded address column is its dictionary entry.
+void ExpectDictionaryMatches(const FlowBatch& b, FieldId id, const std::vector<IpAddress>& column) {
+  const AddressDictionary* d = b.Dictionary(id);
+  ASSERT_NE(d, nullptr) << GetField(id).name;
+  ASSERT_EQ(d->index.size(), b.size());
+  EXPECT_TRUE(std::is_sorted(d->values.begin(), d->values.end(), [](auto& x, auto& y) {
+    return x.is_v4() != y.is_v4() ? x.is_v4() : x < y;
+  }));
+  for (size_t i = 0; i < b.size(); ++i) ASSERT_EQ(d->values.at(d->index[i]), column[i]) << i;
+}
+
+TEST_F(FlowFileTest, DecoderKeepsAddressDictionaries) {
+  FlowBatch batch;
+  for (size_t i = 0; i < 1000; ++i) batch.Append(MakeRecord(i));
+  EXPECT_EQ(batch.Dictionary(FieldId::kSip), nullptr);
+  std::vector<std::byte> block;
+  BlockEncoder encoder(Compression::kZstd, 1);
+  encoder.Encode(batch, block);
+  BlockHeader header;
+  size_t needed;
+  ASSERT_TRUE(ParseBlockHeader(block, header, &needed).ok());
+  std::span<const std::byte> payload(block.data() + header.size, header.payload_size);
+  BlockDecoder decoder;
+  FlowBatch out;
+  ASSERT_TRUE(decoder.Decode(header, payload, ColumnSet::All(), out).ok());
+  ExpectDictionaryMatches(out, FieldId::kSip, out.sip);  // IPv4 and IPv6
+  ExpectDictionaryMatches(out, FieldId::kDip, out.dip);
+  ExpectDictionaryMatches(out, FieldId::kExporter, out.exporter);
+  EXPECT_EQ(out.Dictionary(FieldId::kBytes), nullptr);
+  // A column not decoded has no dictionary, even one decoded into this batch before.
+  ASSERT_TRUE(decoder.Decode(header, payload, ColumnSet::Of({FieldId::kDip}), out).ok());
+  EXPECT_EQ(out.Dictionary(FieldId::kSip), nullptr);
+  ExpectDictionaryMatches(out, FieldId::kDip, out.dip);
+  // Selected rows keep their own indexes.
+  std::vector<uint32_t> keep;
+  for (uint32_t i = 1; i < 1000; i += 7) keep.push_back(i);
+  std::vector<std::byte> selected;
+  EncodeSelectedBlock(header, payload, keep, selected);
+  BlockHeader h2;
+  ASSERT_TRUE(ParseBlockHeader(selected, h2, &needed).ok());
+  ASSERT_TRUE(
+      decoder.Decode(h2, {selected.data() + h2.size, h2.payload_size}, ColumnSet::All(), out).ok());
+  ASSERT_EQ(out.size(), keep.size());
+  ExpectDictionaryMatches(out, FieldId::kSip, out.sip);
+  for (size_t k = 0; k < keep.size(); ++k) ASSERT_EQ(out.sip[k], MakeRecord(keep[k]).sip);
+  // Changing the batch forgets them.
+  out.Append(MakeRecord(1));
+  EXPECT_EQ(out.Dictionary(FieldId::kSip), nullptr);
 }
 
 TEST_F(FlowFileTest, AppendRefusesForeignFiles) {

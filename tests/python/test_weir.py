@@ -105,6 +105,50 @@ def test_read_builds_the_same_columns_as_cut(flows):
     assert isinstance(objects["dip"].iloc[0], (ipaddress.IPv4Address, ipaddress.IPv6Address))
 
 
+def test_read_every_row_across_files_and_blocks(flows, tmp_path):
+    # Two files (one of them with addresses nearly all distinct, which are not
+    # stored as a dictionary), several blocks, an expression: every row of every
+    # column equals weir cut's, and address categories are the used values, sorted.
+    distinct = str(tmp_path / "distinct.rwf")
+    with weir.FlowFile(distinct, "w") as f:
+        for i in range(3000):
+            f.write(weir.Record(sip="10.%d.%d.%d" % (i >> 16, (i >> 8) & 255, i & 255),
+                                dip=("2001:db8::%x" if i % 3 else "::%x") % (i % 7 + 1),
+                                dport=53, protocol=17,
+                                packets=1, bytes=80 + i, sensor="local",
+                                classtype=("all", "in")))
+    small_blocks = str(tmp_path / "blocks.rwf")
+    cli("cat", "--block-records=1000", "--output-path=" + small_blocks, flows)
+    paths = [small_blocks, distinct, small_blocks]
+    expr = "bytes > 100 and not proto 1"
+    fields = "sip,dip,nhip,sport,dport,protocol,bytes,flags,stime,etime,duration,sensor,class,type,bpp,input"
+    df = weir.read(paths, expr=expr, columns=fields.split(","))
+    rows = []
+    for p in paths:
+        out = cli("filter", "--expr=" + expr, "--pass=-", p, text=False)
+        rows += [line.split(",") for line in subprocess.run(
+            [WEIR, "cut", "--fields=" + fields, "--no-titles", "--delimited=,",
+             "--timestamp-format=epoch"], input=out, capture_output=True,
+            check=True).stdout.decode().splitlines()]
+    assert len(df) == len(rows) > 20000
+    for k, name in enumerate(["sip", "dip", "nhip", "sensor", "class", "type"]):
+        assert list(df[name].astype(str)) == [r[[0, 1, 2, 11, 12, 13][k]] for r in rows], name
+    for k, name in [(3, "sport"), (4, "dport"), (5, "protocol"), (6, "bytes"), (15, "input")]:
+        assert df[name].tolist() == [int(r[k]) for r in rows], name
+    assert (df["stime"].astype("int64") // 1_000_000).tolist() == [round(float(r[8]) * 1000) for r in rows]
+    assert (df["etime"].astype("int64") // 1_000_000).tolist() == [round(float(r[9]) * 1000) for r in rows]
+    assert (df["duration"].astype("int64") // 1_000_000).tolist() == [round(float(r[10]) * 1000) for r in rows]
+    assert np.allclose(df["bpp"], [float(r[14]) for r in rows], atol=0.01)
+    def as_128(a):  # weir's order: IPv4 as ::ffff:a.b.c.d
+        return int(a) | (0xFFFF << 32) if a.version == 4 else int(a)
+    for name in ("sip", "dip"):
+        categories = [ipaddress.ip_address(c) for c in df[name].cat.categories]
+        assert categories == sorted(categories, key=as_128)
+        assert len(categories) == df[name].nunique()  # only values the rows use
+    assert "::1" in df["dip"].cat.categories and "2001:db8::1" in df["dip"].cat.categories
+    assert df.sort_values("dip")["dip"].map(lambda t: as_128(ipaddress.ip_address(t))).is_monotonic_increasing
+
+
 def test_expression_filters_in_cpp(flows):
     expr = "proto tcp and dst port 443 and bytes > 10k"
     df = weir.read(flows, expr=expr, columns=["protocol", "dport", "bytes"])
