@@ -66,6 +66,7 @@ class Aggregator {
     std::vector<uint64_t> keys, hashes, distinct;
     std::vector<uint64_t> sorted_keys, sorted_hashes, sorted_values;  // in partition order
     std::vector<uint32_t> order, starts;
+    std::vector<uint64_t> sums;  // per address dictionary entry
   };
   // Adds the given rows of batch. Safe to call from many threads at once, each
   // with its own Scratch; `worker` spreads the threads over the partitions.
@@ -94,6 +95,12 @@ class Aggregator {
   const uint64_t* Entry(size_t group) const;
   void Grow(Partition& part);
   void FillKeys(const FlowBatch& b, std::span<const uint32_t> rows, Scratch& s) const;
+  void FillInputs(const FlowBatch& b, std::span<const uint32_t> rows, Scratch& s) const;
+  // Adds rows summed per entry of the key's address dictionary, when that applies.
+  bool AddByDictionary(const FlowBatch& b, std::span<const uint32_t> rows, Scratch& s, int worker);
+  // Inserts n rows given as keys (key_words_ each), hashes and value inputs.
+  void Insert(const uint64_t* keys, const uint64_t* hashes, const uint64_t* inputs, size_t n,
+              Scratch& s, int worker);
 
   AggregateSpec spec_;
   size_t key_words_ = 0, entry_words_ = 0;
