@@ -1,6 +1,7 @@
 #include "query/aggregate.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <type_traits>
 
@@ -103,6 +104,33 @@ Aggregator::Aggregator(const AggregateSpec& spec) : spec_(spec) {
     key_word_offset_.push_back(key_words_);
     key_words_ += GetField(f).type == FieldType::kIp ? 2 : 1;
   }
+  // One address and small fields fit one packed word: the address as 33 bits
+  // (an IPv4 address, or a flag bit and an IPv6 address's interned number), each
+  // other field in the bits its largest value needs, first key field highest.
+  int ips = 0, bits = 0;
+  for (FieldId f : spec_.keys) {
+    if (GetField(f).type == FieldType::kIp) {
+      ++ips;
+      bits += 33;
+    } else if (!IsSignedTime(f) && FieldMaxValue(f) < (uint64_t{1} << 31)) {
+      bits += std::bit_width(FieldMaxValue(f));
+    } else {
+      bits = 65;
+    }
+  }
+  if (ips == 1 && bits <= 64) {
+    packed_ = true;
+    key_words_ = 1;
+    for (size_t k = 0; k < spec_.keys.size(); ++k)
+      if (GetField(spec_.keys[k]).type == FieldType::kIp) ip_key_ = k;
+    int shift = bits;
+    for (FieldId f : spec_.keys) {
+      const int width = GetField(f).type == FieldType::kIp ? 33 : std::bit_width(FieldMaxValue(f));
+      shift -= width;
+      pack_shift_.push_back(shift);
+      pack_mask_.push_back((uint64_t{1} << width) - 1);
+    }
+  }
   entry_words_ = key_words_ + spec_.values.size();
   size_t distinct_columns = 0;
   for (const auto& v : spec_.values) distinct_columns += v.kind == ValueKind::kDistinct;
@@ -134,7 +162,72 @@ ColumnSet Aggregator::columns() const {
   return ColumnSet::Of(fields);
 }
 
-void Aggregator::FillKeys(const FlowBatch& b, std::span<const uint32_t> rows, Scratch& s) const {
+uint64_t Aggregator::PackAddress(const IpAddress& a) {
+  if (a.is_v4()) return a.v4();
+  std::lock_guard lock(intern_mutex_);
+  auto [it, added] = interned_ids_.try_emplace(a, static_cast<uint32_t>(interned_.size()));
+  if (added) {
+    interned_.push_back(a);
+    memory_.fetch_add(64, std::memory_order_relaxed);
+  }
+  return uint64_t{1} << 32 | it->second;
+}
+
+IpAddress Aggregator::UnpackAddress(uint64_t v) const {
+  return v >> 32 ? interned_[static_cast<uint32_t>(v)] : IpAddress::V4(static_cast<uint32_t>(v));
+}
+
+void Aggregator::FillPackedKeys(const FlowBatch& b, std::span<const uint32_t> rows, Scratch& s) {
+  const size_t n = rows.size();
+  s.keys.assign(n, 0);
+  uint64_t* out = s.keys.data();
+  std::vector<uint64_t>& values = s.sorted_keys;  // free until Insert()
+  values.resize(n);
+  for (size_t k = 0; k < spec_.keys.size(); ++k) {
+    const FieldId f = spec_.keys[k];
+    const int shift = pack_shift_[k];
+    if (GetField(f).type == FieldType::kIp) {
+      for (size_t r = 0; r < n; ++r) out[r] |= PackAddress(b.Ip(f, rows[r])) << shift;
+      continue;
+    }
+    FieldValues(b, f, rows, values.data(), 1);
+    const uint64_t mask = pack_mask_[k];
+    for (size_t r = 0; r < n; ++r) out[r] |= (values[r] & mask) << shift;
+  }
+  s.hashes.resize(n);
+  for (size_t r = 0; r < n; ++r) s.hashes[r] = Combine(kHashSeed, out[r]);
+}
+
+void Aggregator::FieldValues(const FlowBatch& b, FieldId f, std::span<const uint32_t> rows,
+                             uint64_t* out, size_t w) const {
+  const size_t n = rows.size();
+  bool done = false;
+  switch (f) {
+#define WEIR_COPY_CASE(fid, member, type)     \
+  case FieldId::fid:                          \
+    if constexpr (std::is_integral_v<type>) { \
+      CopyColumn(b.member, rows, out, w);     \
+      done = true;                            \
+    }                                         \
+    break;
+    WEIR_STORED_COLUMNS(WEIR_COPY_CASE)
+#undef WEIR_COPY_CASE
+    default:
+      break;
+  }
+  if (!done)
+    for (size_t r = 0; r < n; ++r) out[r * w] = b.Unsigned(f, rows[r]);
+  if (IsSignedTime(f)) {
+    for (size_t r = 0; r < n; ++r) {
+      int64_t t = static_cast<int64_t>(out[r * w]);
+      if (spec_.bin_ms > 0) t = FloorTo(t, spec_.bin_ms);
+      out[r * w] = static_cast<uint64_t>(t) ^ (uint64_t{1} << 63);  // unsigned order
+    }
+  }
+}
+
+void Aggregator::FillKeys(const FlowBatch& b, std::span<const uint32_t> rows, Scratch& s) {
+  if (packed_) return FillPackedKeys(b, rows, s);
   size_t n = rows.size(), w = key_words_;
   s.keys.resize(n * w);
   for (size_t k = 0; k < spec_.keys.size(); ++k) {
@@ -148,29 +241,7 @@ void Aggregator::FillKeys(const FlowBatch& b, std::span<const uint32_t> rows, Sc
       }
       continue;
     }
-    bool done = false;
-    switch (f) {
-#define WEIR_COPY_CASE(fid, member, type)     \
-  case FieldId::fid:                          \
-    if constexpr (std::is_integral_v<type>) { \
-      CopyColumn(b.member, rows, out, w);     \
-      done = true;                            \
-    }                                         \
-    break;
-      WEIR_STORED_COLUMNS(WEIR_COPY_CASE)
-#undef WEIR_COPY_CASE
-      default:
-        break;
-    }
-    if (!done)
-      for (size_t r = 0; r < n; ++r) out[r * w] = b.Unsigned(f, rows[r]);
-    if (IsSignedTime(f)) {
-      for (size_t r = 0; r < n; ++r) {
-        int64_t t = static_cast<int64_t>(out[r * w]);
-        if (spec_.bin_ms > 0) t = FloorTo(t, spec_.bin_ms);
-        out[r * w] = static_cast<uint64_t>(t) ^ (uint64_t{1} << 63);  // unsigned order
-      }
-    }
+    FieldValues(b, f, rows, out, w);
   }
   s.hashes.assign(n, kHashSeed);
   for (size_t word = 0; word < w; ++word)
@@ -237,7 +308,7 @@ bool Aggregator::AddByDictionary(const FlowBatch& b, std::span<const uint32_t> r
   // entry the rows used once, as if it were one row holding the sums. Blocks
   // repeat addresses many times over (a 262,144-row block of 10 M generated flows
   // holds ~40,000 destinations), so most hash probes become array increments.
-  if (spec_.keys.size() != 1 || rows.size() < 1024) return false;
+  if (spec_.keys.size() != 1 || !packed_ || rows.size() < 1024) return false;
   const AddressDictionary* d = b.Dictionary(spec_.keys[0]);
   if (!d || d->values.size() * 4 > rows.size()) return false;
   const size_t nv = spec_.values.size();
@@ -296,16 +367,15 @@ bool Aggregator::AddByDictionary(const FlowBatch& b, std::span<const uint32_t> r
   for (size_t e = 0; e < entries; ++e) {
     const uint64_t* sum = acc + e * stride;
     if (sum[0] == 0) continue;
-    const uint64_t high = d->values[e].high64(), low = d->values[e].low64();
-    keys.push_back(high);
-    keys.push_back(low);
-    hashes.push_back(Combine(Combine(kHashSeed, high), low));
+    const uint64_t key = PackAddress(d->values[e]) << pack_shift_[0];
+    keys.push_back(key);
+    hashes.push_back(Combine(kHashSeed, key));
     inputs.insert(inputs.end(), sum + 1, sum + stride);
   }
   const size_t n = hashes.size();
   for (size_t at = 0; at < n; at += kSlice)
-    Insert(keys.data() + at * 2, hashes.data() + at, inputs.data() + at * nv,
-           std::min(kSlice, n - at), s, worker);
+    Insert(keys.data() + at, hashes.data() + at, inputs.data() + at * nv, std::min(kSlice, n - at),
+           s, worker);
   return true;
 }
 
@@ -487,6 +557,14 @@ FlowRecord Aggregator::KeyRecord(size_t group) const {
   r.flowtype = 0;
   for (size_t k = 0; k < spec_.keys.size(); ++k) {
     FieldId f = spec_.keys[k];
+    if (packed_) {
+      const uint64_t v = e[0] >> pack_shift_[k] & pack_mask_[k];
+      if (GetField(f).type == FieldType::kIp)
+        SetIp(r, f, UnpackAddress(v));
+      else
+        SetUnsigned(r, f, v);
+      continue;
+    }
     const uint64_t* word = e + key_word_offset_[k];
     if (GetField(f).type == FieldType::kIp)
       SetIp(r, f, IpAddress::FromHalves(word[0], word[1]));
@@ -499,6 +577,17 @@ FlowRecord Aggregator::KeyRecord(size_t group) const {
 int Aggregator::CompareKeys(size_t a, size_t b) const {
   const uint64_t* x = Entry(a);
   const uint64_t* y = Entry(b);
+  if (packed_ && ((x[0] | y[0]) & uint64_t{1} << 32 << pack_shift_[ip_key_])) {
+    // An interned IPv6 number does not order: compare field by field.
+    for (size_t k = 0; k < spec_.keys.size(); ++k) {
+      const uint64_t u = x[0] >> pack_shift_[k] & pack_mask_[k];
+      const uint64_t v = y[0] >> pack_shift_[k] & pack_mask_[k];
+      if (u == v) continue;
+      if (k != ip_key_) return u < v ? -1 : 1;
+      return UnpackAddress(u) < UnpackAddress(v) ? -1 : 1;
+    }
+    return 0;
+  }
   for (size_t i = 0; i < key_words_; ++i)
     if (x[i] != y[i]) return x[i] < y[i] ? -1 : 1;
   return 0;

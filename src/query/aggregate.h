@@ -20,6 +20,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/status.h"
@@ -94,7 +95,14 @@ class Aggregator {
  private:
   const uint64_t* Entry(size_t group) const;
   void Grow(Partition& part);
-  void FillKeys(const FlowBatch& b, std::span<const uint32_t> rows, Scratch& s) const;
+  void FillKeys(const FlowBatch& b, std::span<const uint32_t> rows, Scratch& s);
+  void FillPackedKeys(const FlowBatch& b, std::span<const uint32_t> rows, Scratch& s);
+  // Field f's key value per row (times binned and in unsigned order), every w words.
+  void FieldValues(const FlowBatch& b, FieldId f, std::span<const uint32_t> rows, uint64_t* out,
+                   size_t w) const;
+  // An address as its 33 packed bits, and back.
+  uint64_t PackAddress(const IpAddress& a);
+  IpAddress UnpackAddress(uint64_t v) const;
   void FillInputs(const FlowBatch& b, std::span<const uint32_t> rows, Scratch& s) const;
   // Adds rows summed per entry of the key's address dictionary, when that applies.
   bool AddByDictionary(const FlowBatch& b, std::span<const uint32_t> rows, Scratch& s, int worker);
@@ -105,6 +113,20 @@ class Aggregator {
   AggregateSpec spec_;
   size_t key_words_ = 0, entry_words_ = 0;
   std::vector<size_t> key_word_offset_;
+  // Packed keys: one word per group holding every key field.
+  bool packed_ = false;
+  size_t ip_key_ = 0;  // which key is the address
+  std::vector<int> pack_shift_;
+  std::vector<uint64_t> pack_mask_;
+  // IPv6 addresses of packed keys, numbered as they come.
+  struct AddressHash {
+    size_t operator()(const IpAddress& a) const {
+      return a.high64() * 0x9e3779b97f4a7c15ull ^ a.low64();
+    }
+  };
+  std::mutex intern_mutex_;
+  std::unordered_map<IpAddress, uint32_t, AddressHash> interned_ids_;
+  std::vector<IpAddress> interned_;
   std::vector<std::unique_ptr<Partition>> partitions_;
   std::vector<size_t> partition_start_;  // flat group index of each partition's first
   size_t total_groups_ = 0;

@@ -6,6 +6,7 @@
 #include <random>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "query/sorter.h"
 #include "query/time_series.h"
@@ -147,6 +148,49 @@ TEST(Aggregator, SummingByAddressDictionaryGivesTheSameGroups) {
       for (size_t v = 0; v < values->size(); ++v)
         EXPECT_EQ(by_dictionary.Value(g, v), it->second[v]);
     }
+  }
+}
+
+TEST(Aggregator, PackedKeysKeepIpv6AndKeyOrder) {
+  // (dport, dip, protocol) packs into one word; dip mixes IPv4 and IPv6 (interned),
+  // so key order must come from the addresses, not from the packed bits.
+  auto values = ParseValues("records,bytes");
+  ASSERT_TRUE(values.ok());
+  AggregateSpec spec{{FieldId::kDport, FieldId::kDip, FieldId::kProtocol}, *values, 0};
+  Aggregator agg(spec);
+  std::vector<FlowBatch> batches;
+  for (uint32_t s = 0; s < 4; ++s) batches.push_back(Batch(20000, 40 + s));
+  std::vector<std::thread> threads;
+  for (int w = 0; w < 2; ++w) {
+    threads.emplace_back([&, w] {
+      Aggregator::Scratch scratch;
+      for (size_t k = static_cast<size_t>(w); k < batches.size(); k += 2)
+        agg.Add(batches[k], AllRows(batches[k]), scratch, w);
+    });
+  }
+  for (auto& t : threads) t.join();
+  agg.Finish();
+  using Key = std::tuple<uint16_t, IpAddress, uint8_t>;
+  std::map<Key, std::pair<uint64_t, uint64_t>> want;
+  for (const auto& b : batches) {
+    for (size_t i = 0; i < b.size(); ++i) {
+      auto& w = want[{b.dport[i], b.dip[i], b.protocol[i]}];
+      ++w.first;
+      w.second += b.bytes[i];
+    }
+  }
+  ASSERT_EQ(agg.groups(), want.size());
+  std::vector<uint32_t> order(agg.groups());
+  for (size_t g = 0; g < order.size(); ++g) order[g] = static_cast<uint32_t>(g);
+  std::sort(order.begin(), order.end(),
+            [&](uint32_t a, uint32_t b) { return agg.CompareKeys(a, b) < 0; });
+  auto it = want.begin();
+  for (uint32_t g : order) {
+    FlowRecord key = agg.KeyRecord(g);
+    ASSERT_EQ(Key(key.dport, key.dip, key.protocol), it->first);
+    EXPECT_EQ(agg.Value(g, 0), it->second.first);
+    EXPECT_EQ(agg.Value(g, 1), it->second.second);
+    ++it;
   }
 }
 
