@@ -546,6 +546,8 @@ const uint64_t* Aggregator::Entry(size_t group) const {
   return partitions_[p]->Entry(group - partition_start_[p], entry_words_);
 }
 
+const uint64_t* Aggregator::Values(size_t group) const { return Entry(group) + key_words_; }
+
 uint64_t Aggregator::Value(size_t group, size_t value_index) const {
   return Entry(group)[key_words_ + value_index];
 }

@@ -82,6 +82,8 @@ class Aggregator {
   size_t MemoryBytes() const;
 
   uint64_t Value(size_t group, size_t value_index) const;
+  // Every value of a group, in spec().values order.
+  const uint64_t* Values(size_t group) const;
   // A group's key as a FlowRecord (key fields set, others default), for printing
   // with the record formatters.
   FlowRecord KeyRecord(size_t group) const;

@@ -1,6 +1,7 @@
 #include "query/group_table.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 
 #include "base/strings.h"
@@ -30,15 +31,20 @@ void GroupPrinter::AppendGroup(std::string& out, const Aggregator& agg, size_t g
     AppendFieldValue(cell_, key, f, values_);
     layout_.AppendCell(out, cell_, column++);
   }
+  const uint64_t* values = agg.Values(group);
   for (size_t v = 0; v < spec_.values.size(); ++v) {
-    cell_.clear();
-    uint64_t x = agg.Value(group, v);
+    const uint64_t x = values[v];
     ValueKind kind = spec_.values[v].kind;
-    if (kind == ValueKind::kStimeEarliest || kind == ValueKind::kEtimeLatest)
+    if (kind == ValueKind::kStimeEarliest || kind == ValueKind::kEtimeLatest) {
+      cell_.clear();
       AppendTime(cell_, static_cast<int64_t>(x), values_.time_format);
-    else
-      cell_ += std::to_string(x);
-    layout_.AppendCell(out, cell_, column++);
+      layout_.AppendCell(out, cell_, column++);
+    } else {
+      char digits[24];
+      const auto end = std::to_chars(digits, digits + sizeof digits, x).ptr;
+      layout_.AppendCell(out, std::string_view(digits, static_cast<size_t>(end - digits)),
+                         column++);
+    }
   }
   for (const auto& c : extra_cells) layout_.AppendCell(out, c, column++);
   layout_.EndRow(out);
