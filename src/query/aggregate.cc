@@ -165,6 +165,10 @@ ColumnSet Aggregator::columns() const {
 uint64_t Aggregator::PackAddress(const IpAddress& a) {
   if (a.is_v4()) return a.v4();
   std::lock_guard lock(intern_mutex_);
+  return InternLocked(a);
+}
+
+uint64_t Aggregator::InternLocked(const IpAddress& a) {
   auto [it, added] = interned_ids_.try_emplace(a, static_cast<uint32_t>(interned_.size()));
   if (added) {
     interned_.push_back(a);
@@ -187,7 +191,22 @@ void Aggregator::FillPackedKeys(const FlowBatch& b, std::span<const uint32_t> ro
     const FieldId f = spec_.keys[k];
     const int shift = pack_shift_[k];
     if (GetField(f).type == FieldType::kIp) {
-      for (size_t r = 0; r < n; ++r) out[r] |= PackAddress(b.Ip(f, rows[r])) << shift;
+      // IPv4 rows first; the IPv6 ones, if any, under one lock.
+      bool v6 = false;
+      for (size_t r = 0; r < n; ++r) {
+        const IpAddress& a = b.Ip(f, rows[r]);
+        if (a.is_v4())
+          out[r] |= uint64_t{a.v4()} << shift;
+        else
+          v6 = true;
+      }
+      if (v6) {
+        std::lock_guard lock(intern_mutex_);
+        for (size_t r = 0; r < n; ++r) {
+          const IpAddress& a = b.Ip(f, rows[r]);
+          if (!a.is_v4()) out[r] |= InternLocked(a) << shift;
+        }
+      }
       continue;
     }
     FieldValues(b, f, rows, values.data(), 1);

@@ -104,6 +104,7 @@ class Aggregator {
                    size_t w) const;
   // An address as its 33 packed bits, and back.
   uint64_t PackAddress(const IpAddress& a);
+  uint64_t InternLocked(const IpAddress& a);  // an IPv6 address's packed bits; intern_mutex_ held
   IpAddress UnpackAddress(uint64_t v) const;
   void FillInputs(const FlowBatch& b, std::span<const uint32_t> rows, Scratch& s) const;
   // Adds rows summed per entry of the key's address dictionary, when that applies.

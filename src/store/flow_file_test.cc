@@ -280,16 +280,29 @@ TEST_F(FlowFileTest, ReadsAndVerifiesOnlyTheColumnsAsked) {
       << errors[0].message();
 }
 
-TEST_F(FlowFileTest, SelectionBlocksKeepOnlyTheirRows) {
-  FlowBatch batch;
-  for (size_t i = 0; i < 1000; ++i) batch.Append(MakeRecord(i));
-  std::vector<std::byte> block;
-  BlockEncoder encoder(Compression::kLz4, 1);
-  encoder.Encode(batch, block);
+// Records 0 .. n-1 encoded as one block.
+struct EncodedBlock {
+  std::vector<std::byte> bytes;
   BlockHeader header;
+  std::span<const std::byte> payload() const {
+    return {bytes.data() + header.size, header.payload_size};
+  }
+};
+EncodedBlock EncodeRecords(size_t n, Compression compression) {
+  FlowBatch batch;
+  for (size_t i = 0; i < n; ++i) batch.Append(MakeRecord(i));
+  EncodedBlock block;
+  BlockEncoder(compression, 1).Encode(batch, block.bytes);
   size_t needed;
-  ASSERT_TRUE(ParseBlockHeader(block, header, &needed).ok());
-  std::span<const std::byte> payload(block.data() + header.size, header.payload_size);
+  EXPECT_TRUE(ParseBlockHeader(block.bytes, block.header, &needed).ok());
+  return block;
+}
+
+TEST_F(FlowFileTest, SelectionBlocksKeepOnlyTheirRows) {
+  const EncodedBlock block = EncodeRecords(1000, Compression::kLz4);
+  const BlockHeader& header = block.header;
+  const std::span<const std::byte> payload = block.payload();
+  size_t needed;
   std::vector<uint32_t> keep;
   for (uint32_t i = 0; i < 1000; i += 3) keep.push_back(i);
   std::vector<std::byte> selected;
@@ -324,15 +337,12 @@ void ExpectDictionaryMatches(const FlowBatch& b, FieldId id, const std::vector<I
 
 TEST_F(FlowFileTest, DecoderKeepsAddressDictionaries) {
   FlowBatch batch;
-  for (size_t i = 0; i < 1000; ++i) batch.Append(MakeRecord(i));
+  batch.Append(MakeRecord(0));
   EXPECT_EQ(batch.Dictionary(FieldId::kSip), nullptr);
-  std::vector<std::byte> block;
-  BlockEncoder encoder(Compression::kZstd, 1);
-  encoder.Encode(batch, block);
-  BlockHeader header;
+  const EncodedBlock block = EncodeRecords(1000, Compression::kZstd);
+  const BlockHeader& header = block.header;
+  const std::span<const std::byte> payload = block.payload();
   size_t needed;
-  ASSERT_TRUE(ParseBlockHeader(block, header, &needed).ok());
-  std::span<const std::byte> payload(block.data() + header.size, header.payload_size);
   BlockDecoder decoder;
   FlowBatch out;
   ASSERT_TRUE(decoder.Decode(header, payload, ColumnSet::All(), out).ok());
