@@ -146,6 +146,84 @@ case "$case_name" in
     weir_bytes=$("$weir" uniq --fields=protocol --values=bytes --no-titles --delimited=, f.weir | awk -F, '{s += $2} END {print s}')
     [ "$nf_bytes" = "$weir_bytes" ] || fail "total bytes: nfdump $nf_bytes, weir $weir_bytes"
     ;;
+  protocol_stats)
+    # rwstats' protocol mode, against the same statistics worked out with awk
+    # from weir cut: interval counts, minima, maxima and interpolated quartiles.
+    "$weir" gen --flows=20000 --seed=9 --start-time=2026/11/26 --output-path=f.weir
+    "$weir" cut --fields=protocol,bytes,packets --delimited=, --no-titles f.weir >all.csv
+    awk -F, -v detail="1 6 17" '
+      BEGIN {
+        split("40 60 100 150 256 1000 10000 100000 1000000 4294967295", tcp_bytes, " ")
+        split("20 40 80 130 256 1000 10000 100000 1000000 4294967295", udp_bytes, " ")
+        split("3 4 10 20 50 100 500 1000 10000 4294967295", pkts, " ")
+        split("40 44 60 100 200 400 600 800 1500 4294967295", tcp_bpp, " ")
+        split("20 24 40 100 200 400 600 800 1500 4294967295", udp_bpp, " ")
+        split("BYTES PACKETS BYTES/PACKET", title, " ")
+        ng = split("all " detail, group, " ")
+        for (g = 1; g <= ng; g++) is_group[group[g]] = 1
+      }
+      function bound(g, m, i) {
+        if (m == 2) return pkts[i]
+        if (group[g] == "all" || group[g] == 6) return m == 1 ? tcp_bytes[i] : tcp_bpp[i]
+        return m == 1 ? udp_bytes[i] : udp_bpp[i]
+      }
+      function add(g, m, v,   i) {
+        if (!((g, m) in lo) || v < lo[g, m]) lo[g, m] = v
+        if (v > hi[g, m]) hi[g, m] = v
+        for (i = 1; i < 10 && v > bound(g, m, i); i++) {}
+        n[g, m, i]++
+      }
+      function flow(g, b, p) { records[g]++; add(g, 1, b); add(g, 2, p); add(g, 3, p ? int(b / p) : 0) }
+      { flow(1, $2, $3); for (g = 2; g <= ng; g++) if ($1 == group[g]) flow(g, $2, $3) }
+      function quartile(g, m, rank,   i, c, lc, lb) {
+        c = 0
+        for (i = 1; i <= 10; i++) { lc = c; c += n[g, m, i]; if (rank <= c) break }
+        lb = i > 1 ? bound(g, m, i - 1) : 0
+        if (c == lc) return lb
+        return lb + (rank - lc) / (c - lc) * (bound(g, m, i) - lb)
+      }
+      function section(g,   m, i, q1, q2, q3, cum, pct) {
+        if (group[g] == "all") printf "FLOW STATISTICS--ALL PROTOCOLS:  %d records\n", records[g]
+        else printf "\nFLOW STATISTICS--PROTOCOL %d:  %d/%d records\n", group[g], records[g], records[1]
+        if (!records[g]) return
+        for (m = 1; m <= 3; m++) {
+          printf "*%s min %s; max %s\n", title[m], lo[g, m], hi[g, m]
+          q1 = quartile(g, m, int(records[g] / 4)); q2 = quartile(g, m, int(records[g] / 2))
+          q3 = quartile(g, m, 3 * int(records[g] / 4))
+          printf "  quartiles LQ %.5f Med %.5f UQ %.5f UQ-LQ %.5f\n", q1, q2, q3, q3 - q1
+          printf "%15s|%10s|%10s|%10s|\n", "interval_max", "count<=max", g == 1 ? "%_of_input" : "%_of_proto", "cumul_%"
+          cum = 0
+          for (i = 1; i <= 10; i++) {
+            pct = 100.0 * n[g, m, i] / records[g]; cum += pct
+            printf "%15s|%10s|%10.6f|%10.6f|\n", bound(g, m, i), n[g, m, i] + 0, pct, cum
+          }
+        }
+      }
+      END { for (g = 1; g <= ng; g++) section(g) }' all.csv >want.txt
+    [ "$(grep -c '^FLOW STATISTICS' want.txt)" -eq 4 ] || fail "awk reference is incomplete"
+    "$weir" stats --detail-proto-stats=17,1,6 f.weir >got.txt
+    diff -u want.txt got.txt || fail "--detail-proto-stats differs from the awk reference"
+    "$weir" stats --overall-stats f.weir >overall.txt
+    sed -n '1,/^$/p' want.txt | sed '/^$/d' | diff -u - overall.txt || fail "--overall-stats"
+    # The pipe form, and a protocol holding every flow hides the all-protocols section.
+    "$weir" filter --protocol=6 --pass=- f.weir | "$weir" stats --detail-proto-stats=6 >tcp.txt
+    sed -n '/PROTOCOL 6:/,/PROTOCOL 17:/p' want.txt | sed '$d' | sed '$d' | sed '1d' >want_tcp_body.txt
+    tcp=$(awk -F, '$1 == 6' all.csv | wc -l)
+    [ "$(sed -n 2p tcp.txt)" = "FLOW STATISTICS--PROTOCOL 6:  $tcp/$tcp records" ] || fail "tcp section: $(head -2 tcp.txt)"
+    tail -n +3 tcp.txt | diff -u want_tcp_body.txt - || fail "tcp section body"
+    ! grep -q 'ALL PROTOCOLS' tcp.txt || fail "all-protocols section shown for a single protocol"
+    # CSV: ten rows per measure and protocol, numbers matching the text.
+    "$weir" stats --detail-proto-stats=17 --output-format=csv f.weir >p.csv
+    [ "$(head -1 p.csv)" = "protocol,records,measure,min,max,lower_quartile,median,upper_quartile,interval_max,count,percent,cumulative_percent" ] || fail "csv header: $(head -1 p.csv)"
+    [ "$(grep -c '^17,' p.csv)" -eq 30 ] && [ "$(grep -c '^all,' p.csv)" -eq 30 ] || fail "csv rows"
+    want_udp=$(awk -F, '$1 == 17 && $2 > 80 && $2 <= 130' all.csv | wc -l)
+    grep -q "^17,[0-9]*,bytes,.*,130,$want_udp," p.csv || fail "csv UDP (80,130] count, want $want_udp"
+    # Bad input: one line, exit 2.
+    expect_exit 2 "$weir" stats --overall-stats --fields=sip f.weir
+    grep -q "cannot be combined" err.txt || fail "conflict message: $(cat err.txt)"
+    expect_exit 2 "$weir" stats --detail-proto-stats=6,256 f.weir
+    grep -q "detail-proto-stats" err.txt && [ "$(wc -l <err.txt)" -eq 1 ] || fail "bad protocol message: $(cat err.txt)"
+    ;;
   sets_bags)
     "$weir" gen --flows=20000 --seed=8 --start-time=2026/11/26 --output-path=f.weir
     "$weir" cut --fields=sip,dip,dport,bytes,protocol --delimited=, --no-titles f.weir >all.csv
