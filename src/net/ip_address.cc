@@ -39,13 +39,30 @@ std::optional<IpAddress> IpAddress::Parse(std::string_view text) {
 
 namespace {
 
-// Dotted quad of 4 bytes at b.
+// The decimal text of each byte value, four bytes per entry (padded with NULs),
+// and its length: a dotted quad is then four copies, not divisions.
+struct OctetTable {
+  char text[256][4];
+  uint8_t length[256];
+};
+constexpr OctetTable MakeOctetTable() {
+  OctetTable t{};
+  for (unsigned v = 0; v < 256; ++v) {
+    uint8_t n = 0;
+    if (v >= 100) t.text[v][n++] = static_cast<char>('0' + v / 100);
+    if (v >= 10) t.text[v][n++] = static_cast<char>('0' + v / 10 % 10);
+    t.text[v][n++] = static_cast<char>('0' + v % 10);
+    t.length[v] = n;
+  }
+  return t;
+}
+constexpr OctetTable kOctets = MakeOctetTable();
+
+// Dotted quad of 4 bytes at b; writes up to 16 bytes (the last entry's padding).
 char* PutDotted(char* p, const uint8_t* b) {
   for (int i = 0; i < 4; ++i) {
-    unsigned v = b[i];
-    if (v >= 100) *p++ = static_cast<char>('0' + v / 100);
-    if (v >= 10) *p++ = static_cast<char>('0' + v / 10 % 10);
-    *p++ = static_cast<char>('0' + v % 10);
+    std::memcpy(p, kOctets.text[b[i]], 4);
+    p += kOctets.length[b[i]];
     if (i != 3) *p++ = '.';
   }
   return p;
@@ -54,13 +71,12 @@ char* PutDotted(char* p, const uint8_t* b) {
 }  // namespace
 
 void IpAddress::AppendTo(std::string& out) const {
-  char buf[48];
-  char* p = buf;
-  if (is_v4()) {
-    p = PutDotted(p, bytes_.data() + 12);
-    out.append(buf, static_cast<size_t>(p - buf));
-    return;
-  }
+  char buf[kMaxTextLength];
+  out.append(buf, static_cast<size_t>(Write(buf) - buf));
+}
+
+char* IpAddress::Write(char* p) const {
+  if (is_v4()) return PutDotted(p, bytes_.data() + 12);
   // RFC 5952, character for character what inet_ntop prints (without its printf):
   // the first longest run of two or more zero groups becomes "::", and an address
   // in ::/96 or ::ffff:0:0/96 past its zeros ends in a dotted quad.
@@ -97,7 +113,7 @@ void IpAddress::AppendTo(std::string& out) const {
     *p++ = kHex[w & 15];
   }
   if (best >= 0 && best + best_len == 8) *p++ = ':';
-  out.append(buf, static_cast<size_t>(p - buf));
+  return p;
 }
 
 IpAddress IpAddress::MaskedTo(int bits) const {

@@ -72,6 +72,10 @@ class IpAddress {
   // Canonical text: dotted quad for IPv4, RFC 5952 for IPv6.
   std::string ToString() const;
   void AppendTo(std::string& out) const;
+  // Writes the canonical text at p, which must have kMaxTextLength bytes of room,
+  // and returns its end.
+  static constexpr size_t kMaxTextLength = 48;
+  char* Write(char* p) const;
 
   std::strong_ordering operator<=>(const IpAddress& o) const {
     if (auto c = high64() <=> o.high64(); c != 0) return c;

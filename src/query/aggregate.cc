@@ -571,6 +571,18 @@ uint64_t Aggregator::Value(size_t group, size_t value_index) const {
   return Entry(group)[key_words_ + value_index];
 }
 
+uint64_t Aggregator::KeyUnsigned(const uint64_t* e, size_t k) const {
+  if (packed_) return e[0] >> pack_shift_[k] & pack_mask_[k];
+  const uint64_t word = e[key_word_offset_[k]];
+  return IsSignedTime(spec_.keys[k]) ? word ^ (uint64_t{1} << 63) : word;
+}
+
+IpAddress Aggregator::KeyAddress(const uint64_t* e, size_t k) const {
+  if (packed_) return UnpackAddress(e[0] >> pack_shift_[k] & pack_mask_[k]);
+  const uint64_t* word = e + key_word_offset_[k];
+  return IpAddress::FromHalves(word[0], word[1]);
+}
+
 FlowRecord Aggregator::KeyRecord(size_t group) const {
   const uint64_t* e = Entry(group);
   FlowRecord r;
@@ -578,19 +590,10 @@ FlowRecord Aggregator::KeyRecord(size_t group) const {
   r.flowtype = 0;
   for (size_t k = 0; k < spec_.keys.size(); ++k) {
     FieldId f = spec_.keys[k];
-    if (packed_) {
-      const uint64_t v = e[0] >> pack_shift_[k] & pack_mask_[k];
-      if (GetField(f).type == FieldType::kIp)
-        SetIp(r, f, UnpackAddress(v));
-      else
-        SetUnsigned(r, f, v);
-      continue;
-    }
-    const uint64_t* word = e + key_word_offset_[k];
     if (GetField(f).type == FieldType::kIp)
-      SetIp(r, f, IpAddress::FromHalves(word[0], word[1]));
+      SetIp(r, f, KeyAddress(e, k));
     else
-      SetUnsigned(r, f, IsSignedTime(f) ? word[0] ^ (uint64_t{1} << 63) : word[0]);
+      SetUnsigned(r, f, KeyUnsigned(e, k));
   }
   return r;
 }

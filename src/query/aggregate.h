@@ -87,6 +87,13 @@ class Aggregator {
   // A group's key as a FlowRecord (key fields set, others default), for printing
   // with the record formatters.
   FlowRecord KeyRecord(size_t group) const;
+  // A group's stored words, for reading many of its fields at once: key k as an
+  // unsigned number (as KeyRecord sets it; not for address keys) or as an address
+  // (address keys only), and its values (as Values()).
+  const uint64_t* GroupEntry(size_t group) const { return Entry(group); }
+  uint64_t KeyUnsigned(const uint64_t* entry, size_t k) const;
+  IpAddress KeyAddress(const uint64_t* entry, size_t k) const;
+  const uint64_t* EntryValues(const uint64_t* entry) const { return entry + key_words_; }
   // Orders two groups by key, field by field (for --sort-output and ties).
   int CompareKeys(size_t a, size_t b) const;
 

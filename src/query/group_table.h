@@ -21,11 +21,17 @@ class GroupPrinter {
                    const std::vector<std::string>& extra_cells) const;
 
  private:
+  // How a key column prints: straight from the group's words, or (any other
+  // field) through a FlowRecord and the record formatter.
+  enum class KeyKind { kAddress, kNumber, kRecord };
+
   AggregateSpec spec_;
   RecordPrinter keys_;
   TableLayout layout_;
   FormatOptions values_;
-  mutable std::string cell_;
+  std::vector<KeyKind> key_kinds_;
+  mutable std::string cells_, text_;  // a row's cells; one cell's text
+  mutable std::vector<uint32_t> ends_;
 };
 
 // Which groups a top-N (or bottom-N) shows, ranked by the first value (rwstats).

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 
 #include "base/strings.h"
 #include "record/json_writer.h"
@@ -126,6 +127,10 @@ Result<OutputFormat> ParseOutputFormat(std::string_view text) {
   if (text == "csv") return OutputFormat::kCsv;
   if (text == "json") return OutputFormat::kJson;
   return Status::Invalid("invalid --output-format '" + std::string(text) + "' (text, csv, json)");
+}
+
+void AppendIpAddress(std::string& out, const IpAddress& a, IpFormat format) {
+  AppendIp(out, a, format);
 }
 
 void AppendTcpFlags(std::string& out, uint8_t flags, bool padded) {
@@ -522,6 +527,49 @@ void TableLayout::AppendCell(std::string& out, std::string_view cell, size_t col
 void TableLayout::EndRow(std::string& out) const {
   if (options_.format == OutputFormat::kJson && !columns_.empty()) out += '}';
   out += '\n';
+}
+
+void TableLayout::AppendRow(std::string& out, std::string_view cells,
+                            std::span<const uint32_t> ends) const {
+  if (options_.format != OutputFormat::kText) {
+    uint32_t begin = 0;
+    for (size_t i = 0; i < ends.size(); ++i) {
+      AppendCell(out, cells.substr(begin, ends[i] - begin), i);
+      begin = ends[i];
+    }
+    return EndRow(out);
+  }
+  // Text, built in line_ and appended once. Short cells and pads are written as
+  // fixed 32-byte copies (line_ has the slack), which costs less than sized ones.
+  constexpr size_t kShort = 32;
+  size_t most = cells.size() + ends.size() + 1 + kShort;
+  if (options_.columns)
+    for (const Column& c : columns_) most += static_cast<size_t>(std::max(c.width, 0));
+  if (line_.size() < most) line_.resize(most * 2);
+  static constexpr char kSpaces[kShort + 1] = "                                ";
+  char* const line = line_.data();
+  char* p = line;
+  size_t begin = 0;
+  for (size_t i = 0; i < ends.size(); ++i) {
+    const size_t length = ends[i] - begin;
+    if (options_.columns && columns_[i].width > static_cast<int>(length)) {
+      const size_t pad = static_cast<size_t>(columns_[i].width) - length;
+      if (pad <= kShort)
+        std::memcpy(p, kSpaces, kShort);
+      else
+        std::memset(p, ' ', pad);
+      p += pad;
+    }
+    if (length <= kShort && begin + kShort <= cells.size())
+      std::memcpy(p, cells.data() + begin, kShort);
+    else
+      std::memcpy(p, cells.data() + begin, length);
+    p += length;
+    if (i + 1 < ends.size() || options_.final_delimiter) *p++ = options_.separator;
+    begin = ends[i];
+  }
+  *p++ = '\n';
+  out.append(line, static_cast<size_t>(p - line));
 }
 
 void TableLayout::AppendHeader(std::string& out) const {

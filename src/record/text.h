@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +41,8 @@ void AppendFieldValue(std::string& out, const FlowRecord& r, FieldId id,
 void AppendFieldValue(std::string& out, const FlowRecord& r, const FieldInfo& field,
                       const FormatOptions& options);
 // Appends TCP flags as letters FSRPAUEC, in fixed positions when padded.
+// An address as the ip format prints it.
+void AppendIpAddress(std::string& out, const IpAddress& a, IpFormat format);
 void AppendTcpFlags(std::string& out, uint8_t flags, bool padded);
 // Parses TCP flags written as letters (any order and case) or as a number.
 Result<uint8_t> ParseTcpFlags(std::string_view text);
@@ -85,12 +88,16 @@ class TableLayout {
   void AppendHeader(std::string& out) const;
   void AppendCell(std::string& out, std::string_view cell, size_t column) const;
   void EndRow(std::string& out) const;
+  // A whole row at once: cell i is cells[ends[i-1] .. ends[i]) (ends[-1] = 0). The
+  // same text as AppendCell for each and EndRow, with one append per row.
+  void AppendRow(std::string& out, std::string_view cells, std::span<const uint32_t> ends) const;
   const LayoutOptions& options() const { return options_; }
   size_t size() const { return columns_.size(); }
 
  private:
   std::vector<Column> columns_;
   LayoutOptions options_;
+  mutable std::string line_;  // AppendRow's working row
 };
 
 class RecordPrinter {
