@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <mutex>
 
 namespace weir::cli {
@@ -33,8 +34,9 @@ std::unique_ptr<Aggregator> Aggregate(std::string_view command, const PreparedQu
         return !over.load();
       });
   if (over) {
-    PrintError(command, "the groups need more than --memory-limit (" +
-                            std::to_string(memory_limit >> 20) +
+    char limit[32];
+    std::snprintf(limit, sizeof limit, "%g", static_cast<double>(memory_limit) / 1048576);
+    PrintError(command, std::string("the groups need more than --memory-limit (") + limit +
                             " MiB); raise it, or narrow the query or the key");
     return nullptr;
   }

@@ -194,6 +194,62 @@ TEST(Aggregator, PackedKeysKeepIpv6AndKeyOrder) {
   }
 }
 
+TEST(Aggregator, GrowingTablesKeepEveryValueKind) {
+  // (sip, sport) packs into one word; ~190,000 groups make each partition's
+  // table grow several times while two threads insert.
+  auto values = ParseValues("records,packets,bytes,stime-earliest,etime-latest");
+  ASSERT_TRUE(values.ok());
+  AggregateSpec spec{{FieldId::kSip, FieldId::kSport}, *values, 0};
+  Aggregator agg(spec);
+  std::vector<FlowBatch> batches;
+  for (uint32_t s = 0; s < 4; ++s) {
+    batches.push_back(Batch(50000, 70 + s));
+    std::mt19937 rng(s);
+    for (auto& port : batches.back().sport) port = static_cast<uint16_t>(rng());
+  }
+  std::vector<std::thread> threads;
+  for (int w = 0; w < 2; ++w) {
+    threads.emplace_back([&, w] {
+      Aggregator::Scratch scratch;
+      for (size_t k = static_cast<size_t>(w); k < batches.size(); k += 2)
+        agg.Add(batches[k], AllRows(batches[k]), scratch, w);
+    });
+  }
+  for (auto& t : threads) t.join();
+  agg.Finish();
+  using Key = std::pair<IpAddress, uint16_t>;
+  struct Want {
+    uint64_t records = 0, packets = 0, bytes = 0;
+    int64_t earliest = INT64_MAX, latest = INT64_MIN;
+  };
+  std::map<Key, Want> want;
+  for (const auto& b : batches) {
+    for (size_t i = 0; i < b.size(); ++i) {
+      Want& w = want[{b.sip[i], b.sport[i]}];
+      ++w.records;
+      w.packets += b.packets[i];
+      w.bytes += b.bytes[i];
+      w.earliest = std::min(w.earliest, b.stime_ms[i]);
+      w.latest = std::max(w.latest, b.stime_ms[i] + static_cast<int64_t>(b.duration_ms[i]));
+    }
+  }
+  ASSERT_GT(want.size(), 150000u);
+  ASSERT_EQ(agg.groups(), want.size());
+  for (size_t g = 0; g < agg.groups(); ++g) {
+    FlowRecord key = agg.KeyRecord(g);
+    auto it = want.find({key.sip, key.sport});
+    ASSERT_NE(it, want.end());
+    const uint64_t* v = agg.Values(g);
+    EXPECT_EQ(v[0], it->second.records);
+    EXPECT_EQ(v[1], it->second.packets);
+    EXPECT_EQ(v[2], it->second.bytes);
+    EXPECT_EQ(static_cast<int64_t>(v[3]), it->second.earliest);
+    EXPECT_EQ(static_cast<int64_t>(v[4]), it->second.latest);
+    want.erase(it);  // each key once
+  }
+  EXPECT_TRUE(want.empty());
+}
+
 TEST(Aggregator, DerivedAndBinnedKeys) {
   auto values = ParseValues("flows");
   ASSERT_TRUE(values.ok());
