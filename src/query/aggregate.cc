@@ -554,14 +554,24 @@ void Aggregator::Finish() {
     partition_start_.push_back(total_groups_);
     total_groups_ += p->count;
   }
+  partition_start_.push_back(SIZE_MAX);  // past the last: ends Entry()'s search
+  partition_of_bucket_.assign((total_groups_ >> kBucketBits) + 1, 0);
+  size_t p = 0;
+  for (size_t b = 0; b < partition_of_bucket_.size(); ++b) {
+    while (partition_start_[p + 1] <= b << kBucketBits) ++p;
+    partition_of_bucket_[b] = static_cast<uint8_t>(p);
+  }
 }
 
 size_t Aggregator::MemoryBytes() const { return memory_.load(std::memory_order_relaxed); }
 
 const uint64_t* Aggregator::Entry(size_t group) const {
-  size_t p = static_cast<size_t>(
-      std::upper_bound(partition_start_.begin(), partition_start_.end(), group) -
-      partition_start_.begin() - 1);
+  // The partition holding `group` is at or after the one holding its coarse
+  // bucket's first group; partitions hold far more groups than a bucket, so this
+  // is usually found at once (a binary search per group cost as much as the rest
+  // of printing it).
+  size_t p = partition_of_bucket_[group >> kBucketBits];
+  while (partition_start_[p + 1] <= group) ++p;
   return partitions_[p]->Entry(group - partition_start_[p], entry_words_);
 }
 

@@ -139,6 +139,9 @@ class Aggregator {
   std::vector<IpAddress> interned_;
   std::vector<std::unique_ptr<Partition>> partitions_;
   std::vector<size_t> partition_start_;  // flat group index of each partition's first
+  // The partition holding group b << kBucketBits, for each b.
+  static constexpr int kBucketBits = 10;
+  std::vector<uint8_t> partition_of_bucket_;
   size_t total_groups_ = 0;
   std::atomic<size_t> memory_{0};
 };
