@@ -63,16 +63,23 @@ void BlockFormatter::Prepare(const FlowBatch& batch, std::span<const uint32_t> r
   deferred_.assign(rows.size(), 0);
   file_hash_ = file_hash;
   block_offset_ = block_offset;
-  for (size_t k = 0; k < rows.size(); ++k) {
-    batch.GetRow(rows[k], record_);
-    if (record_.attributes & (kAttrActiveTimeout | kAttrContinuation)) {
-      deferred_[k] = 1;
-      prepared_.Close(0, 0);  // an empty line keeps the indexes aligned
-      continue;
+  // Records are filled a chunk at a time, column by column (the rows are a
+  // sparse selection; per row, every column would be a cache miss).
+  constexpr size_t kChunk = 256;
+  records_.resize(std::min(kChunk, rows.size()));
+  for (size_t at = 0; at < rows.size(); at += kChunk) {
+    const auto chunk = rows.subspan(at, std::min(kChunk, rows.size() - at));
+    batch.GetRows(chunk, records_.data());
+    for (size_t c = 0; c < chunk.size(); ++c) {
+      const FlowRecord& r = records_[c];
+      if (r.attributes & (kAttrActiveTimeout | kAttrContinuation)) {
+        deferred_[at + c] = 1;
+        prepared_.Close(0, 0);  // an empty line keeps the indexes aligned
+        continue;
+      }
+      formatter_.Append(prepared_, r, LongFlows::FlowId(LongFlows::FlowKey(r), r.stime_ms),
+                        RecordId(file_hash, block_offset, chunk[c]));
     }
-    formatter_.Append(prepared_, record_,
-                      LongFlows::FlowId(LongFlows::FlowKey(record_), record_.stime_ms),
-                      RecordId(file_hash, block_offset, rows[k]));
   }
 }
 

@@ -62,6 +62,7 @@ class BlockFormatter {
   std::vector<uint8_t> deferred_;  // per row: 1 when Finish must format it
   uint64_t file_hash_ = 0, block_offset_ = 0;
   FlowRecord record_;
+  std::vector<FlowRecord> records_;  // Prepare()'s rows, a chunk at a time
 };
 
 }  // namespace weir

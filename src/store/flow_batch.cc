@@ -140,6 +140,19 @@ void FlowBatch::GetRow(size_t i, FlowRecord& r) const {
 #undef WEIR_GET_COLUMN
 }
 
+void FlowBatch::GetRows(std::span<const uint32_t> rows, FlowRecord* out) const {
+  static const FlowRecord kDefaults;
+#define WEIR_GET_COLUMN_ROWS(id, member, type)                                 \
+  if (present_.Has(FieldId::id)) {                                             \
+    const type* column = member.data();                                        \
+    for (size_t k = 0; k < rows.size(); ++k) out[k].member = column[rows[k]];  \
+  } else {                                                                     \
+    for (size_t k = 0; k < rows.size(); ++k) out[k].member = kDefaults.member; \
+  }
+  WEIR_STORED_COLUMNS(WEIR_GET_COLUMN_ROWS)
+#undef WEIR_GET_COLUMN_ROWS
+}
+
 void FlowBatch::Clear() {
   dictionaries_valid_ = 0;
 #define WEIR_CLEAR_COLUMN(id, member, type) member.clear();

@@ -97,6 +97,10 @@ struct FlowBatch {
   }
   // Fills r from row i; absent columns leave r's fields at their defaults.
   void GetRow(size_t i, FlowRecord& r) const;
+  // Fills out[k] from row rows[k] for every k, column by column: for many rows
+  // this reads each column's memory in order instead of every column per row.
+  // Absent columns get FlowRecord's defaults.
+  void GetRows(std::span<const uint32_t> rows, FlowRecord* out) const;
   FlowRecord Row(size_t i) const {
     FlowRecord r;
     GetRow(i, r);

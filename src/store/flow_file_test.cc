@@ -324,6 +324,20 @@ TEST_F(FlowFileTest, SelectionBlocksKeepOnlyTheirRows) {
   EXPECT_EQ(out.bytes[5], MakeRecord(keep[5]).bytes);
 }
 
+TEST_F(FlowFileTest, GetRowsEqualsRowByRowWithEveryOrSomeColumns) {
+  const EncodedBlock block = EncodeRecords(1000, Compression::kLz4);
+  BlockDecoder decoder;
+  FlowBatch batch;
+  std::vector<uint32_t> rows;
+  for (uint32_t i = 1; i < 1000; i += 7) rows.push_back(i);
+  for (ColumnSet columns : {ColumnSet::All(), ColumnSet::Of({FieldId::kSip, FieldId::kBytes})}) {
+    ASSERT_TRUE(decoder.Decode(block.header, block.payload(), columns, batch).ok());
+    std::vector<FlowRecord> got(rows.size(), MakeRecord(5));  // stale values must go
+    batch.GetRows(rows, got.data());
+    for (size_t k = 0; k < rows.size(); ++k) ASSERT_EQ(got[k], batch.Row(rows[k])) << k;
+  }
+}
+
 // Every row of a dictionary-decoded address column is its dictionary entry.
 void ExpectDictionaryMatches(const FlowBatch& b, FieldId id, const std::vector<IpAddress>& column) {
   const AddressDictionary* d = b.Dictionary(id);
