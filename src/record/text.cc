@@ -592,12 +592,16 @@ void RecordPrinter::AppendHeader(std::string& out) const {
 void RecordPrinter::AppendRecord(std::string& out, const FlowRecord& r) const {
   if (fields_.empty()) return;
   if (json_) return json_->Append(out, r);
+  // The cells one after another, then the row laid out in one go; the slack
+  // after them lets the layout copy short cells in fixed sizes.
+  cell_.clear();
+  ends_.clear();
   for (size_t i = 0; i < fields_.size(); ++i) {
-    cell_.clear();
     AppendFieldValue(cell_, r, *infos_[i], values_);
-    layout_.AppendCell(out, cell_, i);
+    ends_.push_back(static_cast<uint32_t>(cell_.size()));
   }
-  layout_.EndRow(out);
+  cell_.append(32, ' ');
+  layout_.AppendRow(out, cell_, ends_);
 }
 
 void AppendJsonString(std::string& out, std::string_view s) {

@@ -124,7 +124,8 @@ class RecordPrinter {
   std::shared_ptr<JsonRecordWriter> json_;  // JSON output goes through the one serializer
   Options options_;
   FormatOptions values_;  // options_.value as used per record
-  mutable std::string cell_;
+  mutable std::string cell_;  // a record's cells, one after another
+  mutable std::vector<uint32_t> ends_;
 };
 
 // Appends s as a JSON string literal (quotes included).
