@@ -123,7 +123,7 @@ class RecordPrinter {
   TableLayout layout_;
   std::shared_ptr<JsonRecordWriter> json_;  // JSON output goes through the one serializer
   Options options_;
-  FormatOptions values_;  // options_.value as used per record
+  FormatOptions values_;      // options_.value as used per record
   mutable std::string cell_;  // a record's cells, one after another
   mutable std::vector<uint32_t> ends_;
 };
