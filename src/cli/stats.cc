@@ -1,5 +1,6 @@
 // weir stats: top-N (or bottom-N) groups by a value, with percentages (rwstats).
 #include <cinttypes>
+#include <optional>
 
 #include "base/strings.h"
 #include "cli/grouping.h"
@@ -154,7 +155,11 @@ int RunStats(int argc, char** argv) {
   AddMemoryLimitOption(app, memory_mib);
   query.Add(app);
   if (int rc = Parse(app, argc, argv); rc >= 0) return rc;
-  if (overall_stats || detail_opt->count()) {
+  const bool protocol_mode = overall_stats || detail_opt->count();
+  std::vector<uint8_t> protocols;
+  std::optional<AggregateSpec> spec;
+  int limits = 0;
+  if (protocol_mode) {
     for (const char* other :
          {"--fields", "--values", "--count", "--threshold", "--percentage", "--top", "--bottom"})
       if (app.count(other))
@@ -162,7 +167,6 @@ int RunStats(int argc, char** argv) {
                                        " cannot be combined with --overall-stats or "
                                        "--detail-proto-stats"),
                kExitUsage;
-    std::vector<uint8_t> protocols;
     if (detail_opt->count()) {
       auto ranges = ParseUintRanges(detail_proto_stats, 255);
       if (!ranges.ok())
@@ -171,29 +175,23 @@ int RunStats(int argc, char** argv) {
       for (const UintRange& r : *ranges)
         for (uint64_t p = r.low; p <= r.high; ++p) protocols.push_back(static_cast<uint8_t>(p));
     }
-    int rc = kExitOk;
-    auto prepared = query.Prepare("stats", &rc);
-    if (!prepared) return rc;
-    auto po = value_options.Resolve(app, table, &prepared->site);
-    if (!po.ok()) return PrintError("stats", po.status().message()), kExitUsage;
-    auto out = Output::Open(output_path);
-    if (!out.ok()) return PrintError("stats", out.status().message()), kExitFailure;
-    return RunProtocolStats(*prepared, protocols, *po, **out);
+  } else {
+    if (top && bottom) return PrintError("stats", "give --top or --bottom, not both"), kExitUsage;
+    limits =
+        (count_opt->count() > 0) + (threshold_opt->count() > 0) + (percentage_opt->count() > 0);
+    if (limits > 1)
+      return PrintError("stats", "give one of --count, --threshold and --percentage"), kExitUsage;
+    if (limits == 0) count = 10;
+    if (percentage_opt->count() && (percentage < 0 || percentage > 100))
+      return PrintError("stats", "--percentage must be between 0 and 100"), kExitUsage;
+    auto parsed = ParseAggregateSpec(fields, values);
+    if (!parsed.ok()) return PrintError("stats", parsed.status().message()), kExitUsage;
+    for (const auto& v : parsed->values)
+      if (v.kind == ValueKind::kStimeEarliest || v.kind == ValueKind::kEtimeLatest)
+        return PrintError("stats", "--values: " + v.title + " cannot rank groups (use weir uniq)"),
+               kExitUsage;
+    spec = std::move(*parsed);
   }
-  if (top && bottom) return PrintError("stats", "give --top or --bottom, not both"), kExitUsage;
-  int limits =
-      (count_opt->count() > 0) + (threshold_opt->count() > 0) + (percentage_opt->count() > 0);
-  if (limits > 1)
-    return PrintError("stats", "give one of --count, --threshold and --percentage"), kExitUsage;
-  if (limits == 0) count = 10;
-  if (percentage_opt->count() && (percentage < 0 || percentage > 100))
-    return PrintError("stats", "--percentage must be between 0 and 100"), kExitUsage;
-  auto spec = ParseAggregateSpec(fields, values);
-  if (!spec.ok()) return PrintError("stats", spec.status().message()), kExitUsage;
-  for (const auto& v : spec->values)
-    if (v.kind == ValueKind::kStimeEarliest || v.kind == ValueKind::kEtimeLatest)
-      return PrintError("stats", "--values: " + v.title + " cannot rank groups (use weir uniq)"),
-             kExitUsage;
   int rc = kExitOk;
   auto prepared = query.Prepare("stats", &rc);
   if (!prepared) return rc;
@@ -201,6 +199,7 @@ int RunStats(int argc, char** argv) {
   if (!po.ok()) return PrintError("stats", po.status().message()), kExitUsage;
   auto out = Output::Open(output_path);
   if (!out.ok()) return PrintError("stats", out.status().message()), kExitFailure;
+  if (protocol_mode) return RunProtocolStats(*prepared, protocols, *po, **out);
 
   ScanStats stats;
   auto agg =

@@ -41,6 +41,21 @@ std::vector<uint32_t> AllRows(const FlowBatch& b) {
   return rows;
 }
 
+// Adds every batch from `threads` threads at once (batch k on thread k % threads),
+// then finishes.
+void AddFromThreads(Aggregator& agg, const std::vector<FlowBatch>& batches, int threads) {
+  std::vector<std::thread> running;
+  for (int w = 0; w < threads; ++w) {
+    running.emplace_back([&, w] {
+      Aggregator::Scratch scratch;
+      for (size_t k = static_cast<size_t>(w); k < batches.size(); k += static_cast<size_t>(threads))
+        agg.Add(batches[k], AllRows(batches[k]), scratch, w);
+    });
+  }
+  for (auto& t : running) t.join();
+  agg.Finish();
+}
+
 TEST(Aggregator, MatchesAMapFromSeveralThreads) {
   auto values = ParseValues("records,bytes,dip-distinct,stime-earliest,etime-latest");
   ASSERT_TRUE(values.ok());
@@ -48,16 +63,7 @@ TEST(Aggregator, MatchesAMapFromSeveralThreads) {
   Aggregator agg(spec);
   std::vector<FlowBatch> batches;
   for (uint32_t s = 0; s < 6; ++s) batches.push_back(Batch(20000, s));
-  std::vector<std::thread> threads;
-  for (int w = 0; w < 3; ++w) {
-    threads.emplace_back([&, w] {
-      Aggregator::Scratch scratch;
-      for (size_t k = static_cast<size_t>(w); k < batches.size(); k += 3)
-        agg.Add(batches[k], AllRows(batches[k]), scratch, w);
-    });
-  }
-  for (auto& t : threads) t.join();
-  agg.Finish();
+  AddFromThreads(agg, batches, 3);
 
   struct Expected {
     uint64_t records = 0, bytes = 0;
@@ -160,16 +166,7 @@ TEST(Aggregator, PackedKeysKeepIpv6AndKeyOrder) {
   Aggregator agg(spec);
   std::vector<FlowBatch> batches;
   for (uint32_t s = 0; s < 4; ++s) batches.push_back(Batch(20000, 40 + s));
-  std::vector<std::thread> threads;
-  for (int w = 0; w < 2; ++w) {
-    threads.emplace_back([&, w] {
-      Aggregator::Scratch scratch;
-      for (size_t k = static_cast<size_t>(w); k < batches.size(); k += 2)
-        agg.Add(batches[k], AllRows(batches[k]), scratch, w);
-    });
-  }
-  for (auto& t : threads) t.join();
-  agg.Finish();
+  AddFromThreads(agg, batches, 2);
   using Key = std::tuple<uint16_t, IpAddress, uint8_t>;
   std::map<Key, std::pair<uint64_t, uint64_t>> want;
   for (const auto& b : batches) {
@@ -207,16 +204,7 @@ TEST(Aggregator, GrowingTablesKeepEveryValueKind) {
     std::mt19937 rng(s);
     for (auto& port : batches.back().sport) port = static_cast<uint16_t>(rng());
   }
-  std::vector<std::thread> threads;
-  for (int w = 0; w < 2; ++w) {
-    threads.emplace_back([&, w] {
-      Aggregator::Scratch scratch;
-      for (size_t k = static_cast<size_t>(w); k < batches.size(); k += 2)
-        agg.Add(batches[k], AllRows(batches[k]), scratch, w);
-    });
-  }
-  for (auto& t : threads) t.join();
-  agg.Finish();
+  AddFromThreads(agg, batches, 2);
   using Key = std::pair<IpAddress, uint16_t>;
   struct Want {
     uint64_t records = 0, packets = 0, bytes = 0;
