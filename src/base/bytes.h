@@ -12,9 +12,34 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace weir {
+
+// An allocator whose value-initialising construct() leaves the element
+// default-initialised: a vector of bytes or integers grows without being zeroed. For
+// scratch buffers that are always written before they are read.
+template <typename T>
+struct DefaultInitAllocator : std::allocator<T> {
+  template <typename U>
+  struct rebind {
+    using other = DefaultInitAllocator<U>;
+  };
+  using std::allocator<T>::allocator;
+  template <typename U>
+  void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+
+// A byte buffer whose resize() does not zero what it adds.
+using ScratchBytes = std::vector<std::byte, DefaultInitAllocator<std::byte>>;
 
 class ByteReader {
  public:

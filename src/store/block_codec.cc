@@ -1,8 +1,10 @@
 #include "store/block_codec.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstring>
+#include <numeric>
 #include <type_traits>
 
 #include "base/bytes.h"
@@ -48,14 +50,16 @@ void ToPlanes(const uint64_t* values, size_t n, uint8_t width, std::byte* out) {
 // Calls emit(i, value) for each of the n values held in `width` byte planes at p,
 // with a tight loop per common width so the compiler can vectorise it.
 template <typename Emit>
-inline void ForEachPlaneValue(const uint8_t* p, size_t n, uint8_t width, Emit&& emit) {
+[[gnu::flatten]] inline void ForEachPlaneValue(const uint8_t* p, size_t n, uint8_t width,
+                                               Emit&& emit) {
+  if (width == 0) {  // nothing stored; p may be null
+    for (size_t i = 0; i < n; ++i) emit(i, uint64_t{0});
+    return;
+  }
   const uint8_t* p1 = p + n;
   const uint8_t* p2 = p + 2 * n;
   const uint8_t* p3 = p + 3 * n;
   switch (width) {
-    case 0:
-      for (size_t i = 0; i < n; ++i) emit(i, uint64_t{0});
-      return;
     case 1:
       for (size_t i = 0; i < n; ++i) emit(i, uint64_t{p[i]});
       return;
@@ -80,7 +84,88 @@ inline void ForEachPlaneValue(const uint8_t* p, size_t n, uint8_t width, Emit&& 
   }
 }
 
+// Bytes taken by n dictionary indexes of the given width byte (kPackedIndex or not).
+inline size_t IndexBytes(size_t n, uint8_t width) {
+  return width & kPackedIndex ? (n * (width & 0x7f) + 7) / 8 : n * width;
+}
+
+// Writes n indexes of the given width byte at out: packed bits or byte planes.
+void WriteIndexes(const uint64_t* values, size_t n, uint8_t width, std::byte* out) {
+  if (!(width & kPackedIndex)) return ToPlanes(values, n, width, out);
+  const unsigned bits = width & 0x7f;
+  const size_t per = 8 / bits;
+  for (size_t b = 0; b * per < n; ++b) {
+    unsigned packed = 0;
+    for (size_t k = 0; k < per && b * per + k < n; ++k)
+      packed |= static_cast<unsigned>(values[b * per + k]) << (k * bits);
+    out[b] = static_cast<std::byte>(packed);
+  }
+}
+
+// Expands n indexes packed kBits to a byte into out[i] = dictionary[index]; false if
+// an index is not below k. Each stored byte becomes one fixed-size copy from a table
+// of every byte's expansion.
+template <unsigned kBits, typename T>
+bool UnpackIndexes(const uint8_t* p, size_t n, const T* dictionary, size_t k, T* out) {
+  constexpr size_t kPer = 8 / kBits;
+  constexpr unsigned kMask = (1u << kBits) - 1;
+  std::vector<T> table(256 * kPer);
+  std::array<bool, 256> bad{};
+  for (unsigned byte = 0; byte < 256; ++byte) {
+    for (size_t j = 0; j < kPer; ++j) {
+      const unsigned index = byte >> (j * kBits) & kMask;
+      bad[byte] = bad[byte] || index >= k;
+      table[byte * kPer + j] = dictionary[index < k ? index : 0];
+    }
+  }
+  bool in_range = true;
+  const size_t full = n / kPer;
+  for (size_t b = 0; b < full; ++b) {
+    in_range &= !bad[p[b]];
+    std::memcpy(out + b * kPer, &table[p[b] * kPer], sizeof(T) * kPer);
+  }
+  for (size_t i = full * kPer; i < n; ++i) {
+    const unsigned index = p[i / kPer] >> ((i % kPer) * kBits) & kMask;
+    in_range &= index < k;
+    out[i] = dictionary[index < k ? index : 0];
+  }
+  return in_range;
+}
+
+// Expands n dictionary indexes of the given width byte into out[i] = dictionary[index];
+// false if an index is not below k.
+template <typename T>
+bool ExpandIndexes(const uint8_t* p, size_t n, uint8_t width, const T* dictionary, size_t k,
+                   T* out) {
+  switch (width) {
+    case kPackedIndex | 1:
+      return UnpackIndexes<1>(p, n, dictionary, k, out);
+    case kPackedIndex | 2:
+      return UnpackIndexes<2>(p, n, dictionary, k, out);
+    case kPackedIndex | 4:
+      return UnpackIndexes<4>(p, n, dictionary, k, out);
+  }
+  bool in_range = true;
+  ForEachPlaneValue(p, n, width, [&](size_t i, uint64_t index) {
+    in_range &= index < k;
+    out[i] = dictionary[index < k ? index : 0];
+  });
+  return in_range;
+}
+
+// A dictionary index width byte a reader accepts: 0-4 bytes, or 1, 2 or 4 packed bits.
+inline bool ValidIndexWidth(uint8_t width) {
+  return width <= 4 || width == (kPackedIndex | 1) || width == (kPackedIndex | 2) ||
+         width == (kPackedIndex | 4);
+}
+
 }  // namespace
+
+uint8_t BlockEncoder::IndexWidth(size_t k) const {
+  if (packed_indexes_ && k > 1 && k <= 16)
+    return static_cast<uint8_t>(kPackedIndex | (k <= 2 ? 1 : k <= 4 ? 2 : 4));
+  return BytesFor(k - 1);
+}
 
 bool BlockEncoder::EncodeIpDictionary(const std::vector<IpAddress>& column, IpAddress& min,
                                       IpAddress& max) {
@@ -184,8 +269,8 @@ void BlockEncoder::EmitIpDictionary(size_t n, const std::vector<IpAddress>& dist
     max_delta = std::max(max_delta, values_[j]);
   }
   uint8_t delta_width = BytesFor(max_delta);
-  uint8_t index_width = BytesFor(v4 + v6 - 1);
-  raw_.resize(12 + v4 * delta_width + v6 * 16 + n * index_width);
+  uint8_t index_width = IndexWidth(v4 + v6);
+  raw_.resize(12 + v4 * delta_width + v6 * 16 + IndexBytes(n, index_width));
   StoreLe(raw_.data(), v4, 4);
   StoreLe(raw_.data() + 4, v6, 4);
   raw_[8] = std::byte(delta_width);
@@ -198,7 +283,7 @@ void BlockEncoder::EmitIpDictionary(size_t n, const std::vector<IpAddress>& dist
     for (size_t b = 0; b < 16; ++b) p[b * v6 + j] = std::byte(distinct_v6[j].bytes()[b]);
   p += v6 * 16;
   for (size_t i = 0; i < n; ++i) values_[i] = row_index_[i];
-  ToPlanes(values_.data(), n, index_width, p);
+  WriteIndexes(values_.data(), n, index_width, p);
 }
 
 Status BlockDecoder::DecodeIpDictionary(const std::byte* raw, size_t raw_size, size_t n,
@@ -210,9 +295,9 @@ Status BlockDecoder::DecodeIpDictionary(const std::byte* raw, size_t raw_size, s
   if (raw_size < 12) return bad("is truncated");
   uint64_t v4 = LoadLe(raw, 4), v6 = LoadLe(raw + 4, 4);
   uint8_t delta_width = static_cast<uint8_t>(raw[8]), index_width = static_cast<uint8_t>(raw[9]);
-  if (v4 + v6 > n || v4 + v6 == 0 || delta_width > 4 || index_width > 4)
+  if (v4 + v6 > n || v4 + v6 == 0 || delta_width > 4 || !ValidIndexWidth(index_width))
     return bad("has invalid counts or widths");
-  if (raw_size != 12 + v4 * delta_width + v6 * 16 + n * index_width)
+  if (raw_size != 12 + v4 * delta_width + v6 * 16 + IndexBytes(n, index_width))
     return bad("has the wrong size");
   const uint8_t* p = reinterpret_cast<const uint8_t*>(raw) + 12;
   std::vector<IpAddress>& values = dictionary.values;
@@ -231,11 +316,41 @@ Status BlockDecoder::DecodeIpDictionary(const std::byte* raw, size_t raw_size, s
   p += v6 * 16;
   column.resize(n);
   dictionary.index.resize(n);
-  const uint64_t size = v4 + v6;
-  bool in_range = true;
-  const IpAddress* from = values.data();
-  IpAddress* out = column.data();
+  const size_t size = v4 + v6;
   uint32_t* indexes = dictionary.index.data();
+  if (index_width & kPackedIndex) {
+    // At most 16 entries: unpack the indexes, then look the addresses up.
+    std::array<uint32_t, 16> identity;
+    std::iota(identity.begin(), identity.end(), 0u);
+    if (!ExpandIndexes(p, n, index_width, identity.data(), size, indexes))
+      return bad("index out of range");
+    const IpAddress* from = values.data();
+    IpAddress* out = column.data();
+    for (size_t i = 0; i < n; ++i) out[i] = from[indexes[i]];
+    return Status::Ok();
+  }
+  bool in_range = true;
+  IpAddress* out = column.data();
+  if (v4 > 0) {
+    // Rows with an IPv4 entry look it up in a 4-byte copy of the dictionary, a quarter
+    // of the cache footprint of the 16-byte addresses.
+    auto& from = v4_dictionary_;
+    from.resize(v4);
+    for (size_t j = 0; j < v4; ++j) from[j] = values[j].v4_word();
+    const IpAddress* from_v6 = values.data();
+    ForEachPlaneValue(p, n, index_width, [&](size_t i, uint64_t index) {
+      in_range &= index < size;
+      const uint32_t k = index < size ? static_cast<uint32_t>(index) : 0;
+      indexes[i] = k;
+      if (k < v4)
+        out[i] = IpAddress::V4FromWord(from[k]);
+      else
+        out[i] = from_v6[k];
+    });
+    if (!in_range) return bad("index out of range");
+    return Status::Ok();
+  }
+  const IpAddress* from = values.data();
   ForEachPlaneValue(p, n, index_width, [&](size_t i, uint64_t index) {
     in_range &= index < size;
     const uint32_t k = index < size ? static_cast<uint32_t>(index) : 0;
@@ -301,53 +416,79 @@ bool BlockEncoder::EncodeIntDictionary(size_t n, uint64_t min) {
   std::sort(by_frequency_.begin(), by_frequency_.end(), [](const auto& a, const auto& b) {
     return a.first != b.first ? a.first > b.first : a.second < b.second;
   });
+  for (size_t j = 0; j < by_frequency_.size(); ++j)
+    int_slots_[find_slot(by_frequency_[j].second)].rank = static_cast<uint32_t>(j);
+  for (size_t i = 0; i < n; ++i) values_[i] = int_slots_[row_slot_[i]].rank;
+  EmitIntDictionary(n, min);
+  return true;
+}
+
+bool BlockEncoder::EncodeSmallDictionary(size_t n, uint64_t min) {
+  if (!packed_indexes_) return false;
+  std::array<uint32_t, 256> counts{};
+  for (size_t i = 0; i < n; ++i) ++counts[values_[i] - min];
+  by_frequency_.clear();
+  for (uint32_t v = 0; v < 256; ++v) {
+    if (counts[v] == 0) continue;
+    if (by_frequency_.size() == 16) return false;
+    by_frequency_.emplace_back(counts[v], min + v);
+  }
+  std::sort(by_frequency_.begin(), by_frequency_.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
+  std::array<uint8_t, 256> rank{};
+  for (size_t j = 0; j < by_frequency_.size(); ++j)
+    rank[by_frequency_[j].second - min] = static_cast<uint8_t>(j);
+  for (size_t i = 0; i < n; ++i) values_[i] = rank[values_[i] - min];
+  EmitIntDictionary(n, min);
+  return true;
+}
+
+void BlockEncoder::EmitIntDictionary(size_t n, uint64_t min) {
   const size_t k = by_frequency_.size();
   uint64_t max_value = 0;
-  for (size_t j = 0; j < k; ++j) {
-    int_slots_[find_slot(by_frequency_[j].second)].rank = static_cast<uint32_t>(j);
-    max_value = std::max(max_value, by_frequency_[j].second - min);
-  }
+  for (const auto& entry : by_frequency_) max_value = std::max(max_value, entry.second - min);
   uint8_t value_width = BytesFor(max_value);
-  uint8_t index_width = BytesFor(k - 1);
+  uint8_t index_width = IndexWidth(k);
   // Layout: u32 count, u8 value width, u8 index width, u16 0, the values minus the
-  // column minimum in byte planes, the indexes in byte planes.
-  raw_.resize(8 + k * value_width + n * index_width);
+  // column minimum in byte planes, the indexes (packed bits or byte planes).
+  raw_.resize(8 + k * value_width + IndexBytes(n, index_width));
   StoreLe(raw_.data(), k, 4);
   raw_[4] = std::byte(value_width);
   raw_[5] = std::byte(index_width);
   raw_[6] = raw_[7] = std::byte(0);
-  for (size_t i = 0; i < n; ++i) values_[i] = int_slots_[row_slot_[i]].rank;
-  ToPlanes(values_.data(), n, index_width, raw_.data() + 8 + k * value_width);
+  WriteIndexes(values_.data(), n, index_width, raw_.data() + 8 + k * value_width);
   for (size_t j = 0; j < k; ++j) values_[j] = by_frequency_[j].second - min;
   ToPlanes(values_.data(), k, value_width, raw_.data() + 8);
-  return true;
 }
 
-Status BlockDecoder::DecodeIntDictionary(const std::byte* raw, size_t raw_size, size_t n,
-                                         uint64_t min) {
+namespace {
+
+// Decodes a kDictionary column (raw_size bytes of n rows) into out, converting the k
+// dictionary values from ordered form to T once each rather than once per row.
+template <typename T>
+Status DecodeValueDictionary(const std::byte* raw, size_t raw_size, size_t n, uint64_t min,
+                             T* out) {
   auto bad = [](std::string_view why) {
     return Status::Corruption("value dictionary " + std::string(why));
   };
   if (raw_size < 8) return bad("is truncated");
   uint64_t k = LoadLe(raw, 4);
   uint8_t value_width = static_cast<uint8_t>(raw[4]), index_width = static_cast<uint8_t>(raw[5]);
-  if (k == 0 || k > n || value_width > 8 || index_width > 4)
+  if (k == 0 || k > n || value_width > 8 || !ValidIndexWidth(index_width))
     return bad("has invalid counts or widths");
-  if (raw_size != 8 + k * value_width + n * index_width) return bad("has the wrong size");
+  if (raw_size != 8 + k * value_width + IndexBytes(n, index_width))
+    return bad("has the wrong size");
   const uint8_t* p = reinterpret_cast<const uint8_t*>(raw) + 8;
-  int_dictionary_.resize(k);
-  ForEachPlaneValue(p, k, value_width, [&](size_t j, uint64_t v) { int_dictionary_[j] = v + min; });
-  values_.resize(n);
-  bool in_range = true;
-  const uint64_t* dictionary = int_dictionary_.data();
-  uint64_t* out = values_.data();
-  ForEachPlaneValue(p + k * value_width, n, index_width, [&](size_t i, uint64_t index) {
-    in_range &= index < k;
-    out[i] = dictionary[index < k ? index : 0];
-  });
-  if (!in_range) return bad("index out of range");
+  std::vector<T> dictionary(k);
+  ForEachPlaneValue(p, k, value_width,
+                    [&](size_t j, uint64_t v) { dictionary[j] = FromOrdered<T>(v + min); });
+  if (!ExpandIndexes(p + k * value_width, n, index_width, dictionary.data(), k, out))
+    return bad("index out of range");
   return Status::Ok();
 }
+
+}  // namespace
 
 void BlockEncoder::Encode(const FlowBatch& batch, std::vector<std::byte>& out) {
   const size_t n = batch.size();
@@ -374,7 +515,11 @@ void BlockEncoder::Encode(const FlowBatch& batch, std::vector<std::byte>& out) {
       entry.min = min;
       entry.max = max;
     }
-    if (!entry.is_ip && for_width >= 2 && delta_width >= for_width && EncodeIntDictionary(n, min)) {
+    // Not for the flags residual: a dictionary's values count from the entry's min,
+    // which the flags column sets to the flags' own zone map.
+    if (!entry.is_ip && entry.field != FieldId::kFlags &&
+        ((for_width >= 2 && delta_width >= for_width && EncodeIntDictionary(n, min)) ||
+         (for_width == 1 && EncodeSmallDictionary(n, min)))) {
       entry.encoding = ColumnEncoding::kDictionary;
       entry.width = static_cast<uint8_t>(raw_[5]);  // the index width, for information
       entry.base = raw_.size();
@@ -559,7 +704,8 @@ Status BlockDecoder::Decode(const BlockHeader& header, std::span<const std::byte
     if (c.encoding == ColumnEncoding::kDictionary) {
       if (c.base > n * 12 + 8) return Status::Corruption("value dictionary is too large");
       WEIR_RETURN_IF_ERROR(load_raw(c, at, c.base));
-      return DecodeIntDictionary(raw, c.base, n, c.min);
+      values_.resize(n);
+      return DecodeValueDictionary<uint64_t>(raw, c.base, n, c.min, values_.data());
     }
     if (c.width > 8 ||
         (c.encoding != ColumnEncoding::kFrameOfReference && c.encoding != ColumnEncoding::kDelta))
@@ -611,6 +757,14 @@ Status BlockDecoder::Decode(const BlockHeader& header, std::span<const std::byte
       }
       WEIR_RETURN_IF_ERROR(load_ints(*c, at));
       for (size_t i = 0; i < n; ++i) column[i] = IpAddress::V4(static_cast<uint32_t>(values_[i]));
+    } else if (const ColumnEncoding encoding =
+                   static_cast<ColumnEncoding>(static_cast<uint8_t>(c->encoding) & ~kFlagsResidual);
+               encoding == ColumnEncoding::kDictionary) {
+      // Values straight into the column, without 64-bit staging.
+      residual = c->field == FieldId::kFlags && encoding != c->encoding;
+      if (c->base > n * 12 + 8) return Status::Corruption("value dictionary is too large");
+      WEIR_RETURN_IF_ERROR(load_raw(*c, at, c->base));
+      return DecodeValueDictionary(raw, c->base, n, c->min, column.data());
     } else if (c->encoding == ColumnEncoding::kFrameOfReference && c->width <= 8 &&
                !std::is_signed_v<T>) {
       // Frame of reference straight into the column, without 64-bit staging.

@@ -18,9 +18,13 @@ namespace weir {
 
 class BlockEncoder {
  public:
-  // column_checksums: write version-2 blocks (kBlockColumnChecksums).
-  BlockEncoder(Compression codec, int zstd_level, bool column_checksums = true)
-      : codec_(codec), compressor_(zstd_level), column_checksums_(column_checksums) {}
+  // version: the flow file version whose blocks to write; 2 adds column checksums
+  // (kBlockColumnChecksums), 3 packed dictionary indexes (kPackedIndex).
+  BlockEncoder(Compression codec, int zstd_level, uint16_t version = kFlowFileVersion)
+      : codec_(codec),
+        compressor_(zstd_level),
+        column_checksums_(version >= 2),
+        packed_indexes_(version >= 3) {}
   // Appends header and payload for batch (all columns) to out.
   void Encode(const FlowBatch& batch, std::vector<std::byte>& out);
 
@@ -32,10 +36,18 @@ class BlockEncoder {
   // Dictionary-encodes values_ (ordered form, n values, all >= min) into raw_ when
   // few values are distinct; false otherwise.
   bool EncodeIntDictionary(size_t n, uint64_t min);
+  // The same for a column of one-byte differences from min, by counting them; only
+  // when at most 16 are distinct, so the indexes pack into 4 bits or fewer.
+  bool EncodeSmallDictionary(size_t n, uint64_t min);
+  // Writes the dictionary by_frequency_ and each row's index (values_) into raw_.
+  void EmitIntDictionary(size_t n, uint64_t min);
+  // A dictionary index width for k entries: packed bits when allowed and k <= 16.
+  uint8_t IndexWidth(size_t k) const;
 
   Compression codec_;
   Compressor compressor_;
   bool column_checksums_;
+  bool packed_indexes_;
   // Open-addressing table for value dictionaries; one slot is one cache access.
   struct IntSlot {
     uint64_t key;
@@ -45,7 +57,7 @@ class BlockEncoder {
   std::vector<uint32_t> row_slot_;  // each row's slot, so rows are hashed once
   uint32_t int_generation_ = 0;
   std::vector<std::pair<uint32_t, uint64_t>> by_frequency_;  // (count, value)
-  std::vector<std::byte> raw_, payload_;
+  ScratchBytes raw_, payload_;
   std::vector<uint64_t> values_;
   // Open-addressing table for the IPv4 dictionary: key, dictionary index, and the
   // generation that last wrote the slot (so the table never needs clearing).
@@ -77,13 +89,12 @@ class BlockDecoder {
   // Decodes a kIpDictionary column into column, keeping the dictionary too.
   Status DecodeIpDictionary(const std::byte* raw, size_t raw_size, size_t n,
                             std::vector<IpAddress>& column, AddressDictionary& dictionary);
-  // Decodes a kDictionary column into values_.
-  Status DecodeIntDictionary(const std::byte* raw, size_t raw_size, size_t n, uint64_t min);
 
   Decompressor decompressor_;
-  std::vector<std::byte> raw_;
-  std::vector<uint64_t> values_;
-  std::vector<uint64_t> int_dictionary_;
+  ScratchBytes raw_;
+  std::vector<uint64_t, DefaultInitAllocator<uint64_t>> values_;
+  std::vector<uint32_t, DefaultInitAllocator<uint32_t>>
+      v4_dictionary_;           // an all-IPv4 address dictionary, as integers
   std::vector<uint32_t> keep_;  // selected rows of a kBlockSelection block
 };
 

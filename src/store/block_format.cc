@@ -58,7 +58,7 @@ Status ParseFileHeader(std::span<const std::byte> data, FileHeader& header, size
   uint32_t size = r.U32Le();
   if (version > kFlowFileVersion || version == 0)
     return Status::Unsupported("flow file version " + std::to_string(version) +
-                               " is not supported (this weir reads versions 1 and 2)");
+                               " is not supported (this weir reads versions 1 to 3)");
   if (size < 28 || size > kMaxFileHeaderSize)
     return Status::Corruption("file header size " + std::to_string(size) + " is invalid");
   if (data.size() < size) {

@@ -17,7 +17,7 @@ namespace weir {
 
 inline constexpr char kFileMagic[8] = {'W', 'E', 'I', 'R', 'F', 'L', 'O', 'W'};
 inline constexpr char kBlockMagic[4] = {'W', 'B', 'L', 'K'};
-inline constexpr uint16_t kFlowFileVersion = 2;
+inline constexpr uint16_t kFlowFileVersion = 3;
 inline constexpr uint32_t kMaxBlockHeaderSize = 64 * 1024;
 inline constexpr uint32_t kMaxBlockRecords = 1u << 20;  // bounds a reader's memory
 inline constexpr uint32_t kMaxBlockPayload = 1u << 30;
@@ -46,6 +46,11 @@ enum class ColumnEncoding : uint8_t {
   kIpDictionary = 3,      // sorted distinct addresses + per-row index (flowfile.md)
   kDictionary = 4,        // distinct values by frequency + per-row index (flowfile.md)
 };
+
+// A dictionary's index width byte with bit 7 set: the row indexes are packed into
+// (width & 0x7f) bits each (1, 2 or 4), least significant bits first (version 3).
+// Otherwise it is a byte count and the indexes are byte planes.
+inline constexpr uint8_t kPackedIndex = 0x80;
 
 // Bit 7 of the flags column's encoding byte: the stored values are
 // flags XOR (initial_flags OR session_flags).

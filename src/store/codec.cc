@@ -32,7 +32,7 @@ Compressor::Compressor(int zstd_level) : zstd_(ZSTD_createCCtx()), level_(zstd_l
 Compressor::~Compressor() { ZSTD_freeCCtx(zstd_); }
 
 Compression Compressor::Compress(Compression codec, std::span<const std::byte> raw,
-                                 std::vector<std::byte>& out) {
+                                 ScratchBytes& out) {
   size_t start = out.size();
   if (codec == Compression::kZstd && raw.size() > 0) {
     out.resize(start + ZSTD_compressBound(raw.size()));

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/bytes.h"
 #include "base/status.h"
 
 struct ZSTD_CCtx_s;
@@ -33,8 +34,7 @@ class Compressor {
 
   // Appends the compressed form of raw to out and returns the codec actually used:
   // kNone when compression would not make the data smaller.
-  Compression Compress(Compression codec, std::span<const std::byte> raw,
-                       std::vector<std::byte>& out);
+  Compression Compress(Compression codec, std::span<const std::byte> raw, ScratchBytes& out);
 
  private:
   ZSTD_CCtx_s* zstd_;

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <numeric>
 
 #include "store/flow_reader.h"
@@ -15,12 +16,12 @@ FlowFileWriter::FlowFileWriter(int fd, bool own, std::string name, const WriterO
       owned_(own ? fd : -1),
       name_(std::move(name)),
       options_(options),
-      encoder_(options.compression, options.zstd_level, options.column_checksums) {
+      encoder_(options.compression, options.zstd_level, options.version) {
   if (options_.block_records == 0) options_.block_records = 1;
   if (options_.block_records > kMaxBlockRecords) options_.block_records = kMaxBlockRecords;
   for (int i = 0; options_.threads > 1 && i < options_.threads; ++i) {
     workers_.emplace_back([this] {
-      BlockEncoder encoder(options_.compression, options_.zstd_level, options_.column_checksums);
+      BlockEncoder encoder(options_.compression, options_.zstd_level, options_.version);
       std::unique_lock lock(mu_);
       while (true) {
         cv_.wait(lock, [&] { return stopping_ || next_to_encode_ < jobs_.size(); });
@@ -100,7 +101,7 @@ Result<std::unique_ptr<FlowFileWriter>> FlowFileWriter::OpenForAppend(
   {
     auto reader = FlowFileReader::Open(path);
     if (!reader.ok()) return reader.status().WithPrefix("refusing to append (not repairable)");
-    if ((*reader)->header().version < 2) append_options.column_checksums = false;
+    append_options.version = std::min(options.version, (*reader)->header().version);
     (*reader)->SetColumns(ColumnSet::None());
     (*reader)->SetErrorHandler([](const Status&) {});
     FlowBatch scratch;
@@ -123,6 +124,7 @@ Result<std::unique_ptr<FlowFileWriter>> FlowFileWriter::OpenForAppend(
 
 Status FlowFileWriter::WriteHeader() {
   FileHeader header;
+  header.version = options_.version;
   header.compression = options_.compression;
   header.annotations = options_.annotations;
   std::vector<std::byte> bytes = SerializeFileHeader(header);

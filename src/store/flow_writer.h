@@ -31,9 +31,10 @@ struct WriterOptions {
   // Threads that encode and compress blocks; blocks are still written in order.
   int threads = 1;
   std::vector<std::pair<std::string, std::string>> annotations;
-  // Version-2 blocks (a checksum per column). OpenForAppend turns this off for a
-  // version-1 file, so its blocks stay readable by the weir that wrote it.
-  bool column_checksums = true;
+  // The flow file version whose blocks are written (kFlowFileVersion). OpenForAppend
+  // sets it to the file's own version, so its blocks stay readable by the weir that
+  // wrote it.
+  uint16_t version = kFlowFileVersion;
 };
 
 class FlowFileWriter {

@@ -6,10 +6,10 @@
 namespace weir {
 
 Compression CompressBody(std::span<const std::byte> raw, std::vector<std::byte>& stored) {
-  stored.clear();
   Compressor compressor(3);
-  Compression codec = compressor.Compress(Compression::kZstd, raw, stored);
-  if (codec == Compression::kNone) stored.assign(raw.begin(), raw.end());
+  ScratchBytes compressed;
+  Compression codec = compressor.Compress(Compression::kZstd, raw, compressed);
+  stored.assign(compressed.begin(), compressed.end());
   return codec;
 }
 
