@@ -89,17 +89,35 @@ inline size_t IndexBytes(size_t n, uint8_t width) {
   return width & kPackedIndex ? (n * (width & 0x7f) + 7) / 8 : n * width;
 }
 
-// Writes n indexes of the given width byte at out: packed bits or byte planes.
-void WriteIndexes(const uint64_t* values, size_t n, uint8_t width, std::byte* out) {
-  if (!(width & kPackedIndex)) return ToPlanes(values, n, width, out);
-  const unsigned bits = width & 0x7f;
-  const size_t per = 8 / bits;
-  for (size_t b = 0; b * per < n; ++b) {
+// Packs n indexes into kBits each, least significant bits first.
+template <unsigned kBits>
+void PackIndexes(const uint64_t* values, size_t n, std::byte* out) {
+  constexpr size_t kPer = 8 / kBits;
+  for (size_t b = 0; b * kPer < n; ++b) {
+    const size_t count = std::min(kPer, n - b * kPer);
     unsigned packed = 0;
-    for (size_t k = 0; k < per && b * per + k < n; ++k)
-      packed |= static_cast<unsigned>(values[b * per + k]) << (k * bits);
+    if (count == kPer) {
+      for (size_t k = 0; k < kPer; ++k)
+        packed |= static_cast<unsigned>(values[b * kPer + k]) << (k * kBits);
+    } else {
+      for (size_t k = 0; k < count; ++k)
+        packed |= static_cast<unsigned>(values[b * kPer + k]) << (k * kBits);
+    }
     out[b] = static_cast<std::byte>(packed);
   }
+}
+
+// Writes n indexes of the given width byte at out: packed bits or byte planes.
+void WriteIndexes(const uint64_t* values, size_t n, uint8_t width, std::byte* out) {
+  switch (width) {
+    case kPackedIndex | 1:
+      return PackIndexes<1>(values, n, out);
+    case kPackedIndex | 2:
+      return PackIndexes<2>(values, n, out);
+    case kPackedIndex | 4:
+      return PackIndexes<4>(values, n, out);
+  }
+  ToPlanes(values, n, width, out);
 }
 
 // Expands n indexes packed kBits to a byte into out[i] = dictionary[index]; false if
@@ -188,18 +206,26 @@ bool BlockEncoder::EncodeIpDictionary(const std::vector<IpAddress>& column, IpAd
       return true;
     }
   }
-  size_t capacity = 16;
-  while (capacity < n * 2) capacity <<= 1;
-  if (slots_.size() < capacity) {
-    slots_.assign(capacity, IpSlot{0, 0, 0});
-    generation_ = 0;
-  }
-  if (++generation_ == 0) {
-    for (auto& slot : slots_) slot.generation = 0;
-    generation_ = 1;
-  }
-  const size_t mask = capacity - 1;
-  const int shift = 64 - std::countr_zero(capacity);
+  // The table is sized for `bound` distinct addresses, a guess that starts small so
+  // the table stays in cache, and grows when a block has more. Slots hold each
+  // address's number in order of first sight, so growing moves only the addresses.
+  size_t bound = std::min(n, std::max<size_t>(1024, n / 16));
+  size_t mask = 0;
+  int shift = 0;
+  auto use_bound = [&] {
+    size_t capacity = 16;
+    while (capacity < bound * 2) capacity <<= 1;
+    if (slots_.size() < capacity) {
+      slots_.assign(capacity, IpSlot{0, 0, 0});
+      generation_ = 0;
+    }
+    if (++generation_ == 0) {
+      for (auto& slot : slots_) slot.generation = 0;
+      generation_ = 1;
+    }
+    mask = capacity - 1;
+    shift = 64 - std::countr_zero(capacity);
+  };
   auto find_slot = [&](uint32_t key) {
     // Multiplicative hashing takes the product's high bits, which depend on every key bit.
     size_t slot = static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> shift);
@@ -207,15 +233,16 @@ bool BlockEncoder::EncodeIpDictionary(const std::vector<IpAddress>& column, IpAd
       slot = (slot + 1) & mask;
     return slot;
   };
-  distinct_v4_.clear();
-  v6_rows_.clear();
   row_index_.resize(n);
-  // The table outgrows the CPU cache for large blocks: fetch the slot of a row a few
-  // rows ahead so the probe finds it loaded.
+  // The table may outgrow the CPU cache: fetch the slot of a row a few rows ahead so
+  // the probe finds it loaded.
   constexpr size_t kAhead = 8;
   auto home = [&](size_t i) {
     return static_cast<size_t>((uint64_t{column[i].v4()} * 0x9E3779B97F4A7C15ull) >> shift);
   };
+  use_bound();
+  distinct_v4_.clear();
+  v6_rows_.clear();
   for (size_t i = 0; i < n; ++i) {
     if (i + kAhead < n) __builtin_prefetch(&slots_[home(i + kAhead)]);
     const IpAddress& a = column[i];
@@ -225,21 +252,36 @@ bool BlockEncoder::EncodeIpDictionary(const std::vector<IpAddress>& column, IpAd
     }
     uint32_t key = a.v4();
     size_t slot = find_slot(key);
-    if (slots_[slot].generation != generation_) {
-      slots_[slot].generation = generation_;
-      slots_[slot].key = key;
-      distinct_v4_.push_back(key);
-      // More distinct addresses than half the rows: the dictionary cannot win.
-      if (v6_rows_.empty() && distinct_v4_.size() * 2 > n) return false;
+    if (slots_[slot].generation == generation_) {
+      row_index_[i] = slots_[slot].index;
+      continue;
     }
-    row_index_[i] = static_cast<uint32_t>(slot);
+    const auto id = static_cast<uint32_t>(distinct_v4_.size());
+    slots_[slot] = IpSlot{key, id, generation_};
+    distinct_v4_.push_back(key);
+    row_index_[i] = id;
+    // More distinct addresses than half the rows: the dictionary cannot win.
+    if (v6_rows_.empty() && distinct_v4_.size() * 2 > n) return false;
+    if (distinct_v4_.size() > bound) {
+      bound = std::min(n, bound * 4);
+      use_bound();
+      for (uint32_t j = 0; j < distinct_v4_.size(); ++j)
+        slots_[find_slot(distinct_v4_[j])] = IpSlot{distinct_v4_[j], j, generation_};
+    }
   }
   if (v6_rows_.empty() && distinct_v4_.size() * 2 > n) return false;
-  std::sort(distinct_v4_.begin(), distinct_v4_.end());
-  for (size_t j = 0; j < distinct_v4_.size(); ++j)
-    slots_[find_slot(distinct_v4_[j])].index = static_cast<uint32_t>(j);
+  // Sort the addresses, keeping each one's number of first sight to renumber rows.
+  const size_t d = distinct_v4_.size();
+  keyed_.resize(d);
+  for (size_t j = 0; j < d; ++j) keyed_[j] = uint64_t{distinct_v4_[j]} << 32 | j;
+  std::sort(keyed_.begin(), keyed_.end());
+  rank_.resize(d);
+  for (size_t j = 0; j < d; ++j) {
+    distinct_v4_[j] = static_cast<uint32_t>(keyed_[j] >> 32);
+    rank_[static_cast<uint32_t>(keyed_[j])] = static_cast<uint32_t>(j);
+  }
   for (size_t i = 0; i < n; ++i)
-    if (column[i].is_v4()) row_index_[i] = slots_[row_index_[i]].index;
+    if (column[i].is_v4()) row_index_[i] = rank_[row_index_[i]];
   std::sort(v6_rows_.begin(), v6_rows_.end());
   std::vector<IpAddress> distinct_v6;
   for (const auto& [address, row] : v6_rows_) {
@@ -365,14 +407,21 @@ bool BlockEncoder::EncodeIntDictionary(size_t n, uint64_t min) {
   // A sample decides cheaply whether a dictionary can pay: at most a quarter of the
   // values may be distinct.
   constexpr size_t kSample = 4096;
-  size_t capacity = 16;
-  while (capacity < n * 2) capacity <<= 1;
-  if (int_slots_.size() < capacity) {
-    int_slots_.assign(capacity, IntSlot{0, 0, 0, 0});
-    int_generation_ = 0;
-  }
-  const size_t mask = capacity - 1;
-  const int shift = 64 - std::countr_zero(capacity);
+  // The table holds `bound` distinct values at most half full; the bound starts from
+  // the sample's count, so the table stays in cache, and grows when a block has more.
+  size_t capacity = 0, mask = 0, bound = 0;
+  int shift = 0;
+  auto use_bound = [&](size_t distinct_bound) {
+    bound = distinct_bound;
+    capacity = 16;
+    while (capacity < bound * 2) capacity <<= 1;
+    if (int_slots_.size() < capacity) {
+      int_slots_.assign(capacity, IntSlot{0, 0, 0, 0});
+      int_generation_ = 0;
+    }
+    mask = capacity - 1;
+    shift = 64 - std::countr_zero(capacity);
+  };
   auto next_generation = [&] {
     if (++int_generation_ == 0) {
       for (auto& slot : int_slots_) slot.generation = 0;
@@ -386,6 +435,7 @@ bool BlockEncoder::EncodeIntDictionary(size_t n, uint64_t min) {
     return slot;
   };
   size_t distinct = 0;
+  enum { kFits, kTooMany, kTableFull };
   auto count_rows = [&](size_t rows, size_t limit) {
     next_generation();
     distinct = 0;
@@ -393,7 +443,8 @@ bool BlockEncoder::EncodeIntDictionary(size_t n, uint64_t min) {
       size_t slot = find_slot(values_[i]);
       IntSlot& entry = int_slots_[slot];
       if (entry.generation != int_generation_) {
-        if (++distinct > limit) return false;
+        if (++distinct > limit) return kTooMany;
+        if (distinct > bound) return kTableFull;
         entry.generation = int_generation_;
         entry.key = values_[i];
         entry.count = 0;
@@ -401,12 +452,17 @@ bool BlockEncoder::EncodeIntDictionary(size_t n, uint64_t min) {
       ++entry.count;
       row_slot_[i] = static_cast<uint32_t>(slot);
     }
-    return true;
+    return kFits;
   };
   row_slot_.resize(n);
   size_t sample = std::min(n, kSample);
-  if (!count_rows(sample, sample / 4)) return false;
-  if (!count_rows(n, n / 4)) return false;
+  use_bound(sample);
+  if (count_rows(sample, sample / 4) != kFits) return false;
+  use_bound(std::min(n / 4, std::max<size_t>(256, distinct * 8)));
+  for (auto result = count_rows(n, n / 4); result != kFits; result = count_rows(n, n / 4)) {
+    if (result == kTooMany) return false;
+    use_bound(std::min(n / 4, bound * 4));
+  }
   by_frequency_.clear();
   for (size_t slot = 0; slot < capacity; ++slot)
     if (int_slots_[slot].generation == int_generation_)
@@ -425,8 +481,15 @@ bool BlockEncoder::EncodeIntDictionary(size_t n, uint64_t min) {
 
 bool BlockEncoder::EncodeSmallDictionary(size_t n, uint64_t min) {
   if (!packed_indexes_) return false;
-  std::array<uint32_t, 256> counts{};
-  for (size_t i = 0; i < n; ++i) ++counts[values_[i] - min];
+  // Four histograms, so runs of one value do not wait on one counter.
+  std::array<std::array<uint32_t, 256>, 4> partial{};
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4)
+    for (size_t k = 0; k < 4; ++k) ++partial[k][static_cast<uint8_t>(values_[i + k] - min)];
+  for (; i < n; ++i) ++partial[0][static_cast<uint8_t>(values_[i] - min)];
+  std::array<uint32_t, 256> counts;
+  for (size_t v = 0; v < 256; ++v)
+    counts[v] = partial[0][v] + partial[1][v] + partial[2][v] + partial[3][v];
   by_frequency_.clear();
   for (uint32_t v = 0; v < 256; ++v) {
     if (counts[v] == 0) continue;
@@ -439,7 +502,7 @@ bool BlockEncoder::EncodeSmallDictionary(size_t n, uint64_t min) {
   std::array<uint8_t, 256> rank{};
   for (size_t j = 0; j < by_frequency_.size(); ++j)
     rank[by_frequency_[j].second - min] = static_cast<uint8_t>(j);
-  for (size_t i = 0; i < n; ++i) values_[i] = rank[values_[i] - min];
+  for (size_t r = 0; r < n; ++r) values_[r] = rank[values_[r] - min];
   EmitIntDictionary(n, min);
   return true;
 }

@@ -59,14 +59,16 @@ class BlockEncoder {
   std::vector<std::pair<uint32_t, uint64_t>> by_frequency_;  // (count, value)
   ScratchBytes raw_, payload_;
   std::vector<uint64_t> values_;
-  // Open-addressing table for the IPv4 dictionary: key, dictionary index, and the
-  // generation that last wrote the slot (so the table never needs clearing).
+  // Open-addressing table for the IPv4 dictionary: key, the address's number in order
+  // of first sight, and the generation that last wrote the slot (so the table never
+  // needs clearing).
   struct IpSlot {
     uint32_t key, index, generation;
   };
   std::vector<IpSlot> slots_;
   uint32_t generation_ = 0;
-  std::vector<uint32_t> distinct_v4_, row_index_;
+  std::vector<uint32_t> distinct_v4_, row_index_, rank_;
+  std::vector<uint64_t> keyed_;  // (address << 32 | number of first sight), to sort
   std::vector<std::pair<IpAddress, uint32_t>> v6_rows_;
   // Writes the dictionary (distinct_v4_, distinct_v6) and row_index_ into raw_.
   void EmitIpDictionary(size_t n, const std::vector<IpAddress>& distinct_v6);

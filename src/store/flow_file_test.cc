@@ -346,6 +346,8 @@ void ExpectDictionaryMatches(const FlowBatch& b, FieldId id, const std::vector<I
   EXPECT_TRUE(std::is_sorted(d->values.begin(), d->values.end(), [](auto& x, auto& y) {
     return x.is_v4() != y.is_v4() ? x.is_v4() : x < y;
   }));
+  EXPECT_EQ(std::adjacent_find(d->values.begin(), d->values.end()), d->values.end())
+      << "the dictionary repeats an address";
   for (size_t i = 0; i < b.size(); ++i) ASSERT_EQ(d->values.at(d->index[i]), column[i]) << i;
 }
 
@@ -378,6 +380,33 @@ TEST_F(FlowFileTest, PackedDictionaryIndexesRoundTripAtEveryBlockLength) {
     for (size_t i = 0; i < n; ++i) ASSERT_EQ(out.Row(i), MakeRecord(i)) << n << " " << i;
     if (n >= 2) ExpectDictionaryMatches(out, FieldId::kExporter, out.exporter);
   }
+}
+
+TEST_F(FlowFileTest, DictionaryTablesGrowPastTheirFirstGuess) {
+  // 40,000 rows: 15,000 distinct IPv4 sources with some IPv6 (the address table starts
+  // sized for 2,500), and source ASes that repeat 10 values over the first 4,096 rows
+  // (the sample) and then take 9,000 more (the value table starts sized for 256).
+  constexpr size_t kRows = 40000;
+  FlowBatch batch;
+  for (size_t i = 0; i < kRows; ++i) {
+    FlowRecord r = MakeRecord(i);
+    r.sip = i % 50 == 0 ? *IpAddress::Parse("2001:db8::" + std::to_string(i % 700))
+                        : IpAddress::V4(0x0a000000u + static_cast<uint32_t>(i * 7919 % 15000));
+    r.src_as = static_cast<uint32_t>(i < 4096 ? 64500 + i % 10 : 70000 + i % 9000);
+    batch.Append(r);
+  }
+  EncodedBlock block;
+  BlockEncoder(Compression::kZstd, 1).Encode(batch, block.bytes);
+  size_t needed;
+  ASSERT_TRUE(ParseBlockHeader(block.bytes, block.header, &needed).ok());
+  EXPECT_EQ(block.header.Find(FieldId::kSip)->encoding, ColumnEncoding::kIpDictionary);
+  EXPECT_EQ(block.header.Find(FieldId::kSrcAs)->encoding, ColumnEncoding::kDictionary);
+  BlockDecoder decoder;
+  FlowBatch out;
+  ASSERT_TRUE(decoder.Decode(block.header, block.payload(), ColumnSet::All(), out).ok());
+  ASSERT_EQ(out.size(), kRows);
+  for (size_t i = 0; i < kRows; ++i) ASSERT_EQ(out.Row(i), batch.Row(i)) << i;
+  ExpectDictionaryMatches(out, FieldId::kSip, batch.sip);
 }
 
 TEST_F(FlowFileTest, Version2BlocksKeepByteIndexes) {
