@@ -1,5 +1,7 @@
 // weir: one binary, git-style subcommands. Each subcommand lives in its own file
 // and only parses switches and calls the libraries.
+#include <malloc.h>
+
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -107,6 +109,11 @@ int Main(int argc, char** argv) {
 }  // namespace weir::cli
 
 int main(int argc, char** argv) {
+  // Block buffers (0.1-4 MiB) are allocated and freed all the time. Above glibc's
+  // default mmap threshold each one would be a fresh mapping whose every page
+  // faults again; a fixed 32 MiB threshold keeps them in the heap for reuse
+  // (a 10 M-flow filter: 12 k -> 8 k page faults, 0.18 -> 0.14 s).
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
   // The edge of the program: anything thrown below becomes one line, never a trace.
   try {
     return weir::cli::Main(argc, argv);

@@ -20,22 +20,25 @@ ColumnSet Union(ColumnSet a, ColumnSet b) {
 }
 
 // Opens each input in turn and reads its blocks, applying the zone-map filter.
+// With a shared counter, sources on several threads claim inputs from one list.
 class BlockSource {
  public:
   BlockSource(const std::vector<std::string>& inputs, const Predicate* predicate, ColumnSet columns,
-              bool whole_blocks, const ScanErrorHandler& on_error, ScanStats& stats)
+              bool whole_blocks, const ScanErrorHandler& on_error, ScanStats& stats,
+              std::atomic<size_t>* shared_next = nullptr)
       : inputs_(inputs),
         predicate_(predicate),
         columns_(columns),
         whole_blocks_(whole_blocks),
         on_error_(on_error),
-        stats_(stats) {}
+        stats_(stats),
+        next_(shared_next ? shared_next : &own_next_) {}
 
   // Reads the next block raw (for another thread to decode).
   bool NextRaw(RawBlock& raw) {
     while (Ready()) {
       if (reader_->NextRaw(raw)) {
-        raw.input = static_cast<uint32_t>(next_ - 1);
+        raw.input = static_cast<uint32_t>(input_);
         return true;
       }
       Finish();
@@ -47,8 +50,9 @@ class BlockSource {
   // Makes sure a reader is open; false when every input is done.
   bool Ready() {
     while (!reader_) {
-      if (next_ >= inputs_.size()) return false;
-      const std::string& path = inputs_[next_++];
+      input_ = next_->fetch_add(1, std::memory_order_relaxed);
+      if (input_ >= inputs_.size()) return false;
+      const std::string& path = inputs_[input_];
       auto reader = FlowFileReader::Open(path);
       if (!reader.ok()) {
         ++stats_.errors;
@@ -87,21 +91,28 @@ class BlockSource {
   bool whole_blocks_;
   const ScanErrorHandler& on_error_;
   ScanStats& stats_;
-  size_t next_ = 0;
+  std::atomic<size_t> own_next_{0};
+  std::atomic<size_t>* next_;  // the next input to open
+  size_t input_ = 0;           // the input being read
   std::unique_ptr<FlowFileReader> reader_;
 };
 
-ScanStats ScanSerial(const std::vector<std::string>& inputs, const ScanOptions& options,
-                     ColumnSet columns, const ScanConsumer& consumer,
-                     const ScanErrorHandler& on_error) {
+// Reads, decodes, filters and consumes blocks on the calling thread. Workers that
+// scan whole files side by side share `next_input` and `stop`.
+ScanStats ScanOnThisThread(const std::vector<std::string>& inputs, const ScanOptions& options,
+                           ColumnSet columns, const ScanConsumer& consumer,
+                           const ScanErrorHandler& on_error, int worker = 0,
+                           std::atomic<size_t>* next_input = nullptr,
+                           std::atomic<bool>* stop = nullptr) {
   ScanStats stats;
-  BlockSource source(inputs, options.predicate, columns, options.whole_blocks, on_error, stats);
+  BlockSource source(inputs, options.predicate, columns, options.whole_blocks, on_error, stats,
+                     next_input);
   BlockDecoder decoder;
   RawBlock raw;
   FlowBatch batch;
   Predicate::Scratch scratch;
   std::vector<uint32_t> rows;
-  while (source.NextRaw(raw)) {
+  while (!(stop && stop->load(std::memory_order_relaxed)) && source.NextRaw(raw)) {
     if (Status s = DecodeRawBlock(raw, columns, decoder, batch); !s.ok()) {
       ++stats.errors;
       on_error(s);
@@ -116,8 +127,43 @@ ScanStats ScanSerial(const std::vector<std::string>& inputs, const ScanOptions& 
       for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<uint32_t>(i);
     }
     stats.records_passed += rows.size();
-    if (options.prepare && !options.prepare(0, batch, rows, raw)) break;
-    if (!consumer(0, batch, rows, raw)) break;
+    if ((options.prepare && !options.prepare(worker, batch, rows, raw)) ||
+        !consumer(worker, batch, rows, raw)) {
+      if (stop) stop->store(true);
+      break;
+    }
+  }
+  return stats;
+}
+
+// Unordered scans of many files: each worker reads, decodes and consumes whole
+// files on its own, so no thread only reads and no block changes hands.
+ScanStats ScanFilesSideBySide(const std::vector<std::string>& inputs, const ScanOptions& options,
+                              ColumnSet columns, const ScanConsumer& consumer,
+                              const ScanErrorHandler& on_error, int workers) {
+  std::mutex error_mutex;
+  ScanErrorHandler locked_error = [&](const Status& s) {
+    std::lock_guard lock(error_mutex);
+    on_error(s);
+  };
+  std::atomic<size_t> next_input{0};
+  std::atomic<bool> stop{false};
+  std::vector<ScanStats> each(static_cast<size_t>(workers));
+  std::vector<std::thread> threads;
+  for (int w = 0; w < workers; ++w)
+    threads.emplace_back([&, w] {
+      each[static_cast<size_t>(w)] =
+          ScanOnThisThread(inputs, options, columns, consumer, locked_error, w, &next_input, &stop);
+    });
+  for (auto& t : threads) t.join();
+  ScanStats stats;
+  for (const ScanStats& s : each) {
+    stats.files += s.files;
+    stats.records_read += s.records_read;
+    stats.records_passed += s.records_passed;
+    stats.blocks_read += s.blocks_read;
+    stats.blocks_skipped += s.blocks_skipped;
+    stats.errors += s.errors;
   }
   return stats;
 }
@@ -135,7 +181,10 @@ ScanStats Scan(const std::vector<std::string>& inputs, const ScanOptions& option
   ColumnSet columns = options.columns;
   if (options.predicate) columns = Union(columns, options.predicate->columns());
   int workers = ScanWorkers(options.threads);
-  if (workers <= 1) return ScanSerial(inputs, options, columns, consumer, on_error);
+  if (workers <= 1) return ScanOnThisThread(inputs, options, columns, consumer, on_error);
+  // Enough files to keep every worker busy: a file per worker at a time.
+  if (!options.ordered && inputs.size() >= 4 * static_cast<size_t>(workers))
+    return ScanFilesSideBySide(inputs, options, columns, consumer, on_error, workers);
 
   // The reader thread (this one) fills a bounded queue of raw blocks; workers
   // decode, filter and consume them. Sequence numbers keep ordered mode in order.

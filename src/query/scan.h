@@ -3,10 +3,11 @@
 // consumer, on several threads.
 //
 // One thread reads and verifies blocks in input order; workers decode and filter
-// them. In unordered mode the consumer runs on the workers concurrently (each call
-// names its worker, so consumers keep per-worker state and merge at the end); in
-// ordered mode calls come one at a time in input order. Every tool (filter, cut,
-// stats, uniq, count, sort), the web UI and Python scan through here.
+// them. An unordered scan of many files (at least 4 per worker) has each worker
+// read whole files itself instead. In unordered mode the consumer runs on the workers concurrently
+// (each call names its worker, so consumers keep per-worker state and merge at the end); in ordered
+// mode calls come one at a time in input order. Every tool (filter, cut, stats, uniq, count, sort),
+// the web UI and Python scan through here.
 #pragma once
 
 #include <functional>

@@ -58,8 +58,12 @@ Compression Compressor::Compress(Compression codec, std::span<const std::byte> r
   return Compression::kNone;
 }
 
-Decompressor::Decompressor() : zstd_(ZSTD_createDCtx()) {}
-Decompressor::~Decompressor() { ZSTD_freeDCtx(zstd_); }
+// The zstd context is made on first use: readers that only hand raw blocks to
+// other threads never need one, and a scan opens a reader per file.
+Decompressor::Decompressor() : zstd_(nullptr) {}
+Decompressor::~Decompressor() {
+  if (zstd_) ZSTD_freeDCtx(zstd_);
+}
 
 Status Decompressor::Decompress(Compression codec, std::span<const std::byte> stored,
                                 std::byte* out, size_t raw_size) {
@@ -69,6 +73,7 @@ Status Decompressor::Decompress(Compression codec, std::span<const std::byte> st
       if (raw_size) std::memcpy(out, stored.data(), raw_size);
       return Status::Ok();
     case Compression::kZstd: {
+      if (!zstd_ && !(zstd_ = ZSTD_createDCtx())) return Status::IoError("zstd: out of memory");
       size_t n = ZSTD_decompressDCtx(zstd_, out, raw_size, stored.data(), stored.size());
       if (ZSTD_isError(n)) return Status::Corruption(std::string("zstd: ") + ZSTD_getErrorName(n));
       if (n != raw_size) return Status::Corruption("zstd: decompressed size mismatch");

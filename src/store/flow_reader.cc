@@ -77,7 +77,7 @@ void FlowFileReader::Skip(uint64_t n) {
   }
 }
 
-bool FlowFileReader::ReadColumnsOnly(const std::string& where, std::vector<std::byte>& sparse,
+bool FlowFileReader::ReadColumnsOnly(const std::string& where, ScratchBytes& sparse,
                                      bool* damaged) {
   *damaged = false;
   if (!seekable_ || whole_blocks_ || !(block_.flags & kBlockColumnChecksums)) return false;
@@ -196,7 +196,7 @@ void FlowFileReader::Resync() {
 }
 
 bool FlowFileReader::NextVerified(std::span<const std::byte>& payload, std::string& where,
-                                  std::vector<std::byte>* sparse, bool* used_sparse) {
+                                  ScratchBytes* sparse, bool* used_sparse) {
   *used_sparse = false;
   while (true) {
     if (!Fill(4)) {

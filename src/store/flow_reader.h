@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "base/bytes.h"
 #include "base/file.h"
 #include "base/status.h"
 #include "store/block_codec.h"
@@ -23,7 +24,7 @@ namespace weir {
 // A verified block not yet decoded, for decoding on another thread.
 struct RawBlock {
   BlockHeader header;
-  std::vector<std::byte> payload;
+  ScratchBytes payload;  // not zeroed: a sparse read fills only the wanted columns
   std::string where;     // "FILE: block N at offset X", for error messages
   uint64_t offset = 0;   // the block's offset in its file (or stream)
   bool complete = true;  // false: only the reader's columns were read (others are garbage)
@@ -96,10 +97,10 @@ class FlowFileReader {
   // consume. When only some columns are wanted from a seekable file whose blocks
   // checksum each column, just those columns are read into *sparse at their
   // payload offsets and verified, the payload is skipped, and *used_sparse is set.
-  bool NextVerified(std::span<const std::byte>& payload, std::string& where,
-                    std::vector<std::byte>* sparse, bool* used_sparse);
+  bool NextVerified(std::span<const std::byte>& payload, std::string& where, ScratchBytes* sparse,
+                    bool* used_sparse);
   // The selective read above; false when it does not apply.
-  bool ReadColumnsOnly(const std::string& where, std::vector<std::byte>& sparse, bool* damaged);
+  bool ReadColumnsOnly(const std::string& where, ScratchBytes& sparse, bool* damaged);
   void Skip(uint64_t n);
   // Skips forward to the next block (or file) magic after a damaged region.
   void Resync();
@@ -125,7 +126,7 @@ class FlowFileReader {
   bool torn_tail_ = false;
   uint64_t block_offset_ = 0;  // offset of the block NextVerified found last
   uint64_t base_offset_ = 0;   // file position of offset_ 0
-  std::vector<std::byte> sparse_;
+  ScratchBytes sparse_;
 
   size_t block_index_ = 0;
   size_t blocks_read_ = 0, blocks_skipped_ = 0, blocks_damaged_ = 0;
