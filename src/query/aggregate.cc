@@ -13,7 +13,9 @@ namespace weir {
 
 namespace {
 
-constexpr int kPartitionBits = 6;
+// 16 partitions: few enough that a big group-by's slot tables pass 2 MiB and
+// get huge pages (ZeroedArray), enough that workers rarely wait for a lock.
+constexpr int kPartitionBits = 4;
 constexpr size_t kPartitions = size_t{1} << kPartitionBits;
 constexpr size_t kChunkEntries = size_t{1} << 12;  // small: each partition wastes at most one
 constexpr uint32_t kNoGroup = UINT32_MAX;
@@ -48,18 +50,18 @@ bool AddDistinct(DistinctSet& set, uint32_t group, uint64_t hash, std::atomic<si
 
 struct Aggregator::Partition {
   std::mutex mutex;
-  std::vector<std::unique_ptr<uint64_t[]>> chunks;
+  std::vector<uint64_t*> chunks;  // from the aggregator's arena
   size_t count = 0;
   // slot = (tag << 32) | (group + 1); 0 = empty.
-  std::vector<uint64_t> slots = std::vector<uint64_t>(256, 0);
+  ZeroedArray<uint64_t> slots = ZeroedArray<uint64_t>(256);
   // Distinct values: per distinct column, a set of (group, value hash) pairs.
   std::vector<DistinctSet> distinct;
 
   uint64_t* Entry(size_t group, size_t words) {
-    return chunks[group / kChunkEntries].get() + (group % kChunkEntries) * words;
+    return chunks[group / kChunkEntries] + (group % kChunkEntries) * words;
   }
   const uint64_t* Entry(size_t group, size_t words) const {
-    return chunks[group / kChunkEntries].get() + (group % kChunkEntries) * words;
+    return chunks[group / kChunkEntries] + (group % kChunkEntries) * words;
   }
 };
 
@@ -445,7 +447,8 @@ void Aggregator::Insert(const uint64_t* in_keys, const uint64_t* in_hashes, cons
         if (slot == 0) {
           group = part.count++;
           if (group % kChunkEntries == 0) {
-            part.chunks.emplace_back(new uint64_t[kChunkEntries * ew]);
+            part.chunks.push_back(
+                static_cast<uint64_t*>(arena_.Allocate(kChunkEntries * ew * sizeof(uint64_t))));
             memory_.fetch_add(kChunkEntries * ew * 8, std::memory_order_relaxed);
           }
           entry = part.Entry(group, ew);
@@ -503,7 +506,7 @@ void Aggregator::Insert(const uint64_t* in_keys, const uint64_t* in_hashes, cons
 
 void Aggregator::Grow(Partition& part) {
   memory_.fetch_add(part.slots.size() * 8, std::memory_order_relaxed);  // the table doubles
-  std::vector<uint64_t> slots(part.slots.size() * 2, 0);
+  ZeroedArray<uint64_t> slots(part.slots.size() * 2);
   size_t m = slots.size() - 1;
   for (size_t g = 0; g < part.count; ++g) {
     const uint64_t* e = part.Entry(g, entry_words_);

@@ -23,6 +23,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/arena.h"
 #include "base/status.h"
 #include "record/fields.h"
 #include "store/flow_batch.h"
@@ -137,6 +138,7 @@ class Aggregator {
   std::mutex intern_mutex_;
   std::unordered_map<IpAddress, uint32_t, AddressHash> interned_ids_;
   std::vector<IpAddress> interned_;
+  SlabArena arena_;  // the groups' entries (huge pages: few page faults)
   std::vector<std::unique_ptr<Partition>> partitions_;
   std::vector<size_t> partition_start_;  // flat group index of each partition's first
   // The partition holding group b << kBucketBits, for each b.
