@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <mutex>
 
 #include "query/partition.h"
@@ -97,6 +99,65 @@ TEST(Scan, ZoneMapsSkipBlocksAndStopEarly) {
       },
       [](const Status&) {});
   EXPECT_EQ(calls, 2);
+}
+
+TEST(Scan, ManyFilesAreScannedSideBySide) {
+  // 12 files: at least 4 per worker, so each worker reads whole files itself.
+  auto paths = WriteFiles(12, 2);
+  paths.insert(paths.begin() + 5, "/nonexistent/middle.weir");
+  auto predicate = BuildPartition({{"dport", "3"}, {"bytes", "0-15999"}}, {});
+  ASSERT_TRUE(predicate.ok());
+  for (int threads : {2, 3}) {
+    std::mutex mutex;
+    std::vector<uint64_t> seen;
+    std::vector<std::string> errors;
+    ScanOptions options;
+    options.columns = ColumnSet::Of({FieldId::kBytes, FieldId::kStime});
+    options.predicate = &*predicate;
+    options.threads = threads;
+    ScanStats stats = Scan(
+        paths, options,
+        [&](int worker, const FlowBatch& batch, std::span<const uint32_t> rows,
+            const RawBlock& raw) {
+          EXPECT_LT(worker, threads);
+          std::lock_guard lock(mutex);
+          for (uint32_t r : rows) {
+            seen.push_back(batch.bytes[r]);
+            // raw.input names the block's own file (path k holds file k, k - 1 past the gap).
+            int64_t file = batch.stime_ms[r] / 1'000'000'000 - 1;
+            EXPECT_EQ(raw.input, static_cast<uint32_t>(file < 5 ? file : file + 1));
+          }
+          return true;
+        },
+        [&](const Status& s) {
+          std::lock_guard lock(mutex);
+          errors.push_back(s.message());
+        });
+    // Files 0..7 hold bytes 0..15999; the blocks of the other 4 are skipped by zone map.
+    std::sort(seen.begin(), seen.end());
+    ASSERT_EQ(seen.size(), (16000u - 3 + 6) / 7) << threads;
+    for (size_t k = 0; k < seen.size(); ++k) ASSERT_EQ(seen[k], 3 + 7 * k) << threads;
+    EXPECT_EQ(stats.files, 12u);
+    EXPECT_EQ(stats.records_read, 24000u);
+    EXPECT_EQ(stats.blocks_read, 16u);
+    EXPECT_EQ(stats.blocks_skipped, 8u);
+    EXPECT_EQ(stats.records_passed, seen.size());
+    EXPECT_EQ(stats.errors, 1u);
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_NE(errors[0].find("/nonexistent/middle.weir"), std::string::npos);
+  }
+
+  // A consumer that says stop ends every worker's scan.
+  std::atomic<int> calls{0};
+  ScanOptions options;
+  options.threads = 2;
+  Scan(
+      paths, options,
+      [&](int, const FlowBatch&, std::span<const uint32_t>, const RawBlock&) {
+        return ++calls < 3;
+      },
+      [](const Status&) {});
+  EXPECT_LE(calls.load(), 4);  // the stopping call, and at most one more in flight
 }
 
 TEST(Scan, ReportsMissingFilesAndGoesOn) {
