@@ -80,7 +80,7 @@ void FlowFileReader::Skip(uint64_t n) {
 bool FlowFileReader::ReadColumnsOnly(const std::string& where, ScratchBytes& sparse,
                                      bool* damaged) {
   *damaged = false;
-  if (!seekable_ || whole_blocks_ || !(block_.flags & kBlockColumnChecksums)) return false;
+  if (whole_blocks_ || !(block_.flags & kBlockColumnChecksums)) return false;
   ColumnSet wanted = columns_;
   if (wanted.Has(FieldId::kFlags)) {  // flags may be stored relative to these
     wanted.Add(FieldId::kInitialFlags);
@@ -93,11 +93,17 @@ bool FlowFileReader::ReadColumnsOnly(const std::string& where, ScratchBytes& spa
   // Most of it wanted: read it all. Nothing wanted (a scan of headers, as the
   // appender's repair does): read it all too, so every payload is verified.
   if (needed == 0 || needed * 2 > block_.payload_size) return false;
-  // A block cut short is left to the full path, which reports the torn tail.
-  struct stat st;
-  if (::fstat(fd_, &st) != 0 || base_offset_ + offset_ + block_.size + block_.payload_size >
-                                    static_cast<uint64_t>(st.st_size))
+  // A block cut short is left to the full path, which reports the torn tail. A
+  // stream is read through the buffer whole, but only the wanted columns are
+  // copied out and checksummed.
+  if (seekable_) {
+    struct stat st;
+    if (::fstat(fd_, &st) != 0 || base_offset_ + offset_ + block_.size + block_.payload_size >
+                                      static_cast<uint64_t>(st.st_size))
+      return false;
+  } else if (!Fill(block_.size + block_.payload_size)) {
     return false;
+  }
   sparse.resize(block_.payload_size);
   uint64_t payload_at = base_offset_ + offset_ + block_.size;
   uint64_t at = 0;

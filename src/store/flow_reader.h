@@ -94,9 +94,10 @@ class FlowFileReader {
   void Report(Status s);
   // Advances to the next intact block that passes the block filter. Usually the
   // block stays in the buffer (block_, payload) for the caller to decode and
-  // consume. When only some columns are wanted from a seekable file whose blocks
-  // checksum each column, just those columns are read into *sparse at their
-  // payload offsets and verified, the payload is skipped, and *used_sparse is set.
+  // consume. When only some columns are wanted and the blocks checksum each
+  // column, just those columns are copied into *sparse at their payload offsets
+  // (read at their offsets from a seekable file, from the buffer on a stream) and
+  // verified, the payload is skipped, and *used_sparse is set.
   bool NextVerified(std::span<const std::byte>& payload, std::string& where, ScratchBytes* sparse,
                     bool* used_sparse);
   // The selective read above; false when it does not apply.
