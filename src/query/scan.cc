@@ -19,6 +19,14 @@ ColumnSet Union(ColumnSet a, ColumnSet b) {
   return a;
 }
 
+// on_error for several threads: the calls are serialised by `mutex`.
+ScanErrorHandler OneAtATime(const ScanErrorHandler& on_error, std::mutex& mutex) {
+  return [&on_error, &mutex](const Status& s) {
+    std::lock_guard lock(mutex);
+    on_error(s);
+  };
+}
+
 // Opens each input in turn and reads its blocks, applying the zone-map filter.
 // With a shared counter, sources on several threads claim inputs from one list.
 class BlockSource {
@@ -142,10 +150,7 @@ ScanStats ScanFilesSideBySide(const std::vector<std::string>& inputs, const Scan
                               ColumnSet columns, const ScanConsumer& consumer,
                               const ScanErrorHandler& on_error, int workers) {
   std::mutex error_mutex;
-  ScanErrorHandler locked_error = [&](const Status& s) {
-    std::lock_guard lock(error_mutex);
-    on_error(s);
-  };
+  ScanErrorHandler locked_error = OneAtATime(on_error, error_mutex);
   std::atomic<size_t> next_input{0};
   std::atomic<bool> stop{false};
   std::vector<ScanStats> each(static_cast<size_t>(workers));
@@ -203,10 +208,7 @@ ScanStats Scan(const std::vector<std::string>& inputs, const ScanOptions& option
   std::atomic<uint64_t> records_read{0}, records_passed{0}, blocks_read{0};
   ScanStats stats;
   std::mutex error_mutex;
-  ScanErrorHandler locked_error = [&](const Status& s) {
-    std::lock_guard lock(error_mutex);
-    on_error(s);
-  };
+  ScanErrorHandler locked_error = OneAtATime(on_error, error_mutex);
 
   auto work = [&](int worker) {
     BlockDecoder decoder;
