@@ -80,7 +80,7 @@ int RunGen(int argc, char** argv) {
       ->check(CLI::Range(1, 19));
   int threads = static_cast<int>(std::max(1u, std::min(8u, std::thread::hardware_concurrency())));
   app.add_option("--threads", threads,
-                 "threads generating a flow file (default: one per core, up to 8)")
+                 "threads generating a flow file or repository (default: one per core, up to 8)")
       ->check(CLI::Range(1, 64));
   if (int rc = Parse(app, argc, argv); rc >= 0) return rc;
 
@@ -160,13 +160,12 @@ int RunGen(int argc, char** argv) {
         root,
         [&s](uint8_t ft, uint16_t sensor, int64_t hour) { return s.FilePath(ft, sensor, hour); },
         wo);
-    while (status.ok() && generator->Next(r)) {
-      status = repo.Append(r);
-      ++per_flowtype[r.flowtype];
-      if ((generator->produced() & 0xfffff) == 0)
-        progress.Update("weir gen: " + std::to_string(generator->produced()) + " of " +
-                        std::to_string(o.flows) + " flows");
-    }
+    status = GenerateToRepository(*generator, repo, *codec, wo.zstd_level, threads,
+                                  [&](uint8_t flowtype, uint64_t records, uint64_t written) {
+                                    per_flowtype[flowtype] += records;
+                                    progress.Update("weir gen: " + std::to_string(written) +
+                                                    " of " + std::to_string(o.flows) + " flows");
+                                  });
     if (status.ok()) status = repo.Close();
     bytes = repo.bytes_written();
     files = repo.files_opened();
@@ -184,7 +183,7 @@ int RunGen(int argc, char** argv) {
   if (!status.ok()) return PrintError("gen", status.message()), kExitFailure;
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  uint64_t n = root.empty() ? o.flows : generator->produced();
+  uint64_t n = o.flows;
   char line[256];
   if (!root.empty()) {
     // The summary is the command's result when it fills a repository.

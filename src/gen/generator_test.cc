@@ -1,11 +1,16 @@
 #include "gen/generator.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <map>
 #include <set>
 
 #include "base/time.h"
+#include "gen/parallel_output.h"
+#include "store/flow_reader.h"
+#include "store/repository_writer.h"
 
 namespace weir {
 namespace {
@@ -102,6 +107,57 @@ TEST(Generator, RejectsAClassThatIsNotThere) {
   GeneratorOptions o;
   o.class_name = "nosuch";
   EXPECT_FALSE(FlowGenerator::Create(o, SiteConfig::Default()).ok());
+}
+
+TEST(Generator, RepositoryOnWorkersHoldsWhatOneThreadMakes) {
+  SiteConfig site = TwowaySite();
+  GeneratorOptions o;
+  o.flows = FlowGenerator::kChunkFlows + 5000;  // two chunks
+  o.start_ms = kDay;
+  o.duration_ms = 3 * kMillisPerHour;
+  auto g = FlowGenerator::Create(o, site);
+  ASSERT_TRUE(g.ok());
+  const std::string base = ::testing::TempDir() + "/gen_repo_" + std::to_string(getpid());
+  std::filesystem::remove_all(base);
+  auto path = [&site](uint8_t ft, uint16_t sensor, int64_t hour) {
+    return site.FilePath(ft, sensor, hour);
+  };
+  // One thread, record by record: the reference.
+  std::map<std::string, std::vector<FlowRecord>> expected;
+  {
+    RepositoryWriter one(base + "/one", path, {});
+    FlowRecord r;
+    while (g->Next(r)) {
+      ASSERT_TRUE(one.Append(r).ok());
+      expected[path(r.flowtype, r.sensor, FloorTo(r.stime_ms, kMillisPerHour))].push_back(r);
+    }
+    ASSERT_TRUE(one.Close().ok());
+  }
+  std::map<uint8_t, uint64_t> per_flowtype;
+  uint64_t last_written = 0;
+  RepositoryWriter repo(base + "/many", path, {});
+  ASSERT_TRUE(GenerateToRepository(*g, repo, Compression::kZstd, 1, 3,
+                                   [&](uint8_t ft, uint64_t records, uint64_t written) {
+                                     per_flowtype[ft] += records;
+                                     EXPECT_EQ(written, last_written + records);
+                                     last_written = written;
+                                   })
+                  .ok());
+  ASSERT_TRUE(repo.Close().ok());
+  EXPECT_EQ(last_written, o.flows);
+  EXPECT_EQ(repo.records(), o.flows);
+  for (const auto& [file, records] : expected) {
+    auto reader = FlowFileReader::Open(base + "/many/" + file);
+    ASSERT_TRUE(reader.ok()) << file;
+    std::vector<FlowRecord> got;
+    FlowBatch batch;
+    while ((*reader)->Next(batch))
+      for (size_t i = 0; i < batch.size(); ++i) got.push_back(batch.Row(i));
+    ASSERT_EQ(got, records) << file;
+    per_flowtype[records[0].flowtype] -= records.size();
+  }
+  for (const auto& [ft, left] : per_flowtype) EXPECT_EQ(left, 0u) << int{ft};
+  std::filesystem::remove_all(base);
 }
 
 }  // namespace

@@ -73,6 +73,8 @@ class FlowFileWriter {
   uint64_t repaired_bytes() const { return repaired_bytes_; }
   size_t pending_records() const { return pending_.size(); }
   const std::string& name() const { return name_; }
+  // The flow file version whose blocks this writer writes (the file's own on append).
+  uint16_t version() const { return options_.version; }
 
  private:
   FlowFileWriter(int fd, bool own, std::string name, const WriterOptions& options);

@@ -44,11 +44,36 @@ Status RepositoryWriter::Append(const FlowRecord& r) {
   }
   WEIR_RETURN_IF_ERROR(last_writer_->Append(r));
   ++records_;
+  return Advance(key);
+}
+
+Status RepositoryWriter::Advance(const Key& key) {
   if (key.hour > newest_hour_) {
     newest_hour_ = key.hour;
     WEIR_RETURN_IF_ERROR(CloseOlderThan(key.hour - keep_open_hours_ * kMillisPerHour));
   }
   return Status::Ok();
+}
+
+Status RepositoryWriter::AppendEncodedBlock(uint8_t flowtype, uint16_t sensor, int64_t hour_ms,
+                                            std::span<const std::byte> block, uint64_t records,
+                                            uint16_t version) {
+  Key key{FloorTo(hour_ms, kMillisPerHour), flowtype, sensor};
+  auto writer = Writer(key);
+  if (!writer.ok()) return writer.status();
+  if ((*writer)->version() == version) {
+    WEIR_RETURN_IF_ERROR((*writer)->AppendEncodedBlock(block, records));
+  } else {
+    BlockHeader header;
+    size_t needed = 0;
+    WEIR_RETURN_IF_ERROR(ParseBlockHeader(block, header, &needed));
+    FlowBatch batch;
+    WEIR_RETURN_IF_ERROR(
+        BlockDecoder().Decode(header, block.subspan(header.size), ColumnSet::All(), batch));
+    WEIR_RETURN_IF_ERROR((*writer)->AppendBatch(std::move(batch)));
+  }
+  records_ += records;
+  return Advance(key);
 }
 
 Status RepositoryWriter::AppendRecords(std::span<const FlowRecord> records) {
@@ -90,11 +115,7 @@ Status RepositoryWriter::AppendRecords(std::span<const FlowRecord> records) {
     WEIR_RETURN_IF_ERROR(groups_[g].writer->AppendRecords(records, groups_[g].rows));
     records_ += groups_[g].rows.size();
   }
-  if (newest > newest_hour_) {
-    newest_hour_ = newest;
-    WEIR_RETURN_IF_ERROR(CloseOlderThan(newest - keep_open_hours_ * kMillisPerHour));
-  }
-  return Status::Ok();
+  return Advance(Key{newest, 0, 0});
 }
 
 Status RepositoryWriter::CloseOlderThan(int64_t hour_ms) {

@@ -32,6 +32,11 @@ class RepositoryWriter {
   // Appends many records, grouped by file first so each file takes its rows column
   // by column. Same result as Append of each record in order.
   Status AppendRecords(std::span<const FlowRecord> records);
+  // Appends a block encoded by a BlockEncoder of `version` to the file of
+  // (flowtype, sensor, hour), for writers that encode on several threads. A file of
+  // another version (an older repository) gets the block's records re-encoded.
+  Status AppendEncodedBlock(uint8_t flowtype, uint16_t sensor, int64_t hour_ms,
+                            std::span<const std::byte> block, uint64_t records, uint16_t version);
   // Writes every buffered record; with sync, waits for the disk.
   Status Flush(bool sync);
   Status Close();
@@ -48,6 +53,8 @@ class RepositoryWriter {
     auto operator<=>(const Key&) const = default;
   };
   Status CloseOlderThan(int64_t hour_ms);
+  // Notes that `key` was written to: closes files of hours that fell out of reach.
+  Status Advance(const Key& key);
   Result<FlowFileWriter*> Writer(const Key& key);
   struct Group {
     Key key;

@@ -69,5 +69,58 @@ TEST(RepositoryWriter, AppendRecordsEqualsAppendOneByOne) {
   fs::remove_all(base);
 }
 
+TEST(RepositoryWriter, EncodedBlocksGoToTheirFileInItsOwnVersion) {
+  const std::string base = ::testing::TempDir() + "/repo_encoded_" + std::to_string(getpid());
+  fs::remove_all(base);
+  auto path = [](uint8_t flowtype, uint16_t, int64_t hour) {
+    return "f" + std::to_string(flowtype) + "-" + std::to_string(hour / kMillisPerHour);
+  };
+  const int64_t hour = 1'700'002'800'000;  // on an hour
+  FlowBatch batch;
+  for (int i = 0; i < 500; ++i) {
+    FlowRecord r;
+    r.sip = IpAddress::V4(0x0a000000u + static_cast<uint32_t>(i % 7));
+    r.protocol = static_cast<uint8_t>(i % 2 ? 6 : 17);
+    r.stime_ms = hour + i;
+    r.flowtype = 1;
+    r.bytes = static_cast<uint64_t>(i) * 1000;
+    batch.Append(r);
+  }
+  std::vector<std::byte> block;
+  BlockEncoder(Compression::kZstd, 1).Encode(batch, block);
+  // An hour file written by an older weir, at version 2: it must stay version 2.
+  fs::create_directories(base);
+  {
+    WriterOptions old;
+    old.version = 2;
+    auto w = FlowFileWriter::Create(base + "/" + path(1, 0, hour + kMillisPerHour), old);
+    ASSERT_TRUE(w.ok());
+    ASSERT_TRUE((*w)->Close().ok());
+  }
+  {
+    RepositoryWriter repo(base, path, {});
+    ASSERT_TRUE(
+        repo.AppendEncodedBlock(1, 0, hour + 5, block, batch.size(), kFlowFileVersion).ok());
+    ASSERT_TRUE(
+        repo.AppendEncodedBlock(1, 0, hour + kMillisPerHour, block, batch.size(), kFlowFileVersion)
+            .ok());
+    ASSERT_TRUE(repo.Close().ok());
+    EXPECT_EQ(repo.records(), 1000u);
+    EXPECT_EQ(repo.files_opened(), 2u);
+  }
+  std::vector<FlowRecord> expected;
+  for (size_t i = 0; i < batch.size(); ++i) expected.push_back(batch.Row(i));
+  auto files = ReadAll(base);
+  ASSERT_EQ(files.size(), 2u);
+  for (const auto& [name, records] : files) EXPECT_EQ(records, expected) << name;
+  for (auto [name, version] : {std::pair{path(1, 0, hour), kFlowFileVersion},
+                               std::pair{path(1, 0, hour + kMillisPerHour), uint16_t{2}}}) {
+    auto r = FlowFileReader::Open(base + "/" + name);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ((*r)->header().version, version) << name;
+  }
+  fs::remove_all(base);
+}
+
 }  // namespace
 }  // namespace weir
