@@ -154,6 +154,12 @@ int main(int argc, char** argv) {
   // back to the system, both to fault their pages in again on the next block.
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 32 << 20);
+  // One heap for every thread. glibc gives threads heaps of their own of at most
+  // 64 MiB, which grow and shrink (and fault their pages in again) as multi-MiB
+  // block and text buffers come and go; weir's threads allocate per block, not per
+  // record, so sharing costs little (10 M flows, export of 1.1 M as JSON: 24 k ->
+  // 2 k page faults, 0.8 -> 0.5 s).
+  mallopt(M_ARENA_MAX, 1);
   // The edge of the program: anything thrown below becomes one line, never a trace.
   try {
     return weir::cli::Main(argc, argv);
