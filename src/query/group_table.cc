@@ -1,11 +1,11 @@
 #include "query/group_table.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <optional>
 
+#include "base/decimal.h"
 #include "base/strings.h"
 
 namespace weir {
@@ -54,7 +54,7 @@ void GroupPrinter::AppendGroup(std::string& out, const Aggregator& agg, size_t g
   };
   auto put_number = [&](uint64_t x) {
     char* p = room(24);
-    end_cell(std::to_chars(p, p + 24, x).ptr);
+    end_cell(PutDecimal(p, x));
   };
   ends_.clear();
   std::optional<FlowRecord> key;

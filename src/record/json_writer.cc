@@ -1,9 +1,9 @@
 #include "record/json_writer.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cstring>
 
+#include "base/decimal.h"
 #include "net/community_id.h"
 
 namespace weir {
@@ -60,7 +60,7 @@ inline char* PutPadded(char* p, const char* s, size_t n) {
   return p + n;
 }
 
-inline char* PutUnsigned(char* p, uint64_t v) { return std::to_chars(p, p + 20, v).ptr; }
+inline char* PutUnsigned(char* p, uint64_t v) { return PutDecimal(p, v); }
 
 inline char* PutIp(char* p, const IpAddress& a) {
   *p++ = '"';

@@ -1,9 +1,9 @@
 #include "record/text.h"
 
-#include <charconv>
 #include <cstdio>
 #include <cstring>
 
+#include "base/decimal.h"
 #include "base/strings.h"
 #include "record/json_writer.h"
 
@@ -16,8 +16,7 @@ constexpr char kAttributeLetters[] = "TCFS";
 
 void AppendUnsigned(std::string& out, uint64_t v) {
   char buf[24];
-  auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, static_cast<size_t>(ptr - buf));
+  out.append(buf, static_cast<size_t>(PutDecimal(buf, v) - buf));
 }
 
 void AppendIp(std::string& out, const IpAddress& a, IpFormat format) {
