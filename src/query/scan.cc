@@ -1,10 +1,10 @@
 #include "query/scan.h"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
-#include <optional>
 #include <thread>
 
 #include "store/flow_reader.h"
@@ -173,101 +173,120 @@ ScanStats ScanFilesSideBySide(const std::vector<std::string>& inputs, const Scan
   return stats;
 }
 
-}  // namespace
-
-int ScanWorkers(int threads) {
-  if (threads > 0) return threads;
-  unsigned n = std::thread::hardware_concurrency();
-  return n == 0 ? 1 : static_cast<int>(std::min(n, 16u));
-}
-
-ScanStats Scan(const std::vector<std::string>& inputs, const ScanOptions& options,
-               const ScanConsumer& consumer, const ScanErrorHandler& on_error) {
-  ColumnSet columns = options.columns;
-  if (options.predicate) columns = Union(columns, options.predicate->columns());
-  int workers = ScanWorkers(options.threads);
-  if (workers <= 1) return ScanOnThisThread(inputs, options, columns, consumer, on_error);
-  // Enough files to keep every worker busy: a file per worker at a time.
-  if (!options.ordered && inputs.size() >= 4 * static_cast<size_t>(workers))
-    return ScanFilesSideBySide(inputs, options, columns, consumer, on_error, workers);
-
-  // The reader thread (this one) fills a bounded queue of raw blocks; workers
-  // decode, filter and consume them. Sequence numbers keep ordered mode in order.
-  std::mutex mutex;
-  std::condition_variable queue_changed, turn_changed;
-  struct Item {
+// One reader thread (the caller's) fills a bounded queue of raw blocks; workers
+// decode, filter, prepare and consume them. A block in flight lives in a slot. In
+// unordered mode worker w always uses slot w and consumes its block itself. In
+// ordered mode a worker takes any free slot, and after preparing its block hands
+// it on: whichever worker finds the next block in input order ready consumes it,
+// and the ones after it that are ready too, one worker at a time. So a worker never
+// sits waiting for its turn while there is a block to decode and a slot to put it in.
+ScanStats ScanThroughQueue(const std::vector<std::string>& inputs, const ScanOptions& options,
+                           ColumnSet columns, const ScanConsumer& consumer,
+                           const ScanErrorHandler& on_error, int workers) {
+  struct Slot {
     RawBlock raw;
-    uint64_t sequence;
+    uint64_t sequence = 0;
+    bool ok = false;
+    FlowBatch batch;
+    std::vector<uint32_t> rows;
   };
-  std::deque<Item> queue;
+  const size_t slot_count = static_cast<size_t>(ScanSlots(options));
+  std::vector<Slot> slots(slot_count);
+  std::mutex mutex;
+  std::condition_variable changed;                  // queue, free slots or stop
+  std::deque<std::pair<RawBlock, uint64_t>> queue;  // blocks and their sequence numbers
   std::vector<RawBlock> spare;  // payload buffers back from the workers, for reuse
-  const size_t capacity = static_cast<size_t>(workers) * 2;
-  bool done_reading = false;
+  std::vector<int> free_slots;  // ordered mode
+  for (size_t k = slot_count; k-- > 0;) free_slots.push_back(static_cast<int>(k));
+  std::vector<int> ready(slot_count, -1);  // by sequence % slot_count: the slot holding it
+  const size_t capacity = std::max(static_cast<size_t>(workers) * 2, slot_count);
+  bool done_reading = false, draining = false;
+  uint64_t next_turn = 0;  // the sequence number the consumer sees next (ordered mode)
   std::atomic<bool> stop{false};
-  uint64_t next_turn = 0;
   std::atomic<uint64_t> records_read{0}, records_passed{0}, blocks_read{0};
   ScanStats stats;
   std::mutex error_mutex;
   ScanErrorHandler locked_error = OneAtATime(on_error, error_mutex);
 
+  auto consume = [&](int slot) {
+    Slot& s = slots[static_cast<size_t>(slot)];
+    if (!s.ok || stop.load(std::memory_order_relaxed)) return;
+    records_passed.fetch_add(s.rows.size(), std::memory_order_relaxed);
+    if (!consumer(slot, s.batch, s.rows, s.raw)) stop = true;
+  };
+  // Under the lock: gives a slot's payload buffer back for the reader to reuse.
+  auto recycle = [&](Slot& s) {
+    if (spare.size() < capacity + slot_count) spare.push_back(std::move(s.raw));
+  };
+
   auto work = [&](int worker) {
     BlockDecoder decoder;
-    FlowBatch batch;
     Predicate::Scratch scratch;
-    std::vector<uint32_t> rows;
     while (true) {
-      std::optional<Item> item;
+      int slot = worker;
       {
         std::unique_lock lock(mutex);
-        queue_changed.wait(lock, [&] { return !queue.empty() || done_reading; });
+        changed.wait(lock, [&] {
+          return (!queue.empty() && (!options.ordered || !free_slots.empty())) ||
+                 (queue.empty() && done_reading);
+        });
         if (queue.empty()) return;
-        item.emplace(std::move(queue.front()));
+        if (options.ordered) {
+          slot = free_slots.back();
+          free_slots.pop_back();
+        }
+        Slot& s = slots[static_cast<size_t>(slot)];
+        s.raw = std::move(queue.front().first);
+        s.sequence = queue.front().second;
         queue.pop_front();
       }
-      queue_changed.notify_all();
-      bool ok = true;
+      changed.notify_all();
+      Slot& s = slots[static_cast<size_t>(slot)];
+      s.ok = false;
       if (!stop.load(std::memory_order_relaxed)) {
-        Status s = DecodeRawBlock(item->raw, columns, decoder, batch);
-        if (!s.ok()) {
-          locked_error(s);
+        if (Status st = DecodeRawBlock(s.raw, columns, decoder, s.batch); !st.ok()) {
+          locked_error(st);
           std::lock_guard lock(mutex);
           ++stats.errors;
-          ok = false;
-        }
-      }
-      if (ok && !stop.load(std::memory_order_relaxed)) {
-        blocks_read.fetch_add(1, std::memory_order_relaxed);
-        records_read.fetch_add(batch.size(), std::memory_order_relaxed);
-        if (options.predicate) {
-          options.predicate->Select(batch, scratch, rows, &item->raw.header);
         } else {
-          rows.resize(batch.size());
-          for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<uint32_t>(i);
+          s.ok = true;
+          blocks_read.fetch_add(1, std::memory_order_relaxed);
+          records_read.fetch_add(s.batch.size(), std::memory_order_relaxed);
+          if (options.predicate) {
+            options.predicate->Select(s.batch, scratch, s.rows, &s.raw.header);
+          } else {
+            s.rows.resize(s.batch.size());
+            for (size_t i = 0; i < s.rows.size(); ++i) s.rows[i] = static_cast<uint32_t>(i);
+          }
         }
       }
-      if (ok && options.prepare && !stop.load(std::memory_order_relaxed) &&
-          !options.prepare(worker, batch, rows, item->raw)) {
+      if (s.ok && options.prepare && !stop.load(std::memory_order_relaxed) &&
+          !options.prepare(slot, s.batch, s.rows, s.raw)) {
         stop = true;
-        queue_changed.notify_all();
+        changed.notify_all();
       }
-      if (options.ordered) {
-        std::unique_lock lock(mutex);
-        turn_changed.wait(lock, [&] { return next_turn == item->sequence; });
-      }
-      if (ok && !stop.load(std::memory_order_relaxed)) {
-        records_passed.fetch_add(rows.size(), std::memory_order_relaxed);
-        if (!consumer(worker, batch, rows, item->raw)) {
-          stop = true;
-          queue_changed.notify_all();
-        }
-      }
-      {
+      if (!options.ordered) {
+        consume(slot);
         std::lock_guard lock(mutex);
-        if (options.ordered) ++next_turn;
-        if (spare.size() < capacity + static_cast<size_t>(workers))
-          spare.push_back(std::move(item->raw));
+        recycle(s);
+        if (stop.load()) changed.notify_all();
+        continue;
       }
-      if (options.ordered) turn_changed.notify_all();
+      std::unique_lock lock(mutex);
+      ready[s.sequence % slot_count] = slot;
+      while (!draining && ready[next_turn % slot_count] >= 0) {
+        const int turn = ready[next_turn % slot_count];
+        ready[next_turn % slot_count] = -1;
+        draining = true;
+        lock.unlock();
+        consume(turn);
+        lock.lock();
+        draining = false;
+        ++next_turn;
+        recycle(slots[static_cast<size_t>(turn)]);
+        free_slots.push_back(turn);
+        changed.notify_all();
+      }
     }
   };
 
@@ -289,17 +308,17 @@ ScanStats Scan(const std::vector<std::string>& inputs, const ScanOptions& option
       }
       if (!source.NextRaw(raw)) break;
       std::unique_lock lock(mutex);
-      queue_changed.wait(lock, [&] { return queue.size() < capacity || stop.load(); });
+      changed.wait(lock, [&] { return queue.size() < capacity || stop.load(); });
       if (stop.load()) break;
-      queue.push_back({std::move(raw), sequence++});
+      queue.emplace_back(std::move(raw), sequence++);
       lock.unlock();
-      queue_changed.notify_all();
+      changed.notify_all();
     }
     {
       std::lock_guard lock(mutex);
       done_reading = true;
     }
-    queue_changed.notify_all();
+    changed.notify_all();
     for (auto& t : threads) t.join();
     stats.files = source_stats.files;
     stats.blocks_skipped = source_stats.blocks_skipped;
@@ -310,6 +329,32 @@ ScanStats Scan(const std::vector<std::string>& inputs, const ScanOptions& option
   stats.records_passed = records_passed.load();
   stats.blocks_read = blocks_read.load();
   return stats;
+}
+
+}  // namespace
+
+int ScanSlots(const ScanOptions& options) {
+  int workers = ScanWorkers(options.threads);
+  return options.ordered ? workers * std::max(options.lookahead, 1) : workers;
+}
+
+int ScanWorkers(int threads) {
+  if (threads > 0) return threads;
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int>(std::min(n, 16u));
+}
+
+ScanStats Scan(const std::vector<std::string>& inputs, const ScanOptions& options,
+               const ScanConsumer& consumer, const ScanErrorHandler& on_error) {
+  ColumnSet columns = options.columns;
+  if (options.predicate) columns = Union(columns, options.predicate->columns());
+  int workers = ScanWorkers(options.threads);
+  if (workers <= 1) return ScanOnThisThread(inputs, options, columns, consumer, on_error);
+  // Enough files to keep every worker busy: a file per worker at a time.
+  if (!options.ordered && inputs.size() >= 4 * static_cast<size_t>(workers))
+    return ScanFilesSideBySide(inputs, options, columns, consumer, on_error, workers);
+
+  return ScanThroughQueue(inputs, options, columns, consumer, on_error, workers);
 }
 
 }  // namespace weir

@@ -35,6 +35,12 @@ struct ScanOptions {
   std::function<bool(int worker, const FlowBatch& batch, std::span<const uint32_t> rows,
                      const RawBlock& raw)>
       prepare;
+  // Ordered mode: blocks each worker may have decoded (and prepared) ahead of the
+  // consumer, so that a worker goes on with the next block instead of waiting for
+  // its turn. Callbacks then name a slot in 0 .. ScanSlots()-1 instead of a worker:
+  // prepare and the consumer of a block get the same slot, possibly on different
+  // threads, and no two calls with one slot overlap.
+  int lookahead = 1;
 };
 
 struct ScanStats {
@@ -56,6 +62,9 @@ using ScanErrorHandler = std::function<void(const Status&)>;
 
 // Number of workers Scan uses for `threads`.
 int ScanWorkers(int threads);
+// The range of the index Scan passes to prepare and the consumer: the workers, or
+// in ordered mode with lookahead, workers x lookahead slots.
+int ScanSlots(const ScanOptions& options);
 
 // Scans inputs (paths; "-" is standard input) in order. Errors are reported and
 // counted, and the scan goes on with the next block or file.

@@ -67,6 +67,53 @@ TEST(Scan, OrderedAndParallelAgree) {
   }
 }
 
+TEST(Scan, LookaheadKeepsOrderAndEachSlotToOneBlockAtATime) {
+  auto paths = WriteFiles(4, 5);
+  for (int threads : {2, 3}) {
+    for (int stop_after : {0, 7}) {
+      ScanOptions options;
+      options.columns = ColumnSet::Of({FieldId::kBytes});
+      options.threads = threads;
+      options.ordered = true;
+      options.lookahead = 3;
+      const int slots = ScanSlots(options);
+      ASSERT_EQ(slots, threads * 3);
+      // Per slot: the block prepare saw (its first value), and whether it is in use.
+      std::vector<std::atomic<int64_t>> prepared(static_cast<size_t>(slots));
+      for (auto& p : prepared) p = -1;
+      std::atomic<int> prepares{0};
+      std::vector<uint64_t> firsts;
+      options.prepare = [&](int slot, const FlowBatch& batch, std::span<const uint32_t> rows,
+                            const RawBlock&) {
+        EXPECT_GE(slot, 0);
+        EXPECT_LT(slot, slots);
+        // A slot is free again only once its block was consumed.
+        EXPECT_EQ(prepared[static_cast<size_t>(slot)].exchange(
+                      static_cast<int64_t>(batch.bytes[rows[0]])),
+                  -1);
+        ++prepares;
+        return true;
+      };
+      Scan(
+          paths, options,
+          [&](int slot, const FlowBatch& batch, std::span<const uint32_t> rows, const RawBlock&) {
+            const uint64_t first = batch.bytes[rows[0]];
+            EXPECT_EQ(prepared[static_cast<size_t>(slot)].exchange(-1),
+                      static_cast<int64_t>(first));
+            firsts.push_back(first);
+            return stop_after == 0 || firsts.size() < static_cast<size_t>(stop_after);
+          },
+          [](const Status& s) { ADD_FAILURE() << s.message(); });
+      const size_t expected = stop_after ? static_cast<size_t>(stop_after) : 20;
+      ASSERT_EQ(firsts.size(), expected) << threads;
+      for (size_t k = 0; k < firsts.size(); ++k) EXPECT_EQ(firsts[k], 1000 * k);
+      if (!stop_after) {
+        EXPECT_EQ(prepares.load(), 20);
+      }
+    }
+  }
+}
+
 TEST(Scan, ZoneMapsSkipBlocksAndStopEarly) {
   auto paths = WriteFiles(3, 2);
   auto predicate = BuildPartition({{"bytes", "2000-2999"}}, {});
