@@ -18,6 +18,10 @@ class TextBuffer {
     if (capacity_ - size_ < n) Grow(size_ + n);
     return data_.get() + size_;
   }
+  // Capacity for total bytes in all, exactly (Reserve rounds up to a power of two).
+  void ReserveTotal(size_t total) {
+    if (capacity_ < total) Resize(total);
+  }
   // Marks the bytes up to end (inside the last reservation) as written.
   void Commit(const char* end) { size_ = static_cast<size_t>(end - data_.get()); }
   void Append(std::string_view s) {
@@ -35,6 +39,9 @@ class TextBuffer {
   void Grow(size_t need) {
     size_t capacity = capacity_ ? capacity_ : 4096;
     while (capacity < need) capacity *= 2;
+    Resize(capacity);
+  }
+  void Resize(size_t capacity) {
     std::unique_ptr<char[]> data(new char[capacity]);
     if (size_) std::memcpy(data.get(), data_.get(), size_);
     data_ = std::move(data);

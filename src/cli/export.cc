@@ -310,6 +310,10 @@ int RunExport(int argc, char** argv) {
     fo.rotate_bytes = rotate_bytes;
     fo.rotate_ms = static_cast<int64_t>(rotate_interval_s * 1000);
     fo.keep = keep;
+    // Each batch is synced before the cursor moves past it; a one-shot export has
+    // no cursor, and like any tool writing a file leaves flushing to the system
+    // (syncing each 4 MiB batch made exporting 600 MB of JSON to a file 3x slower).
+    fo.sync = follow;
     if (options.format.format == OutputFormat::kCsv) {
       RecordFormatter formatter(options.format);
       fo.header = formatter.Header();

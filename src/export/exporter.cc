@@ -38,38 +38,48 @@ LongFlows::Emit EmitInto(RecordFormatter& formatter, ExportBatch& batch) {
 
 Status RunOnce(const ExportOptions& options, Sink& sink, ExportStats& stats,
                const std::function<void(const std::string&)>& on_message) {
-  int workers = ScanWorkers(options.threads);
-  std::vector<std::unique_ptr<BlockFormatter>> formatters;
-  for (int w = 0; w < workers; ++w)
-    formatters.push_back(std::make_unique<BlockFormatter>(options.format));
-  LongFlows long_flows(options.long_flows);
-  ExportBatch batch;
-  Status failure;
-  auto deliver = [&]() -> bool {
-    if (batch.empty()) return true;
-    failure = sink.Deliver(batch);
-    stats.records_exported += batch.size();
-    ++stats.batches;
-    batch.Clear();
-    if (options.on_progress) options.on_progress(stats.records_exported);
-    return failure.ok();
-  };
   ScanOptions scan;
   scan.columns = FormatColumns(options.format);
   scan.predicate = options.predicate;
-  scan.threads = workers;
+  scan.threads = options.threads;
   scan.ordered = true;
-  scan.prepare = [&](int worker, const FlowBatch& b, std::span<const uint32_t> rows,
+  // Block sizes vary a lot (hourly files); with a block of lookahead a worker
+  // formats the next one instead of waiting for a slow neighbour's turn.
+  scan.lookahead = 2;
+  std::vector<std::unique_ptr<BlockFormatter>> formatters;
+  for (int slot = 0; slot < ScanSlots(scan); ++slot)
+    formatters.push_back(std::make_unique<BlockFormatter>(options.format, options.batch_bytes));
+  LongFlows long_flows(options.long_flows);
+  ExportBatch batch;
+  Status failure;
+  auto deliver = [&](ExportBatch& b) -> bool {
+    if (b.empty()) return true;
+    failure = sink.Deliver(b);
+    stats.records_exported += b.size();
+    ++stats.batches;
+    b.Clear();
+    if (failure.ok()) failure = sink.AfterCommit();  // a file sink rotates here
+    if (options.on_progress) options.on_progress(stats.records_exported);
+    return failure.ok();
+  };
+  scan.prepare = [&](int slot, const FlowBatch& b, std::span<const uint32_t> rows,
                      const RawBlock& raw) {
-    formatters[static_cast<size_t>(worker)]->Prepare(b, rows, HashName(FileOfWhere(raw.where)),
-                                                     raw.offset);
+    formatters[static_cast<size_t>(slot)]->Prepare(b, rows, HashName(FileOfWhere(raw.where)),
+                                                   raw.offset);
     return true;
   };
   ScanStats scanned = Scan(
       options.inputs, scan,
-      [&](int worker, const FlowBatch&, std::span<const uint32_t>, const RawBlock&) {
-        formatters[static_cast<size_t>(worker)]->Finish(long_flows, NowMillis(), batch);
-        if (batch.text.size() >= options.batch_bytes && !deliver()) return false;
+      [&](int slot, const FlowBatch&, std::span<const uint32_t>, const RawBlock&) {
+        BlockFormatter& block = *formatters[static_cast<size_t>(slot)];
+        if (block.Plain(long_flows) && batch.empty()) {
+          // The prepared pieces go to the sink as they are, without a copy.
+          for (ExportBatch& piece : block.pieces())
+            if (!deliver(piece)) return false;
+        } else {
+          block.Finish(long_flows, NowMillis(), batch);
+          if (batch.text.size() >= options.batch_bytes && !deliver(batch)) return false;
+        }
         return !(options.stop && options.stop->load());
       },
       [&](const Status& s) { on_message(s.message()); });
@@ -77,7 +87,7 @@ Status RunOnce(const ExportOptions& options, Sink& sink, ExportStats& stats,
   stats.errors += scanned.errors;
   if (!failure.ok()) return failure;
   long_flows.Flush(EmitInto(formatters[0]->formatter(), batch));
-  deliver();
+  deliver(batch);
   return failure;
 }
 
@@ -200,7 +210,7 @@ class Follower {
   }
 
   BlockFormatter& Block() {
-    if (!block_) block_ = std::make_unique<BlockFormatter>(options_.format);
+    if (!block_) block_ = std::make_unique<BlockFormatter>(options_.format, options_.batch_bytes);
     return *block_;
   }
 

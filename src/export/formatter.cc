@@ -55,12 +55,22 @@ std::string RecordFormatter::Header() const {
   return s;
 }
 
+ExportBatch& BlockFormatter::Piece() {
+  if (used_ > 0 && pieces_[used_ - 1].text.size() < piece_bytes_) return pieces_[used_ - 1];
+  if (used_ == pieces_.size()) pieces_.emplace_back();
+  ExportBatch& piece = pieces_[used_++];
+  piece.Clear();
+  piece.text.ReserveTotal(piece_bytes_ + 65536);  // room for the last line too: no regrowth
+  return piece;
+}
+
 void BlockFormatter::Prepare(const FlowBatch& batch, std::span<const uint32_t> rows,
                              uint64_t file_hash, uint64_t block_offset) {
-  prepared_.Clear();
+  used_ = 0;
   batch_ = &batch;
   rows_.assign(rows.begin(), rows.end());
   deferred_.assign(rows.size(), 0);
+  any_deferred_ = false;
   file_hash_ = file_hash;
   block_offset_ = block_offset;
   // Records are filled a chunk at a time, column by column (the rows are a
@@ -72,12 +82,14 @@ void BlockFormatter::Prepare(const FlowBatch& batch, std::span<const uint32_t> r
     batch.GetRows(chunk, records_.data());
     for (size_t c = 0; c < chunk.size(); ++c) {
       const FlowRecord& r = records_[c];
+      ExportBatch& piece = Piece();
       if (r.attributes & (kAttrActiveTimeout | kAttrContinuation)) {
         deferred_[at + c] = 1;
-        prepared_.Close(0, 0);  // an empty line keeps the indexes aligned
+        any_deferred_ = true;
+        piece.Close(0, 0);  // an empty line keeps the indexes aligned
         continue;
       }
-      formatter_.Append(prepared_, r, LongFlows::FlowId(LongFlows::FlowKey(r), r.stime_ms),
+      formatter_.Append(piece, r, LongFlows::FlowId(LongFlows::FlowKey(r), r.stime_ms),
                         RecordId(file_hash, block_offset, chunk[c]));
     }
   }
@@ -91,37 +103,40 @@ void BlockFormatter::Finish(LongFlows& long_flows, int64_t now_ms, ExportBatch& 
         &r == &record_ ? current_id : Mix64(flow_id ^ static_cast<uint64_t>(r.etime_ms()));
     formatter_.Append(out, r, flow_id, id);
   };
-  if (!open && std::find(deferred_.begin(), deferred_.end(), 1) == deferred_.end() && out.empty()) {
-    std::swap(out, prepared_);  // the whole block as prepared: no copy
+  if (!open && !any_deferred_ && out.empty() && used_ == 1) {
+    std::swap(out, pieces_[0]);  // the whole block as prepared: no copy
     return;
   }
-  size_t run_begin = 0;  // first prepared line not yet copied
-  auto copy_run = [&](size_t end) {
-    if (end == run_begin) return;
-    // The run's lines are contiguous: one copy, then their ends moved along.
-    size_t from = run_begin == 0 ? 0 : prepared_.ends[run_begin - 1];
-    size_t base = out.text.size();
-    out.text.Append(prepared_.text.view().substr(from, prepared_.ends[end - 1] - from));
-    for (size_t k = run_begin; k < end; ++k) {
-      out.ends.push_back(static_cast<uint32_t>(base + prepared_.ends[k] - from));
-      out.stimes.push_back(prepared_.stimes[k]);
-      out.ids.push_back(prepared_.ids[k]);
+  size_t k = 0;  // the row of the block
+  for (const ExportBatch& piece : pieces()) {
+    size_t run_begin = 0;  // first line of the piece not yet copied
+    auto copy_run = [&](size_t end) {
+      if (end == run_begin) return;
+      // The run's lines are contiguous: one copy, then their ends moved along.
+      size_t from = run_begin == 0 ? 0 : piece.ends[run_begin - 1];
+      size_t base = out.text.size();
+      out.text.Append(piece.text.view().substr(from, piece.ends[end - 1] - from));
+      for (size_t i = run_begin; i < end; ++i) {
+        out.ends.push_back(static_cast<uint32_t>(base + piece.ends[i] - from));
+        out.stimes.push_back(piece.stimes[i]);
+        out.ids.push_back(piece.ids[i]);
+      }
+    };
+    for (size_t i = 0; i < piece.size(); ++i, ++k) {
+      bool through = deferred_[k] != 0;
+      if (!through && open) {
+        batch_->GetRow(rows_[k], record_);
+        through = long_flows.Involved(record_);
+      }
+      if (!through) continue;
+      copy_run(i);
+      run_begin = i + 1;
+      if (deferred_[k]) batch_->GetRow(rows_[k], record_);
+      current_id = RecordId(file_hash_, block_offset_, rows_[k]);
+      long_flows.Add(record_, now_ms, emit);
     }
-  };
-  for (size_t k = 0; k < rows_.size(); ++k) {
-    bool through = deferred_[k] != 0;
-    if (!through && open) {
-      batch_->GetRow(rows_[k], record_);
-      through = long_flows.Involved(record_);
-    }
-    if (!through) continue;
-    copy_run(k);
-    run_begin = k + 1;
-    if (deferred_[k]) batch_->GetRow(rows_[k], record_);
-    current_id = RecordId(file_hash_, block_offset_, rows_[k]);
-    long_flows.Add(record_, now_ms, emit);
+    copy_run(piece.size());
   }
-  copy_run(rows_.size());
 }
 
 }  // namespace weir

@@ -6,6 +6,7 @@
 // through LongFlows and puts the block's lines together in order.
 #pragma once
 
+#include <algorithm>
 #include <memory>
 #include <span>
 #include <vector>
@@ -46,20 +47,35 @@ class RecordFormatter {
 
 class BlockFormatter {
  public:
-  explicit BlockFormatter(const RecordFormat& format) : formatter_(format) {}
+  // Prepared lines are kept in pieces of about piece_bytes, each a batch a sink
+  // can take as it is.
+  BlockFormatter(const RecordFormat& format, size_t piece_bytes)
+      : formatter_(format), piece_bytes_(std::max<size_t>(piece_bytes, 1)) {}
   // Formats the rows that are not part of a long flow; any thread.
   void Prepare(const FlowBatch& batch, std::span<const uint32_t> rows, uint64_t file_hash,
                uint64_t block_offset);
+  // True when no row of the prepared block goes through long_flows: Finish would
+  // only copy the pieces, which a sink may then take directly instead.
+  bool Plain(const LongFlows& long_flows) const {
+    return !any_deferred_ && long_flows.open_flows() == 0;
+  }
+  std::span<ExportBatch> pieces() { return {pieces_.data(), used_}; }
   // In storage order: the rest through long_flows, and every line into out.
   void Finish(LongFlows& long_flows, int64_t now_ms, ExportBatch& out);
   RecordFormatter& formatter() { return formatter_; }
 
  private:
+  // The piece the next line goes into.
+  ExportBatch& Piece();
+
   RecordFormatter formatter_;
-  ExportBatch prepared_;
+  const size_t piece_bytes_;
+  std::vector<ExportBatch> pieces_;  // pieces_[0, used_) hold the prepared lines
+  size_t used_ = 0;
   const FlowBatch* batch_ = nullptr;
   std::vector<uint32_t> rows_;
   std::vector<uint8_t> deferred_;  // per row: 1 when Finish must format it
+  bool any_deferred_ = false;
   uint64_t file_hash_ = 0, block_offset_ = 0;
   FlowRecord record_;
   std::vector<FlowRecord> records_;  // Prepare()'s rows, a chunk at a time

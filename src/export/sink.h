@@ -28,7 +28,8 @@ class Sink {
   virtual Status Resume(const std::map<std::string, std::string>& /*state*/) {
     return Status::Ok();
   }
-  // Called after each cursor commit (a file sink rotates here).
+  // Called after each cursor commit, or in a one-shot export after each batch (a
+  // file sink rotates here).
   virtual Status AfterCommit() { return Status::Ok(); }
   virtual Status Close() { return Status::Ok(); }
   // "file /var/weir/flows.json", "elasticsearch https://...": for messages.
