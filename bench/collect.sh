@@ -3,17 +3,29 @@
 # with a 64 MiB socket buffer):
 # the same NetFlow v9 datagrams (bench/flow_blast) replayed at rising rates; per
 # rate, flows stored / flows sent for each, and the best lossless rate of each.
-#   bench/collect.sh [FLOWS_PER_RATE] [RATES...]     (defaults: 10000000, 0.5M 1M 2M 3M 4M)
+# Each rate sends 30 M flows by default: several seconds of traffic, so that the
+# socket buffer (64 MiB, ~1.4 M flows) cannot hide a collector that falls behind.
+# The sender runs on the same cores as the collector.
+#   bench/collect.sh [FLOWS_PER_RATE] [RATES...]   (defaults: 30000000, 1M 2M 3M 4M 5M 6M;
+#                                                   a rate is flows/s, K and M allowed)
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 weir=$src/build/release/src/cli/weir
 blast=$src/build/release/bench/flow_blast
 [ -x "$weir" ] && [ -x "$blast" ] || { echo "build the release preset first" >&2; exit 2; }
 command -v nfcapd >/dev/null || { echo "nfcapd (Debian package nfdump) is needed" >&2; exit 2; }
-flows=${1:-10000000}
+flows=${1:-30000000}
 shift || true
-rates=("$@")
-[ ${#rates[@]} -gt 0 ] || rates=(500000 1000000 2000000 3000000 4000000)
+rates=()
+for r in "${@:-1M 2M 3M 4M 5M 6M}"; do
+  for one in $r; do
+    case $one in
+      *M) rates+=($((${one%M} * 1000000))) ;;
+      *K) rates+=($((${one%K} * 1000))) ;;
+      *) rates+=("$one") ;;
+    esac
+  done
+done
 tmp=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
 port=$((20000 + RANDOM % 30000))
