@@ -1,6 +1,9 @@
 // weir cut: print flow records as text (rwcut).
 #include <unistd.h>
 
+#include <algorithm>
+#include <memory>
+
 #include "cli/common.h"
 #include "cli/query_options.h"
 #include "record/text.h"
@@ -21,6 +24,29 @@ std::string FieldHelp() {
   }
   return out;
 }
+
+// Formats the given rows of a block, a chunk of records at a time (filled column
+// by column), onto out.
+void FormatRows(const RecordPrinter& printer, const FlowBatch& batch,
+                std::span<const uint32_t> rows, std::vector<FlowRecord>& records,
+                std::string& out) {
+  constexpr size_t kChunk = 256;
+  records.resize(std::min(kChunk, rows.size()));
+  for (size_t at = 0; at < rows.size(); at += kChunk) {
+    const auto chunk = rows.subspan(at, std::min(kChunk, rows.size() - at));
+    batch.GetRows(chunk, records.data());
+    for (size_t k = 0; k < chunk.size(); ++k) printer.AppendRecord(out, records[k]);
+  }
+}
+
+// A block being formatted ahead of its turn.
+struct FormattedBlock {
+  FormattedBlock(const std::vector<FieldId>& fields, const RecordPrinter::Options& options)
+      : printer(fields, options) {}
+  RecordPrinter printer;  // its own: printers keep per-record scratch space
+  std::vector<FlowRecord> records;
+  std::string text;
+};
 
 }  // namespace
 
@@ -76,22 +102,48 @@ int RunCut(int argc, char** argv) {
   uint64_t index = 0, printed = 0;
   Status write_status;
   FlowRecord r;
-  ScanStats stats =
-      RunScan("cut", *prepared, ColumnSet::Of(fields), /*ordered=*/true,
-              [&](int, const FlowBatch& batch, std::span<const uint32_t> rows, const RawBlock&) {
-                for (uint32_t i : rows) {
-                  ++index;
-                  if (index < start_rec_num) continue;
-                  if ((end_rec_num && index > end_rec_num) || (num_recs && printed >= num_recs))
-                    return false;
-                  batch.GetRow(i, r);
-                  printer.AppendRecord((*out)->buffer(), r);
-                  ++printed;
-                  write_status = (*out)->MaybeFlush();
-                  if (!write_status.ok()) return false;
-                }
-                return true;
-              });
+  ScanOptions scan;
+  scan.columns = ColumnSet::Of(fields);
+  scan.ordered = true;
+  scan.threads = prepared->threads;
+  // Without record limits, blocks are formatted on the workers, each up to two
+  // blocks ahead, and written in order; with limits, records are formatted in order,
+  // so that only the ones asked for are.
+  const bool whole = start_rec_num == 1 && end_rec_num == 0 && num_recs == 0;
+  std::vector<std::unique_ptr<FormattedBlock>> blocks;
+  if (whole) {
+    scan.lookahead = 2;
+    for (int k = 0; k < ScanSlots(scan); ++k)
+      blocks.push_back(std::make_unique<FormattedBlock>(fields, *po));
+    scan.prepare = [&](int slot, const FlowBatch& batch, std::span<const uint32_t> rows,
+                       const RawBlock&) {
+      FormattedBlock& b = *blocks[static_cast<size_t>(slot)];
+      b.text.clear();
+      FormatRows(b.printer, batch, rows, b.records, b.text);
+      return true;
+    };
+  }
+  ScanStats stats = RunScan(
+      "cut", *prepared, scan,
+      [&](int slot, const FlowBatch& batch, std::span<const uint32_t> rows, const RawBlock&) {
+        if (whole) {
+          (*out)->buffer().append(blocks[static_cast<size_t>(slot)]->text);
+          write_status = (*out)->MaybeFlush();
+          return write_status.ok();
+        }
+        for (uint32_t i : rows) {
+          ++index;
+          if (index < start_rec_num) continue;
+          if ((end_rec_num && index > end_rec_num) || (num_recs && printed >= num_recs))
+            return false;
+          batch.GetRow(i, r);
+          printer.AppendRecord((*out)->buffer(), r);
+          ++printed;
+          write_status = (*out)->MaybeFlush();
+          if (!write_status.ok()) return false;
+        }
+        return true;
+      });
   if (write_status.ok()) write_status = (*out)->Flush();
   if (!write_status.ok()) return PrintError("cut", write_status.message()), kExitFailure;
   return stats.errors ? kExitFailure : kExitOk;

@@ -117,10 +117,15 @@ ScanStats RunScan(std::string_view command, const PreparedQuery& query, ColumnSe
                   bool ordered, const ScanConsumer& consumer, bool whole_blocks) {
   ScanOptions options;
   options.columns = columns;
-  options.predicate = query.predicate.is_all() ? nullptr : &query.predicate;
-  options.threads = query.threads;
   options.ordered = ordered;
   options.whole_blocks = whole_blocks;
+  return RunScan(command, query, std::move(options), consumer);
+}
+
+ScanStats RunScan(std::string_view command, const PreparedQuery& query, ScanOptions options,
+                  const ScanConsumer& consumer) {
+  options.predicate = query.predicate.is_all() ? nullptr : &query.predicate;
+  options.threads = query.threads;
   return Scan(query.inputs, options, consumer,
               [command](const Status& s) { PrintError(command, s.message()); });
 }

@@ -59,5 +59,9 @@ class QueryOptions {
 // the statistics (errors counted in stats.errors).
 ScanStats RunScan(std::string_view command, const PreparedQuery& query, ColumnSet columns,
                   bool ordered, const ScanConsumer& consumer, bool whole_blocks = false);
+// The same with the caller's scan options (prepare, lookahead ...); the query sets
+// the predicate and the threads.
+ScanStats RunScan(std::string_view command, const PreparedQuery& query, ScanOptions options,
+                  const ScanConsumer& consumer);
 
 }  // namespace weir::cli
