@@ -596,11 +596,32 @@ void RecordPrinter::AppendRecord(std::string& out, const FlowRecord& r) const {
   cell_.clear();
   ends_.clear();
   for (size_t i = 0; i < fields_.size(); ++i) {
-    AppendFieldValue(cell_, r, *infos_[i], values_);
+    const FieldInfo& info = *infos_[i];
+    if (info.type == FieldType::kTime)
+      AppendTimeCached(cell_, info.id == FieldId::kStime ? r.stime_ms : r.etime_ms());
+    else
+      AppendFieldValue(cell_, r, info, values_);
     ends_.push_back(static_cast<uint32_t>(cell_.size()));
   }
   cell_.append(32, ' ');
   layout_.AppendRow(out, cell_, ends_);
+}
+
+void RecordPrinter::AppendTimeCached(std::string& out, int64_t ms) const {
+  const TimeFormat format = values_.time_format;
+  if (format != TimeFormat::kSilk && format != TimeFormat::kIso) return AppendTime(out, ms, format);
+  const int64_t second = FloorTo(ms, 1000) / 1000;
+  if (second != cached_second_) {
+    cached_time_.clear();
+    AppendTime(cached_time_, second * 1000, format);
+    cached_time_.resize(19);  // through the seconds
+    cached_second_ = second;
+  }
+  const auto frac = static_cast<unsigned>(ms - second * 1000);
+  char tail[5] = {'.', static_cast<char>('0' + frac / 100), static_cast<char>('0' + frac / 10 % 10),
+                  static_cast<char>('0' + frac % 10), 'Z'};
+  out += cached_time_;
+  out.append(tail, format == TimeFormat::kIso ? 5 : 4);
 }
 
 void AppendJsonString(std::string& out, std::string_view s) {

@@ -3,6 +3,7 @@
 // Every tool prints records through RecordPrinter, so the layouts stay identical.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -123,9 +124,15 @@ class RecordPrinter {
   TableLayout layout_;
   std::shared_ptr<JsonRecordWriter> json_;  // JSON output goes through the one serializer
   Options options_;
-  FormatOptions values_;      // options_.value as used per record
+  FormatOptions values_;  // options_.value as used per record
+  // A time in the SiLK or ISO format: the text up to the seconds is kept for the
+  // last second seen (records come in time order, so most times reuse it).
+  void AppendTimeCached(std::string& out, int64_t ms) const;
+
   mutable std::string cell_;  // a record's cells, one after another
   mutable std::vector<uint32_t> ends_;
+  mutable int64_t cached_second_ = INT64_MIN;
+  mutable std::string cached_time_;  // "YYYY/MM/DDTHH:MM:SS" of cached_second_
 };
 
 // Appends s as a JSON string literal (quotes included).

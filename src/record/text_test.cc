@@ -67,6 +67,29 @@ TEST(Text, SilkColumnLayout) {
             "51000|  6|FS PA   |4294967.295|\n");
 }
 
+TEST(Text, TimesAcrossSecondsAndBeforeTheEpochMatchAppendTime) {
+  for (TimeFormat format : {TimeFormat::kSilk, TimeFormat::kIso, TimeFormat::kEpoch}) {
+    RecordPrinter::Options o;
+    o.format = OutputFormat::kCsv;
+    o.value.time_format = format;
+    RecordPrinter p({FieldId::kStime, FieldId::kEtime}, o);
+    FlowRecord r;
+    r.duration_ms = 1500;
+    for (int64_t ms : {int64_t{1'795'000'000'999}, int64_t{1'795'000'001'000},
+                       int64_t{1'795'000'001'001}, int64_t{1'795'000'000'999}, int64_t{0},
+                       int64_t{-1}, int64_t{-1000}, int64_t{-1001}, int64_t{253'402'300'799'999}}) {
+      r.stime_ms = ms;
+      std::string got, want;
+      p.AppendRecord(got, r);
+      AppendTime(want, ms, format);
+      want += ',';
+      AppendTime(want, ms + 1500, format);
+      want += '\n';
+      EXPECT_EQ(got, want) << ms;
+    }
+  }
+}
+
 TEST(Text, CsvAndJson) {
   RecordPrinter::Options o;
   o.format = OutputFormat::kCsv;
