@@ -1,7 +1,6 @@
 // weir cut: print flow records as text (rwcut).
 #include <unistd.h>
 
-#include <algorithm>
 #include <memory>
 
 #include "cli/common.h"
@@ -23,20 +22,6 @@ std::string FieldHelp() {
     out += line;
   }
   return out;
-}
-
-// Formats the given rows of a block, a chunk of records at a time (filled column
-// by column), onto out.
-void FormatRows(const RecordPrinter& printer, const FlowBatch& batch,
-                std::span<const uint32_t> rows, std::vector<FlowRecord>& records,
-                std::string& out) {
-  constexpr size_t kChunk = 256;
-  records.resize(std::min(kChunk, rows.size()));
-  for (size_t at = 0; at < rows.size(); at += kChunk) {
-    const auto chunk = rows.subspan(at, std::min(kChunk, rows.size() - at));
-    batch.GetRows(chunk, records.data());
-    for (size_t k = 0; k < chunk.size(); ++k) printer.AppendRecord(out, records[k]);
-  }
 }
 
 // A block being formatted ahead of its turn.
@@ -119,7 +104,8 @@ int RunCut(int argc, char** argv) {
                        const RawBlock&) {
       FormattedBlock& b = *blocks[static_cast<size_t>(slot)];
       b.text.clear();
-      FormatRows(b.printer, batch, rows, b.records, b.text);
+      batch.ForEachRecord(rows, b.records,
+                          [&](size_t, const FlowRecord& r) { b.printer.AppendRecord(b.text, r); });
       return true;
     };
   }

@@ -73,26 +73,17 @@ void BlockFormatter::Prepare(const FlowBatch& batch, std::span<const uint32_t> r
   any_deferred_ = false;
   file_hash_ = file_hash;
   block_offset_ = block_offset;
-  // Records are filled a chunk at a time, column by column (the rows are a
-  // sparse selection; per row, every column would be a cache miss).
-  constexpr size_t kChunk = 256;
-  records_.resize(std::min(kChunk, rows.size()));
-  for (size_t at = 0; at < rows.size(); at += kChunk) {
-    const auto chunk = rows.subspan(at, std::min(kChunk, rows.size() - at));
-    batch.GetRows(chunk, records_.data());
-    for (size_t c = 0; c < chunk.size(); ++c) {
-      const FlowRecord& r = records_[c];
-      ExportBatch& piece = Piece();
-      if (r.attributes & (kAttrActiveTimeout | kAttrContinuation)) {
-        deferred_[at + c] = 1;
-        any_deferred_ = true;
-        piece.Close(0, 0);  // an empty line keeps the indexes aligned
-        continue;
-      }
-      formatter_.Append(piece, r, LongFlows::FlowId(LongFlows::FlowKey(r), r.stime_ms),
-                        RecordId(file_hash, block_offset, chunk[c]));
+  batch.ForEachRecord(rows, records_, [&](size_t k, const FlowRecord& r) {
+    ExportBatch& piece = Piece();
+    if (r.attributes & (kAttrActiveTimeout | kAttrContinuation)) {
+      deferred_[k] = 1;
+      any_deferred_ = true;
+      piece.Close(0, 0);  // an empty line keeps the indexes aligned
+      return;
     }
-  }
+    formatter_.Append(piece, r, LongFlows::FlowId(LongFlows::FlowKey(r), r.stime_ms),
+                      RecordId(file_hash, block_offset, rows[k]));
+  });
 }
 
 void BlockFormatter::Finish(LongFlows& long_flows, int64_t now_ms, ExportBatch& out) {

@@ -5,6 +5,7 @@
 // empty: has(id) says which are present. Not thread-safe; a plain value type.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -101,6 +102,20 @@ struct FlowBatch {
   // this reads each column's memory in order instead of every column per row.
   // Absent columns get FlowRecord's defaults.
   void GetRows(std::span<const uint32_t> rows, FlowRecord* out) const;
+  // Calls f(k, record) for every k, with the record of row rows[k], filled a chunk
+  // of rows at a time through GetRows (rows are often a sparse selection, where a
+  // record at a time would miss the cache in every column). scratch holds a chunk.
+  template <typename F>
+  void ForEachRecord(std::span<const uint32_t> rows, std::vector<FlowRecord>& scratch,
+                     F&& f) const {
+    constexpr size_t kChunk = 256;
+    scratch.resize(std::min(kChunk, rows.size()));
+    for (size_t at = 0; at < rows.size(); at += kChunk) {
+      const auto chunk = rows.subspan(at, std::min(kChunk, rows.size() - at));
+      GetRows(chunk, scratch.data());
+      for (size_t c = 0; c < chunk.size(); ++c) f(at + c, scratch[c]);
+    }
+  }
   FlowRecord Row(size_t i) const {
     FlowRecord r;
     GetRow(i, r);
