@@ -412,13 +412,17 @@ CONF
     for _ in $(seq 100); do grep -q listening collect.log && break; sleep 0.05; done
     "$weir" export --follow --cursor=c.db --data-rootdir=repo --output-path=out.json 2>export.log &
     pids+=($!)
-    sleep 1.5  # the cursor starts "now": nothing stored yet
+    # The cursor starts "now": flows stored before the export has made it would count
+    # as old. Wait for it (a loaded machine may take seconds to start the export).
+    for _ in $(seq 400); do [ -s c.db ] && break; sleep 0.05; done
+    [ -s c.db ] || fail "export made no cursor in 20 s"
+    sleep 1
     start=$(date +%s.%N)
     "$weir" meter -r "$traffic/traffic_http_bro_org_13conns.pcap" --export=127.0.0.1:$port \
       --protocol=9 2>/dev/null
     while [ ! -s out.json ]; do
       sleep 0.05
-      awk -v s="$start" -v n="$(date +%s.%N)" 'BEGIN {exit !(n - s > 10)}' && fail "nothing exported in 10 s"
+      awk -v s="$start" -v n="$(date +%s.%N)" 'BEGIN {exit !(n - s > 10)}' && fail "nothing exported in 10 s; stored: $("$weir" collect --status --root-directory=repo 2>&1 | head -1); export: $(tail -2 export.log)"
     done
     took=$(awk -v s="$start" -v n="$(date +%s.%N)" 'BEGIN {printf "%.1f", n - s}')
     awk -v t="$took" 'BEGIN {exit !(t <= 5)}' || fail "first record exported after $took s (goal 5 s)"
