@@ -27,6 +27,15 @@ ScanErrorHandler OneAtATime(const ScanErrorHandler& on_error, std::mutex& mutex)
   };
 }
 
+// The indexes of the rows of a decoded block that pass predicate (all of them
+// when there is none).
+void SelectRows(const Predicate* predicate, const FlowBatch& batch, const RawBlock& raw,
+                Predicate::Scratch& scratch, std::vector<uint32_t>& rows) {
+  if (predicate) return predicate->Select(batch, scratch, rows, &raw.header);
+  rows.resize(batch.size());
+  for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<uint32_t>(i);
+}
+
 // Opens each input in turn and reads its blocks, applying the zone-map filter.
 // With a shared counter, sources on several threads claim inputs from one list.
 class BlockSource {
@@ -128,12 +137,7 @@ ScanStats ScanOnThisThread(const std::vector<std::string>& inputs, const ScanOpt
     }
     ++stats.blocks_read;
     stats.records_read += batch.size();
-    if (options.predicate) {
-      options.predicate->Select(batch, scratch, rows, &raw.header);
-    } else {
-      rows.resize(batch.size());
-      for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<uint32_t>(i);
-    }
+    SelectRows(options.predicate, batch, raw, scratch, rows);
     stats.records_passed += rows.size();
     if ((options.prepare && !options.prepare(worker, batch, rows, raw)) ||
         !consumer(worker, batch, rows, raw)) {
@@ -252,12 +256,7 @@ ScanStats ScanThroughQueue(const std::vector<std::string>& inputs, const ScanOpt
           s.ok = true;
           blocks_read.fetch_add(1, std::memory_order_relaxed);
           records_read.fetch_add(s.batch.size(), std::memory_order_relaxed);
-          if (options.predicate) {
-            options.predicate->Select(s.batch, scratch, s.rows, &s.raw.header);
-          } else {
-            s.rows.resize(s.batch.size());
-            for (size_t i = 0; i < s.rows.size(); ++i) s.rows[i] = static_cast<uint32_t>(i);
-          }
+          SelectRows(options.predicate, s.batch, s.raw, scratch, s.rows);
         }
       }
       if (s.ok && options.prepare && !stop.load(std::memory_order_relaxed) &&
