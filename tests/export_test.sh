@@ -412,11 +412,11 @@ CONF
     for _ in $(seq 100); do grep -q listening collect.log && break; sleep 0.05; done
     "$weir" export --follow --cursor=c.db --data-rootdir=repo --output-path=out.json 2>export.log &
     pids+=($!)
-    # The cursor starts "now": flows stored before the export has made it would count
-    # as old. Wait for it (a loaded machine may take seconds to start the export).
-    for _ in $(seq 400); do [ -s c.db ] && break; sleep 0.05; done
-    [ -s c.db ] || fail "export made no cursor in 20 s"
-    sleep 1
+    # The cursor starts "now": flows stored before the export has committed it count
+    # as old. Wait for its word that it follows (a loaded machine may take seconds).
+    for _ in $(seq 400); do grep -q following export.log && break; sleep 0.05; done
+    grep -q "following repo from now (new cursor c.db)" export.log ||
+      fail "export did not start following in 20 s: $(cat export.log)"
     start=$(date +%s.%N)
     "$weir" meter -r "$traffic/traffic_http_bro_org_13conns.pcap" --export=127.0.0.1:$port \
       --protocol=9 2>/dev/null

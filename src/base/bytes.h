@@ -38,6 +38,28 @@ struct DefaultInitAllocator : std::allocator<T> {
   }
 };
 
+// An allocator whose value-initialising construct() leaves trivially copyable
+// elements as they are, even those whose default constructor zeroes them (the
+// allocation itself creates them, with indeterminate values): for columns that
+// grow and shrink block after block and are always written before they are read.
+template <typename T>
+struct UninitializedAllocator : std::allocator<T> {
+  template <typename U>
+  struct rebind {
+    using other = UninitializedAllocator<U>;
+  };
+  using std::allocator<T>::allocator;
+  template <typename U>
+  void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+    if constexpr (!(std::is_trivially_copyable_v<U> && std::is_trivially_destructible_v<U>))
+      ::new (static_cast<void*>(p)) U;
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+
 // A byte buffer whose resize() does not zero what it adds.
 using ScratchBytes = std::vector<std::byte, DefaultInitAllocator<std::byte>>;
 

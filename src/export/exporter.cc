@@ -109,6 +109,10 @@ class Follower {
     if (!cursor.ok()) return cursor.status();
     cursor_ = std::move(*cursor);
     WEIR_RETURN_IF_ERROR(Begin());
+    // Said once the cursor is durable: what is stored from here on will be exported.
+    on_message_("following " + options_.root + " from " +
+                (cursor_->created() ? options_.start + " (new cursor " : "cursor (") +
+                options_.cursor_path + ")");
     long_flows_.Restore(cursor_->long_flows());
     std::map<std::string, std::string> settings;
     for (const char* key : {"output_path", "output_size"})
@@ -174,18 +178,13 @@ class Follower {
     auto done = tail_.Read(
         file,
         [&](RawBlock& raw, uint64_t end) {
-          Status s = DecodeRawBlock(raw, columns_, decoder_, flows_);
+          Status s =
+              DecodeAndSelect(raw, columns_, options_.predicate, decoder_, scratch_, flows_, rows_);
           if (!s.ok()) {
             on_message_(s.message());
             ++stats_.errors;
           } else {
             stats_.records_read += flows_.size();
-            if (options_.predicate) {
-              options_.predicate->Select(flows_, scratch_, rows_, &raw.header);
-            } else {
-              rows_.resize(flows_.size());
-              for (size_t i = 0; i < rows_.size(); ++i) rows_[i] = static_cast<uint32_t>(i);
-            }
             BlockFormatter& block = Block();
             block.Prepare(flows_, rows_, file_hash, raw.offset);
             block.Finish(long_flows_, NowMillis(), batch_);

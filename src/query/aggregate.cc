@@ -28,7 +28,7 @@ inline uint64_t Combine(uint64_t h, uint64_t word) {
 bool IsSignedTime(FieldId f) { return f == FieldId::kStime || f == FieldId::kEtime; }
 
 template <typename T>
-void CopyColumn(const std::vector<T>& column, std::span<const uint32_t> rows, uint64_t* out,
+void CopyColumn(const Column<T>& column, std::span<const uint32_t> rows, uint64_t* out,
                 size_t stride) {
   if constexpr (std::is_integral_v<T>) {
     const T* data = column.data();

@@ -60,7 +60,7 @@ uint64_t AsUint(const T& v) {
 
 // Fills out from an integer column; false for address columns.
 template <typename T>
-bool FillColumn(const std::vector<T>& column, size_t n, const std::vector<UintRange>& ranges,
+bool FillColumn(const Column<T>& column, size_t n, const std::vector<UintRange>& ranges,
                 uint8_t* out) {
   if constexpr (std::is_integral_v<T>) {
     const T* data = column.data();
@@ -127,7 +127,7 @@ void FillRangesForField(const FlowBatch& b, FieldId f, const std::vector<UintRan
   }
 }
 
-const std::vector<IpAddress>& IpColumn(const FlowBatch& b, FieldId f) {
+const Column<IpAddress>& IpColumn(const FlowBatch& b, FieldId f) {
   switch (f) {
     case FieldId::kDip:
       return b.dip;
@@ -140,7 +140,7 @@ const std::vector<IpAddress>& IpColumn(const FlowBatch& b, FieldId f) {
   }
 }
 
-const std::vector<uint8_t>& FlagsColumn(const FlowBatch& b, FieldId f) {
+const Column<uint8_t>& FlagsColumn(const FlowBatch& b, FieldId f) {
   switch (f) {
     case FieldId::kInitialFlags:
       return b.initial_flags;

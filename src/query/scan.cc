@@ -13,27 +13,12 @@ namespace weir {
 
 namespace {
 
-ColumnSet Union(ColumnSet a, ColumnSet b) {
-  for (int id = 1; id <= kMaxFieldId; ++id)
-    if (b.Has(static_cast<FieldId>(id))) a.Add(static_cast<FieldId>(id));
-  return a;
-}
-
 // on_error for several threads: the calls are serialised by `mutex`.
 ScanErrorHandler OneAtATime(const ScanErrorHandler& on_error, std::mutex& mutex) {
   return [&on_error, &mutex](const Status& s) {
     std::lock_guard lock(mutex);
     on_error(s);
   };
-}
-
-// The indexes of the rows of a decoded block that pass predicate (all of them
-// when there is none).
-void SelectRows(const Predicate* predicate, const FlowBatch& batch, const RawBlock& raw,
-                Predicate::Scratch& scratch, std::vector<uint32_t>& rows) {
-  if (predicate) return predicate->Select(batch, scratch, rows, &raw.header);
-  rows.resize(batch.size());
-  for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<uint32_t>(i);
 }
 
 // Opens each input in turn and reads its blocks, applying the zone-map filter.
@@ -130,14 +115,14 @@ ScanStats ScanOnThisThread(const std::vector<std::string>& inputs, const ScanOpt
   Predicate::Scratch scratch;
   std::vector<uint32_t> rows;
   while (!(stop && stop->load(std::memory_order_relaxed)) && source.NextRaw(raw)) {
-    if (Status s = DecodeRawBlock(raw, columns, decoder, batch); !s.ok()) {
+    if (Status s = DecodeAndSelect(raw, columns, options.predicate, decoder, scratch, batch, rows);
+        !s.ok()) {
       ++stats.errors;
       on_error(s);
       continue;
     }
     ++stats.blocks_read;
     stats.records_read += batch.size();
-    SelectRows(options.predicate, batch, raw, scratch, rows);
     stats.records_passed += rows.size();
     if ((options.prepare && !options.prepare(worker, batch, rows, raw)) ||
         !consumer(worker, batch, rows, raw)) {
@@ -248,7 +233,9 @@ ScanStats ScanThroughQueue(const std::vector<std::string>& inputs, const ScanOpt
       Slot& s = slots[static_cast<size_t>(slot)];
       s.ok = false;
       if (!stop.load(std::memory_order_relaxed)) {
-        if (Status st = DecodeRawBlock(s.raw, columns, decoder, s.batch); !st.ok()) {
+        if (Status st = DecodeAndSelect(s.raw, columns, options.predicate, decoder, scratch,
+                                        s.batch, s.rows);
+            !st.ok()) {
           locked_error(st);
           std::lock_guard lock(mutex);
           ++stats.errors;
@@ -256,7 +243,6 @@ ScanStats ScanThroughQueue(const std::vector<std::string>& inputs, const ScanOpt
           s.ok = true;
           blocks_read.fetch_add(1, std::memory_order_relaxed);
           records_read.fetch_add(s.batch.size(), std::memory_order_relaxed);
-          SelectRows(options.predicate, s.batch, s.raw, scratch, s.rows);
         }
       }
       if (s.ok && options.prepare && !stop.load(std::memory_order_relaxed) &&
@@ -332,6 +318,26 @@ ScanStats ScanThroughQueue(const std::vector<std::string>& inputs, const ScanOpt
 
 }  // namespace
 
+Status DecodeAndSelect(const RawBlock& raw, ColumnSet columns, const Predicate* predicate,
+                       BlockDecoder& decoder, Predicate::Scratch& scratch, FlowBatch& batch,
+                       std::vector<uint32_t>& rows) {
+  if (predicate && !predicate->is_all()) {
+    ColumnSet tested = predicate->columns();
+    WEIR_RETURN_IF_ERROR(DecodeRawBlock(raw, tested, decoder, batch));
+    predicate->Select(batch, scratch, rows, &raw.header);
+    return decoder.DecodeRows(raw.header, raw.payload, columns.With(tested), rows, batch)
+        .WithPrefix(raw.where);
+  }
+  WEIR_RETURN_IF_ERROR(DecodeRawBlock(raw, columns, decoder, batch));
+  if (predicate) {
+    predicate->Select(batch, scratch, rows, &raw.header);
+    return Status::Ok();
+  }
+  rows.resize(batch.size());
+  for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<uint32_t>(i);
+  return Status::Ok();
+}
+
 int ScanSlots(const ScanOptions& options) {
   int workers = ScanWorkers(options.threads);
   return options.ordered ? workers * std::max(options.lookahead, 1) : workers;
@@ -346,7 +352,7 @@ int ScanWorkers(int threads) {
 ScanStats Scan(const std::vector<std::string>& inputs, const ScanOptions& options,
                const ScanConsumer& consumer, const ScanErrorHandler& on_error) {
   ColumnSet columns = options.columns;
-  if (options.predicate) columns = Union(columns, options.predicate->columns());
+  if (options.predicate) columns = columns.With(options.predicate->columns());
   int workers = ScanWorkers(options.threads);
   if (workers <= 1) return ScanOnThisThread(inputs, options, columns, consumer, on_error);
   // Enough files to keep every worker busy: a file per worker at a time.

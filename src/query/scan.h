@@ -66,6 +66,14 @@ int ScanWorkers(int threads);
 // in ordered mode with lookahead, workers x lookahead slots.
 int ScanSlots(const ScanOptions& options);
 
+// Decodes a block (read with at least `columns`) and puts the indexes of the rows
+// that pass predicate (every row when it is null) in rows. The predicate's columns
+// are decoded for every row, the other columns only at the rows that pass: their
+// other rows hold unspecified values (BlockDecoder::DecodeRows).
+Status DecodeAndSelect(const RawBlock& raw, ColumnSet columns, const Predicate* predicate,
+                       BlockDecoder& decoder, Predicate::Scratch& scratch, FlowBatch& batch,
+                       std::vector<uint32_t>& rows);
+
 // Scans inputs (paths; "-" is standard input) in order. Errors are reported and
 // counted, and the scan goes on with the next block or file.
 ScanStats Scan(const std::vector<std::string>& inputs, const ScanOptions& options,

@@ -75,7 +75,7 @@ void BlockEncoder::Encode(const FlowBatch& batch, std::vector<std::byte>& out) {
     header.columns.push_back(entry);
   };
 
-  auto encode_ip = [&](FieldId id, const std::vector<IpAddress>& column) {
+  auto encode_ip = [&](FieldId id, const Column<IpAddress>& column) {
     ColumnEntry entry;
     entry.field = id;
     entry.is_ip = true;
@@ -174,8 +174,8 @@ void EncodeSelectedBlock(const BlockHeader& header, std::span<const std::byte> p
 namespace {
 
 // Keeps the rows of column named by keep (ascending), in place.
-template <typename T>
-void KeepRows(std::vector<T>& column, const std::vector<uint32_t>& keep) {
+template <typename Vector>
+void KeepRows(Vector& column, const std::vector<uint32_t>& keep) {
   for (size_t k = 0; k < keep.size(); ++k) column[k] = column[keep[k]];
   column.resize(keep.size());
 }
@@ -184,12 +184,57 @@ void KeepRows(std::vector<T>& column, const std::vector<uint32_t>& keep) {
 
 Status BlockDecoder::Decode(const BlockHeader& header, std::span<const std::byte> payload,
                             ColumnSet columns, FlowBatch& batch) {
+  batch.DropDictionaries();
+  ColumnSet present;
+  WEIR_RETURN_IF_ERROR(DecodeColumns(header, payload, columns, nullptr, batch, present));
+  size_t size = header.record_count;
+  if (header.flags & kBlockSelection) {
+    WEIR_RETURN_IF_ERROR(KeepSelected(header, payload, present, batch));
+    size = keep_.size();
+  }
+  batch.SetDecoded(size, present);
+  return Status::Ok();
+}
+
+Status BlockDecoder::DecodeRows(const BlockHeader& header, std::span<const std::byte> payload,
+                                ColumnSet columns, std::span<const uint32_t> rows,
+                                FlowBatch& batch) {
+  ColumnSet present = batch.columns();
+  if (present.Covers(columns)) return Status::Ok();
+  if (header.flags & kBlockSelection) {
+    // The rows count the selected rows, not the stored ones: decode every row, then
+    // keep the selected ones, as Decode does.
+    ColumnSet added;
+    WEIR_RETURN_IF_ERROR(
+        DecodeColumns(header, payload, columns.Without(present), nullptr, batch, added));
+    WEIR_RETURN_IF_ERROR(KeepSelected(header, payload, added, batch));
+    batch.SetDecoded(batch.size(), present.With(added));
+    return Status::Ok();
+  }
+  if (rows.size() * 2 > batch.size()) {
+    // Most rows: the sequential loops of a whole decode are faster.
+    WEIR_RETURN_IF_ERROR(DecodeColumns(header, payload, columns, nullptr, batch, present));
+  } else {
+    WEIR_RETURN_IF_ERROR(DecodeColumns(header, payload, columns, &rows, batch, present));
+  }
+  batch.SetDecoded(batch.size(), present);
+  return Status::Ok();
+}
+
+Status BlockDecoder::DecodeColumns(const BlockHeader& header, std::span<const std::byte> payload,
+                                   ColumnSet columns, const std::span<const uint32_t>* rows,
+                                   FlowBatch& batch, ColumnSet& present) {
   static const FlowRecord kDefaults;
   const size_t n = header.record_count;
+  // Calls f(i) for every row to fill: all n, or the rows asked for.
+  auto for_rows = [&](auto&& f) {
+    if (rows)
+      for (uint32_t i : *rows) f(i);
+    else
+      for (size_t i = 0; i < n; ++i) f(i);
+  };
   // Columns are resized, not cleared: a batch reused block after block keeps its
   // memory and is not zero-filled only to be overwritten.
-  ColumnSet present;
-  batch.DropDictionaries();
   size_t offset = 0;
   std::vector<const ColumnEntry*> entries(kMaxFieldId + 1, nullptr);
   std::vector<size_t> offsets(kMaxFieldId + 1, 0);
@@ -250,7 +295,7 @@ Status BlockDecoder::Decode(const BlockHeader& header, std::span<const std::byte
 
   auto decode = [&](FieldId id, auto& column, const auto& default_value) -> Status {
     using T = typename std::decay_t<decltype(column)>::value_type;
-    if (!columns.Has(id)) return Status::Ok();
+    if (!columns.Has(id) || present.Has(id)) return Status::Ok();
     residual = false;
     const ColumnEntry* c = entries[static_cast<size_t>(id)];
     size_t at = offsets[static_cast<size_t>(id)];
@@ -258,27 +303,30 @@ Status BlockDecoder::Decode(const BlockHeader& header, std::span<const std::byte
     present.Add(id);
     if (!c) {
       // A column this file does not have keeps its default value.
-      std::fill(column.begin(), column.end(), default_value);
+      if (rows)
+        for_rows([&](size_t i) { column[i] = default_value; });
+      else
+        std::fill(column.begin(), column.end(), default_value);
       return Status::Ok();
     }
     if constexpr (std::is_same_v<T, IpAddress>) {
       if (c->encoding == ColumnEncoding::kIpDictionary) {
         if (c->base > n * 40 + 12) return Status::Corruption("address dictionary is too large");
         WEIR_RETURN_IF_ERROR(load_raw(*c, at, c->base));
-        return DecodeIpDictionary(raw, c->base, n, column, batch.SetDictionary(id));
+        return DecodeIpDictionary(raw, c->base, n, rows, column, batch.SetDictionary(id));
       }
       if (c->encoding == ColumnEncoding::kIpv6) {
         if (c->width != 16) return Status::Corruption("IPv6 column has an invalid width");
         WEIR_RETURN_IF_ERROR(load_raw(*c, at, n * 16));
         std::array<uint8_t, 16> b;
-        for (size_t i = 0; i < n; ++i) {
+        for_rows([&](size_t i) {
           for (size_t p = 0; p < 16; ++p) b[p] = static_cast<uint8_t>(raw[p * n + i]);
           column[i] = IpAddress::V6(b);
-        }
+        });
         return Status::Ok();
       }
       WEIR_RETURN_IF_ERROR(load_ints(*c, at));
-      for (size_t i = 0; i < n; ++i) column[i] = IpAddress::V4(static_cast<uint32_t>(values_[i]));
+      for_rows([&](size_t i) { column[i] = IpAddress::V4(static_cast<uint32_t>(values_[i])); });
     } else if (const ColumnEncoding encoding =
                    static_cast<ColumnEncoding>(static_cast<uint8_t>(c->encoding) & ~kFlagsResidual);
                encoding == ColumnEncoding::kDictionary) {
@@ -293,16 +341,21 @@ Status BlockDecoder::Decode(const BlockHeader& header, std::span<const std::byte
       WEIR_RETURN_IF_ERROR(load_raw(*c, at, n * c->width));
       const uint64_t base = c->base;
       T* out = column.data();
-      ForEachPlaneValue(reinterpret_cast<const uint8_t*>(raw), n, c->width,
-                        [&](size_t i, uint64_t v) { out[i] = static_cast<T>(base + v); });
+      const auto* planes = reinterpret_cast<const uint8_t*>(raw);
+      if (rows)
+        for (uint32_t i : *rows)
+          out[i] = static_cast<T>(base + PlaneValueAt(planes, n, c->width, i));
+      else
+        ForEachPlaneValue(planes, n, c->width,
+                          [&](size_t i, uint64_t v) { out[i] = static_cast<T>(base + v); });
     } else {
       WEIR_RETURN_IF_ERROR(load_ints(*c, at));
-      for (size_t i = 0; i < n; ++i) column[i] = FromOrdered<T>(values_[i]);
+      for_rows([&](size_t i) { column[i] = FromOrdered<T>(values_[i]); });
     }
     return Status::Ok();
   };
   // Flags stored as a residual need both TCP flag columns to be rebuilt.
-  if (columns.Has(FieldId::kFlags)) {
+  if (columns.Has(FieldId::kFlags) && !present.Has(FieldId::kFlags)) {
     columns.Add(FieldId::kInitialFlags);
     columns.Add(FieldId::kSessionFlags);
   }
@@ -318,37 +371,36 @@ Status BlockDecoder::Decode(const BlockHeader& header, std::span<const std::byte
   if (flags_residual && present.Has(FieldId::kFlags)) {
     if (!present.Has(FieldId::kInitialFlags) || !present.Has(FieldId::kSessionFlags))
       return Status::Corruption("flags are stored relative to columns the block lacks");
-    for (size_t i = 0; i < n; ++i)
-      batch.flags[i] ^= batch.initial_flags[i] | batch.session_flags[i];
+    for_rows([&](size_t i) { batch.flags[i] ^= batch.initial_flags[i] | batch.session_flags[i]; });
   }
-  if (header.flags & kBlockSelection) {
-    // Keep only the selected rows.
-    size_t at = 0;
-    const ColumnEntry* sel = nullptr;
-    for (const auto& c : header.columns) {
-      if (static_cast<uint8_t>(c.field) == kSelectionColumn) {
-        sel = &c;
-        break;
-      }
-      at += c.stored_size;
+  return Status::Ok();
+}
+
+Status BlockDecoder::KeepSelected(const BlockHeader& header, std::span<const std::byte> payload,
+                                  ColumnSet columns, FlowBatch& batch) {
+  const size_t n = header.record_count;
+  size_t at = 0;
+  const ColumnEntry* sel = nullptr;
+  for (const auto& c : header.columns) {
+    if (static_cast<uint8_t>(c.field) == kSelectionColumn) {
+      sel = &c;
+      break;
     }
-    if (!sel || sel->codec != Compression::kNone || sel->stored_size != (n + 7) / 8)
-      return Status::Corruption("block selection is malformed");
-    const auto* bits = reinterpret_cast<const uint8_t*>(payload.data() + at);
-    keep_.clear();
-    for (uint32_t i = 0; i < n; ++i)
-      if (bits[i / 8] >> (i % 8) & 1) keep_.push_back(i);
-    if (keep_.size() != sel->base) return Status::Corruption("block selection count mismatch");
-#define WEIR_KEEP_COLUMN(id, member, type) \
-  if (present.Has(FieldId::id)) KeepRows(batch.member, keep_);
-    WEIR_STORED_COLUMNS(WEIR_KEEP_COLUMN)
-#undef WEIR_KEEP_COLUMN
-    for (FieldId id : {FieldId::kSip, FieldId::kDip, FieldId::kNhip, FieldId::kExporter})
-      if (batch.Dictionary(id)) KeepRows(batch.SetDictionary(id).index, keep_);
-    batch.SetDecoded(keep_.size(), present);
-    return Status::Ok();
+    at += c.stored_size;
   }
-  batch.SetDecoded(n, present);
+  if (!sel || sel->codec != Compression::kNone || sel->stored_size != (n + 7) / 8)
+    return Status::Corruption("block selection is malformed");
+  const auto* bits = reinterpret_cast<const uint8_t*>(payload.data() + at);
+  keep_.clear();
+  for (uint32_t i = 0; i < n; ++i)
+    if (bits[i / 8] >> (i % 8) & 1) keep_.push_back(i);
+  if (keep_.size() != sel->base) return Status::Corruption("block selection count mismatch");
+#define WEIR_KEEP_COLUMN(id, member, type) \
+  if (columns.Has(FieldId::id)) KeepRows(batch.member, keep_);
+  WEIR_STORED_COLUMNS(WEIR_KEEP_COLUMN)
+#undef WEIR_KEEP_COLUMN
+  for (FieldId id : {FieldId::kSip, FieldId::kDip, FieldId::kNhip, FieldId::kExporter})
+    if (columns.Has(id) && batch.Dictionary(id)) KeepRows(batch.SetDictionary(id).index, keep_);
   return Status::Ok();
 }
 

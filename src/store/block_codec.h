@@ -31,7 +31,7 @@ class BlockEncoder {
  private:
   // Dictionary-encodes an address column into raw_; false if a dictionary would not
   // pay (nearly every address distinct and all IPv4). Sets the column's zone map.
-  bool EncodeIpDictionary(const std::vector<IpAddress>& column, IpAddress& min, IpAddress& max);
+  bool EncodeIpDictionary(const Column<IpAddress>& column, IpAddress& min, IpAddress& max);
 
   // Dictionary-encodes values_ (ordered form, n values, all >= min) into raw_ when
   // few values are distinct; false otherwise.
@@ -86,11 +86,29 @@ class BlockDecoder {
   // checksum the caller has verified.
   Status Decode(const BlockHeader& header, std::span<const std::byte> payload, ColumnSet columns,
                 FlowBatch& batch);
+  // Adds columns to the batch that Decode just filled from the same block, with
+  // values at the given rows only (ascending indexes into the batch); the other rows
+  // of these columns hold unspecified values. A scan decodes its filter's columns
+  // whole, then the rest only where the filter passed: decompression stays, but the
+  // per-row work on the rows that failed goes. Columns the batch has stay as they are.
+  Status DecodeRows(const BlockHeader& header, std::span<const std::byte> payload,
+                    ColumnSet columns, std::span<const uint32_t> rows, FlowBatch& batch);
 
  private:
-  // Decodes a kIpDictionary column into column, keeping the dictionary too.
+  // Decodes the columns of `columns` not yet in `present` into batch, every stored
+  // row or, with rows, only those; adds them to present.
+  Status DecodeColumns(const BlockHeader& header, std::span<const std::byte> payload,
+                       ColumnSet columns, const std::span<const uint32_t>* rows, FlowBatch& batch,
+                       ColumnSet& present);
+  // Keeps the rows a kBlockSelection block selects, in the columns of `columns`;
+  // keep_ then holds them.
+  Status KeepSelected(const BlockHeader& header, std::span<const std::byte> payload,
+                      ColumnSet columns, FlowBatch& batch);
+  // Decodes a kIpDictionary column into column (every row, or with rows only those),
+  // keeping the dictionary, with every row's index, too.
   Status DecodeIpDictionary(const std::byte* raw, size_t raw_size, size_t n,
-                            std::vector<IpAddress>& column, AddressDictionary& dictionary);
+                            const std::span<const uint32_t>* rows, Column<IpAddress>& column,
+                            AddressDictionary& dictionary);
 
   Decompressor decompressor_;
   ScratchBytes raw_;

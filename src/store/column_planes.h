@@ -54,6 +54,14 @@ inline void ToPlanes(const uint64_t* values, size_t n, uint8_t width, std::byte*
   }
 }
 
+// Value i of the n values stored in `width` byte planes: ForEachPlaneValue's
+// values one at a time, for a few rows of many.
+inline uint64_t PlaneValueAt(const uint8_t* p, size_t n, uint8_t width, size_t i) {
+  uint64_t v = 0;
+  for (uint8_t b = 0; b < width; ++b) v |= uint64_t{p[b * n + i]} << (8 * b);
+  return v;
+}
+
 // Calls emit(i, value) for each of the n values held in `width` byte planes at p,
 // with a tight loop per common width so the compiler can vectorise it.
 template <typename Emit>

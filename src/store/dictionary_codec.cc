@@ -16,7 +16,7 @@ uint8_t BlockEncoder::IndexWidth(size_t k) const {
   return BytesFor(k - 1);
 }
 
-bool BlockEncoder::EncodeIpDictionary(const std::vector<IpAddress>& column, IpAddress& min,
+bool BlockEncoder::EncodeIpDictionary(const Column<IpAddress>& column, IpAddress& min,
                                       IpAddress& max) {
   const size_t n = column.size();
   // A column of one value (the exporter, often the next hop): no hashing needed.
@@ -160,8 +160,8 @@ void BlockEncoder::EmitIpDictionary(size_t n, const std::vector<IpAddress>& dist
 }
 
 Status BlockDecoder::DecodeIpDictionary(const std::byte* raw, size_t raw_size, size_t n,
-                                        std::vector<IpAddress>& column,
-                                        AddressDictionary& dictionary) {
+                                        const std::span<const uint32_t>* rows,
+                                        Column<IpAddress>& column, AddressDictionary& dictionary) {
   auto bad = [](std::string_view why) {
     return Status::Corruption("address dictionary " + std::string(why));
   };
@@ -199,11 +199,25 @@ Status BlockDecoder::DecodeIpDictionary(const std::byte* raw, size_t raw_size, s
       return bad("index out of range");
     const IpAddress* from = values.data();
     IpAddress* out = column.data();
-    for (size_t i = 0; i < n; ++i) out[i] = from[indexes[i]];
+    if (rows)
+      for (uint32_t i : *rows) out[i] = from[indexes[i]];
+    else
+      for (size_t i = 0; i < n; ++i) out[i] = from[indexes[i]];
     return Status::Ok();
   }
   bool in_range = true;
   IpAddress* out = column.data();
+  if (rows) {
+    // Every row's index (the dictionary keeps them all), the addresses of the rows asked for.
+    ForEachPlaneValue(p, n, index_width, [&](size_t i, uint64_t index) {
+      in_range &= index < size;
+      indexes[i] = index < size ? static_cast<uint32_t>(index) : 0;
+    });
+    if (!in_range) return bad("index out of range");
+    const IpAddress* from = values.data();
+    for (uint32_t i : *rows) out[i] = from[indexes[i]];
+    return Status::Ok();
+  }
   if (v4 > 0) {
     // Rows with an IPv4 entry look it up in a 4-byte copy of the dictionary, a quarter
     // of the cache footprint of the 16-byte addresses.

@@ -10,6 +10,7 @@
 #include <span>
 #include <vector>
 
+#include "base/bytes.h"
 #include "record/fields.h"
 #include "record/flow_record.h"
 
@@ -55,10 +56,17 @@ class ColumnSet {
   void Add(FieldId id) { bits_ |= uint64_t{1} << static_cast<int>(id); }
   bool Has(FieldId id) const { return bits_ >> static_cast<int>(id) & 1; }
   bool empty() const { return bits_ == 0; }
+  ColumnSet With(ColumnSet other) const { return FromBits(bits_ | other.bits_); }
+  ColumnSet Without(ColumnSet other) const { return FromBits(bits_ & ~other.bits_); }
   // True when every column of other is in this set.
   bool Covers(ColumnSet other) const { return (bits_ & other.bits_) == other.bits_; }
 
  private:
+  static ColumnSet FromBits(uint64_t bits) {
+    ColumnSet s;
+    s.bits_ = bits;
+    return s;
+  }
   uint64_t bits_ = 0;
 };
 
@@ -71,8 +79,14 @@ struct AddressDictionary {
   std::vector<uint32_t> index;  // one per row
 };
 
+// A column of a batch. Growing it leaves the new rows unwritten: whoever grows a
+// column fills it (a decoder, SetRow), and batches reused block after block are
+// not zeroed on every larger block.
+template <typename T>
+using Column = std::vector<T, UninitializedAllocator<T>>;
+
 struct FlowBatch {
-#define WEIR_DECLARE_COLUMN(id, member, type) std::vector<type> member;
+#define WEIR_DECLARE_COLUMN(id, member, type) Column<type> member;
   WEIR_STORED_COLUMNS(WEIR_DECLARE_COLUMN)
 #undef WEIR_DECLARE_COLUMN
 

@@ -363,8 +363,52 @@ TEST_F(FlowFileTest, GetRowsEqualsRowByRowWithEveryOrSomeColumns) {
   }
 }
 
+TEST_F(FlowFileTest, DecodeRowsFillsTheRowsAskedForAsAWholeDecodeDoes) {
+  const EncodedBlock block = EncodeRecords(1000, Compression::kZstd);
+  std::vector<uint32_t> keep;
+  for (uint32_t i = 0; i < 1000; i += 3) keep.push_back(i);
+  std::vector<std::byte> selected_bytes;
+  EncodeSelectedBlock(block.header, block.payload(), keep, selected_bytes);
+  BlockHeader selected;
+  size_t needed;
+  ASSERT_TRUE(ParseBlockHeader(selected_bytes, selected, &needed).ok());
+  const std::span<const std::byte> selected_payload(selected_bytes.data() + selected.size,
+                                                    selected.payload_size);
+  BlockDecoder decoder;
+  FlowBatch whole, batch;
+  for (bool selection : {false, true}) {
+    const BlockHeader& header = selection ? selected : block.header;
+    const auto payload = selection ? selected_payload : block.payload();
+    ASSERT_TRUE(decoder.Decode(header, payload, ColumnSet::All(), whole).ok());
+    std::vector<std::vector<uint32_t>> row_sets(4);
+    for (uint32_t i = 1; i < whole.size(); i += 7) row_sets[0].push_back(i);
+    row_sets[1] = {0, static_cast<uint32_t>(whole.size() - 1)};
+    for (uint32_t i = 0; i < whole.size(); ++i) row_sets[3].push_back(i);  // [2]: none
+    // What a filter reads first: a port, TCP flags (stored relative to the other
+    // flag columns), an address with its dictionary.
+    for (FieldId first : {FieldId::kDport, FieldId::kFlags, FieldId::kSip}) {
+      for (const auto& rows : row_sets) {
+        SCOPED_TRACE(std::string(GetField(first).name) + (selection ? " selected" : "") + " " +
+                     std::to_string(rows.size()) + " rows");
+        // The batch held a larger block before: what the rows need must be rewritten.
+        ASSERT_TRUE(decoder.Decode(block.header, block.payload(), ColumnSet::All(), batch).ok());
+        ASSERT_TRUE(decoder.Decode(header, payload, ColumnSet::Of({first}), batch).ok());
+        ASSERT_TRUE(decoder.DecodeRows(header, payload, ColumnSet::All(), rows, batch).ok());
+        ASSERT_EQ(batch.size(), whole.size());
+        EXPECT_TRUE(batch.columns().Covers(ColumnSet::All()));
+        for (uint32_t r : rows) ASSERT_EQ(batch.Row(r), whole.Row(r)) << r;
+        for (FieldId id : {FieldId::kSip, FieldId::kDip, FieldId::kExporter}) {
+          const AddressDictionary* d = batch.Dictionary(id);
+          ASSERT_NE(d, nullptr) << GetField(id).name;
+          for (uint32_t r : rows) ASSERT_EQ(d->values.at(d->index.at(r)), whole.Ip(id, r)) << r;
+        }
+      }
+    }
+  }
+}
+
 // Every row of a dictionary-decoded address column is its dictionary entry.
-void ExpectDictionaryMatches(const FlowBatch& b, FieldId id, const std::vector<IpAddress>& column) {
+void ExpectDictionaryMatches(const FlowBatch& b, FieldId id, const Column<IpAddress>& column) {
   const AddressDictionary* d = b.Dictionary(id);
   ASSERT_NE(d, nullptr) << GetField(id).name;
   ASSERT_EQ(d->index.size(), b.size());
