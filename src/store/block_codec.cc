@@ -211,12 +211,9 @@ Status BlockDecoder::DecodeRows(const BlockHeader& header, std::span<const std::
     batch.SetDecoded(batch.size(), present.With(added));
     return Status::Ok();
   }
-  if (rows.size() * 2 > batch.size()) {
-    // Most rows: the sequential loops of a whole decode are faster.
-    WEIR_RETURN_IF_ERROR(DecodeColumns(header, payload, columns, nullptr, batch, present));
-  } else {
-    WEIR_RETURN_IF_ERROR(DecodeColumns(header, payload, columns, &rows, batch, present));
-  }
+  // For most rows, the sequential loops of a whole decode are faster.
+  const std::span<const uint32_t>* only = rows.size() * 2 > batch.size() ? nullptr : &rows;
+  WEIR_RETURN_IF_ERROR(DecodeColumns(header, payload, columns, only, batch, present));
   batch.SetDecoded(batch.size(), present);
   return Status::Ok();
 }
