@@ -1,8 +1,8 @@
 #include "net/community_id.h"
 
-// SHA1_Init/Update/Final are deprecated in OpenSSL 3 in favour of EVP, which
-// costs three times as much per 40-byte message; the hash runs once per exported
-// record, so the direct functions are kept (API level 1.1.0).
+// SHA1_Init/Transform are deprecated in OpenSSL 3 in favour of EVP, which costs
+// three times as much per 40-byte message; the hash runs once per exported record,
+// so the direct functions are kept (API level 1.1.0).
 #define OPENSSL_API_COMPAT 0x10100000L
 #include <openssl/sha.h>
 
@@ -101,7 +101,10 @@ void WriteCommunityId(char* out, uint16_t seed, const IpAddress& sip, const IpAd
     std::swap(a, b);
     std::swap(sport, dport);
   }
-  uint8_t input[2 + 16 + 16 + 2 + 4];
+  // The message is at most 40 bytes: it fits one 64-byte SHA-1 block with its
+  // padding, which is built here and hashed with one compression (no buffering).
+  uint8_t input[SHA_CBLOCK] = {};
+  static_assert(2 + 16 + 16 + 2 + 4 + 1 + 8 <= SHA_CBLOCK);
   size_t n = 0;
   input[n++] = static_cast<uint8_t>(seed >> 8);
   input[n++] = static_cast<uint8_t>(seed);
@@ -117,11 +120,16 @@ void WriteCommunityId(char* out, uint16_t seed, const IpAddress& sip, const IpAd
     input[n++] = static_cast<uint8_t>(dport >> 8);
     input[n++] = static_cast<uint8_t>(dport);
   }
-  unsigned char digest[SHA_DIGEST_LENGTH];
+  input[n] = 0x80;
+  uint64_t bits = uint64_t{n} * 8;
+  for (int i = 0; i < 8; ++i) input[SHA_CBLOCK - 1 - i] = static_cast<uint8_t>(bits >> (8 * i));
   SHA_CTX sha;
   SHA1_Init(&sha);
-  SHA1_Update(&sha, input, n);
-  SHA1_Final(digest, &sha);
+  SHA1_Transform(&sha, input);
+  unsigned char digest[SHA_DIGEST_LENGTH];
+  const SHA_LONG words[5] = {sha.h0, sha.h1, sha.h2, sha.h3, sha.h4};
+  for (int w = 0; w < 5; ++w)
+    for (int i = 0; i < 4; ++i) digest[4 * w + i] = static_cast<uint8_t>(words[w] >> (24 - 8 * i));
 
   out[0] = '1';
   out[1] = ':';

@@ -55,6 +55,37 @@ enum class FieldId : uint8_t {
 
 inline constexpr int kMaxFieldId = 35;
 
+// Every member of FlowRecord, each one stored column: X(FieldId, FlowRecord member,
+// in-memory type). The FieldId numbers are the column ids in the flow file.
+#define WEIR_STORED_COLUMNS(X)             \
+  X(kSip, sip, IpAddress)                  \
+  X(kDip, dip, IpAddress)                  \
+  X(kSport, sport, uint16_t)               \
+  X(kDport, dport, uint16_t)               \
+  X(kProtocol, protocol, uint8_t)          \
+  X(kPackets, packets, uint64_t)           \
+  X(kBytes, bytes, uint64_t)               \
+  X(kFlags, flags, uint8_t)                \
+  X(kStime, stime_ms, int64_t)             \
+  X(kDuration, duration_ms, uint32_t)      \
+  X(kSensor, sensor, uint16_t)             \
+  X(kInput, input, uint32_t)               \
+  X(kOutput, output, uint32_t)             \
+  X(kNhip, nhip, IpAddress)                \
+  X(kInitialFlags, initial_flags, uint8_t) \
+  X(kSessionFlags, session_flags, uint8_t) \
+  X(kAttributes, attributes, uint8_t)      \
+  X(kApplication, application, uint16_t)   \
+  X(kTos, tos, uint8_t)                    \
+  X(kVlan, vlan, uint16_t)                 \
+  X(kSrcAs, src_as, uint32_t)              \
+  X(kDstAs, dst_as, uint32_t)              \
+  X(kSrcMask, src_mask, uint8_t)           \
+  X(kDstMask, dst_mask, uint8_t)           \
+  X(kExporter, exporter, IpAddress)        \
+  X(kSampling, sampling, uint32_t)         \
+  X(kFlowtype, flowtype, uint8_t)
+
 enum class FieldType {
   kIp,          // IpAddress
   kUnsigned,    // integer counter, port, index ...

@@ -1,7 +1,9 @@
 #include "record/json_writer.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
+#include <type_traits>
 
 #include "base/decimal.h"
 #include "net/community_id.h"
@@ -198,14 +200,77 @@ JsonRecordWriter::JsonRecordWriter(JsonOptions options) : options_(std::move(opt
   if (options_.schema == JsonSchema::kFields) {
     for (FieldId id : options_.fields) {
       const FieldInfo& info = GetField(id);
-      std::string prefix = (keys_.empty() ? "{" : ",") + Quoted(info.name) + ":";
-      Key key{{}, prefix.size(), &info};
-      std::memcpy(key.prefix.data(), prefix.data(), prefix.size());
-      max_length_ += key.length + 32 + MaxValueLength(info, options_.value);
-      keys_.push_back(key);
+      keys_.push_back(MakeKey(info, options_.value, keys_.empty()));
+      max_length_ += keys_.back().length + 32 + MaxValueLength(info, options_.value);
     }
   }
   line_.resize(max_length_);
+}
+
+JsonRecordWriter::Key JsonRecordWriter::MakeKey(const FieldInfo& info, const FormatOptions& o,
+                                                bool first) {
+  std::string prefix = (first ? "{" : ",") + Quoted(info.name) + ":";
+  Key key{{}, static_cast<uint8_t>(prefix.size()), Value::kGenericText, 0, &info};
+  std::memcpy(key.prefix.data(), prefix.data(), prefix.size());  // names are short
+  size_t width = 0;
+  switch (info.id) {
+#define WEIR_MEMBER_CASE(fid, member, type)                           \
+  case FieldId::fid:                                                  \
+    key.offset = static_cast<uint16_t>(offsetof(FlowRecord, member)); \
+    width = sizeof(type);                                             \
+    break;
+    WEIR_STORED_COLUMNS(WEIR_MEMBER_CASE)
+#undef WEIR_MEMBER_CASE
+    default:
+      break;  // derived: no member of its own
+  }
+  const bool iso = o.time_format == TimeFormat::kIso;
+  switch (info.type) {
+    case FieldType::kIp:
+      key.value = o.ip_format == IpFormat::kCanonical ? Value::kIp : Value::kGenericText;
+      break;
+    case FieldType::kTime:
+      key.value = !iso                         ? Value::kGenericText
+                  : info.id == FieldId::kStime ? Value::kStartIso
+                                               : Value::kEndIso;
+      break;
+    case FieldType::kDuration:
+      key.value = Value::kDuration;
+      break;
+    case FieldType::kTcpFlags:
+      key.value = o.integer_tcp_flags ? Value::kFlagNumber : Value::kFlagLetters;
+      break;
+    case FieldType::kAttributes:
+      key.value = Value::kAttributes;
+      break;
+    case FieldType::kSensor:
+      key.value = Value::kSensor;
+      break;
+    case FieldType::kClassName:
+    case FieldType::kTypeName:
+    case FieldType::kFlowtype:
+      key.value = Value::kFlowtypeName;
+      break;
+    case FieldType::kDecimal:
+      key.value = Value::kGenericNumber;
+      break;
+    case FieldType::kUnsigned:
+      if (info.id == FieldId::kIcmpType || info.id == FieldId::kIcmpCode ||
+          info.id == FieldId::kIcmpTypeCode)
+        key.value = Value::kIcmpPart;
+      else if (width == 1)
+        key.value = Value::kU8;
+      else if (width == 2)
+        key.value = Value::kU16;
+      else if (width == 4)
+        key.value = Value::kU32;
+      else if (width == 8)
+        key.value = Value::kU64;
+      else
+        key.value = Value::kUnsigned;
+      break;
+  }
+  return key;
 }
 
 void JsonRecordWriter::Append(std::string& out, const FlowRecord& r, uint64_t flow_id) {
@@ -311,60 +376,73 @@ char* JsonRecordWriter::PutCommunityId(char* p, const FlowRecord& r) const {
   return p;
 }
 
+namespace {
+template <typename T>
+inline T Member(const FlowRecord& r, uint16_t offset) {
+  T v;
+  std::memcpy(&v, reinterpret_cast<const char*>(&r) + offset, sizeof(T));
+  return v;
+}
+}  // namespace
+
 char* JsonRecordWriter::WriteFields(char* p, const FlowRecord& r) {
-  const FormatOptions& o = options_.value;
-  const bool iso = o.time_format == TimeFormat::kIso;
+  static_assert(std::is_standard_layout_v<FlowRecord>);  // members found by offsetof
   for (const Key& key : keys_) {
     p = PutPadded(p, key.prefix.data(), key.length);
-    const FieldInfo& info = *key.info;
-    switch (info.type) {
-      case FieldType::kIp:
-        if (o.ip_format == IpFormat::kCanonical)
-          p = PutIp(p, GetIp(r, info.id));
-        else
-          p = WriteGeneric(p, r, info, false);
+    switch (key.value) {
+      case Value::kU8:
+        p = PutUnsigned(p, Member<uint8_t>(r, key.offset));
         break;
-      case FieldType::kTime:
-        if (iso)
-          p = WriteIsoTime(p, info.id == FieldId::kStime ? r.stime_ms : r.etime_ms());
-        else
-          p = WriteGeneric(p, r, info, false);
+      case Value::kU16:
+        p = PutUnsigned(p, Member<uint16_t>(r, key.offset));
         break;
-      case FieldType::kDuration:
+      case Value::kU32:
+        p = PutUnsigned(p, Member<uint32_t>(r, key.offset));
+        break;
+      case Value::kU64:
+        p = PutUnsigned(p, Member<uint64_t>(r, key.offset));
+        break;
+      case Value::kIp:
+        p = PutIp(
+            p, *reinterpret_cast<const IpAddress*>(reinterpret_cast<const char*>(&r) + key.offset));
+        break;
+      case Value::kStartIso:
+        p = WriteIsoTime(p, r.stime_ms);
+        break;
+      case Value::kEndIso:
+        p = WriteIsoTime(p, r.etime_ms());
+        break;
+      case Value::kDuration:
         p = PutDuration(p, r.duration_ms);
         break;
-      case FieldType::kTcpFlags: {
-        auto bits = static_cast<uint8_t>(GetUnsigned(r, info.id));
-        if (o.integer_tcp_flags) {
-          *p++ = '"';
-          p = PutUnsigned(p, bits);
-          *p++ = '"';
-        } else {
-          p = PutLetters(p, bits, kFlagLetters, 8);
-        }
+      case Value::kFlagLetters:
+        p = PutLetters(p, Member<uint8_t>(r, key.offset), kFlagLetters, 8);
         break;
-      }
-      case FieldType::kAttributes:
+      case Value::kFlagNumber:
+        *p++ = '"';
+        p = PutUnsigned(p, Member<uint8_t>(r, key.offset));
+        *p++ = '"';
+        break;
+      case Value::kAttributes:
         p = PutLetters(p, r.attributes, kAttributeLetters, 4);
         break;
-      case FieldType::kSensor:
+      case Value::kSensor:
         p = WriteSensor(p, r.sensor);
         break;
-      case FieldType::kClassName:
-      case FieldType::kTypeName:
-      case FieldType::kFlowtype:
-        p = WriteFlowtypeName(p, r.flowtype, info.type);
+      case Value::kFlowtypeName:
+        p = WriteFlowtypeName(p, r.flowtype, key.info->type);
         break;
-      case FieldType::kDecimal:
-        p = WriteGeneric(p, r, info, true);
+      case Value::kUnsigned:
+        p = PutUnsigned(p, GetUnsigned(r, key.info->id));
         break;
-      case FieldType::kUnsigned:
-        if ((info.id == FieldId::kIcmpType || info.id == FieldId::kIcmpCode ||
-             info.id == FieldId::kIcmpTypeCode) &&
-            !r.is_icmp())
-          p = Put(p, "null");
-        else
-          p = PutUnsigned(p, GetUnsigned(r, info.id));
+      case Value::kIcmpPart:
+        p = r.is_icmp() ? PutUnsigned(p, GetUnsigned(r, key.info->id)) : Put(p, "null");
+        break;
+      case Value::kGenericNumber:
+        p = WriteGeneric(p, r, *key.info, true);
+        break;
+      case Value::kGenericText:
+        p = WriteGeneric(p, r, *key.info, false);
         break;
     }
   }

@@ -67,11 +67,35 @@ class JsonRecordWriter {
   // The flowtype's class, type or "class/type" name, quoted (or its number).
   char* WriteFlowtypeName(char* p, uint8_t flowtype, FieldType part);
 
+  // How a key's value is written: decided once per key from its field and the
+  // options, so that writing a record is one dispatch and one load per key.
+  enum class Value : uint8_t {
+    kU8,  // an unsigned member of 1, 2, 4 or 8 bytes at offset
+    kU16,
+    kU32,
+    kU64,
+    kIp,             // an IpAddress member at offset, canonical text
+    kStartIso,       // stime, RFC 3339
+    kEndIso,         // etime, RFC 3339
+    kDuration,       // seconds with milliseconds
+    kFlagLetters,    // a TCP flags member at offset, FSRPAUEC
+    kFlagNumber,     // the same as a quoted number
+    kAttributes,     // TCFS
+    kSensor,         // by name
+    kFlowtypeName,   // class, type or class/type (info->type says which)
+    kUnsigned,       // a derived number (GetUnsigned)
+    kIcmpPart,       // the same, null unless the record is ICMP
+    kGenericNumber,  // through the generic formatter, unquoted
+    kGenericText,    // through the generic formatter, quoted
+  };
   struct Key {
     std::array<char, 64> prefix;  // ,"name": padded, so it copies in one fixed move
-    size_t length;
+    uint8_t length;
+    Value value;
+    uint16_t offset;  // of the FlowRecord member the value is read from
     const FieldInfo* info;
   };
+  static Key MakeKey(const FieldInfo& info, const FormatOptions& o, bool first);
   JsonOptions options_;
   std::vector<Key> keys_;
   size_t max_length_ = 0;
