@@ -18,35 +18,16 @@
 
 namespace weir {
 
-// An allocator whose value-initialising construct() leaves the element
-// default-initialised: a vector of bytes or integers grows without being zeroed. For
-// scratch buffers that are always written before they are read.
+// An allocator for scratch vectors that are always written before they are read:
+// growing one does not value-initialise what it adds. Trivially copyable elements
+// are left as they are, even those whose default constructor zeroes them (the
+// allocation itself creates them, with indeterminate values); others are
+// default-initialised.
 template <typename T>
 struct DefaultInitAllocator : std::allocator<T> {
   template <typename U>
   struct rebind {
     using other = DefaultInitAllocator<U>;
-  };
-  using std::allocator<T>::allocator;
-  template <typename U>
-  void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
-    ::new (static_cast<void*>(p)) U;
-  }
-  template <typename U, typename... Args>
-  void construct(U* p, Args&&... args) {
-    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
-  }
-};
-
-// An allocator whose value-initialising construct() leaves trivially copyable
-// elements as they are, even those whose default constructor zeroes them (the
-// allocation itself creates them, with indeterminate values): for columns that
-// grow and shrink block after block and are always written before they are read.
-template <typename T>
-struct UninitializedAllocator : std::allocator<T> {
-  template <typename U>
-  struct rebind {
-    using other = UninitializedAllocator<U>;
   };
   using std::allocator<T>::allocator;
   template <typename U>

@@ -52,7 +52,7 @@ struct AddressDictionary {
 // column fills it (a decoder, SetRow), and batches reused block after block are
 // not zeroed on every larger block.
 template <typename T>
-using Column = std::vector<T, UninitializedAllocator<T>>;
+using Column = std::vector<T, DefaultInitAllocator<T>>;
 
 struct FlowBatch {
 #define WEIR_DECLARE_COLUMN(id, member, type) Column<type> member;

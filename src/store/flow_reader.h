@@ -116,7 +116,7 @@ class FlowFileReader {
   BlockDecoder decoder_;
   BlockHeader block_;
 
-  std::vector<std::byte> buffer_;
+  ScratchBytes buffer_;  // grows without zeroing: read() fills what is used
   size_t begin_ = 0, end_ = 0;
   uint64_t offset_ = 0;  // file offset of buffer_[begin_]
   bool eof_ = false;
