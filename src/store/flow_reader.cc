@@ -141,6 +141,27 @@ bool FlowFileReader::ReadColumnsOnly(const std::string& where, ScratchBytes& spa
   return true;
 }
 
+bool FlowFileReader::ReadPayloadInto(ScratchBytes& out) {
+  if (!seekable_) return false;
+  const size_t size = block_.payload_size;
+  struct stat st;
+  const uint64_t at = base_offset_ + offset_ + block_.size;
+  if (::fstat(fd_, &st) != 0 || at + size > static_cast<uint64_t>(st.st_size)) return false;
+  out.resize(size);
+  size_t done = 0;  // what the buffer holds already, then the rest from the file
+  if (end_ - begin_ > block_.size) {
+    done = std::min<size_t>(end_ - begin_ - block_.size, size);
+    std::memcpy(out.data(), buffer_.data() + begin_ + block_.size, done);
+  }
+  while (done < size) {
+    ssize_t got = ::pread(fd_, out.data() + done, size - done, static_cast<off_t>(at + done));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return false;
+    done += static_cast<size_t>(got);
+  }
+  return Checksum({out.data(), size}) == block_.payload_checksum;
+}
+
 void FlowFileReader::Report(Status s) {
   ++error_count_;
   if (on_error_)
@@ -204,6 +225,7 @@ void FlowFileReader::Resync() {
 bool FlowFileReader::NextVerified(std::span<const std::byte>& payload, std::string& where,
                                   ScratchBytes* sparse, bool* used_sparse) {
   *used_sparse = false;
+  sparse_whole_ = false;
   while (true) {
     if (!Fill(4)) {
       if (end_ != begin_ && stop_at_torn_tail_ && !io_failed_) {
@@ -291,6 +313,15 @@ bool FlowFileReader::NextVerified(std::span<const std::byte>& payload, std::stri
         return true;
       }
     }
+    if (sparse && ReadPayloadInto(*sparse)) {
+      ++block_index_;
+      Skip(total);
+      valid_end_ = offset_;
+      payload = *sparse;
+      *used_sparse = true;
+      sparse_whole_ = true;
+      return true;
+    }
     if (!Fill(total)) {
       if (stop_at_torn_tail_ && !io_failed_) {
         torn_tail_ = true;
@@ -342,7 +373,7 @@ bool FlowFileReader::NextRaw(RawBlock& raw) {
   if (!NextVerified(payload, raw.where, &raw.payload, &sparse)) return false;
   raw.header = block_;
   raw.offset = block_offset_;
-  raw.complete = !sparse;
+  raw.complete = !sparse || sparse_whole_;
   if (!sparse) {
     raw.payload.assign(payload.begin(), payload.end());
     Consume(block_.size + block_.payload_size);

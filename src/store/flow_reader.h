@@ -97,11 +97,18 @@ class FlowFileReader {
   // consume. When only some columns are wanted and the blocks checksum each
   // column, just those columns are copied into *sparse at their payload offsets
   // (read at their offsets from a seekable file, from the buffer on a stream) and
-  // verified, the payload is skipped, and *used_sparse is set.
+  // verified, the payload is skipped, and *used_sparse is set (so too when
+  // ReadPayloadInto read the whole payload into *sparse).
   bool NextVerified(std::span<const std::byte>& payload, std::string& where, ScratchBytes* sparse,
                     bool* used_sparse);
   // The selective read above; false when it does not apply.
   bool ReadColumnsOnly(const std::string& where, ScratchBytes& sparse, bool* damaged);
+  // When most of the block is wanted, a seekable file's whole payload is read
+  // straight into out instead (what the buffer holds, then the rest from the file:
+  // no copy through the buffer) and verified; false, with nothing consumed, when
+  // it does not apply, comes short or fails its checksum: the buffered read then
+  // reports and resynchronises as ever.
+  bool ReadPayloadInto(ScratchBytes& out);
   void Skip(uint64_t n);
   // Skips forward to the next block (or file) magic after a damaged region.
   void Resync();
@@ -116,6 +123,7 @@ class FlowFileReader {
   BlockDecoder decoder_;
   BlockHeader block_;
 
+  bool sparse_whole_ = false;  // NextVerified's *sparse holds the whole payload
   ScratchBytes buffer_;  // grows without zeroing: read() fills what is used
   size_t begin_ = 0, end_ = 0;
   uint64_t offset_ = 0;  // file offset of buffer_[begin_]
