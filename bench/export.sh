@@ -14,13 +14,17 @@ tmp=$(mktemp -d)
 source "$src/bench/nfdump_load.sh"
 trap 'rm -rf "$tmp"' EXIT
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }'; }
-# best NAME COMMAND...: best wall time of 3 runs, output to /dev/null.
+# best COMMAND...: wall time of the fastest of 3 runs, output to /dev/null; that run's
+# CPU time (user + system, all threads) goes to $tmp/cpu.
 best() {
   local b="" t
   for _ in 1 2 3; do
-    /usr/bin/time -f "%e" -o "$tmp/time" "$@" >/dev/null 2>"$tmp/err" || { cat "$tmp/err" >&2; return 1; }
-    t=$(cat "$tmp/time")
-    if [ -z "$b" ] || awk -v a="$t" -v b="$b" 'BEGIN {exit !(a < b)}'; then b=$t; fi
+    /usr/bin/time -f "%e %U %S" -o "$tmp/time" "$@" >/dev/null 2>"$tmp/err" || { cat "$tmp/err" >&2; return 1; }
+    t=$(cut -d' ' -f1 "$tmp/time")
+    if [ -z "$b" ] || awk -v a="$t" -v b="$b" 'BEGIN {exit !(a < b)}'; then
+      b=$t
+      awk '{print $2 + $3}' "$tmp/time" >"$tmp/cpu"
+    fi
   done
   echo "$b"
 }
@@ -32,6 +36,7 @@ sel=(--data-rootdir="$tmp/repo" --type=all --start-date=$day --end-date=2026/11/
 nf=$(nfdump_load "$tmp" "$weir" "${sel[@]}")
 
 weir_json=$(best "$weir" export "${sel[@]}" --dport=53)
+weir_json_cpu=$(cat "$tmp/cpu")
 weir_ecs=$(best "$weir" export "${sel[@]}" --dport=53 --schema=ecs)
 weir_csv=$(best "$weir" export "${sel[@]}" --dport=53 --output-format=csv)
 nfdump_json=$(best nfdump -r "$nf" -o json 'dst port 53')
@@ -44,6 +49,8 @@ printf 'records: weir %s, nfdump %s\n' "$weir_records" "$nfdump_records"
 printf '%-40s %6.2f s  %5.2f M records/s  %4d B/record\n' "weir export (JSON, weir fields)" \
   "$weir_json" "$(awk -v n="$weir_records" -v t="$weir_json" 'BEGIN{print n/t/1e6}')" \
   "$((weir_bytes / (weir_records > 0 ? weir_records : 1)))"
+printf '%-40s %6.2f s  %5.2f M records/s per core (CPU time, all threads)\n' "  the same" "$weir_json_cpu" \
+  "$(awk -v n="$weir_records" -v t="$weir_json_cpu" 'BEGIN{print (t > 0 ? n/t/1e6 : 0)}')"
 printf '%-40s %6.2f s\n' "weir export --schema=ecs" "$weir_ecs"
 printf '%-40s %6.2f s\n' "weir export --output-format=csv" "$weir_csv"
 printf '%-40s %6.2f s  %5.2f M records/s  %4d B/record\n' "nfdump -o json 'dst port 53'" \
