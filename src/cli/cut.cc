@@ -90,6 +90,7 @@ int RunCut(int argc, char** argv) {
   ScanOptions scan;
   scan.columns = ColumnSet::Of(fields);
   scan.ordered = true;
+  scan.compact = true;  // batches hold the records to print, in order
   scan.threads = prepared->threads;
   // Without record limits, blocks are formatted on the workers, each up to two
   // blocks ahead, and written in order; with limits, records are formatted in order,
@@ -100,36 +101,36 @@ int RunCut(int argc, char** argv) {
     scan.lookahead = 2;
     for (int k = 0; k < ScanSlots(scan); ++k)
       blocks.push_back(std::make_unique<FormattedBlock>(fields, *po));
-    scan.prepare = [&](int slot, const FlowBatch& batch, std::span<const uint32_t> rows,
+    scan.prepare = [&](int slot, const FlowBatch& batch, std::span<const uint32_t>,
                        const RawBlock&) {
       FormattedBlock& b = *blocks[static_cast<size_t>(slot)];
       b.text.clear();
-      batch.ForEachRecord(rows, b.records,
+      batch.ForEachRecord(b.records,
                           [&](size_t, const FlowRecord& r) { b.printer.AppendRecord(b.text, r); });
       return true;
     };
   }
-  ScanStats stats = RunScan(
-      "cut", *prepared, scan,
-      [&](int slot, const FlowBatch& batch, std::span<const uint32_t> rows, const RawBlock&) {
-        if (whole) {
-          (*out)->buffer().append(blocks[static_cast<size_t>(slot)]->text);
-          write_status = (*out)->MaybeFlush();
-          return write_status.ok();
-        }
-        for (uint32_t i : rows) {
-          ++index;
-          if (index < start_rec_num) continue;
-          if ((end_rec_num && index > end_rec_num) || (num_recs && printed >= num_recs))
-            return false;
-          batch.GetRow(i, r);
-          printer.AppendRecord((*out)->buffer(), r);
-          ++printed;
-          write_status = (*out)->MaybeFlush();
-          if (!write_status.ok()) return false;
-        }
-        return true;
-      });
+  ScanStats stats =
+      RunScan("cut", *prepared, scan,
+              [&](int slot, const FlowBatch& batch, std::span<const uint32_t>, const RawBlock&) {
+                if (whole) {
+                  (*out)->buffer().append(blocks[static_cast<size_t>(slot)]->text);
+                  write_status = (*out)->MaybeFlush();
+                  return write_status.ok();
+                }
+                for (size_t i = 0; i < batch.size(); ++i) {
+                  ++index;
+                  if (index < start_rec_num) continue;
+                  if ((end_rec_num && index > end_rec_num) || (num_recs && printed >= num_recs))
+                    return false;
+                  batch.GetRow(i, r);
+                  printer.AppendRecord((*out)->buffer(), r);
+                  ++printed;
+                  write_status = (*out)->MaybeFlush();
+                  if (!write_status.ok()) return false;
+                }
+                return true;
+              });
   if (write_status.ok()) write_status = (*out)->Flush();
   if (!write_status.ok()) return PrintError("cut", write_status.message()), kExitFailure;
   return stats.errors ? kExitFailure : kExitOk;

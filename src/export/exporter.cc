@@ -43,6 +43,7 @@ Status RunOnce(const ExportOptions& options, Sink& sink, ExportStats& stats,
   scan.predicate = options.predicate;
   scan.threads = options.threads;
   scan.ordered = true;
+  scan.compact = true;  // BlockFormatter formats whole batches
   // Block sizes vary a lot (hourly files); with a block of lookahead a worker
   // formats the next one instead of waiting for a slow neighbour's turn.
   scan.lookahead = 2;
@@ -178,13 +179,14 @@ class Follower {
     auto done = tail_.Read(
         file,
         [&](RawBlock& raw, uint64_t end) {
-          Status s =
-              DecodeAndSelect(raw, columns_, options_.predicate, decoder_, scratch_, flows_, rows_);
+          size_t block_rows = 0;
+          Status s = DecodeAndSelect(raw, columns_, options_.predicate, true, decoder_, scratch_,
+                                     flows_, rows_, block_rows);
           if (!s.ok()) {
             on_message_(s.message());
             ++stats_.errors;
           } else {
-            stats_.records_read += flows_.size();
+            stats_.records_read += block_rows;
             BlockFormatter& block = Block();
             block.Prepare(flows_, rows_, file_hash, raw.offset);
             block.Finish(long_flows_, NowMillis(), batch_);

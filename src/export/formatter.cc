@@ -73,7 +73,7 @@ void BlockFormatter::Prepare(const FlowBatch& batch, std::span<const uint32_t> r
   any_deferred_ = false;
   file_hash_ = file_hash;
   block_offset_ = block_offset;
-  batch.ForEachRecord(rows, records_, [&](size_t k, const FlowRecord& r) {
+  batch.ForEachRecord(records_, [&](size_t k, const FlowRecord& r) {
     ExportBatch& piece = Piece();
     if (r.attributes & (kAttrActiveTimeout | kAttrContinuation)) {
       deferred_[k] = 1;
@@ -116,13 +116,13 @@ void BlockFormatter::Finish(LongFlows& long_flows, int64_t now_ms, ExportBatch& 
     for (size_t i = 0; i < piece.size(); ++i, ++k) {
       bool through = deferred_[k] != 0;
       if (!through && open) {
-        batch_->GetRow(rows_[k], record_);
+        batch_->GetRow(k, record_);
         through = long_flows.Involved(record_);
       }
       if (!through) continue;
       copy_run(i);
       run_begin = i + 1;
-      if (deferred_[k]) batch_->GetRow(rows_[k], record_);
+      if (deferred_[k]) batch_->GetRow(k, record_);
       current_id = RecordId(file_hash_, block_offset_, rows_[k]);
       long_flows.Add(record_, now_ms, emit);
     }

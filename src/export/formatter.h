@@ -51,7 +51,9 @@ class BlockFormatter {
   // can take as it is.
   BlockFormatter(const RecordFormat& format, size_t piece_bytes)
       : formatter_(format), piece_bytes_(std::max<size_t>(piece_bytes, 1)) {}
-  // Formats the rows that are not part of a long flow; any thread.
+  // Formats the rows that are not part of a long flow; any thread. The batch holds
+  // just the rows to format (a compact scan); rows names their indexes in the block,
+  // for the records' ids.
   void Prepare(const FlowBatch& batch, std::span<const uint32_t> rows, uint64_t file_hash,
                uint64_t block_offset);
   // True when no row of the prepared block goes through long_flows: Finish would

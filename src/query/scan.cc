@@ -115,14 +115,16 @@ ScanStats ScanOnThisThread(const std::vector<std::string>& inputs, const ScanOpt
   Predicate::Scratch scratch;
   std::vector<uint32_t> rows;
   while (!(stop && stop->load(std::memory_order_relaxed)) && source.NextRaw(raw)) {
-    if (Status s = DecodeAndSelect(raw, columns, options.predicate, decoder, scratch, batch, rows);
+    size_t block_rows = 0;
+    if (Status s = DecodeAndSelect(raw, columns, options.predicate, options.compact, decoder,
+                                   scratch, batch, rows, block_rows);
         !s.ok()) {
       ++stats.errors;
       on_error(s);
       continue;
     }
     ++stats.blocks_read;
-    stats.records_read += batch.size();
+    stats.records_read += block_rows;
     stats.records_passed += rows.size();
     if ((options.prepare && !options.prepare(worker, batch, rows, raw)) ||
         !consumer(worker, batch, rows, raw)) {
@@ -233,8 +235,9 @@ ScanStats ScanThroughQueue(const std::vector<std::string>& inputs, const ScanOpt
       Slot& s = slots[static_cast<size_t>(slot)];
       s.ok = false;
       if (!stop.load(std::memory_order_relaxed)) {
-        if (Status st = DecodeAndSelect(s.raw, columns, options.predicate, decoder, scratch,
-                                        s.batch, s.rows);
+        size_t block_rows = 0;
+        if (Status st = DecodeAndSelect(s.raw, columns, options.predicate, options.compact, decoder,
+                                        scratch, s.batch, s.rows, block_rows);
             !st.ok()) {
           locked_error(st);
           std::lock_guard lock(mutex);
@@ -242,7 +245,7 @@ ScanStats ScanThroughQueue(const std::vector<std::string>& inputs, const ScanOpt
         } else {
           s.ok = true;
           blocks_read.fetch_add(1, std::memory_order_relaxed);
-          records_read.fetch_add(s.batch.size(), std::memory_order_relaxed);
+          records_read.fetch_add(block_rows, std::memory_order_relaxed);
         }
       }
       if (s.ok && options.prepare && !stop.load(std::memory_order_relaxed) &&
@@ -319,18 +322,26 @@ ScanStats ScanThroughQueue(const std::vector<std::string>& inputs, const ScanOpt
 }  // namespace
 
 Status DecodeAndSelect(const RawBlock& raw, ColumnSet columns, const Predicate* predicate,
-                       BlockDecoder& decoder, Predicate::Scratch& scratch, FlowBatch& batch,
-                       std::vector<uint32_t>& rows) {
+                       bool compact, BlockDecoder& decoder, Predicate::Scratch& scratch,
+                       FlowBatch& batch, std::vector<uint32_t>& rows, size_t& block_rows) {
+  block_rows = 0;
   if (predicate && !predicate->is_all()) {
     ColumnSet tested = predicate->columns();
     WEIR_RETURN_IF_ERROR(DecodeRawBlock(raw, tested, decoder, batch));
+    block_rows = batch.size();
     predicate->Select(batch, scratch, rows, &raw.header);
-    return decoder.DecodeRows(raw.header, raw.payload, columns.With(tested), rows, batch)
+    columns = columns.With(tested);
+    return (compact ? decoder.DecodeCompact(raw.header, raw.payload, columns, rows, batch)
+                    : decoder.DecodeRows(raw.header, raw.payload, columns, rows, batch))
         .WithPrefix(raw.where);
   }
   WEIR_RETURN_IF_ERROR(DecodeRawBlock(raw, columns, decoder, batch));
+  block_rows = batch.size();
   if (predicate) {
     predicate->Select(batch, scratch, rows, &raw.header);
+    if (compact && rows.size() < batch.size())
+      return decoder.DecodeCompact(raw.header, raw.payload, columns, rows, batch)
+          .WithPrefix(raw.where);
     return Status::Ok();
   }
   rows.resize(batch.size());

@@ -41,6 +41,11 @@ struct ScanOptions {
   // prepare and the consumer of a block get the same slot, possibly on different
   // threads, and no two calls with one slot overlap.
   int lookahead = 1;
+  // The batch prepare and the consumer get holds only the passing rows, in order
+  // (row k is the block's row rows[k]): a consumer that reads every column of a few
+  // rows then touches those rows' memory only. rows keeps naming the rows' indexes
+  // in the block (for ids); the batch is indexed 0 .. rows.size()-1.
+  bool compact = false;
 };
 
 struct ScanStats {
@@ -67,12 +72,15 @@ int ScanWorkers(int threads);
 int ScanSlots(const ScanOptions& options);
 
 // Decodes a block (read with at least `columns`) and puts the indexes of the rows
-// that pass predicate (every row when it is null) in rows. The predicate's columns
-// are decoded for every row, the other columns only at the rows that pass: their
-// other rows hold unspecified values (BlockDecoder::DecodeRows).
+// that pass predicate (every row when it is null) in rows, and the block's row count
+// in block_rows. The predicate's columns are decoded for every row, the other
+// columns only at the rows that pass: their other rows hold unspecified values
+// (BlockDecoder::DecodeRows). With compact, the batch then holds the passing rows
+// only, in order (BlockDecoder::DecodeCompact); rows still names their indexes in
+// the block.
 Status DecodeAndSelect(const RawBlock& raw, ColumnSet columns, const Predicate* predicate,
-                       BlockDecoder& decoder, Predicate::Scratch& scratch, FlowBatch& batch,
-                       std::vector<uint32_t>& rows);
+                       bool compact, BlockDecoder& decoder, Predicate::Scratch& scratch,
+                       FlowBatch& batch, std::vector<uint32_t>& rows, size_t& block_rows);
 
 // Scans inputs (paths; "-" is standard input) in order. Errors are reported and
 // counted, and the scan goes on with the next block or file.

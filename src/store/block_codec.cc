@@ -175,7 +175,7 @@ namespace {
 
 // Keeps the rows of column named by keep (ascending), in place.
 template <typename Vector>
-void KeepRows(Vector& column, const std::vector<uint32_t>& keep) {
+void KeepRows(Vector& column, std::span<const uint32_t> keep) {
   for (size_t k = 0; k < keep.size(); ++k) column[k] = column[keep[k]];
   column.resize(keep.size());
 }
@@ -186,7 +186,7 @@ Status BlockDecoder::Decode(const BlockHeader& header, std::span<const std::byte
                             ColumnSet columns, FlowBatch& batch) {
   batch.DropDictionaries();
   ColumnSet present;
-  WEIR_RETURN_IF_ERROR(DecodeColumns(header, payload, columns, nullptr, batch, present));
+  WEIR_RETURN_IF_ERROR(DecodeColumns(header, payload, columns, nullptr, false, batch, present));
   size_t size = header.record_count;
   if (header.flags & kBlockSelection) {
     WEIR_RETURN_IF_ERROR(KeepSelected(header, payload, present, batch));
@@ -206,29 +206,66 @@ Status BlockDecoder::DecodeRows(const BlockHeader& header, std::span<const std::
     // keep the selected ones, as Decode does.
     ColumnSet added;
     WEIR_RETURN_IF_ERROR(
-        DecodeColumns(header, payload, columns.Without(present), nullptr, batch, added));
+        DecodeColumns(header, payload, columns.Without(present), nullptr, false, batch, added));
     WEIR_RETURN_IF_ERROR(KeepSelected(header, payload, added, batch));
     batch.SetDecoded(batch.size(), present.With(added));
     return Status::Ok();
   }
   // For most rows, the sequential loops of a whole decode are faster.
   const std::span<const uint32_t>* only = rows.size() * 2 > batch.size() ? nullptr : &rows;
-  WEIR_RETURN_IF_ERROR(DecodeColumns(header, payload, columns, only, batch, present));
+  WEIR_RETURN_IF_ERROR(DecodeColumns(header, payload, columns, only, false, batch, present));
   batch.SetDecoded(batch.size(), present);
   return Status::Ok();
 }
 
+Status BlockDecoder::DecodeCompact(const BlockHeader& header, std::span<const std::byte> payload,
+                                   ColumnSet columns, std::span<const uint32_t> rows,
+                                   FlowBatch& batch) {
+  const ColumnSet had = batch.columns();
+  if ((header.flags & kBlockSelection) || rows.size() * 2 > batch.size()) {
+    // Every row of the missing columns (as DecodeRows), then the rows asked for.
+    WEIR_RETURN_IF_ERROR(DecodeRows(header, payload, columns, rows, batch));
+    const ColumnSet all = batch.columns();
+    KeepRowsOf(all, rows, batch);
+    batch.SetDecoded(rows.size(), all);
+    return Status::Ok();
+  }
+  // The rows asked for of the columns the batch has, then the rest straight into
+  // their places.
+  KeepRowsOf(had, rows, batch);
+  ColumnSet present = had;
+  WEIR_RETURN_IF_ERROR(DecodeColumns(header, payload, columns, &rows, true, batch, present));
+  batch.SetDecoded(rows.size(), present);
+  return Status::Ok();
+}
+
+void BlockDecoder::KeepRowsOf(ColumnSet columns, std::span<const uint32_t> keep, FlowBatch& batch) {
+  for (FieldId id : {FieldId::kSip, FieldId::kDip, FieldId::kNhip, FieldId::kExporter})
+    if (columns.Has(id) && batch.Dictionary(id)) KeepRows(batch.SetDictionary(id).index, keep);
+#define WEIR_KEEP_COLUMN(id, member, type) \
+  if (columns.Has(FieldId::id)) KeepRows(batch.member, keep);
+  WEIR_STORED_COLUMNS(WEIR_KEEP_COLUMN)
+#undef WEIR_KEEP_COLUMN
+}
+
 Status BlockDecoder::DecodeColumns(const BlockHeader& header, std::span<const std::byte> payload,
                                    ColumnSet columns, const std::span<const uint32_t>* rows,
-                                   FlowBatch& batch, ColumnSet& present) {
+                                   bool compact, FlowBatch& batch, ColumnSet& present) {
   static const FlowRecord kDefaults;
   const size_t n = header.record_count;
-  // Calls f(i) for every row to fill: all n, or the rows asked for.
+  compact = compact && rows;
+  // The rows the columns get: n, or with compact only those asked for.
+  const size_t size = compact ? rows->size() : n;
+  // Calls f(i, at) for every row to fill, i being the stored row and at where its
+  // value goes: all n rows, or the rows asked for (at their own index, or compact
+  // one after the other).
   auto for_rows = [&](auto&& f) {
-    if (rows)
-      for (uint32_t i : *rows) f(i);
+    if (rows && compact)
+      for (size_t k = 0; k < rows->size(); ++k) f((*rows)[k], k);
+    else if (rows)
+      for (uint32_t i : *rows) f(i, i);
     else
-      for (size_t i = 0; i < n; ++i) f(i);
+      for (size_t i = 0; i < n; ++i) f(i, i);
   };
   // Columns are resized, not cleared: a batch reused block after block keeps its
   // memory and is not zero-filled only to be overwritten.
@@ -296,12 +333,12 @@ Status BlockDecoder::DecodeColumns(const BlockHeader& header, std::span<const st
     residual = false;
     const ColumnEntry* c = entries[static_cast<size_t>(id)];
     size_t at = offsets[static_cast<size_t>(id)];
-    column.resize(n);
+    column.resize(size);
     present.Add(id);
     if (!c) {
       // A column this file does not have keeps its default value.
-      if (rows)
-        for_rows([&](size_t i) { column[i] = default_value; });
+      if (rows && !compact)
+        for_rows([&](size_t, size_t at) { column[at] = default_value; });
       else
         std::fill(column.begin(), column.end(), default_value);
       return Status::Ok();
@@ -310,20 +347,22 @@ Status BlockDecoder::DecodeColumns(const BlockHeader& header, std::span<const st
       if (c->encoding == ColumnEncoding::kIpDictionary) {
         if (c->base > n * 40 + 12) return Status::Corruption("address dictionary is too large");
         WEIR_RETURN_IF_ERROR(load_raw(*c, at, c->base));
-        return DecodeIpDictionary(raw, c->base, n, rows, column, batch.SetDictionary(id));
+        return DecodeIpDictionary(raw, c->base, n, rows, compact, column, batch.SetDictionary(id));
       }
       if (c->encoding == ColumnEncoding::kIpv6) {
         if (c->width != 16) return Status::Corruption("IPv6 column has an invalid width");
         WEIR_RETURN_IF_ERROR(load_raw(*c, at, n * 16));
         std::array<uint8_t, 16> b;
-        for_rows([&](size_t i) {
+        for_rows([&](size_t i, size_t to) {
           for (size_t p = 0; p < 16; ++p) b[p] = static_cast<uint8_t>(raw[p * n + i]);
-          column[i] = IpAddress::V6(b);
+          column[to] = IpAddress::V6(b);
         });
         return Status::Ok();
       }
       WEIR_RETURN_IF_ERROR(load_ints(*c, at));
-      for_rows([&](size_t i) { column[i] = IpAddress::V4(static_cast<uint32_t>(values_[i])); });
+      for_rows([&](size_t i, size_t to) {
+        column[to] = IpAddress::V4(static_cast<uint32_t>(values_[i]));
+      });
     } else if (const ColumnEncoding encoding =
                    static_cast<ColumnEncoding>(static_cast<uint8_t>(c->encoding) & ~kFlagsResidual);
                encoding == ColumnEncoding::kDictionary) {
@@ -331,7 +370,12 @@ Status BlockDecoder::DecodeColumns(const BlockHeader& header, std::span<const st
       residual = c->field == FieldId::kFlags && encoding != c->encoding;
       if (c->base > n * 12 + 8) return Status::Corruption("value dictionary is too large");
       WEIR_RETURN_IF_ERROR(load_raw(*c, at, c->base));
-      return DecodeValueDictionary(raw, c->base, n, c->min, column.data());
+      if (!compact) return DecodeValueDictionary(raw, c->base, n, c->min, column.data());
+      // Every row (the dictionary's indexes are packed), then the ones asked for.
+      column.resize(n);
+      WEIR_RETURN_IF_ERROR(DecodeValueDictionary(raw, c->base, n, c->min, column.data()));
+      KeepRows(column, *rows);
+      return Status::Ok();
     } else if (c->encoding == ColumnEncoding::kFrameOfReference && c->width <= 8 &&
                !std::is_signed_v<T>) {
       // Frame of reference straight into the column, without 64-bit staging.
@@ -340,14 +384,15 @@ Status BlockDecoder::DecodeColumns(const BlockHeader& header, std::span<const st
       T* out = column.data();
       const auto* planes = reinterpret_cast<const uint8_t*>(raw);
       if (rows)
-        for (uint32_t i : *rows)
-          out[i] = static_cast<T>(base + PlaneValueAt(planes, n, c->width, i));
+        for_rows([&](size_t i, size_t to) {
+          out[to] = static_cast<T>(base + PlaneValueAt(planes, n, c->width, i));
+        });
       else
         ForEachPlaneValue(planes, n, c->width,
                           [&](size_t i, uint64_t v) { out[i] = static_cast<T>(base + v); });
     } else {
       WEIR_RETURN_IF_ERROR(load_ints(*c, at));
-      for_rows([&](size_t i) { column[i] = FromOrdered<T>(values_[i]); });
+      for_rows([&](size_t i, size_t to) { column[to] = FromOrdered<T>(values_[i]); });
     }
     return Status::Ok();
   };
@@ -368,7 +413,9 @@ Status BlockDecoder::DecodeColumns(const BlockHeader& header, std::span<const st
   if (flags_residual && present.Has(FieldId::kFlags)) {
     if (!present.Has(FieldId::kInitialFlags) || !present.Has(FieldId::kSessionFlags))
       return Status::Corruption("flags are stored relative to columns the block lacks");
-    for_rows([&](size_t i) { batch.flags[i] ^= batch.initial_flags[i] | batch.session_flags[i]; });
+    for_rows([&](size_t, size_t at) {
+      batch.flags[at] ^= batch.initial_flags[at] | batch.session_flags[at];
+    });
   }
   return Status::Ok();
 }
@@ -392,12 +439,7 @@ Status BlockDecoder::KeepSelected(const BlockHeader& header, std::span<const std
   for (uint32_t i = 0; i < n; ++i)
     if (bits[i / 8] >> (i % 8) & 1) keep_.push_back(i);
   if (keep_.size() != sel->base) return Status::Corruption("block selection count mismatch");
-#define WEIR_KEEP_COLUMN(id, member, type) \
-  if (columns.Has(FieldId::id)) KeepRows(batch.member, keep_);
-  WEIR_STORED_COLUMNS(WEIR_KEEP_COLUMN)
-#undef WEIR_KEEP_COLUMN
-  for (FieldId id : {FieldId::kSip, FieldId::kDip, FieldId::kNhip, FieldId::kExporter})
-    if (columns.Has(id) && batch.Dictionary(id)) KeepRows(batch.SetDictionary(id).index, keep_);
+  KeepRowsOf(columns, keep_, batch);
   return Status::Ok();
 }
 

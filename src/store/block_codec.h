@@ -93,22 +93,33 @@ class BlockDecoder {
   // per-row work on the rows that failed goes. Columns the batch has stay as they are.
   Status DecodeRows(const BlockHeader& header, std::span<const std::byte> payload,
                     ColumnSet columns, std::span<const uint32_t> rows, FlowBatch& batch);
+  // The same, then the batch keeps the given rows only, in order: afterwards it has
+  // rows.size() rows, row k being the block's row rows[k], in every column (those it
+  // had and those added) and address dictionary index. A consumer that reads a few
+  // rows of every column then touches a few rows' memory, not the whole block's.
+  Status DecodeCompact(const BlockHeader& header, std::span<const std::byte> payload,
+                       ColumnSet columns, std::span<const uint32_t> rows, FlowBatch& batch);
 
  private:
   // Decodes the columns of `columns` not yet in `present` into batch, every stored
-  // row or, with rows, only those; adds them to present.
+  // row or, with rows, only those (at their own index, or with compact at their
+  // position in rows); adds them to present.
   Status DecodeColumns(const BlockHeader& header, std::span<const std::byte> payload,
-                       ColumnSet columns, const std::span<const uint32_t>* rows, FlowBatch& batch,
-                       ColumnSet& present);
+                       ColumnSet columns, const std::span<const uint32_t>* rows, bool compact,
+                       FlowBatch& batch, ColumnSet& present);
+  // Keeps the rows of keep (ascending) in the columns of `columns` and their
+  // address dictionaries' indexes.
+  static void KeepRowsOf(ColumnSet columns, std::span<const uint32_t> keep, FlowBatch& batch);
   // Keeps the rows a kBlockSelection block selects, in the columns of `columns`;
   // keep_ then holds them.
   Status KeepSelected(const BlockHeader& header, std::span<const std::byte> payload,
                       ColumnSet columns, FlowBatch& batch);
-  // Decodes a kIpDictionary column into column (every row, or with rows only those),
-  // keeping the dictionary, with every row's index, too.
+  // Decodes a kIpDictionary column into column (every row, or with rows only those,
+  // compact or not as DecodeColumns), keeping the dictionary, with the index of
+  // every row (compact: of the rows asked for) too.
   Status DecodeIpDictionary(const std::byte* raw, size_t raw_size, size_t n,
-                            const std::span<const uint32_t>* rows, Column<IpAddress>& column,
-                            AddressDictionary& dictionary);
+                            const std::span<const uint32_t>* rows, bool compact,
+                            Column<IpAddress>& column, AddressDictionary& dictionary);
 
   Decompressor decompressor_;
   ScratchBytes raw_;

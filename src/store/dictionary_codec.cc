@@ -160,7 +160,7 @@ void BlockEncoder::EmitIpDictionary(size_t n, const std::vector<IpAddress>& dist
 }
 
 Status BlockDecoder::DecodeIpDictionary(const std::byte* raw, size_t raw_size, size_t n,
-                                        const std::span<const uint32_t>* rows,
+                                        const std::span<const uint32_t>* rows, bool compact,
                                         Column<IpAddress>& column, AddressDictionary& dictionary) {
   auto bad = [](std::string_view why) {
     return Status::Corruption("address dictionary " + std::string(why));
@@ -187,35 +187,49 @@ Status BlockDecoder::DecodeIpDictionary(const std::byte* raw, size_t raw_size, s
     values[v4 + j] = IpAddress::V6(b);
   }
   p += v6 * 16;
-  column.resize(n);
+  compact = compact && rows;
+  column.resize(compact ? rows->size() : n);
   dictionary.index.resize(n);
   const size_t size = v4 + v6;
   uint32_t* indexes = dictionary.index.data();
+  // The addresses of the rows asked for, once every row's index is known; compact,
+  // the dictionary then keeps the indexes of those rows only, as the column.
+  auto look_up_rows = [&] {
+    const IpAddress* from = values.data();
+    IpAddress* out = column.data();
+    if (compact) {
+      for (size_t k = 0; k < rows->size(); ++k) out[k] = from[indexes[(*rows)[k]]];
+      for (size_t k = 0; k < rows->size(); ++k) indexes[k] = indexes[(*rows)[k]];
+      dictionary.index.resize(rows->size());
+    } else {
+      for (uint32_t i : *rows) out[i] = from[indexes[i]];
+    }
+  };
   if (index_width & kPackedIndex) {
     // At most 16 entries: unpack the indexes, then look the addresses up.
     std::array<uint32_t, 16> identity;
     std::iota(identity.begin(), identity.end(), 0u);
     if (!ExpandIndexes(p, n, index_width, identity.data(), size, indexes))
       return bad("index out of range");
-    const IpAddress* from = values.data();
-    IpAddress* out = column.data();
-    if (rows)
-      for (uint32_t i : *rows) out[i] = from[indexes[i]];
-    else
+    if (rows) {
+      look_up_rows();
+    } else {
+      const IpAddress* from = values.data();
+      IpAddress* out = column.data();
       for (size_t i = 0; i < n; ++i) out[i] = from[indexes[i]];
+    }
     return Status::Ok();
   }
   bool in_range = true;
   IpAddress* out = column.data();
   if (rows) {
-    // Every row's index (the dictionary keeps them all), the addresses of the rows asked for.
+    // Every row's index (the dictionary keeps them), the addresses of the rows asked for.
     ForEachPlaneValue(p, n, index_width, [&](size_t i, uint64_t index) {
       in_range &= index < size;
       indexes[i] = index < size ? static_cast<uint32_t>(index) : 0;
     });
     if (!in_range) return bad("index out of range");
-    const IpAddress* from = values.data();
-    for (uint32_t i : *rows) out[i] = from[indexes[i]];
+    look_up_rows();
     return Status::Ok();
   }
   if (v4 > 0) {

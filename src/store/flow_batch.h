@@ -85,18 +85,19 @@ struct FlowBatch {
   // this reads each column's memory in order instead of every column per row.
   // Absent columns get FlowRecord's defaults.
   void GetRows(std::span<const uint32_t> rows, FlowRecord* out) const;
-  // Calls f(k, record) for every k, with the record of row rows[k], filled a chunk
-  // of rows at a time through GetRows (rows are often a sparse selection, where a
-  // record at a time would miss the cache in every column). scratch holds a chunk.
+  // The same for the rows begin .. begin+count-1.
+  void GetRange(size_t begin, size_t count, FlowRecord* out) const;
+  // Calls f(i, record) for every row i of the batch, in order, the records filled a
+  // chunk of rows at a time through GetRange (a record at a time would miss the
+  // cache in every column). scratch holds a chunk.
   template <typename F>
-  void ForEachRecord(std::span<const uint32_t> rows, std::vector<FlowRecord>& scratch,
-                     F&& f) const {
+  void ForEachRecord(std::vector<FlowRecord>& scratch, F&& f) const {
     constexpr size_t kChunk = 256;
-    scratch.resize(std::min(kChunk, rows.size()));
-    for (size_t at = 0; at < rows.size(); at += kChunk) {
-      const auto chunk = rows.subspan(at, std::min(kChunk, rows.size() - at));
-      GetRows(chunk, scratch.data());
-      for (size_t c = 0; c < chunk.size(); ++c) f(at + c, scratch[c]);
+    scratch.resize(std::min(kChunk, size()));
+    for (size_t at = 0; at < size(); at += kChunk) {
+      const size_t count = std::min(kChunk, size() - at);
+      GetRange(at, count, scratch.data());
+      for (size_t c = 0; c < count; ++c) f(at + c, scratch[c]);
     }
   }
   FlowRecord Row(size_t i) const {
@@ -136,6 +137,9 @@ struct FlowBatch {
   }
 
  private:
+  // Fills out[k] from row row(k), k < count, column by column.
+  template <typename RowIndex>
+  void Gather(RowIndex row, size_t count, FlowRecord* out) const;
   static int DictionarySlot(FieldId id) {
     switch (id) {
       case FieldId::kSip:

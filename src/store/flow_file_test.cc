@@ -363,7 +363,7 @@ TEST_F(FlowFileTest, GetRowsEqualsRowByRowWithEveryOrSomeColumns) {
   }
 }
 
-TEST_F(FlowFileTest, DecodeRowsFillsTheRowsAskedForAsAWholeDecodeDoes) {
+TEST_F(FlowFileTest, DecodeRowsAndDecodeCompactFillTheRowsAskedForAsAWholeDecodeDoes) {
   const EncodedBlock block = EncodeRecords(1000, Compression::kZstd);
   std::vector<uint32_t> keep;
   for (uint32_t i = 0; i < 1000; i += 3) keep.push_back(i);
@@ -388,19 +388,42 @@ TEST_F(FlowFileTest, DecodeRowsFillsTheRowsAskedForAsAWholeDecodeDoes) {
     // flag columns), an address with its dictionary.
     for (FieldId first : {FieldId::kDport, FieldId::kFlags, FieldId::kSip}) {
       for (const auto& rows : row_sets) {
-        SCOPED_TRACE(std::string(GetField(first).name) + (selection ? " selected" : "") + " " +
-                     std::to_string(rows.size()) + " rows");
-        // The batch held a larger block before: what the rows need must be rewritten.
-        ASSERT_TRUE(decoder.Decode(block.header, block.payload(), ColumnSet::All(), batch).ok());
-        ASSERT_TRUE(decoder.Decode(header, payload, ColumnSet::Of({first}), batch).ok());
-        ASSERT_TRUE(decoder.DecodeRows(header, payload, ColumnSet::All(), rows, batch).ok());
-        ASSERT_EQ(batch.size(), whole.size());
-        EXPECT_TRUE(batch.columns().Covers(ColumnSet::All()));
-        for (uint32_t r : rows) ASSERT_EQ(batch.Row(r), whole.Row(r)) << r;
-        for (FieldId id : {FieldId::kSip, FieldId::kDip, FieldId::kExporter}) {
-          const AddressDictionary* d = batch.Dictionary(id);
-          ASSERT_NE(d, nullptr) << GetField(id).name;
-          for (uint32_t r : rows) ASSERT_EQ(d->values.at(d->index.at(r)), whole.Ip(id, r)) << r;
+        for (bool compact : {false, true}) {
+          SCOPED_TRACE(std::string(GetField(first).name) + (selection ? " selected" : "") +
+                       (compact ? " compact " : " ") + std::to_string(rows.size()) + " rows");
+          // The batch held a larger block before: what the rows need must be rewritten.
+          ASSERT_TRUE(decoder.Decode(block.header, block.payload(), ColumnSet::All(), batch).ok());
+          ASSERT_TRUE(decoder.Decode(header, payload, ColumnSet::Of({first}), batch).ok());
+          if (compact) {
+            ASSERT_TRUE(decoder.DecodeCompact(header, payload, ColumnSet::All(), rows, batch).ok());
+            ASSERT_EQ(batch.size(), rows.size());
+          } else {
+            ASSERT_TRUE(decoder.DecodeRows(header, payload, ColumnSet::All(), rows, batch).ok());
+            ASSERT_EQ(batch.size(), whole.size());
+          }
+          EXPECT_TRUE(batch.columns().Covers(ColumnSet::All()));
+          // f(row of the batch, row of the block) for the rows asked for.
+          auto batch_rows = [&](auto&& f) {
+            for (size_t k = 0; k < rows.size(); ++k) f(compact ? k : rows[k], rows[k]);
+          };
+          batch_rows([&](size_t k, uint32_t r) { ASSERT_EQ(batch.Row(k), whole.Row(r)) << r; });
+          for (FieldId id : {FieldId::kSip, FieldId::kDip, FieldId::kExporter}) {
+            const AddressDictionary* d = batch.Dictionary(id);
+            ASSERT_NE(d, nullptr) << GetField(id).name;
+            if (compact) EXPECT_EQ(d->index.size(), rows.size());
+            batch_rows([&](size_t k, uint32_t r) {
+              ASSERT_EQ(d->values.at(d->index.at(k)), whole.Ip(id, r)) << r;
+            });
+          }
+          if (compact) {  // the records a compact batch gives, in order
+            std::vector<FlowRecord> scratch;
+            size_t seen = 0;
+            batch.ForEachRecord(scratch, [&](size_t k, const FlowRecord& r) {
+              ASSERT_EQ(k, seen++);
+              ASSERT_EQ(r, whole.Row(rows[k])) << k;
+            });
+            EXPECT_EQ(seen, rows.size());
+          }
         }
       }
     }
