@@ -410,7 +410,9 @@ TEST_F(FlowFileTest, DecodeRowsAndDecodeCompactFillTheRowsAskedForAsAWholeDecode
           for (FieldId id : {FieldId::kSip, FieldId::kDip, FieldId::kExporter}) {
             const AddressDictionary* d = batch.Dictionary(id);
             ASSERT_NE(d, nullptr) << GetField(id).name;
-            if (compact) EXPECT_EQ(d->index.size(), rows.size());
+            if (compact) {
+              EXPECT_EQ(d->index.size(), rows.size());
+            }
             batch_rows([&](size_t k, uint32_t r) {
               ASSERT_EQ(d->values.at(d->index.at(k)), whole.Ip(id, r)) << r;
             });
