@@ -297,10 +297,13 @@ char* JsonRecordWriter::Write(char* p, const FlowRecord& r, uint64_t flow_id) {
 }
 
 char* JsonRecordWriter::WriteIsoTime(char* p, int64_t ms) {
-  int64_t second = (ms >= 0 ? ms : ms - 999) / 1000;
-  if (second != cached_second_) {
+  const int64_t second = (ms >= 0 ? ms : ms - 999) / 1000;
+  // Seconds into the cached hour (unsigned: a time before it wraps to a large value).
+  uint64_t into = static_cast<uint64_t>(second) - static_cast<uint64_t>(cached_hour_);
+  if (!hour_cached_ || into >= 3600) {
+    const int64_t hour = (second >= 0 ? second : second - 3599) / 3600 * 3600;
     scratch_.clear();
-    AppendTime(scratch_, second * 1000, TimeFormat::kIso);
+    AppendTime(scratch_, hour * 1000, TimeFormat::kIso);
     if (scratch_.size() != 24) {  // years outside 0000-9999: no cache
       *p++ = '"';
       scratch_.clear();
@@ -309,13 +312,20 @@ char* JsonRecordWriter::WriteIsoTime(char* p, int64_t ms) {
       *p++ = '"';
       return p;
     }
-    std::memcpy(cached_time_.data(), scratch_.data(), 20);
-    cached_second_ = second;
+    std::memcpy(cached_hour_text_.data(), scratch_.data(), cached_hour_text_.size());
+    cached_hour_ = hour;
+    hour_cached_ = true;
+    into = static_cast<uint64_t>(second - hour);
   }
-  unsigned frac = static_cast<unsigned>(ms - second * 1000);
+  const unsigned frac = static_cast<unsigned>(ms - second * 1000);
   *p++ = '"';
-  std::memcpy(p, cached_time_.data(), 20);
-  p += 20;
+  std::memcpy(p, cached_hour_text_.data(), cached_hour_text_.size());
+  p += cached_hour_text_.size();
+  std::memcpy(p, decimal_internal::kPairs + into / 60 * 2, 2);  // minutes
+  p[2] = ':';
+  std::memcpy(p + 3, decimal_internal::kPairs + into % 60 * 2, 2);  // seconds
+  p[5] = '.';
+  p += 6;
   *p++ = static_cast<char>('0' + frac / 100);
   *p++ = static_cast<char>('0' + frac / 10 % 10);
   *p++ = static_cast<char>('0' + frac % 10);

@@ -102,8 +102,11 @@ class JsonRecordWriter {
   std::vector<char> line_;
   std::string scratch_;
   uint64_t flow_id_ = 0;
-  int64_t cached_second_ = INT64_MIN;   // the second whose text is in cached_time_
-  std::array<char, 20> cached_time_{};  // "YYYY-MM-DDTHH:MM:SS."
+  // The hour (in seconds) whose text is in cached_hour_text_: a record's start and
+  // end, and the records of an hourly file, mostly share it.
+  bool hour_cached_ = false;
+  int64_t cached_hour_ = 0;
+  std::array<char, 14> cached_hour_text_{};  // "YYYY-MM-DDTHH:"
   // Quoted, escaped names, built on first use: sensor by id, flowtype parts by
   // id; padded to 32 bytes or more (the text's length is kept beside it).
   struct Name {

@@ -86,8 +86,14 @@ TEST(JsonWriter, FieldsMatchTheGenericFormatter) {
       JsonRecordWriter writer(
           JsonOptions{.schema = JsonSchema::kFields, .fields = fields, .value = fo});
       std::mt19937_64 rng(7);
+      int64_t last_stime = 0;
       for (int i = 0; i < 2000; ++i) {
         FlowRecord r = Random(rng);
+        if (i % 2) {  // near the last record's time: in its hour, the one before or after
+          r.stime_ms = last_stime + static_cast<int64_t>(rng() % 7'200'000) - 3'600'000;
+          r.duration_ms = static_cast<uint32_t>(rng() % 4'000'000);
+        }
+        last_stime = r.stime_ms;
         std::string expected, cell;
         for (size_t c = 0; c < fields.size(); ++c) {
           cell.clear();

@@ -124,7 +124,7 @@ class FlowFileReader {
   BlockHeader block_;
 
   bool sparse_whole_ = false;  // NextVerified's *sparse holds the whole payload
-  ScratchBytes buffer_;  // grows without zeroing: read() fills what is used
+  ScratchBytes buffer_;        // grows without zeroing: read() fills what is used
   size_t begin_ = 0, end_ = 0;
   uint64_t offset_ = 0;  // file offset of buffer_[begin_]
   bool eof_ = false;
