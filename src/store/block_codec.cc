@@ -256,7 +256,7 @@ Status BlockDecoder::DecodeColumns(const BlockHeader& header, std::span<const st
   compact = compact && rows;
   // The rows the columns get: n, or with compact only those asked for.
   const size_t size = compact ? rows->size() : n;
-  // Calls f(i, at) for every row to fill, i being the stored row and at where its
+  // Calls f(i, to) for every row to fill, i being the stored row and to where its
   // value goes: all n rows, or the rows asked for (at their own index, or compact
   // one after the other).
   auto for_rows = [&](auto&& f) {
@@ -338,7 +338,7 @@ Status BlockDecoder::DecodeColumns(const BlockHeader& header, std::span<const st
     if (!c) {
       // A column this file does not have keeps its default value.
       if (rows && !compact)
-        for_rows([&](size_t, size_t at) { column[at] = default_value; });
+        for_rows([&](size_t, size_t to) { column[to] = default_value; });
       else
         std::fill(column.begin(), column.end(), default_value);
       return Status::Ok();
@@ -413,8 +413,8 @@ Status BlockDecoder::DecodeColumns(const BlockHeader& header, std::span<const st
   if (flags_residual && present.Has(FieldId::kFlags)) {
     if (!present.Has(FieldId::kInitialFlags) || !present.Has(FieldId::kSessionFlags))
       return Status::Corruption("flags are stored relative to columns the block lacks");
-    for_rows([&](size_t, size_t at) {
-      batch.flags[at] ^= batch.initial_flags[at] | batch.session_flags[at];
+    for_rows([&](size_t, size_t to) {
+      batch.flags[to] ^= batch.initial_flags[to] | batch.session_flags[to];
     });
   }
   return Status::Ok();
