@@ -57,6 +57,19 @@ case "$case_name" in
     [ "$(records five.weir)" -eq 5 ] || fail "max-pass-records"
     "$weir" filter --print-volume-statistics --protocol=6 f.weir 2>vol.txt
     grep -q '^Total|' vol.txt && grep -q '^ Pass|' vol.txt || fail "volume statistics: $(cat vol.txt)"
+    # Every record and column of the input is in pass or fail, and the totals count
+    # every record, though the filter reads one column (the others are decoded only
+    # where a scan needs them).
+    "$weir" cut --all-fields --delimited=, --no-titles f.weir | sort >every.csv
+    "$weir" filter --dport=53 --pass=p53.weir --fail=q53.weir --print-volume-statistics f.weir 2>vol.txt
+    cat <("$weir" cut --all-fields --delimited=, --no-titles p53.weir) \
+      <("$weir" cut --all-fields --delimited=, --no-titles q53.weir) | sort | diff -q - every.csv >/dev/null ||
+      fail "pass + fail records differ from the input"
+    "$weir" filter --dport=53 --fail=- f.weir | "$weir" cut --all-fields --delimited=, --no-titles |
+      diff -q - <("$weir" cut --all-fields --delimited=, --no-titles q53.weir) >/dev/null ||
+      fail "fail to a pipe differs from fail to a file"
+    total_bytes=$(awk -F, '{s += $3} END {printf "%d", s}' all.csv)
+    grep -q "^Total| *20000| *[0-9]*| *$total_bytes|" vol.txt || fail "total bytes != $total_bytes: $(cat vol.txt)"
     # The direct form reads a repository selection.
     "$weir" gen --flows=5000 --seed=2 --start-time=2026/11/26 --root-directory=repo
     expect_exit 0 "$weir" filter --data-rootdir=repo --type=all --start-date=2026/11/26 --end-date=2026/11/27 --print-stat

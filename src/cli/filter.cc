@@ -113,10 +113,15 @@ int RunFilter(int argc, char** argv) {
   ColumnSet columns = ColumnSet::None();
   bool files_out = (pass.writer && !pass.stream) || (fail.writer && !fail.stream);
   if (files_out) columns = ColumnSet::All();
+  // Columns read at rows that fail too: the totals' packets and bytes, and every
+  // column a failing row is written from.
+  ColumnSet every_row;
   if (want_volume) {  // packets and bytes of every record
     columns.Add(FieldId::kPackets);
     columns.Add(FieldId::kBytes);
+    every_row = ColumnSet::Of({FieldId::kPackets, FieldId::kBytes});
   }
+  if (fail.writer) every_row = columns;
 
   Volume total, passed;
   uint64_t pass_count = 0;
@@ -129,8 +134,13 @@ int RunFilter(int argc, char** argv) {
   // on every worker, one block at a time under the lock.
   bool ordered = writing || max_pass > 0;
   std::mutex mutex;
+  ScanOptions scan;
+  scan.columns = columns;
+  scan.ordered = ordered;
+  scan.every_row = every_row;
+  scan.whole_blocks = writing;  // blocks copied whole must be read whole
   ScanStats stats = RunScan(
-      "filter", *prepared, columns, ordered,
+      "filter", *prepared, scan,
       [&](int, const FlowBatch& batch, std::span<const uint32_t> rows, const RawBlock& raw) {
         std::unique_lock lock(mutex, std::defer_lock);
         if (!ordered) lock.lock();
@@ -186,8 +196,7 @@ int RunFilter(int argc, char** argv) {
           if (!write_status.ok()) return false;
         }
         return !(max_pass && pass_count >= max_pass);
-      },
-      /*whole_blocks=*/writing);
+      });
   for (Destination* d : {&pass, &fail, &all}) {
     if (!d->writer) continue;
     Status s = d->writer->Close();

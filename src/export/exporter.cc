@@ -180,8 +180,8 @@ class Follower {
         file,
         [&](RawBlock& raw, uint64_t end) {
           size_t block_rows = 0;
-          Status s = DecodeAndSelect(raw, columns_, options_.predicate, true, decoder_, scratch_,
-                                     flows_, rows_, block_rows);
+          Status s = DecodeAndSelect(raw, columns_, options_.predicate, ColumnSet::None(), true,
+                                     decoder_, scratch_, flows_, rows_, block_rows);
           if (!s.ok()) {
             on_message_(s.message());
             ++stats_.errors;

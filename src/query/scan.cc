@@ -116,8 +116,8 @@ ScanStats ScanOnThisThread(const std::vector<std::string>& inputs, const ScanOpt
   std::vector<uint32_t> rows;
   while (!(stop && stop->load(std::memory_order_relaxed)) && source.NextRaw(raw)) {
     size_t block_rows = 0;
-    if (Status s = DecodeAndSelect(raw, columns, options.predicate, options.compact, decoder,
-                                   scratch, batch, rows, block_rows);
+    if (Status s = DecodeAndSelect(raw, columns, options.predicate, options.every_row,
+                                   options.compact, decoder, scratch, batch, rows, block_rows);
         !s.ok()) {
       ++stats.errors;
       on_error(s);
@@ -236,8 +236,9 @@ ScanStats ScanThroughQueue(const std::vector<std::string>& inputs, const ScanOpt
       s.ok = false;
       if (!stop.load(std::memory_order_relaxed)) {
         size_t block_rows = 0;
-        if (Status st = DecodeAndSelect(s.raw, columns, options.predicate, options.compact, decoder,
-                                        scratch, s.batch, s.rows, block_rows);
+        if (Status st =
+                DecodeAndSelect(s.raw, columns, options.predicate, options.every_row,
+                                options.compact, decoder, scratch, s.batch, s.rows, block_rows);
             !st.ok()) {
           locked_error(st);
           std::lock_guard lock(mutex);
@@ -322,11 +323,12 @@ ScanStats ScanThroughQueue(const std::vector<std::string>& inputs, const ScanOpt
 }  // namespace
 
 Status DecodeAndSelect(const RawBlock& raw, ColumnSet columns, const Predicate* predicate,
-                       bool compact, BlockDecoder& decoder, Predicate::Scratch& scratch,
-                       FlowBatch& batch, std::vector<uint32_t>& rows, size_t& block_rows) {
+                       ColumnSet every_row, bool compact, BlockDecoder& decoder,
+                       Predicate::Scratch& scratch, FlowBatch& batch, std::vector<uint32_t>& rows,
+                       size_t& block_rows) {
   block_rows = 0;
   if (predicate && !predicate->is_all()) {
-    ColumnSet tested = predicate->columns();
+    ColumnSet tested = predicate->columns().With(every_row);
     WEIR_RETURN_IF_ERROR(DecodeRawBlock(raw, tested, decoder, batch));
     block_rows = batch.size();
     predicate->Select(batch, scratch, rows, &raw.header);
@@ -362,7 +364,7 @@ int ScanWorkers(int threads) {
 
 ScanStats Scan(const std::vector<std::string>& inputs, const ScanOptions& options,
                const ScanConsumer& consumer, const ScanErrorHandler& on_error) {
-  ColumnSet columns = options.columns;
+  ColumnSet columns = options.columns.With(options.every_row);
   if (options.predicate) columns = columns.With(options.predicate->columns());
   int workers = ScanWorkers(options.threads);
   if (workers <= 1) return ScanOnThisThread(inputs, options, columns, consumer, on_error);

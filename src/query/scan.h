@@ -46,6 +46,10 @@ struct ScanOptions {
   // rows then touches those rows' memory only. rows keeps naming the rows' indexes
   // in the block (for ids); the batch is indexed 0 .. rows.size()-1.
   bool compact = false;
+  // Columns the consumer reads at every row of a block, not only at the passing
+  // ones (totals over all records, the rows that fail): decoded whole, as the
+  // predicate's own columns are. The others hold values at the passing rows only.
+  ColumnSet every_row;
 };
 
 struct ScanStats {
@@ -73,14 +77,15 @@ int ScanSlots(const ScanOptions& options);
 
 // Decodes a block (read with at least `columns`) and puts the indexes of the rows
 // that pass predicate (every row when it is null) in rows, and the block's row count
-// in block_rows. The predicate's columns are decoded for every row, the other
-// columns only at the rows that pass: their other rows hold unspecified values
-// (BlockDecoder::DecodeRows). With compact, the batch then holds the passing rows
-// only, in order (BlockDecoder::DecodeCompact); rows still names their indexes in
-// the block.
+// in block_rows. The predicate's columns and those of every_row are decoded for
+// every row, the other columns only at the rows that pass: their other rows hold
+// unspecified values (BlockDecoder::DecodeRows). With compact, the batch then holds
+// the passing rows only, in order (BlockDecoder::DecodeCompact); rows still names
+// their indexes in the block.
 Status DecodeAndSelect(const RawBlock& raw, ColumnSet columns, const Predicate* predicate,
-                       bool compact, BlockDecoder& decoder, Predicate::Scratch& scratch,
-                       FlowBatch& batch, std::vector<uint32_t>& rows, size_t& block_rows);
+                       ColumnSet every_row, bool compact, BlockDecoder& decoder,
+                       Predicate::Scratch& scratch, FlowBatch& batch, std::vector<uint32_t>& rows,
+                       size_t& block_rows);
 
 // Scans inputs (paths; "-" is standard input) in order. Errors are reported and
 // counted, and the scan goes on with the next block or file.
