@@ -335,6 +335,9 @@ Status BlockDecoder::DecodeColumns(const BlockHeader& header, std::span<const st
     size_t at = offsets[static_cast<size_t>(id)];
     column.resize(size);
     present.Add(id);
+    // No row asked for (none passed the filter): the column's rows, if any, are
+    // unspecified, so nothing is decompressed.
+    if (rows && rows->empty()) return Status::Ok();
     if (!c) {
       // A column this file does not have keeps its default value.
       if (rows && !compact)

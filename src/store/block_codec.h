@@ -90,7 +90,9 @@ class BlockDecoder {
   // values at the given rows only (ascending indexes into the batch); the other rows
   // of these columns hold unspecified values. A scan decodes its filter's columns
   // whole, then the rest only where the filter passed: decompression stays, but the
-  // per-row work on the rows that failed goes. Columns the batch has stay as they are.
+  // per-row work on the rows that failed goes; with no rows, so does decompression
+  // (and the added address columns then have no dictionary). Columns the batch has
+  // stay as they are.
   Status DecodeRows(const BlockHeader& header, std::span<const std::byte> payload,
                     ColumnSet columns, std::span<const uint32_t> rows, FlowBatch& batch);
   // The same, then the batch keeps the given rows only, in order: afterwards it has

@@ -407,8 +407,11 @@ TEST_F(FlowFileTest, DecodeRowsAndDecodeCompactFillTheRowsAskedForAsAWholeDecode
             for (size_t k = 0; k < rows.size(); ++k) f(compact ? k : rows[k], rows[k]);
           };
           batch_rows([&](size_t k, uint32_t r) { ASSERT_EQ(batch.Row(k), whole.Row(r)) << r; });
+          // No rows asked for: nothing was decompressed, so only the filter's own
+          // address column may have a dictionary.
           for (FieldId id : {FieldId::kSip, FieldId::kDip, FieldId::kExporter}) {
             const AddressDictionary* d = batch.Dictionary(id);
+            if (rows.empty() && id != first) continue;
             ASSERT_NE(d, nullptr) << GetField(id).name;
             if (compact) {
               EXPECT_EQ(d->index.size(), rows.size());
