@@ -73,17 +73,23 @@ void BlockFormatter::Prepare(const FlowBatch& batch, std::span<const uint32_t> r
   any_deferred_ = false;
   file_hash_ = file_hash;
   block_offset_ = block_offset;
-  batch.ForEachRecord(records_, [&](size_t k, const FlowRecord& r) {
-    ExportBatch& piece = Piece();
-    if (r.attributes & (kAttrActiveTimeout | kAttrContinuation)) {
-      deferred_[k] = 1;
-      any_deferred_ = true;
-      piece.Close(0, 0);  // an empty line keeps the indexes aligned
-      return;
+  batch.ForEachChunk(records_, [&](size_t at, std::span<const FlowRecord> records) {
+    formatter_.Prepare(records);
+    for (size_t c = 0; c < records.size(); ++c) {
+      const FlowRecord& r = records[c];
+      const size_t k = at + c;
+      ExportBatch& piece = Piece();
+      if (r.attributes & (kAttrActiveTimeout | kAttrContinuation)) {
+        deferred_[k] = 1;
+        any_deferred_ = true;
+        piece.Close(0, 0);  // an empty line keeps the indexes aligned
+        continue;
+      }
+      formatter_.Append(piece, r, LongFlows::FlowId(LongFlows::FlowKey(r), r.stime_ms),
+                        RecordId(file_hash, block_offset, rows[k]));
     }
-    formatter_.Append(piece, r, LongFlows::FlowId(LongFlows::FlowKey(r), r.stime_ms),
-                      RecordId(file_hash, block_offset, rows[k]));
   });
+  formatter_.Prepare({});
 }
 
 void BlockFormatter::Finish(LongFlows& long_flows, int64_t now_ms, ExportBatch& out) {

@@ -36,6 +36,10 @@ class RecordFormatter {
  public:
   explicit RecordFormatter(const RecordFormat& format);
   void Append(ExportBatch& out, const FlowRecord& r, uint64_t flow_id, uint64_t record_id);
+  // Optional, before Append of several records (JsonRecordWriter::Prepare).
+  void Prepare(std::span<const FlowRecord> records) {
+    if (json_) json_->Prepare(records);
+  }
   // The CSV title line (with its newline); empty for JSON.
   std::string Header() const;
 

@@ -376,11 +376,34 @@ char* JsonRecordWriter::WriteFlowtypeName(char* p, uint8_t flowtype, FieldType p
   return PutPadded(p, cached.padded.data(), cached.length);
 }
 
+void JsonRecordWriter::Prepare(std::span<const FlowRecord> records) {
+  prepared_ = {};
+  if (!options_.community_id || records.empty()) return;
+  messages_.resize(records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    const FlowRecord& r = records[i];
+    const bool icmp = r.is_icmp();
+    messages_[i] =
+        MakeCommunityIdMessage(options_.community_id_seed, r.sip, r.dip, r.protocol,
+                               icmp ? r.icmp_type() : r.sport, icmp ? r.icmp_code() : r.dport);
+  }
+  community_ids_.resize(records.size() * kCommunityIdLength);
+  WriteCommunityIds(messages_, community_ids_.data());
+  prepared_ = records;
+}
+
 char* JsonRecordWriter::PutCommunityId(char* p, const FlowRecord& r) const {
-  const bool icmp = r.is_icmp();
   p = Put(p, "\"community_id\":\"");
-  WriteCommunityId(p, options_.community_id_seed, r.sip, r.dip, r.protocol,
-                   icmp ? r.icmp_type() : r.sport, icmp ? r.icmp_code() : r.dport);
+  // Compared as addresses: &r may lie outside the prepared records.
+  const auto at = reinterpret_cast<uintptr_t>(&r) - reinterpret_cast<uintptr_t>(prepared_.data());
+  if (at < prepared_.size_bytes()) {
+    std::memcpy(p, community_ids_.data() + at / sizeof(FlowRecord) * kCommunityIdLength,
+                kCommunityIdLength);
+  } else {
+    const bool icmp = r.is_icmp();
+    WriteCommunityId(p, options_.community_id_seed, r.sip, r.dip, r.protocol,
+                     icmp ? r.icmp_type() : r.sport, icmp ? r.icmp_code() : r.dport);
+  }
   p += kCommunityIdLength;
   *p++ = '"';
   return p;

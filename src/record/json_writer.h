@@ -18,10 +18,12 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "net/community_id.h"
 #include "record/fields.h"
 #include "record/flow_record.h"
 #include "record/text.h"
@@ -51,6 +53,10 @@ class JsonRecordWriter {
   // returns the end of what was written.
   char* Write(char* p, const FlowRecord& r, uint64_t flow_id = 0);
   size_t max_length() const { return max_length_; }
+  // Optional, before writing several records: computes what is cheaper to compute
+  // for many records at once (their Community IDs), for Write() of any of these
+  // records (by address) until the next Prepare. Prepare({}) forgets them.
+  void Prepare(std::span<const FlowRecord> records);
   const JsonOptions& options() const { return options_; }
 
  private:
@@ -64,6 +70,10 @@ class JsonRecordWriter {
   char* WriteSensor(char* p, uint16_t sensor);
   // "community_id":"1:..." (the key as every layout spells it).
   char* PutCommunityId(char* p, const FlowRecord& r) const;
+  // Prepare()'s records and their Community IDs (kCommunityIdLength bytes each).
+  std::span<const FlowRecord> prepared_;
+  std::vector<CommunityIdMessage> messages_;
+  std::vector<char> community_ids_;
   // The flowtype's class, type or "class/type" name, quoted (or its number).
   char* WriteFlowtypeName(char* p, uint8_t flowtype, FieldType part);
 

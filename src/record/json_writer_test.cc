@@ -109,6 +109,36 @@ TEST(JsonWriter, FieldsMatchTheGenericFormatter) {
   }
 }
 
+// Prepare computes the Community IDs of many records at once; records outside
+// the prepared ones (and everything after Prepare({})) are computed one by one.
+// Every layout writes the same lines either way.
+TEST(JsonWriter, PreparedRecordsWriteWhatUnpreparedOnesDo) {
+  std::mt19937_64 rng(11);
+  std::vector<FlowRecord> records(300);
+  for (FlowRecord& r : records) r = Random(rng);
+  const FlowRecord outside = Random(rng);
+  for (JsonSchema schema : {JsonSchema::kFields, JsonSchema::kEcs, JsonSchema::kEve}) {
+    JsonOptions o{.schema = schema,
+                  .fields = {FieldId::kSip, FieldId::kDport},
+                  .value = {},
+                  .community_id = true,
+                  .community_id_seed = 9};
+    JsonRecordWriter plain(o), prepared(o);
+    std::string expected, got;
+    for (const FlowRecord& r : records) plain.Append(expected, r);
+    plain.Append(expected, outside);
+    prepared.Prepare(std::span<const FlowRecord>(records).subspan(0, 257));
+    for (const FlowRecord& r : records) prepared.Append(got, r);
+    prepared.Append(got, outside);
+    EXPECT_EQ(got, expected) << "schema " << static_cast<int>(schema);
+    prepared.Prepare({});
+    got.clear();
+    for (const FlowRecord& r : records) prepared.Append(got, r);
+    prepared.Append(got, outside);
+    EXPECT_EQ(got, expected) << "schema " << static_cast<int>(schema) << " after Prepare({})";
+  }
+}
+
 TEST(JsonWriter, EcsCarriesCommunityIdDirectionAndNanoseconds) {
   TestNames names;
   FlowRecord r;

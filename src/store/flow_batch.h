@@ -87,18 +87,25 @@ struct FlowBatch {
   void GetRows(std::span<const uint32_t> rows, FlowRecord* out) const;
   // The same for the rows begin .. begin+count-1.
   void GetRange(size_t begin, size_t count, FlowRecord* out) const;
-  // Calls f(i, record) for every row i of the batch, in order, the records filled a
-  // chunk of rows at a time through GetRange (a record at a time would miss the
-  // cache in every column). scratch holds a chunk.
+  // Calls f(at, records) for the rows of the batch in order, a chunk at a time:
+  // records[c] is row at + c, filled through GetRange (a record at a time would
+  // miss the cache in every column). scratch holds a chunk.
   template <typename F>
-  void ForEachRecord(std::vector<FlowRecord>& scratch, F&& f) const {
+  void ForEachChunk(std::vector<FlowRecord>& scratch, F&& f) const {
     constexpr size_t kChunk = 256;
     scratch.resize(std::min(kChunk, size()));
     for (size_t at = 0; at < size(); at += kChunk) {
       const size_t count = std::min(kChunk, size() - at);
       GetRange(at, count, scratch.data());
-      for (size_t c = 0; c < count; ++c) f(at + c, scratch[c]);
+      f(at, std::span<const FlowRecord>(scratch.data(), count));
     }
+  }
+  // Calls f(i, record) for every row i of the batch, in order (as ForEachChunk).
+  template <typename F>
+  void ForEachRecord(std::vector<FlowRecord>& scratch, F&& f) const {
+    ForEachChunk(scratch, [&](size_t at, std::span<const FlowRecord> records) {
+      for (size_t c = 0; c < records.size(); ++c) f(at + c, records[c]);
+    });
   }
   FlowRecord Row(size_t i) const {
     FlowRecord r;
