@@ -94,6 +94,15 @@ Status RunOnce(const ExportOptions& options, Sink& sink, ExportStats& stats,
 
 class Follower {
  public:
+  // How blocks are read: the filter's rows only, in a dense batch (BlockFormatter
+  // formats whole batches).
+  static ScanOptions Selection(const ExportOptions& options) {
+    ScanOptions scan;
+    scan.predicate = options.predicate;
+    scan.compact = true;
+    return scan;
+  }
+
   Follower(const ExportOptions& options, Sink& sink, ExportStats& stats,
            const std::function<void(const std::string&)>& on_message)
       : options_(options),
@@ -103,7 +112,8 @@ class Follower {
         tail_(options.root, options.selection),
         formatter_(options.format),
         columns_(FormatColumns(options.format)),
-        long_flows_(options.long_flows) {}
+        long_flows_(options.long_flows),
+        selector_(columns_, Selection(options)) {}
 
   Status Run() {
     auto cursor = ExportCursor::Open(options_.cursor_path);
@@ -179,14 +189,12 @@ class Follower {
     auto done = tail_.Read(
         file,
         [&](RawBlock& raw, uint64_t end) {
-          size_t block_rows = 0;
-          Status s = DecodeAndSelect(raw, columns_, options_.predicate, ColumnSet::None(), true,
-                                     decoder_, scratch_, flows_, rows_, block_rows);
-          if (!s.ok()) {
-            on_message_(s.message());
+          Result<size_t> block_rows = selector_.Select(raw, flows_, rows_);
+          if (!block_rows.ok()) {
+            on_message_(block_rows.status().message());
             ++stats_.errors;
           } else {
-            stats_.records_read += block_rows;
+            stats_.records_read += *block_rows;
             BlockFormatter& block = Block();
             block.Prepare(flows_, rows_, file_hash, raw.offset);
             block.Finish(long_flows_, NowMillis(), batch_);
@@ -267,9 +275,8 @@ class Follower {
   LongFlows long_flows_;
   std::unique_ptr<ExportCursor> cursor_;
   std::unique_ptr<BlockFormatter> block_;
-  BlockDecoder decoder_;
+  BlockSelector selector_;
   FlowBatch flows_;
-  Predicate::Scratch scratch_;
   std::vector<uint32_t> rows_;
   ExportBatch batch_;
   std::map<std::string, uint64_t> offsets_;

@@ -109,22 +109,19 @@ ScanStats ScanOnThisThread(const std::vector<std::string>& inputs, const ScanOpt
   ScanStats stats;
   BlockSource source(inputs, options.predicate, columns, options.whole_blocks, on_error, stats,
                      next_input);
-  BlockDecoder decoder;
+  BlockSelector selector(columns, options);
   RawBlock raw;
   FlowBatch batch;
-  Predicate::Scratch scratch;
   std::vector<uint32_t> rows;
   while (!(stop && stop->load(std::memory_order_relaxed)) && source.NextRaw(raw)) {
-    size_t block_rows = 0;
-    if (Status s = DecodeAndSelect(raw, columns, options.predicate, options.every_row,
-                                   options.compact, decoder, scratch, batch, rows, block_rows);
-        !s.ok()) {
+    Result<size_t> block_rows = selector.Select(raw, batch, rows);
+    if (!block_rows.ok()) {
       ++stats.errors;
-      on_error(s);
+      on_error(block_rows.status());
       continue;
     }
     ++stats.blocks_read;
-    stats.records_read += block_rows;
+    stats.records_read += *block_rows;
     stats.records_passed += rows.size();
     if ((options.prepare && !options.prepare(worker, batch, rows, raw)) ||
         !consumer(worker, batch, rows, raw)) {
@@ -211,8 +208,7 @@ ScanStats ScanThroughQueue(const std::vector<std::string>& inputs, const ScanOpt
   };
 
   auto work = [&](int worker) {
-    BlockDecoder decoder;
-    Predicate::Scratch scratch;
+    BlockSelector selector(columns, options);
     while (true) {
       int slot = worker;
       {
@@ -235,18 +231,15 @@ ScanStats ScanThroughQueue(const std::vector<std::string>& inputs, const ScanOpt
       Slot& s = slots[static_cast<size_t>(slot)];
       s.ok = false;
       if (!stop.load(std::memory_order_relaxed)) {
-        size_t block_rows = 0;
-        if (Status st =
-                DecodeAndSelect(s.raw, columns, options.predicate, options.every_row,
-                                options.compact, decoder, scratch, s.batch, s.rows, block_rows);
-            !st.ok()) {
-          locked_error(st);
+        Result<size_t> block_rows = selector.Select(s.raw, s.batch, s.rows);
+        if (!block_rows.ok()) {
+          locked_error(block_rows.status());
           std::lock_guard lock(mutex);
           ++stats.errors;
         } else {
           s.ok = true;
           blocks_read.fetch_add(1, std::memory_order_relaxed);
-          records_read.fetch_add(block_rows, std::memory_order_relaxed);
+          records_read.fetch_add(*block_rows, std::memory_order_relaxed);
         }
       }
       if (s.ok && options.prepare && !stop.load(std::memory_order_relaxed) &&
@@ -322,33 +315,32 @@ ScanStats ScanThroughQueue(const std::vector<std::string>& inputs, const ScanOpt
 
 }  // namespace
 
-Status DecodeAndSelect(const RawBlock& raw, ColumnSet columns, const Predicate* predicate,
-                       ColumnSet every_row, bool compact, BlockDecoder& decoder,
-                       Predicate::Scratch& scratch, FlowBatch& batch, std::vector<uint32_t>& rows,
-                       size_t& block_rows) {
-  block_rows = 0;
-  if (predicate && !predicate->is_all()) {
-    ColumnSet tested = predicate->columns().With(every_row);
-    WEIR_RETURN_IF_ERROR(DecodeRawBlock(raw, tested, decoder, batch));
-    block_rows = batch.size();
-    predicate->Select(batch, scratch, rows, &raw.header);
-    columns = columns.With(tested);
-    return (compact ? decoder.DecodeCompact(raw.header, raw.payload, columns, rows, batch)
-                    : decoder.DecodeRows(raw.header, raw.payload, columns, rows, batch))
-        .WithPrefix(raw.where);
+Result<size_t> BlockSelector::Select(const RawBlock& raw, FlowBatch& batch,
+                                     std::vector<uint32_t>& rows) {
+  if (predicate_ && !predicate_->is_all()) {
+    const ColumnSet tested = predicate_->columns().With(every_row_);
+    WEIR_RETURN_IF_ERROR(DecodeRawBlock(raw, tested, decoder_, batch));
+    const size_t block_rows = batch.size();
+    predicate_->Select(batch, scratch_, rows, &raw.header);
+    const ColumnSet columns = columns_.With(tested);
+    WEIR_RETURN_IF_ERROR(
+        (compact_ ? decoder_.DecodeCompact(raw.header, raw.payload, columns, rows, batch)
+                  : decoder_.DecodeRows(raw.header, raw.payload, columns, rows, batch))
+            .WithPrefix(raw.where));
+    return block_rows;
   }
-  WEIR_RETURN_IF_ERROR(DecodeRawBlock(raw, columns, decoder, batch));
-  block_rows = batch.size();
-  if (predicate) {
-    predicate->Select(batch, scratch, rows, &raw.header);
-    if (compact && rows.size() < batch.size())
-      return decoder.DecodeCompact(raw.header, raw.payload, columns, rows, batch)
-          .WithPrefix(raw.where);
-    return Status::Ok();
+  WEIR_RETURN_IF_ERROR(DecodeRawBlock(raw, columns_, decoder_, batch));
+  const size_t block_rows = batch.size();
+  if (predicate_) {
+    predicate_->Select(batch, scratch_, rows, &raw.header);
+    if (compact_ && rows.size() < batch.size())
+      WEIR_RETURN_IF_ERROR(decoder_.DecodeCompact(raw.header, raw.payload, columns_, rows, batch)
+                               .WithPrefix(raw.where));
+    return block_rows;
   }
   rows.resize(batch.size());
   for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<uint32_t>(i);
-  return Status::Ok();
+  return block_rows;
 }
 
 int ScanSlots(const ScanOptions& options) {

@@ -75,17 +75,33 @@ int ScanWorkers(int threads);
 // in ordered mode with lookahead, workers x lookahead slots.
 int ScanSlots(const ScanOptions& options);
 
-// Decodes a block (read with at least `columns`) and puts the indexes of the rows
-// that pass predicate (every row when it is null) in rows, and the block's row count
-// in block_rows. The predicate's columns and those of every_row are decoded for
-// every row, the other columns only at the rows that pass: their other rows hold
-// unspecified values (BlockDecoder::DecodeRows). With compact, the batch then holds
-// the passing rows only, in order (BlockDecoder::DecodeCompact); rows still names
-// their indexes in the block.
-Status DecodeAndSelect(const RawBlock& raw, ColumnSet columns, const Predicate* predicate,
-                       ColumnSet every_row, bool compact, BlockDecoder& decoder,
-                       Predicate::Scratch& scratch, FlowBatch& batch, std::vector<uint32_t>& rows,
-                       size_t& block_rows);
+// Decodes blocks and selects their rows as Scan does, by options' predicate (every
+// row passes when it is null), every_row and compact. The predicate's columns and
+// those of every_row are decoded for every row, the other columns only at the rows
+// that pass: their other rows hold unspecified values (BlockDecoder::DecodeRows).
+// With compact, the batch holds the passing rows only, in order
+// (BlockDecoder::DecodeCompact), and rows still names their indexes in the block.
+// One per thread: it keeps the decoder's and the predicate's working memory.
+class BlockSelector {
+ public:
+  // columns: what the consumer reads; blocks are read with at least these.
+  BlockSelector(ColumnSet columns, const ScanOptions& options)
+      : columns_(columns),
+        predicate_(options.predicate),
+        every_row_(options.every_row),
+        compact_(options.compact) {}
+  // Decodes raw into batch and the indexes of its passing rows into rows; returns
+  // the block's row count.
+  Result<size_t> Select(const RawBlock& raw, FlowBatch& batch, std::vector<uint32_t>& rows);
+
+ private:
+  const ColumnSet columns_;
+  const Predicate* const predicate_;
+  const ColumnSet every_row_;
+  const bool compact_;
+  BlockDecoder decoder_;
+  Predicate::Scratch scratch_;
+};
 
 // Scans inputs (paths; "-" is standard input) in order. Errors are reported and
 // counted, and the scan goes on with the next block or file.

@@ -140,26 +140,17 @@ void FlowBatch::GetRow(size_t i, FlowRecord& r) const {
 #undef WEIR_GET_COLUMN
 }
 
-template <typename RowIndex>
-void FlowBatch::Gather(RowIndex row, size_t count, FlowRecord* out) const {
+void FlowBatch::GetRange(size_t begin, size_t count, FlowRecord* out) const {
   static const FlowRecord kDefaults;
-#define WEIR_GET_COLUMN_ROWS(id, member, type)                           \
+#define WEIR_GET_COLUMN_RANGE(id, member, type)                          \
   if (present_.Has(FieldId::id)) {                                       \
-    const type* column = member.data();                                  \
-    for (size_t k = 0; k < count; ++k) out[k].member = column[row(k)];   \
+    const type* column = member.data() + begin;                          \
+    for (size_t k = 0; k < count; ++k) out[k].member = column[k];        \
   } else {                                                               \
     for (size_t k = 0; k < count; ++k) out[k].member = kDefaults.member; \
   }
-  WEIR_STORED_COLUMNS(WEIR_GET_COLUMN_ROWS)
-#undef WEIR_GET_COLUMN_ROWS
-}
-
-void FlowBatch::GetRows(std::span<const uint32_t> rows, FlowRecord* out) const {
-  Gather([rows](size_t k) { return rows[k]; }, rows.size(), out);
-}
-
-void FlowBatch::GetRange(size_t begin, size_t count, FlowRecord* out) const {
-  Gather([begin](size_t k) { return begin + k; }, count, out);
+  WEIR_STORED_COLUMNS(WEIR_GET_COLUMN_RANGE)
+#undef WEIR_GET_COLUMN_RANGE
 }
 
 void FlowBatch::Clear() {

@@ -81,11 +81,9 @@ struct FlowBatch {
   }
   // Fills r from row i; absent columns leave r's fields at their defaults.
   void GetRow(size_t i, FlowRecord& r) const;
-  // Fills out[k] from row rows[k] for every k, column by column: for many rows
+  // Fills out[k] from row begin + k for k < count, column by column: for many rows
   // this reads each column's memory in order instead of every column per row.
   // Absent columns get FlowRecord's defaults.
-  void GetRows(std::span<const uint32_t> rows, FlowRecord* out) const;
-  // The same for the rows begin .. begin+count-1.
   void GetRange(size_t begin, size_t count, FlowRecord* out) const;
   // Calls f(at, records) for the rows of the batch in order, a chunk at a time:
   // records[c] is row at + c, filled through GetRange (a record at a time would
@@ -144,9 +142,6 @@ struct FlowBatch {
   }
 
  private:
-  // Fills out[k] from row row(k), k < count, column by column.
-  template <typename RowIndex>
-  void Gather(RowIndex row, size_t count, FlowRecord* out) const;
   static int DictionarySlot(FieldId id) {
     switch (id) {
       case FieldId::kSip:

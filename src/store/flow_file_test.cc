@@ -349,17 +349,25 @@ TEST_F(FlowFileTest, SelectionBlocksKeepOnlyTheirRows) {
   EXPECT_EQ(out.bytes[5], MakeRecord(keep[5]).bytes);
 }
 
-TEST_F(FlowFileTest, GetRowsEqualsRowByRowWithEveryOrSomeColumns) {
+TEST_F(FlowFileTest, GetRangeAndForEachChunkEqualRowByRowWithEveryOrSomeColumns) {
   const EncodedBlock block = EncodeRecords(1000, Compression::kLz4);
   BlockDecoder decoder;
   FlowBatch batch;
-  std::vector<uint32_t> rows;
-  for (uint32_t i = 1; i < 1000; i += 7) rows.push_back(i);
   for (ColumnSet columns : {ColumnSet::All(), ColumnSet::Of({FieldId::kSip, FieldId::kBytes})}) {
     ASSERT_TRUE(decoder.Decode(block.header, block.payload(), columns, batch).ok());
-    std::vector<FlowRecord> got(rows.size(), MakeRecord(5));  // stale values must go
-    batch.GetRows(rows, got.data());
-    for (size_t k = 0; k < rows.size(); ++k) ASSERT_EQ(got[k], batch.Row(rows[k])) << k;
+    for (auto [begin, count] : {std::pair<size_t, size_t>{0, 1000}, {1, 998}, {999, 1}, {7, 0}}) {
+      std::vector<FlowRecord> got(count, MakeRecord(5));  // stale values must go
+      batch.GetRange(begin, count, got.data());
+      for (size_t k = 0; k < count; ++k) ASSERT_EQ(got[k], batch.Row(begin + k)) << begin + k;
+    }
+    std::vector<FlowRecord> scratch;
+    size_t next = 0;
+    batch.ForEachChunk(scratch, [&](size_t at, std::span<const FlowRecord> records) {
+      ASSERT_EQ(at, next);
+      for (size_t c = 0; c < records.size(); ++c) ASSERT_EQ(records[c], batch.Row(at + c));
+      next += records.size();
+    });
+    EXPECT_EQ(next, batch.size());
   }
 }
 

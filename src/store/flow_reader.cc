@@ -97,10 +97,7 @@ bool FlowFileReader::ReadColumnsOnly(const std::string& where, ScratchBytes& spa
   // stream is read through the buffer whole, but only the wanted columns are
   // copied out and checksummed.
   if (seekable_) {
-    struct stat st;
-    if (::fstat(fd_, &st) != 0 || base_offset_ + offset_ + block_.size + block_.payload_size >
-                                      static_cast<uint64_t>(st.st_size))
-      return false;
+    if (!FileHolds(base_offset_ + offset_ + block_.size + block_.payload_size)) return false;
   } else if (!Fill(block_.size + block_.payload_size)) {
     return false;
   }
@@ -141,12 +138,19 @@ bool FlowFileReader::ReadColumnsOnly(const std::string& where, ScratchBytes& spa
   return true;
 }
 
+bool FlowFileReader::FileHolds(uint64_t end) {
+  if (end <= file_size_) return true;
+  struct stat st;
+  if (::fstat(fd_, &st) != 0) return false;
+  file_size_ = static_cast<uint64_t>(st.st_size);
+  return end <= file_size_;
+}
+
 bool FlowFileReader::ReadPayloadInto(ScratchBytes& out) {
   if (!seekable_) return false;
   const size_t size = block_.payload_size;
-  struct stat st;
   const uint64_t at = base_offset_ + offset_ + block_.size;
-  if (::fstat(fd_, &st) != 0 || at + size > static_cast<uint64_t>(st.st_size)) return false;
+  if (!FileHolds(at + size)) return false;
   out.resize(size);
   size_t done = 0;  // what the buffer holds already, then the rest from the file
   if (end_ - begin_ > block_.size) {

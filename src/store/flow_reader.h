@@ -109,6 +109,8 @@ class FlowFileReader {
   // it does not apply, comes short or fails its checksum: the buffered read then
   // reports and resynchronises as ever.
   bool ReadPayloadInto(ScratchBytes& out);
+  // True when the file (seekable) holds bytes up to offset end.
+  bool FileHolds(uint64_t end);
   void Skip(uint64_t n);
   // Skips forward to the next block (or file) magic after a damaged region.
   void Resync();
@@ -135,6 +137,9 @@ class FlowFileReader {
   bool torn_tail_ = false;
   uint64_t block_offset_ = 0;  // offset of the block NextVerified found last
   uint64_t base_offset_ = 0;   // file position of offset_ 0
+  // A seekable file's size when last asked (files being appended to only grow; one
+  // that shrank is caught by the short read).
+  uint64_t file_size_ = 0;
   ScratchBytes sparse_;
 
   size_t block_index_ = 0;
