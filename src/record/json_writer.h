@@ -55,7 +55,8 @@ class JsonRecordWriter {
   size_t max_length() const { return max_length_; }
   // Optional, before writing several records: computes what is cheaper to compute
   // for many records at once (their Community IDs), for Write() of any of these
-  // records (by address) until the next Prepare. Prepare({}) forgets them.
+  // records (by address, unchanged since) until the next Prepare. Prepare({})
+  // forgets them.
   void Prepare(std::span<const FlowRecord> records);
   const JsonOptions& options() const { return options_; }
 
@@ -70,10 +71,6 @@ class JsonRecordWriter {
   char* WriteSensor(char* p, uint16_t sensor);
   // "community_id":"1:..." (the key as every layout spells it).
   char* PutCommunityId(char* p, const FlowRecord& r) const;
-  // Prepare()'s records and their Community IDs (kCommunityIdLength bytes each).
-  std::span<const FlowRecord> prepared_;
-  std::vector<CommunityIdMessage> messages_;
-  std::vector<char> community_ids_;
   // The flowtype's class, type or "class/type" name, quoted (or its number).
   char* WriteFlowtypeName(char* p, uint8_t flowtype, FieldType part);
 
@@ -111,6 +108,10 @@ class JsonRecordWriter {
   size_t max_length_ = 0;
   std::vector<char> line_;
   std::string scratch_;
+  // Prepare()'s records and their Community IDs (kCommunityIdLength bytes each).
+  std::span<const FlowRecord> prepared_;
+  std::vector<CommunityIdMessage> messages_;
+  std::vector<char> community_ids_;
   uint64_t flow_id_ = 0;
   // The hour (in seconds) whose text is in cached_hour_text_: a record's start and
   // end, and the records of an hourly file, mostly share it.
