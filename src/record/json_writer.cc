@@ -116,10 +116,14 @@ std::string Quoted(std::string_view s) {
 constexpr char kFlagLetters[] = "FSRPAUEC";
 constexpr char kAttributeLetters[] = "TCFS";
 
+// Without branches: every letter is stored, and kept by moving on when its bit
+// is set (real TCP flags vary from record to record, so branches would miss).
 inline char* PutLetters(char* p, uint8_t bits, const char* letters, int count) {
   *p++ = '"';
-  for (int bit = 0; bit < count; ++bit)
-    if (bits & (1 << bit)) *p++ = letters[bit];
+  for (int bit = 0; bit < count; ++bit) {
+    *p = letters[bit];
+    p += bits >> bit & 1;
+  }
   *p++ = '"';
   return p;
 }
