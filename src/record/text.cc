@@ -133,12 +133,15 @@ void AppendIpAddress(std::string& out, const IpAddress& a, IpFormat format) {
 }
 
 void AppendTcpFlags(std::string& out, uint8_t flags, bool padded) {
+  // Without branches, as TCP flags vary from record to record.
+  char text[8];
+  size_t n = 0;
   for (int bit = 0; bit < 8; ++bit) {
-    if (flags & (1 << bit))
-      out += kFlagLetters[bit];
-    else if (padded)
-      out += ' ';
+    const bool set = (flags >> bit & 1) != 0;
+    text[n] = set ? kFlagLetters[bit] : ' ';
+    n += set || padded;
   }
+  out.append(text, n);
 }
 
 Result<uint8_t> ParseTcpFlags(std::string_view text) {

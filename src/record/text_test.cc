@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
+
 namespace weir {
 namespace {
 
@@ -120,6 +122,23 @@ TEST(Text, TcpFlags) {
   std::string s;
   AppendTcpFlags(s, 0xff, true);
   EXPECT_EQ(s, "FSRPAUEC");
+  s.clear();
+  AppendTcpFlags(s, kTcpSyn | kTcpAck, true);
+  EXPECT_EQ(s, " S  A   ");
+  s.clear();
+  AppendTcpFlags(s, kTcpSyn | kTcpAck, false);
+  EXPECT_EQ(s, "SA");
+  s = "x";
+  AppendTcpFlags(s, 0, false);
+  EXPECT_EQ(s, "x");
+  for (int v = 0; v < 256; ++v)
+    for (bool padded : {false, true}) {
+      s.clear();
+      AppendTcpFlags(s, static_cast<uint8_t>(v), padded);
+      EXPECT_EQ(s.size(),
+                padded ? 8u : static_cast<size_t>(std::popcount(static_cast<unsigned>(v))));
+      EXPECT_EQ(*ParseTcpFlags(s.empty() ? "0" : s), v) << s;
+    }
 }
 
 TEST(Text, ParserNamesTheFieldInErrors) {
