@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # JSON export, weir side by side with nfdump on the same flows, in one run:
 # every destination-port-53 flow of 10 M as JSON (weir export, nfdump -o json),
-# and weir's CSV and ECS for comparison. Prints times, records and ratios.
+# and weir's CSV and ECS for comparison, and the CPU time of two workers and of one
+# thread (records per CPU-second: the per-core goal). Prints times, records and ratios.
 #   bench/export.sh [FLOWS]     (default 10000000)
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,6 +38,8 @@ nf=$(nfdump_load "$tmp" "$weir" "${sel[@]}")
 
 weir_json=$(best "$weir" export "${sel[@]}" --dport=53)
 weir_json_cpu=$(cat "$tmp/cpu")
+best "$weir" export "${sel[@]}" --dport=53 --threads=1 >/dev/null
+weir_one_cpu=$(cat "$tmp/cpu")
 weir_ecs=$(best "$weir" export "${sel[@]}" --dport=53 --schema=ecs)
 weir_csv=$(best "$weir" export "${sel[@]}" --dport=53 --output-format=csv)
 nfdump_json=$(best nfdump -r "$nf" -o json 'dst port 53')
@@ -51,6 +54,8 @@ printf '%-40s %6.2f s  %5.2f M records/s  %4d B/record\n' "weir export (JSON, we
   "$((weir_bytes / (weir_records > 0 ? weir_records : 1)))"
 printf '%-40s %6.2f s  %5.2f M records/s per core (CPU time, all threads)\n' "  the same" "$weir_json_cpu" \
   "$(awk -v n="$weir_records" -v t="$weir_json_cpu" 'BEGIN{print (t > 0 ? n/t/1e6 : 0)}')"
+printf '%-40s %6.2f s  %5.2f M records/s per core\n' "  the same, one thread (CPU time)" "$weir_one_cpu" \
+  "$(awk -v n="$weir_records" -v t="$weir_one_cpu" 'BEGIN{print (t > 0 ? n/t/1e6 : 0)}')"
 printf '%-40s %6.2f s\n' "weir export --schema=ecs" "$weir_ecs"
 printf '%-40s %6.2f s\n' "weir export --output-format=csv" "$weir_csv"
 printf '%-40s %6.2f s  %5.2f M records/s  %4d B/record\n' "nfdump -o json 'dst port 53'" \
