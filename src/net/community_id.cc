@@ -21,15 +21,18 @@ namespace {
 
 constexpr uint32_t kSha1Initial[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0};
 
-// SHA-1 of one padded 64-byte block, as big-endian bytes, through OpenSSL's
+using Sha1Digest = std::array<uint8_t, SHA_DIGEST_LENGTH>;
+
+// SHA-1 of a message's one padded block, as big-endian bytes, through OpenSSL's
 // compression function.
-void Sha1BlockOpenSsl(const uint8_t* block, uint8_t* digest) {
+void Sha1BlockOpenSsl(const CommunityIdMessage& message, Sha1Digest& digest) {
   SHA_CTX sha;
   SHA1_Init(&sha);
-  SHA1_Transform(&sha, block);
+  SHA1_Transform(&sha, message.block.data());
   const SHA_LONG words[5] = {sha.h0, sha.h1, sha.h2, sha.h3, sha.h4};
-  for (int w = 0; w < 5; ++w)
-    for (int i = 0; i < 4; ++i) digest[4 * w + i] = static_cast<uint8_t>(words[w] >> (24 - 8 * i));
+  for (size_t w = 0; w < 5; ++w)
+    for (size_t i = 0; i < 4; ++i)
+      digest[4 * w + i] = static_cast<uint8_t>(words[w] >> (24 - 8 * i));
 }
 
 #if defined(__x86_64__)
@@ -68,7 +71,7 @@ WEIR_SHA_TARGET inline void Sha1Groups(Sha1Lanes<N>& s, int first) {
 // interleaving two blocks nearly halves the time per block (Community ID hashes
 // one block per exported record).
 template <int N>
-WEIR_SHA_TARGET void Sha1BlocksShaNi(const uint8_t* const* blocks, uint8_t* const* digests) {
+WEIR_SHA_TARGET void Sha1BlocksShaNi(const CommunityIdMessage* messages, Sha1Digest* digests) {
   const __m128i reverse = _mm_set_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   const __m128i abcd0 =
       _mm_set_epi32(static_cast<int>(kSha1Initial[0]), static_cast<int>(kSha1Initial[1]),
@@ -78,7 +81,8 @@ WEIR_SHA_TARGET void Sha1BlocksShaNi(const uint8_t* const* blocks, uint8_t* cons
   for (int k = 0; k < N; ++k) {
     for (int j = 0; j < 4; ++j)
       s.m[k][j] = _mm_shuffle_epi8(
-          _mm_loadu_si128(reinterpret_cast<const __m128i*>(blocks[k] + 16 * j)), reverse);
+          _mm_loadu_si128(reinterpret_cast<const __m128i*>(messages[k].block.data() + 16 * j)),
+          reverse);
     s.abcd[k] = s.before[k] = abcd0;
     s.e[k] = _mm_add_epi32(e0, s.m[k][0]);
   }
@@ -88,10 +92,10 @@ WEIR_SHA_TARGET void Sha1BlocksShaNi(const uint8_t* const* blocks, uint8_t* cons
   Sha1Groups<N, 3>(s, 15);
   for (int k = 0; k < N; ++k) {
     const __m128i last_e = _mm_sha1nexte_epu32(s.before[k], e0);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(digests[k]),
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(digests[k].data()),
                      _mm_shuffle_epi8(_mm_add_epi32(s.abcd[k], abcd0), reverse));
     const uint32_t e_word = __builtin_bswap32(static_cast<uint32_t>(_mm_extract_epi32(last_e, 3)));
-    std::memcpy(digests[k] + 16, &e_word, 4);
+    std::memcpy(digests[k].data() + 16, &e_word, 4);
   }
 }
 
@@ -104,19 +108,18 @@ bool CpuHasSha() {
 }
 #endif
 
-// Hashes n blocks (digests[k] gets 20 bytes), with the SHA instructions when the
-// CPU has them.
-void Sha1Blocks(const uint8_t* const* blocks, uint8_t* const* digests, size_t n) {
+// Hashes n messages into digests, with the SHA instructions when the CPU has them.
+void Sha1Blocks(const CommunityIdMessage* messages, Sha1Digest* digests, size_t n) {
 #if defined(__x86_64__)
   static const bool sha_ni = CpuHasSha();
   if (sha_ni) {
     size_t k = 0;
-    for (; k + 2 <= n; k += 2) Sha1BlocksShaNi<2>(blocks + k, digests + k);
-    if (k < n) Sha1BlocksShaNi<1>(blocks + k, digests + k);
+    for (; k + 2 <= n; k += 2) Sha1BlocksShaNi<2>(messages + k, digests + k);
+    if (k < n) Sha1BlocksShaNi<1>(messages + k, digests + k);
     return;
   }
 #endif
-  for (size_t k = 0; k < n; ++k) Sha1BlockOpenSsl(blocks[k], digests[k]);
+  for (size_t k = 0; k < n; ++k) Sha1BlockOpenSsl(messages[k], digests[k]);
 }
 
 constexpr uint8_t kIcmp = 1, kTcp = 6, kUdp = 17, kIcmpV6 = 58, kSctp = 132;
@@ -239,16 +242,10 @@ void WriteCommunityIds(std::span<const CommunityIdMessage> messages, char* out) 
   constexpr size_t kGroup = 16;
   for (size_t at = 0; at < messages.size(); at += kGroup) {
     const size_t n = std::min(kGroup, messages.size() - at);
-    const uint8_t* blocks[kGroup];
-    uint8_t digest[kGroup][SHA_DIGEST_LENGTH];
-    uint8_t* digests[kGroup];
+    Sha1Digest digests[kGroup];
+    Sha1Blocks(messages.data() + at, digests, n);
     for (size_t k = 0; k < n; ++k) {
-      blocks[k] = messages[at + k].block.data();
-      digests[k] = digest[k];
-    }
-    Sha1Blocks(blocks, digests, n);
-    for (size_t k = 0; k < n; ++k) {
-      const uint8_t* d = digest[k];
+      const Sha1Digest& d = digests[k];
       char* p = out + (at + k) * kCommunityIdLength;
       *p++ = '1';
       *p++ = ':';
