@@ -42,9 +42,11 @@ cd "$tmp"
 # shellcheck source=lib.sh
 source "$src/tests/lib.sh"
 
-# A day of synthetic flows (IPv4 and IPv6, all protocols) in a repository.
+# A day of synthetic flows (IPv4 and IPv6, all protocols) in a repository. A
+# failure says why (under set -e it would otherwise end the case without a word).
 make_repo() {
-  "$weir" gen --flows="${1:-20000}" --seed=7 --start-time=2026/11/26 --root-directory=repo >/dev/null 2>&1
+  "$weir" gen --flows="${1:-20000}" --seed=7 --start-time=2026/11/26 --root-directory=repo \
+    >/dev/null 2>gen.err || fail "weir gen exited $?: $(cat gen.err)"
 }
 sel=(--data-rootdir=repo --type=all --start-date=2026/11/26 --end-date=2026/11/27)
 
