@@ -57,6 +57,45 @@ BENCHMARK(BM_Encode)
     ->Arg(static_cast<int>(Compression::kLz4))
     ->Unit(benchmark::kMillisecond);
 
+// Records to columns, as the collector and the meter append them: hand-offs of
+// 8192 records, every other row (the rows of one hourly file among two).
+void BM_AppendRecords(benchmark::State& state) {
+  const Corpus& c = GetCorpus();
+  std::vector<FlowRecord> records(c.batches[0].size());
+  c.batches[0].GetRange(0, records.size(), records.data());
+  constexpr size_t kHandOff = 8192;
+  std::vector<uint32_t> rows;
+  for (uint32_t i = 0; i < kHandOff; i += 2) rows.push_back(i);
+  FlowBatch batch;
+  size_t appended = 0;
+  for (auto _ : state) {
+    batch.Clear();
+    for (size_t at = 0; at + kHandOff <= records.size(); at += kHandOff) {
+      batch.AppendRecords(std::span(records).subspan(at, kHandOff), rows);
+      appended += rows.size();
+    }
+    benchmark::DoNotOptimize(batch.size());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(appended));
+}
+BENCHMARK(BM_AppendRecords);
+
+// Columns to records, as export and the row-wise tools read them: 256 at a time.
+void BM_GetRange(benchmark::State& state) {
+  const FlowBatch& batch = GetCorpus().batches[0];
+  std::vector<FlowRecord> records(256);
+  size_t read = 0;
+  for (auto _ : state) {
+    for (size_t at = 0; at + records.size() <= batch.size(); at += records.size()) {
+      batch.GetRange(at, records.size(), records.data());
+      benchmark::DoNotOptimize(records.data());
+      read += records.size();
+    }
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(read));
+}
+BENCHMARK(BM_GetRange);
+
 // Writing whole batches through FlowFileWriter (encode, compress, write) with
 // 1 or 2 encoding threads, to /dev/null.
 void BM_WriteFile(benchmark::State& state) {

@@ -12,6 +12,21 @@
 
 namespace weir {
 
+// Two plain loops the compiler vectorises; built for AVX-512 and AVX2 too, the
+// best picked at load (64-bit unsigned minimum and maximum come with AVX-512).
+[[gnu::target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")]] IntRange ScanInts(
+    const uint64_t* values, size_t n) {
+  if (n == 0) return {};
+  uint64_t min = UINT64_MAX, max = 0, max_zigzag = 0;
+  for (size_t i = 0; i < n; ++i) {
+    min = std::min(min, values[i]);
+    max = std::max(max, values[i]);
+  }
+  for (size_t i = 1; i < n; ++i)
+    max_zigzag = std::max(max_zigzag, ZigZag(values[i] - values[i - 1]));
+  return {min, max, max_zigzag};
+}
+
 void BlockEncoder::Encode(const FlowBatch& batch, std::vector<std::byte>& out) {
   const size_t n = batch.size();
   BlockHeader header;
@@ -22,15 +37,7 @@ void BlockEncoder::Encode(const FlowBatch& batch, std::vector<std::byte>& out) {
 
   // Integer values (already in ordered form in values_) -> entry + payload bytes.
   auto emit_ints = [&](ColumnEntry& entry) {
-    uint64_t min = UINT64_MAX, max = 0, max_zigzag = 0, prev = n ? values_[0] : 0;
-    for (size_t i = 0; i < n; ++i) {
-      uint64_t v = values_[i];
-      min = std::min(min, v);
-      max = std::max(max, v);
-      max_zigzag = std::max(max_zigzag, ZigZag(v - prev));
-      prev = v;
-    }
-    if (n == 0) min = 0;
+    const auto [min, max, max_zigzag] = ScanInts(values_.data(), n);
     uint8_t for_width = BytesFor(max - min);
     uint8_t delta_width = BytesFor(max_zigzag);
     if (!entry.is_ip) {

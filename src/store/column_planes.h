@@ -46,6 +46,13 @@ inline uint8_t BytesFor(uint64_t max_value) {
   return static_cast<uint8_t>((64 - std::countl_zero(max_value) + 7) / 8);
 }
 
+// What the encoder needs to choose an integer column's encoding: the smallest and
+// largest value and the largest zigzagged difference between neighbours.
+struct IntRange {
+  uint64_t min = 0, max = 0, max_zigzag = 0;
+};
+IntRange ScanInts(const uint64_t* values, size_t n);
+
 // Cuts n values of `width` bytes into byte planes: plane p holds byte p of every value.
 inline void ToPlanes(const uint64_t* values, size_t n, uint8_t width, std::byte* out) {
   for (uint8_t p = 0; p < width; ++p) {

@@ -69,15 +69,20 @@ void FlowBatch::AppendRows(const FlowBatch& src, std::span<const uint32_t> rows)
 
 void FlowBatch::AppendRecords(std::span<const FlowRecord> records, std::span<const uint32_t> rows) {
   dictionaries_valid_ = 0;
-#define WEIR_GATHER_RECORDS(id, member, type)                                 \
-  {                                                                           \
-    size_t base = member.size();                                              \
-    member.resize(base + rows.size());                                        \
-    type* to = member.data() + base;                                          \
-    for (size_t k = 0; k < rows.size(); ++k) to[k] = records[rows[k]].member; \
+  const size_t base = size_;
+#define WEIR_RESIZE_COLUMN(id, member, type) member.resize(base + rows.size());
+  WEIR_STORED_COLUMNS(WEIR_RESIZE_COLUMN)
+#undef WEIR_RESIZE_COLUMN
+  // Record by record: each record is read once, and every column is written in order.
+#define WEIR_COLUMN_POINTER(id, member, type) type* member##_to = member.data() + base;
+  WEIR_STORED_COLUMNS(WEIR_COLUMN_POINTER)
+#undef WEIR_COLUMN_POINTER
+  for (size_t k = 0; k < rows.size(); ++k) {
+    const FlowRecord& r = records[rows[k]];
+#define WEIR_SCATTER_RECORD(id, member, type) member##_to[k] = r.member;
+    WEIR_STORED_COLUMNS(WEIR_SCATTER_RECORD)
+#undef WEIR_SCATTER_RECORD
   }
-  WEIR_STORED_COLUMNS(WEIR_GATHER_RECORDS)
-#undef WEIR_GATHER_RECORDS
   size_ += rows.size();
 }
 
@@ -142,15 +147,20 @@ void FlowBatch::GetRow(size_t i, FlowRecord& r) const {
 
 void FlowBatch::GetRange(size_t begin, size_t count, FlowRecord* out) const {
   static const FlowRecord kDefaults;
-#define WEIR_GET_COLUMN_RANGE(id, member, type)                          \
-  if (present_.Has(FieldId::id)) {                                       \
-    const type* column = member.data() + begin;                          \
-    for (size_t k = 0; k < count; ++k) out[k].member = column[k];        \
-  } else {                                                               \
-    for (size_t k = 0; k < count; ++k) out[k].member = kDefaults.member; \
+  // Record by record, each written once in order. A column the batch lacks reads its
+  // default: its index is masked to 0 in a "column" that is the default alone.
+#define WEIR_COLUMN_SOURCE(id, member, type)                                            \
+  const bool member##_has = present_.Has(FieldId::id);                                  \
+  const type* member##_from = member##_has ? member.data() + begin : &kDefaults.member; \
+  const size_t member##_mask = member##_has ? ~size_t{0} : 0;
+  WEIR_STORED_COLUMNS(WEIR_COLUMN_SOURCE)
+#undef WEIR_COLUMN_SOURCE
+  for (size_t k = 0; k < count; ++k) {
+    FlowRecord& r = out[k];
+#define WEIR_GET_MEMBER(id, member, type) r.member = member##_from[k & member##_mask];
+    WEIR_STORED_COLUMNS(WEIR_GET_MEMBER)
+#undef WEIR_GET_MEMBER
   }
-  WEIR_STORED_COLUMNS(WEIR_GET_COLUMN_RANGE)
-#undef WEIR_GET_COLUMN_RANGE
 }
 
 void FlowBatch::Clear() {
