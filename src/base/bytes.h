@@ -167,4 +167,22 @@ inline uint64_t LoadLe(const std::byte* p, size_t n) {
   return v;
 }
 
+// Asks for the cache lines of [p, p + n) for writing (PREFETCHW: each line comes
+// exclusive, so the stores that follow need no second request; CPUs without it take
+// it as a no-op). For output that is written soon and is likely cold: memory another
+// core had last, or more than the caches hold.
+inline void PrefetchForWrite(const void* p, size_t n) {
+  const auto* begin = static_cast<const char*>(p);
+  const auto first = reinterpret_cast<uintptr_t>(begin) & ~uintptr_t{63};
+  const auto last = reinterpret_cast<uintptr_t>(begin + n - 1);
+  for (uintptr_t line = first; n > 0 && line <= last; line += 64) {
+    const char* at = begin + (line - reinterpret_cast<uintptr_t>(begin));
+#if defined(__x86_64__)
+    asm volatile("prefetchw %0" : : "m"(*at));  // compilers emit it only for newer targets
+#else
+    __builtin_prefetch(at, 1);
+#endif
+  }
+}
+
 }  // namespace weir

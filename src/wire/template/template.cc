@@ -603,27 +603,6 @@ bool ReadTemplateSet(Exporter::TemplateState& state, ExporterCounters& counters,
   return r.ok();
 }
 
-namespace {
-
-// Records DecodeDataSet asks the memory of ahead of the one it writes.
-constexpr size_t kWriteAhead = 8;
-
-// Asks for the cache lines of r for writing (PREFETCHW: the line comes exclusive, so
-// the stores that follow need no second request; older CPUs take it as a no-op).
-inline void PrefetchForWrite(const FlowRecord* r) {
-  const char* p = reinterpret_cast<const char*>(r);
-  for (size_t at = 0; at < sizeof(FlowRecord) + 63; at += 64) {
-    const char* line = p + std::min(at, sizeof(FlowRecord) - 1);
-#if defined(__x86_64__)
-    asm volatile("prefetchw %0" : : "m"(*line));  // the compiler emits it for newer targets only
-#else
-    __builtin_prefetch(line, 1);
-#endif
-  }
-}
-
-}  // namespace
-
 bool DecodeDataSet(Exporter::TemplateState& state, ExporterCounters& counters,
                    std::map<uint32_t, std::string>& interface_names, const WireLimits& limits,
                    const IpAddress& exporter, const MessageContext& context, const Template& tmpl,
@@ -644,11 +623,12 @@ bool DecodeDataSet(Exporter::TemplateState& state, ExporterCounters& counters,
   // waits on the CPU's store forwarding), and dropped again when it is not kept.
   auto drop = [&] { out.pop_back(); };
   static const FlowRecord kBlank;
+  constexpr size_t kWriteAhead = 8;  // records
   while (size - at >= tmpl.min_length) {
     // The output is written record after record; its memory is often cold (the
     // writer thread had it last): ask for it a few records ahead.
     if (out.capacity() - out.size() > kWriteAhead)
-      PrefetchForWrite(out.data() + out.size() + kWriteAhead);
+      PrefetchForWrite(out.data() + out.size() + kWriteAhead, sizeof(FlowRecord));
     v.Reset(&out.emplace_back(kBlank));  // a copy: fixed moves, where value-init stores a loop
     if (!tmpl.variable) {
       // Fixed layout: only the fields weir keeps, at offsets known in advance.
