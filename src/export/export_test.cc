@@ -194,6 +194,54 @@ TEST(Export, TornTailWaitsForItsWriter) {
   EXPECT_EQ(*done, whole.size());
 }
 
+// A file of an old hour that its writer has only begun (the collector creates it
+// for a late flow, then fills in its first block at the next flush) is looked at
+// on every poll until it is quiet again, not only on the full polls.
+TEST(Export, AnOldHourFileJustBegunIsFollowedOnEveryPoll) {
+  TempDir dir;
+  const int64_t hour = 1795759200000;  // more than recent_hours ago
+  {
+    RepositoryWriter writer(dir.path() + "/repo", Hourly(), WriterOptions{});
+    for (uint16_t i = 0; i < 3; ++i) ASSERT_TRUE(writer.Append(Flow(hour, i)).ok());
+    ASSERT_TRUE(writer.Close().ok());
+  }
+  const std::string name = "in/" + std::to_string(hour / kMillisPerHour) + ".rwf";
+  const std::string file = dir.path() + "/repo/" + name;
+  std::string whole;
+  {
+    std::ifstream in(file, std::ios::binary);
+    whole.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  fs::resize_file(file, whole.size() - 40);  // the block is still being written
+  TailSelection selection;
+  selection.full_every = 1000;  // a full poll first, then none for the test's length
+  RepositoryTail tail(dir.path() + "/repo", selection);
+  auto cursor = ExportCursor::Open(dir.path() + "/cursor.db");
+  ASSERT_TRUE(cursor.ok());
+  std::vector<PendingFile> pending;
+  std::vector<std::string> gone;
+  ASSERT_TRUE(tail.Poll(**cursor, pending, gone).ok());
+  ASSERT_EQ(pending.size(), 1u);
+  int blocks = 0;
+  auto done = tail.Read(
+      pending[0], [&](RawBlock&, uint64_t) { return ++blocks, true; }, [](const Status&) {});
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(blocks, 0);
+  ASSERT_TRUE((*cursor)->Commit({{{name, *done}}, {}, {}, nullptr}).ok());
+  // The file as its writer created it: the header alone, nothing new to read.
+  fs::resize_file(file, *done);
+  ASSERT_TRUE(tail.Poll(**cursor, pending, gone).ok());
+  EXPECT_TRUE(pending.empty());
+  {
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out << whole;
+  }
+  ASSERT_TRUE(tail.Poll(**cursor, pending, gone).ok());
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].offset, *done);
+  EXPECT_EQ(pending[0].size, whole.size());
+}
+
 // A crash after writing a batch but before the cursor commit: the file sink
 // cuts the uncommitted tail on restart, so the records appear once.
 TEST(Export, FileSinkCutsWhatTheCursorDidNotCommit) {

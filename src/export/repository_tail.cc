@@ -63,7 +63,8 @@ Status RepositoryTail::Poll(const ExportCursor& cursor, std::vector<PendingFile>
   pending.clear();
   gone.clear();
   std::set<std::string> seen;
-  const bool full = polls_++ % static_cast<uint64_t>(std::max(1, selection_.full_every)) == 0;
+  const auto every = static_cast<uint64_t>(std::max(1, selection_.full_every));
+  const bool full = polls_++ % every == 0;
   const int64_t recent =
       FloorTo(NowMillis(), kMillisPerHour) - int64_t{selection_.recent_hours} * kMillisPerHour;
   WEIR_RETURN_IF_ERROR(Walk([&](const fs::directory_entry& entry, const std::string& path) {
@@ -72,8 +73,9 @@ Status RepositoryTail::Poll(const ExportCursor& cursor, std::vector<PendingFile>
       auto known = known_.find(path);
       if (known != known_.end() &&
           (!known->second.selected ||
-           (known->second.hour_ms != INT64_MIN && known->second.hour_ms < recent)))
-        return;  // an old hour's file (or not ours): looked at on full polls
+           (known->second.hour_ms != INT64_MIN && known->second.hour_ms < recent &&
+            (known->second.changed_poll == 0 || polls_ - known->second.changed_poll > every))))
+        return;  // a quiet old hour's file (or not ours): looked at on full polls
     }
     std::error_code ec;
     uint64_t size = entry.file_size(ec);
@@ -83,7 +85,10 @@ Status RepositoryTail::Poll(const ExportCursor& cursor, std::vector<PendingFile>
     // Shorter than what was exported: the file was replaced (removed and written
     // anew); its blocks are new records.
     if (size < offset) offset = 0;
-    if (Selected(path, size)) pending.push_back({path, offset, size});
+    if (Selected(path, size)) {
+      pending.push_back({path, offset, size});
+      known_[path].changed_poll = polls_;
+    }
   }));
   for (const auto& [path, offset] : cursor.offsets())
     if (!seen.count(path)) gone.push_back(path);

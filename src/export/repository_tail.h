@@ -4,12 +4,14 @@
 // Each poll walks the repository and compares flow files' sizes with their
 // exported offsets; a file that grew is read from that offset, one intact block
 // at a time. To keep polls cheap in a repository of years, files of hours more
-// than `recent_hours` old are looked at (stat) only every `full_every` polls: a
-// flow stored that late is exported within that many polls instead of one. A block still being
-// written (cut short at the end of the file) is left for the next poll. Files are recognised by
-// their header annotations (flowtype, sensor, hour), not by their names, so any path-format works;
-// files outside the selection and files that are not flow files are remembered and skipped. Not
-// thread-safe.
+// than `recent_hours` old are looked at (stat) only every `full_every` polls unless
+// they grew in the last `full_every` polls: a flow stored that late in a quiet file is
+// exported within that many polls instead of one, while a file just created (or still
+// being filled) is looked at every poll. A block still being written (cut short at the
+// end of the file) is left for the next poll. Files are recognised by their header
+// annotations (flowtype, sensor, hour), not by their names, so any path-format works;
+// files outside the selection and files that are not flow files are remembered and
+// skipped. Not thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -74,7 +76,8 @@ class RepositoryTail {
       const std::function<void(const std::filesystem::directory_entry&, const std::string&)>& file);
   struct Known {
     bool selected;
-    int64_t hour_ms;  // from the header; INT64_MIN when it has none
+    int64_t hour_ms;            // from the header; INT64_MIN when it has none
+    uint64_t changed_poll = 0;  // the last poll that found it grown (0: none)
   };
 
   std::string root_;
