@@ -67,15 +67,18 @@ Status RepositoryTail::Poll(const ExportCursor& cursor, std::vector<PendingFile>
   const bool full = polls_++ % every == 0;
   const int64_t recent =
       FloorTo(NowMillis(), kMillisPerHour) - int64_t{selection_.recent_hours} * kMillisPerHour;
+  // Left for the full polls: files not ours, and old hours' files that did not
+  // grow in the last `every` polls.
+  auto full_polls_only = [&](const Known& k) {
+    const bool old = k.hour_ms != INT64_MIN && k.hour_ms < recent;
+    const bool quiet = k.changed_poll == 0 || polls_ - k.changed_poll > every;
+    return !k.selected || (old && quiet);
+  };
   WEIR_RETURN_IF_ERROR(Walk([&](const fs::directory_entry& entry, const std::string& path) {
     seen.insert(path);
     if (!full) {
       auto known = known_.find(path);
-      if (known != known_.end() &&
-          (!known->second.selected ||
-           (known->second.hour_ms != INT64_MIN && known->second.hour_ms < recent &&
-            (known->second.changed_poll == 0 || polls_ - known->second.changed_poll > every))))
-        return;  // a quiet old hour's file (or not ours): looked at on full polls
+      if (known != known_.end() && full_polls_only(known->second)) return;
     }
     std::error_code ec;
     uint64_t size = entry.file_size(ec);
