@@ -208,13 +208,14 @@ JsonRecordWriter::JsonRecordWriter(JsonOptions options) : options_(std::move(opt
       max_length_ += keys_.back().length + 32 + MaxValueLength(info, options_.value);
     }
   }
+  program_ = keys_;
   line_.resize(max_length_);
 }
 
 JsonRecordWriter::Key JsonRecordWriter::MakeKey(const FieldInfo& info, const FormatOptions& o,
                                                 bool first) {
   std::string prefix = (first ? "{" : ",") + Quoted(info.name) + ":";
-  Key key{{}, static_cast<uint8_t>(prefix.size()), Value::kGenericText, 0, &info};
+  Key key{{}, static_cast<uint16_t>(prefix.size()), Value::kGenericText, 0, &info};
   std::memcpy(key.prefix.data(), prefix.data(), prefix.size());  // names are short
   size_t width = 0;
   switch (info.id) {
@@ -254,6 +255,7 @@ JsonRecordWriter::Key JsonRecordWriter::MakeKey(const FieldInfo& info, const For
     case FieldType::kTypeName:
     case FieldType::kFlowtype:
       key.value = Value::kFlowtypeName;
+      key.offset = static_cast<uint16_t>(offsetof(FlowRecord, flowtype));
       break;
     case FieldType::kDecimal:
       key.value = Value::kGenericNumber;
@@ -381,7 +383,8 @@ char* JsonRecordWriter::WriteFlowtypeName(char* p, uint8_t flowtype, FieldType p
 }
 
 void JsonRecordWriter::Prepare(std::span<const FlowRecord> records) {
-  prepared_ = {};
+  prepared_ = records;
+  if (options_.schema == JsonSchema::kFields) CompileConstants(records);
   if (!options_.community_id || records.empty()) return;
   messages_.resize(records.size());
   for (size_t i = 0; i < records.size(); ++i) {
@@ -393,7 +396,70 @@ void JsonRecordWriter::Prepare(std::span<const FlowRecord> records) {
   }
   community_ids_.resize(records.size() * kCommunityIdLength);
   WriteCommunityIds(messages_, community_ids_.data());
-  prepared_ = records;
+}
+
+namespace {
+// Whether the W bytes at offset are the same in every record.
+template <size_t W>
+bool SameBytes(std::span<const FlowRecord> records, size_t offset) {
+  const char* first = reinterpret_cast<const char*>(records.data()) + offset;
+  for (const FlowRecord& r : records.subspan(1))
+    if (std::memcmp(reinterpret_cast<const char*>(&r) + offset, first, W) != 0) return false;
+  return true;
+}
+}  // namespace
+
+bool JsonRecordWriter::SameInAll(const Key& key, std::span<const FlowRecord> records) {
+  switch (key.value) {
+    case Value::kU8:
+    case Value::kFlagLetters:
+    case Value::kFlagNumber:
+    case Value::kAttributes:
+    case Value::kFlowtypeName:
+      return SameBytes<1>(records, key.offset);
+    case Value::kU16:
+    case Value::kSensor:
+      return SameBytes<2>(records, key.offset);
+    case Value::kU32:
+    case Value::kDuration:
+      return SameBytes<4>(records, key.offset);
+    case Value::kU64:
+      return SameBytes<8>(records, key.offset);
+    case Value::kIp:
+      return SameBytes<16>(records, key.offset);
+    case Value::kIcmpPart:
+      return SameBytes<1>(records, offsetof(FlowRecord, protocol)) &&
+             SameBytes<2>(records, offsetof(FlowRecord, dport));
+    default:
+      return false;  // times, derived and generic values
+  }
+}
+
+void JsonRecordWriter::CompileConstants(std::span<const FlowRecord> records) {
+  program_.clear();
+  literals_.clear();
+  // Checking costs a pass per key; for a handful of records it does not pay.
+  constexpr size_t kFewest = 8;
+  bool run = false;  // the last entry of program_ is a literal still growing
+  for (const Key& key : keys_) {
+    if (records.size() < kFewest || !SameInAll(key, records)) {
+      program_.push_back(key);
+      run = false;
+      continue;
+    }
+    char* start = line_.data();
+    char* end = WriteValue(PutPadded(start, key.prefix.data(), key.length), key, records[0]);
+    if (!run) {
+      program_.push_back(
+          Key{{}, 0, Value::kLiteral, static_cast<uint16_t>(literals_.size()), nullptr});
+      run = true;
+    }
+    literals_.append(start, end);
+    program_.back().length = static_cast<uint16_t>(literals_.size() - program_.back().offset);
+  }
+  // Offsets and lengths are 16 bits: names long enough to pass that keep the keys.
+  if (literals_.size() > UINT16_MAX - 64) program_ = keys_;
+  literals_.append(32, ' ');
 }
 
 char* JsonRecordWriter::PutCommunityId(char* p, const FlowRecord& r) const {
@@ -422,66 +488,82 @@ inline T Member(const FlowRecord& r, uint16_t offset) {
 }
 }  // namespace
 
+inline char* JsonRecordWriter::WriteValue(char* p, const Key& key, const FlowRecord& r) {
+  switch (key.value) {
+    case Value::kU8:
+      p = PutUnsigned(p, Member<uint8_t>(r, key.offset));
+      break;
+    case Value::kU16:
+      p = PutUnsigned(p, Member<uint16_t>(r, key.offset));
+      break;
+    case Value::kU32:
+      p = PutUnsigned(p, Member<uint32_t>(r, key.offset));
+      break;
+    case Value::kU64:
+      p = PutUnsigned(p, Member<uint64_t>(r, key.offset));
+      break;
+    case Value::kIp:
+      p = PutIp(
+          p, *reinterpret_cast<const IpAddress*>(reinterpret_cast<const char*>(&r) + key.offset));
+      break;
+    case Value::kStartIso:
+      p = WriteIsoTime(p, r.stime_ms);
+      break;
+    case Value::kEndIso:
+      p = WriteIsoTime(p, r.etime_ms());
+      break;
+    case Value::kDuration:
+      p = PutDuration(p, r.duration_ms);
+      break;
+    case Value::kFlagLetters:
+      p = PutLetters(p, Member<uint8_t>(r, key.offset), kFlagLetters, 8);
+      break;
+    case Value::kFlagNumber:
+      *p++ = '"';
+      p = PutUnsigned(p, Member<uint8_t>(r, key.offset));
+      *p++ = '"';
+      break;
+    case Value::kAttributes:
+      p = PutLetters(p, r.attributes, kAttributeLetters, 4);
+      break;
+    case Value::kSensor:
+      p = WriteSensor(p, r.sensor);
+      break;
+    case Value::kFlowtypeName:
+      p = WriteFlowtypeName(p, r.flowtype, key.info->type);
+      break;
+    case Value::kUnsigned:
+      p = PutUnsigned(p, GetUnsigned(r, key.info->id));
+      break;
+    case Value::kIcmpPart:
+      p = r.is_icmp() ? PutUnsigned(p, GetUnsigned(r, key.info->id)) : Put(p, "null");
+      break;
+    case Value::kGenericNumber:
+      p = WriteGeneric(p, r, *key.info, true);
+      break;
+    case Value::kGenericText:
+      p = WriteGeneric(p, r, *key.info, false);
+      break;
+    case Value::kLiteral:
+      break;  // WriteFields copies it
+  }
+  return p;
+}
+
 char* JsonRecordWriter::WriteFields(char* p, const FlowRecord& r) {
   static_assert(std::is_standard_layout_v<FlowRecord>);  // members found by offsetof
-  for (const Key& key : keys_) {
-    p = PutPadded(p, key.prefix.data(), key.length);
-    switch (key.value) {
-      case Value::kU8:
-        p = PutUnsigned(p, Member<uint8_t>(r, key.offset));
-        break;
-      case Value::kU16:
-        p = PutUnsigned(p, Member<uint16_t>(r, key.offset));
-        break;
-      case Value::kU32:
-        p = PutUnsigned(p, Member<uint32_t>(r, key.offset));
-        break;
-      case Value::kU64:
-        p = PutUnsigned(p, Member<uint64_t>(r, key.offset));
-        break;
-      case Value::kIp:
-        p = PutIp(
-            p, *reinterpret_cast<const IpAddress*>(reinterpret_cast<const char*>(&r) + key.offset));
-        break;
-      case Value::kStartIso:
-        p = WriteIsoTime(p, r.stime_ms);
-        break;
-      case Value::kEndIso:
-        p = WriteIsoTime(p, r.etime_ms());
-        break;
-      case Value::kDuration:
-        p = PutDuration(p, r.duration_ms);
-        break;
-      case Value::kFlagLetters:
-        p = PutLetters(p, Member<uint8_t>(r, key.offset), kFlagLetters, 8);
-        break;
-      case Value::kFlagNumber:
-        *p++ = '"';
-        p = PutUnsigned(p, Member<uint8_t>(r, key.offset));
-        *p++ = '"';
-        break;
-      case Value::kAttributes:
-        p = PutLetters(p, r.attributes, kAttributeLetters, 4);
-        break;
-      case Value::kSensor:
-        p = WriteSensor(p, r.sensor);
-        break;
-      case Value::kFlowtypeName:
-        p = WriteFlowtypeName(p, r.flowtype, key.info->type);
-        break;
-      case Value::kUnsigned:
-        p = PutUnsigned(p, GetUnsigned(r, key.info->id));
-        break;
-      case Value::kIcmpPart:
-        p = r.is_icmp() ? PutUnsigned(p, GetUnsigned(r, key.info->id)) : Put(p, "null");
-        break;
-      case Value::kGenericNumber:
-        p = WriteGeneric(p, r, *key.info, true);
-        break;
-      case Value::kGenericText:
-        p = WriteGeneric(p, r, *key.info, false);
-        break;
+  // Compared as addresses: &r may lie outside the prepared records.
+  const bool prepared =
+      reinterpret_cast<uintptr_t>(&r) - reinterpret_cast<uintptr_t>(prepared_.data()) <
+      prepared_.size_bytes();
+  for (const Key& key : prepared ? program_ : keys_) {
+    if (key.value == Value::kLiteral) {
+      const char* text = literals_.data() + key.offset;
+      for (size_t i = 0; i < key.length; i += 32) std::memcpy(p + i, text + i, 32);
+      p += key.length;
+      continue;
     }
+    p = WriteValue(PutPadded(p, key.prefix.data(), key.length), key, r);
   }
   if (keys_.empty()) *p++ = '{';
   const char* comma = keys_.empty() ? "" : ",";

@@ -54,14 +54,24 @@ class JsonRecordWriter {
   char* Write(char* p, const FlowRecord& r, uint64_t flow_id = 0);
   size_t max_length() const { return max_length_; }
   // Optional, before writing several records: computes what is cheaper to compute
-  // for many records at once (their Community IDs), for Write() of any of these
-  // records (by address, unchanged since) until the next Prepare. Prepare({})
-  // forgets them.
+  // for many records at once, for Write() of any of these records (by address,
+  // unchanged since) until the next Prepare: their Community IDs, and the text of
+  // the keys whose value is the same in all of them (a file's sensor and flowtype,
+  // an exporter, the port a filter asked for), written once and then copied.
+  // Prepare({}) forgets them.
   void Prepare(std::span<const FlowRecord> records);
   const JsonOptions& options() const { return options_; }
 
  private:
   char* WriteFields(char* p, const FlowRecord& r);
+  struct Key;
+  // One key's value (kFields), without the key.
+  char* WriteValue(char* p, const Key& key, const FlowRecord& r);
+  // Whether key's value is the same in all records (false when it is not read
+  // from members alone).
+  static bool SameInAll(const Key& key, std::span<const FlowRecord> records);
+  // program_ for the prepared records: runs of keys SameInAll become literals.
+  void CompileConstants(std::span<const FlowRecord> records);
   char* WriteEcs(char* p, const FlowRecord& r);
   char* WriteEve(char* p, const FlowRecord& r);
   // A time as a quoted RFC 3339 string with milliseconds and "Z".
@@ -94,17 +104,22 @@ class JsonRecordWriter {
     kIcmpPart,       // the same, null unless the record is ICMP
     kGenericNumber,  // through the generic formatter, unquoted
     kGenericText,    // through the generic formatter, quoted
+    kLiteral,        // keys and values the same in every prepared record: literals_
   };
   struct Key {
     std::array<char, 64> prefix;  // ,"name": padded, so it copies in one fixed move
-    uint8_t length;
+    uint16_t length;              // of prefix; kLiteral: of the text in literals_
     Value value;
-    uint16_t offset;  // of the FlowRecord member the value is read from
+    uint16_t offset;  // of the FlowRecord member the value is read from; kLiteral: in literals_
     const FieldInfo* info;
   };
   static Key MakeKey(const FieldInfo& info, const FormatOptions& o, bool first);
   JsonOptions options_;
   std::vector<Key> keys_;
+  // What WriteFields runs through: keys_, or for prepared records keys_ with the
+  // runs of keys whose text is the same in all of them as one kLiteral each.
+  std::vector<Key> program_;
+  std::string literals_;  // padded by 32 bytes: literals copy in fixed moves
   size_t max_length_ = 0;
   std::vector<char> line_;
   std::string scratch_;

@@ -139,6 +139,54 @@ TEST(JsonWriter, PreparedRecordsWriteWhatUnpreparedOnesDo) {
   }
 }
 
+// Prepare writes the keys whose value is the same in every prepared record once
+// and copies that text: for every field, whichever columns happen to be constant
+// (all, some, or all but one row), the lines are those written record by record.
+TEST(JsonWriter, KeysTheSameInAllPreparedRecordsWriteWhatEachRecordWould) {
+  TestNames names;
+  std::vector<FieldId> every;
+  for (const FieldInfo& f : AllFields()) every.push_back(f.id);
+  std::mt19937_64 rng(23);
+  for (int round = 0; round < 40; ++round) {
+    // A template record; each record copies a random subset of its members.
+    const FlowRecord common = Random(rng);
+    const uint64_t shared = rng();  // bit k: member k is copied into every record
+    std::vector<FlowRecord> records(round % 5 == 0 ? 9 : 64);
+    for (FlowRecord& r : records) {
+      r = Random(rng);
+      int k = 0;
+      auto copy = [&](auto member) {
+        if (shared >> k++ & 1) r.*member = common.*member;
+      };
+      copy(&FlowRecord::sip), copy(&FlowRecord::dip), copy(&FlowRecord::nhip);
+      copy(&FlowRecord::exporter), copy(&FlowRecord::protocol), copy(&FlowRecord::sport);
+      copy(&FlowRecord::dport), copy(&FlowRecord::packets), copy(&FlowRecord::bytes);
+      copy(&FlowRecord::flags), copy(&FlowRecord::initial_flags);
+      copy(&FlowRecord::session_flags), copy(&FlowRecord::attributes);
+      copy(&FlowRecord::stime_ms), copy(&FlowRecord::duration_ms), copy(&FlowRecord::sensor);
+      copy(&FlowRecord::flowtype), copy(&FlowRecord::input), copy(&FlowRecord::output);
+      copy(&FlowRecord::src_as), copy(&FlowRecord::dst_as), copy(&FlowRecord::vlan);
+      copy(&FlowRecord::tos), copy(&FlowRecord::application);
+    }
+    if (round % 3 == 1) records.back().sensor ^= 1;  // constant but for the last row
+    if (round % 4 == 2) records.back().dport ^= 0x100;
+    for (bool with_names : {false, true}) {
+      JsonOptions o{.schema = JsonSchema::kFields, .fields = every, .value = {}};
+      if (with_names) o.value.names = &names;
+      o.community_id = round % 2 == 0;
+      o.flow_id = true;
+      JsonRecordWriter plain(o), prepared(o);
+      std::string expected, got;
+      for (const FlowRecord& r : records) plain.Append(expected, r, 7);
+      plain.Append(expected, common, 7);
+      prepared.Prepare(records);
+      for (const FlowRecord& r : records) prepared.Append(got, r, 7);
+      prepared.Append(got, common, 7);  // outside the prepared records
+      ASSERT_EQ(got, expected) << "round " << round << " names " << with_names;
+    }
+  }
+}
+
 TEST(JsonWriter, EcsCarriesCommunityIdDirectionAndNanoseconds) {
   TestNames names;
   FlowRecord r;

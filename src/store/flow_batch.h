@@ -43,16 +43,16 @@ class ColumnSet {
 // dictionary (ascending, IPv4 before IPv6) and each row's index into them.
 // Decoders keep it beside the expanded column so that consumers can work once
 // per distinct address (a hash probe, a name) instead of once per row.
-struct AddressDictionary {
-  std::vector<IpAddress> values;
-  std::vector<uint32_t> index;  // one per row
-};
-
 // A column of a batch. Growing it leaves the new rows unwritten: whoever grows a
 // column fills it (a decoder, SetRow), and batches reused block after block are
 // not zeroed on every larger block.
 template <typename T>
 using Column = std::vector<T, DefaultInitAllocator<T>>;
+
+struct AddressDictionary {
+  std::vector<IpAddress> values;
+  Column<uint32_t> index;  // one per row (a compact decode shrinks it; regrowing writes no zeros)
+};
 
 struct FlowBatch {
 #define WEIR_DECLARE_COLUMN(id, member, type) Column<type> member;
