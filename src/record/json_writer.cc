@@ -398,38 +398,49 @@ void JsonRecordWriter::Prepare(std::span<const FlowRecord> records) {
   WriteCommunityIds(messages_, community_ids_.data());
 }
 
-namespace {
-// Whether the W bytes at offset are the same in every record.
-template <size_t W>
-bool SameBytes(std::span<const FlowRecord> records, size_t offset) {
-  const char* first = reinterpret_cast<const char*>(records.data()) + offset;
-  for (const FlowRecord& r : records.subspan(1))
-    if (std::memcmp(reinterpret_cast<const char*>(&r) + offset, first, W) != 0) return false;
-  return true;
+JsonRecordWriter::RecordDiff JsonRecordWriter::Differences(std::span<const FlowRecord> records) {
+  static_assert(sizeof(FlowRecord) % 8 == 0);
+  RecordDiff diff{};
+  const char* first = reinterpret_cast<const char*>(records.data());
+  for (const FlowRecord& r : records) {
+    const char* q = reinterpret_cast<const char*>(&r);
+    for (size_t w = 0; w < diff.size(); ++w) {
+      uint64_t a, b;
+      std::memcpy(&a, q + 8 * w, 8);
+      std::memcpy(&b, first + 8 * w, 8);
+      diff[w] |= a ^ b;
+    }
+  }
+  return diff;
 }
-}  // namespace
 
-bool JsonRecordWriter::SameInAll(const Key& key, std::span<const FlowRecord> records) {
+bool JsonRecordWriter::SameInAll(const Key& key, const RecordDiff& diff) {
+  // Whether the width bytes at offset are the same in every record.
+  auto same = [&](size_t offset, size_t width) {
+    const auto* bytes = reinterpret_cast<const unsigned char*>(diff.data());
+    for (size_t i = offset; i < offset + width; ++i)
+      if (bytes[i]) return false;
+    return true;
+  };
   switch (key.value) {
     case Value::kU8:
     case Value::kFlagLetters:
     case Value::kFlagNumber:
     case Value::kAttributes:
     case Value::kFlowtypeName:
-      return SameBytes<1>(records, key.offset);
+      return same(key.offset, 1);
     case Value::kU16:
     case Value::kSensor:
-      return SameBytes<2>(records, key.offset);
+      return same(key.offset, 2);
     case Value::kU32:
     case Value::kDuration:
-      return SameBytes<4>(records, key.offset);
+      return same(key.offset, 4);
     case Value::kU64:
-      return SameBytes<8>(records, key.offset);
+      return same(key.offset, 8);
     case Value::kIp:
-      return SameBytes<16>(records, key.offset);
+      return same(key.offset, 16);
     case Value::kIcmpPart:
-      return SameBytes<1>(records, offsetof(FlowRecord, protocol)) &&
-             SameBytes<2>(records, offsetof(FlowRecord, dport));
+      return same(offsetof(FlowRecord, protocol), 1) && same(offsetof(FlowRecord, dport), 2);
     default:
       return false;  // times, derived and generic values
   }
@@ -440,9 +451,11 @@ void JsonRecordWriter::CompileConstants(std::span<const FlowRecord> records) {
   literals_.clear();
   // Checking costs a pass per key; for a handful of records it does not pay.
   constexpr size_t kFewest = 8;
+  const bool enough = records.size() >= kFewest;
+  const RecordDiff diff = enough ? Differences(records) : RecordDiff{};
   bool run = false;  // the last entry of program_ is a literal still growing
   for (const Key& key : keys_) {
-    if (records.size() < kFewest || !SameInAll(key, records)) {
+    if (!enough || !SameInAll(key, diff)) {
       program_.push_back(key);
       run = false;
       continue;

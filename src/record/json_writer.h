@@ -67,9 +67,13 @@ class JsonRecordWriter {
   struct Key;
   // One key's value (kFields), without the key.
   char* WriteValue(char* p, const Key& key, const FlowRecord& r);
-  // Whether key's value is the same in all records (false when it is not read
-  // from members alone).
-  static bool SameInAll(const Key& key, std::span<const FlowRecord> records);
+  // Every bit that differs between records[0] and another record, member by
+  // member (padding included, which no key reads).
+  using RecordDiff = std::array<uint64_t, sizeof(FlowRecord) / 8>;
+  static RecordDiff Differences(std::span<const FlowRecord> records);
+  // Whether key's value is the same in all records whose Differences are diff
+  // (false when it is not read from members alone).
+  static bool SameInAll(const Key& key, const RecordDiff& diff);
   // program_ for the prepared records: runs of keys SameInAll become literals.
   void CompileConstants(std::span<const FlowRecord> records);
   char* WriteEcs(char* p, const FlowRecord& r);
