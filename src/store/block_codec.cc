@@ -357,7 +357,9 @@ Status BlockDecoder::DecodeColumns(const BlockHeader& header, std::span<const st
       if (c->encoding == ColumnEncoding::kIpDictionary) {
         if (c->base > n * 40 + 12) return Status::Corruption("address dictionary is too large");
         WEIR_RETURN_IF_ERROR(load_raw(*c, at, c->base));
-        return DecodeIpDictionary(raw, c->base, n, rows, compact, column, batch.SetDictionary(id));
+        const bool keep = !(compact && rows);
+        return DecodeIpDictionary(raw, c->base, n, rows, compact, column,
+                                  keep ? batch.SetDictionary(id) : unkept_);
       }
       if (c->encoding == ColumnEncoding::kIpv6) {
         if (c->width != 16) return Status::Corruption("IPv6 column has an invalid width");

@@ -99,6 +99,8 @@ class BlockDecoder {
   // rows.size() rows, row k being the block's row rows[k], in every column (those it
   // had and those added) and address dictionary index. A consumer that reads a few
   // rows of every column then touches a few rows' memory, not the whole block's.
+  // Address columns added for at most half the rows keep no dictionary: their rows
+  // are looked up alone (compact batches are printed, not grouped).
   Status DecodeCompact(const BlockHeader& header, std::span<const std::byte> payload,
                        ColumnSet columns, std::span<const uint32_t> rows, FlowBatch& batch);
 
@@ -118,10 +120,16 @@ class BlockDecoder {
                       ColumnSet columns, FlowBatch& batch);
   // Decodes a kIpDictionary column into column (every row, or with rows only those,
   // compact or not as DecodeColumns), keeping the dictionary, with the index of
-  // every row (compact: of the rows asked for) too.
+  // every row (compact: of the rows asked for) too. Compact decodes keep no
+  // dictionary (their consumers print rows): they look up only the rows asked for.
   Status DecodeIpDictionary(const std::byte* raw, size_t raw_size, size_t n,
                             const std::span<const uint32_t>* rows, bool compact,
                             Column<IpAddress>& column, AddressDictionary& dictionary);
+  // The compact case of an all-IPv4 dictionary with byte-plane indexes, from the
+  // dictionary's deltas at p.
+  Status LookUpIpv4Rows(const uint8_t* p, size_t v4, uint8_t delta_width, size_t n,
+                        uint8_t index_width, std::span<const uint32_t> rows,
+                        Column<IpAddress>& column);
 
   Decompressor decompressor_;
   ScratchBytes raw_;
@@ -129,6 +137,7 @@ class BlockDecoder {
   std::vector<uint32_t, DefaultInitAllocator<uint32_t>>
       v4_dictionary_;           // an all-IPv4 address dictionary, as integers
   std::vector<uint32_t> keep_;  // selected rows of a kBlockSelection block
+  AddressDictionary unkept_;    // a compact decode's dictionary, when it needs one
 };
 
 }  // namespace weir

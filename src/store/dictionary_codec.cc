@@ -173,6 +173,8 @@ Status BlockDecoder::DecodeIpDictionary(const std::byte* raw, size_t raw_size, s
   if (raw_size != 12 + v4 * delta_width + v6 * 16 + IndexBytes(n, index_width))
     return bad("has the wrong size");
   const uint8_t* p = reinterpret_cast<const uint8_t*>(raw) + 12;
+  if (compact && rows && v6 == 0 && !(index_width & kPackedIndex))
+    return LookUpIpv4Rows(p, v4, delta_width, n, index_width, *rows, column);
   std::vector<IpAddress>& values = dictionary.values;
   values.resize(v4 + v6);
   uint64_t running = 0;
@@ -259,6 +261,30 @@ Status BlockDecoder::DecodeIpDictionary(const std::byte* raw, size_t raw_size, s
     out[i] = from[k];
   });
   if (!in_range) return bad("index out of range");
+  return Status::Ok();
+}
+
+Status BlockDecoder::LookUpIpv4Rows(const uint8_t* p, size_t v4, uint8_t delta_width, size_t n,
+                                    uint8_t index_width, std::span<const uint32_t> rows,
+                                    Column<IpAddress>& column) {
+  // The dictionary as 4-byte words (a quarter of the addresses' memory), then each
+  // row's index read from its planes and looked up: the other rows are not touched.
+  auto& words = v4_dictionary_;
+  words.resize(v4);
+  uint32_t running = 0;
+  ForEachPlaneValue(p, v4, delta_width, [&](size_t j, uint64_t delta) {
+    running += static_cast<uint32_t>(delta);
+    words[j] = IpAddress::V4(running).v4_word();
+  });
+  const uint8_t* indexes = p + v4 * delta_width;
+  column.resize(rows.size());
+  bool in_range = true;
+  for (size_t k = 0; k < rows.size(); ++k) {
+    const uint64_t index = PlaneValueAt(indexes, n, index_width, rows[k]);
+    in_range &= index < v4;
+    column[k] = IpAddress::V4FromWord(words[index < v4 ? index : 0]);
+  }
+  if (!in_range) return Status::Corruption("address dictionary index out of range");
   return Status::Ok();
 }
 

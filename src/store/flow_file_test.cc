@@ -416,10 +416,16 @@ TEST_F(FlowFileTest, DecodeRowsAndDecodeCompactFillTheRowsAskedForAsAWholeDecode
           };
           batch_rows([&](size_t k, uint32_t r) { ASSERT_EQ(batch.Row(k), whole.Row(r)) << r; });
           // No rows asked for: nothing was decompressed, so only the filter's own
-          // address column may have a dictionary.
+          // address column may have a dictionary. A compact decode of a few rows
+          // keeps none for the columns it decodes itself (it looks the rows up).
+          const bool few = compact && rows.size() * 2 <= whole.size() && !selection;
           for (FieldId id : {FieldId::kSip, FieldId::kDip, FieldId::kExporter}) {
             const AddressDictionary* d = batch.Dictionary(id);
             if (rows.empty() && id != first) continue;
+            if (few && id != first) {
+              EXPECT_EQ(d, nullptr) << GetField(id).name;
+              continue;
+            }
             ASSERT_NE(d, nullptr) << GetField(id).name;
             if (compact) {
               EXPECT_EQ(d->index.size(), rows.size());
