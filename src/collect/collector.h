@@ -37,7 +37,9 @@ struct CollectorOptions {
   std::string status_path;             // status file rewritten every second; empty: none
   size_t socket_buffer_bytes = 64u << 20;
   ClassifyOptions classify;
-  WriterOptions writer;
+  // The collector writes each file's blocks in order, so it can skip address
+  // dictionaries that keep failing (WriterOptions::skip_failing_dictionaries).
+  WriterOptions writer = {.skip_failing_dictionaries = true};
   WireLimits limits;
   std::function<void(const std::string&)> log;  // one line per call; never per packet
 };

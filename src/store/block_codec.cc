@@ -82,11 +82,22 @@ void BlockEncoder::Encode(const FlowBatch& batch, std::vector<std::byte>& out) {
     header.columns.push_back(entry);
   };
 
-  auto encode_ip = [&](FieldId id, const Column<IpAddress>& column) {
+  auto encode_ip = [&](FieldId id, const Column<IpAddress>& column, size_t slot) {
     ColumnEntry entry;
     entry.field = id;
     entry.is_ip = true;
-    if (n > 0 && EncodeIpDictionary(column, entry.ip_min, entry.ip_max)) {
+    bool attempt = n > 0;
+    if (attempt && skip_failing_dictionaries_ && dictionary_skips_[slot] > 0) {
+      --dictionary_skips_[slot];
+      attempt = false;
+    }
+    const bool dictionary = attempt && EncodeIpDictionary(column, entry.ip_min, entry.ip_max);
+    if (attempt) {
+      uint8_t& misses = dictionary_misses_[slot];
+      misses = dictionary ? 0 : std::min<uint8_t>(misses + 1, 4);
+      dictionary_skips_[slot] = static_cast<uint8_t>((1u << misses) - 1);
+    }
+    if (dictionary) {
       entry.encoding = ColumnEncoding::kIpDictionary;
       entry.width = static_cast<uint8_t>(raw_[9]);  // the index width, for information
       entry.base = raw_.size();
@@ -121,7 +132,11 @@ void BlockEncoder::Encode(const FlowBatch& batch, std::vector<std::byte>& out) {
   auto encode = [&](FieldId id, const auto& column) {
     using T = typename std::decay_t<decltype(column)>::value_type;
     if constexpr (std::is_same_v<T, IpAddress>) {
-      encode_ip(id, column);
+      const size_t slot = id == FieldId::kSip    ? 0
+                          : id == FieldId::kDip  ? 1
+                          : id == FieldId::kNhip ? 2
+                                                 : 3;
+      encode_ip(id, column, slot);
     } else {
       ColumnEntry entry;
       entry.field = id;

@@ -27,6 +27,12 @@ class BlockEncoder {
         packed_indexes_(version >= 3) {}
   // Appends header and payload for batch (all columns) to out.
   void Encode(const FlowBatch& batch, std::vector<std::byte>& out);
+  // After an address column's dictionary did not pay (more distinct addresses than
+  // half the rows), its next 1, 3, 7, then 15 blocks store the addresses plainly
+  // without trying again: traffic that many addresses take part in stays so for a
+  // while, and trying costs a hash probe per row. A block's encoding then depends
+  // on the blocks encoded before it, so only writers that encode in order use it.
+  void SkipFailingDictionaries(bool on) { skip_failing_dictionaries_ = on; }
 
  private:
   // Dictionary-encodes an address column into raw_; false if a dictionary would not
@@ -46,6 +52,10 @@ class BlockEncoder {
 
   Compression codec_;
   Compressor compressor_;
+  bool skip_failing_dictionaries_ = false;
+  // Per address column (sip, dip, nhip, exporter): the dictionary's failures in a
+  // row (up to 4), and the blocks still to skip.
+  std::array<uint8_t, 4> dictionary_misses_{}, dictionary_skips_{};
   bool column_checksums_;
   bool packed_indexes_;
   // Open-addressing table for value dictionaries; one slot is one cache access.

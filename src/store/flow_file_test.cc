@@ -520,6 +520,52 @@ TEST_F(FlowFileTest, DictionaryTablesGrowPastTheirFirstGuess) {
   ExpectDictionaryMatches(out, FieldId::kSip, batch.sip);
 }
 
+// With SkipFailingDictionaries, an address column whose dictionary did not pay is
+// stored plainly for the next 1, 3, 7, then 15 blocks, then tried again; columns
+// that do pay are not affected, and every block decodes to its records.
+TEST_F(FlowFileTest, FailingAddressDictionariesAreSkippedForGrowingRuns) {
+  auto block_of = [](bool distinct) {
+    FlowBatch batch;
+    for (size_t i = 0; i < 2000; ++i) {
+      FlowRecord r = MakeRecord(i);
+      r.sip = IpAddress::V4(0x0a000000u + static_cast<uint32_t>(distinct ? i : i % 100));
+      r.dip = IpAddress::V4(0xc0a80000u + static_cast<uint32_t>(i % 50));
+      batch.Append(r);
+    }
+    return batch;
+  };
+  const FlowBatch distinct = block_of(true), repeating = block_of(false);
+  // (the block's sip addresses are distinct, the sip column expected as a dictionary)
+  const std::vector<std::pair<bool, bool>> plan = {{true, false},   // fails: skip 1
+                                                   {false, false},  // skipped
+                                                   {true, false},   // fails again: skip 3
+                                                   {false, false}, {false, false},
+                                                   {false, false},                 // skipped
+                                                   {false, true},  {false, true},  // tried: pays
+                                                   {true, false},  // fails: skip 1 (reset)
+                                                   {false, false}, {false, true}};
+  for (bool skip : {true, false}) {
+    BlockEncoder encoder(Compression::kZstd, 1);
+    encoder.SkipFailingDictionaries(skip);
+    BlockDecoder decoder;
+    for (size_t k = 0; k < plan.size(); ++k) {
+      const auto [is_distinct, expect_dictionary] = plan[k];
+      const FlowBatch& batch = is_distinct ? distinct : repeating;
+      EncodedBlock block;
+      encoder.Encode(batch, block.bytes);
+      size_t needed;
+      ASSERT_TRUE(ParseBlockHeader(block.bytes, block.header, &needed).ok());
+      const bool dictionary =
+          block.header.Find(FieldId::kSip)->encoding == ColumnEncoding::kIpDictionary;
+      EXPECT_EQ(dictionary, skip ? expect_dictionary : !is_distinct) << "block " << k;
+      EXPECT_EQ(block.header.Find(FieldId::kDip)->encoding, ColumnEncoding::kIpDictionary);
+      FlowBatch out;
+      ASSERT_TRUE(decoder.Decode(block.header, block.payload(), ColumnSet::All(), out).ok());
+      for (size_t i = 0; i < out.size(); ++i) ASSERT_EQ(out.Row(i), batch.Row(i)) << i;
+    }
+  }
+}
+
 TEST_F(FlowFileTest, Version2BlocksKeepByteIndexes) {
   const EncodedBlock block = EncodeRecords(1001, Compression::kZstd, 2);
   for (const ColumnEntry& c : block.header.columns)

@@ -17,6 +17,7 @@ FlowFileWriter::FlowFileWriter(int fd, bool own, std::string name, const WriterO
       name_(std::move(name)),
       options_(options),
       encoder_(options.compression, options.zstd_level, options.version) {
+  encoder_.SkipFailingDictionaries(options_.skip_failing_dictionaries);
   if (options_.block_records == 0) options_.block_records = 1;
   if (options_.block_records > kMaxBlockRecords) options_.block_records = kMaxBlockRecords;
   for (int i = 0; options_.threads > 1 && i < options_.threads; ++i) {

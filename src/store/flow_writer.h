@@ -31,6 +31,9 @@ struct WriterOptions {
   // Threads that encode and compress blocks; blocks are still written in order.
   int threads = 1;
   std::vector<std::pair<std::string, std::string>> annotations;
+  // With one thread: BlockEncoder::SkipFailingDictionaries (the collector's files,
+  // where traffic with many addresses costs a hash probe per row and column).
+  bool skip_failing_dictionaries = false;
   // The flow file version whose blocks are written (kFlowFileVersion). OpenForAppend
   // sets it to the file's own version, so its blocks stay readable by the weir that
   // wrote it.
