@@ -231,6 +231,7 @@ class Collector::Impl {
         }
         if (out->size() >= kRecordBatch) hand_off();
       }
+      if (batch) queue_.GiveBack(std::move(batch));
       const int64_t now = NowMs();
       if (now - last_handoff >= kHandoffMs) hand_off();
       if (now - last_expire >= options_.flush_ms) {
@@ -263,7 +264,7 @@ class Collector::Impl {
         }
         dirty = true;
       }
-      if (batch) ReturnRecordBatch(std::move(batch));
+      if (batch) records_queue_.GiveBack(std::move(batch));
       const int64_t now = NowMs();
       if (now - last_flush >= options_.flush_ms) {
         if (dirty && !failed_.load()) {
@@ -299,20 +300,14 @@ class Collector::Impl {
   // Record batches go back and forth between decoder and writer, so their memory
   // is allocated once.
   std::unique_ptr<std::vector<FlowRecord>> TakeRecordBatch() {
-    std::lock_guard lock(spare_mu_);
-    if (spare_.empty()) {
-      auto b = std::make_unique<std::vector<FlowRecord>>();
-      b->reserve(kRecordBatch + 64 * 30);
+    auto b = records_queue_.TakeSpare();
+    if (b) {
+      b->clear();
       return b;
     }
-    auto b = std::move(spare_.back());
-    spare_.pop_back();
+    b = std::make_unique<std::vector<FlowRecord>>();
+    b->reserve(kRecordBatch + 64 * 30);
     return b;
-  }
-  void ReturnRecordBatch(std::unique_ptr<std::vector<FlowRecord>> b) {
-    b->clear();
-    std::lock_guard lock(spare_mu_);
-    if (spare_.size() < kRecordQueue + 2) spare_.push_back(std::move(b));
   }
 
   // Copies what the status needs from the decoder's and the writer's own state.
@@ -385,8 +380,6 @@ class Collector::Impl {
   std::atomic<bool> failed_{false};
   std::thread decoder_, writer_thread_;
   BoundedQueue<std::vector<FlowRecord>> records_queue_{kRecordQueue};
-  std::mutex spare_mu_;
-  std::vector<std::unique_ptr<std::vector<FlowRecord>>> spare_;
   std::vector<std::thread> receivers_;
   int64_t started_ms_ = 0;
   mutable std::mutex published_mu_;

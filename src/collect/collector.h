@@ -39,7 +39,11 @@ struct CollectorOptions {
   ClassifyOptions classify;
   // The collector writes each file's blocks in order, so it can skip address
   // dictionaries that keep failing (WriterOptions::skip_failing_dictionaries).
-  WriterOptions writer = {.skip_failing_dictionaries = true};
+  WriterOptions writer = [] {
+    WriterOptions o;
+    o.skip_failing_dictionaries = true;
+    return o;
+  }();
   WireLimits limits;
   std::function<void(const std::string&)> log;  // one line per call; never per packet
 };

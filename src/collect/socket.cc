@@ -133,11 +133,20 @@ void ReceiveUdp(const ListenSocket& s, BatchQueue& queue, std::vector<ReceiveCou
     }
     int n = recvmmsg(s.fd, messages.data(), kReceiveBatch, MSG_WAITFORONE, nullptr);
     if (n <= 0) continue;  // timeout (EAGAIN) or EINTR: check stop and go on
-    auto batch = std::make_unique<DatagramBatch>();
+    auto batch = queue.TakeSpare();
+    if (batch) {
+      batch->bytes.clear();
+      batch->items.clear();
+    } else {
+      batch = std::make_unique<DatagramBatch>();
+    }
     size_t total = 0;
     for (int i = 0; i < n; ++i) total += messages[i].msg_len;
-    batch->bytes.reserve(total);  // filled by insert below: no zeroing first
-    batch->items.reserve(static_cast<size_t>(n));
+    // Filled by insert below: no zeroing first. A reused batch grows geometrically,
+    // so that its capacity settles instead of moving to fresh memory again and again.
+    if (batch->bytes.capacity() < total)
+      batch->bytes.reserve(std::max(total, 2 * batch->bytes.capacity()));
+    batch->items.reserve(kReceiveBatch);
     size_t at = 0;
     for (int i = 0; i < n; ++i) {
       for (cmsghdr* c = CMSG_FIRSTHDR(&messages[i].msg_hdr); c;
