@@ -449,7 +449,7 @@ bool JsonRecordWriter::SameInAll(const Key& key, const RecordDiff& diff) {
 void JsonRecordWriter::CompileConstants(std::span<const FlowRecord> records) {
   program_.clear();
   literals_.clear();
-  // Checking costs a pass per key; for a handful of records it does not pay.
+  // Checking costs a pass over the records; for a handful it does not pay.
   constexpr size_t kFewest = 8;
   const bool enough = records.size() >= kFewest;
   const RecordDiff diff = enough ? Differences(records) : RecordDiff{};
