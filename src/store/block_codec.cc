@@ -82,20 +82,22 @@ void BlockEncoder::Encode(const FlowBatch& batch, std::vector<std::byte>& out) {
     header.columns.push_back(entry);
   };
 
-  auto encode_ip = [&](FieldId id, const Column<IpAddress>& column, size_t slot) {
+  auto encode_ip = [&](FieldId id, const Column<IpAddress>& column, int slot) {
     ColumnEntry entry;
     entry.field = id;
     entry.is_ip = true;
+    const bool tracked = skip_failing_dictionaries_ && slot >= 0;
+    const auto k = static_cast<size_t>(slot);
     bool attempt = n > 0;
-    if (attempt && skip_failing_dictionaries_ && dictionary_skips_[slot] > 0) {
-      --dictionary_skips_[slot];
+    if (attempt && tracked && dictionary_skips_[k] > 0) {
+      --dictionary_skips_[k];
       attempt = false;
     }
     const bool dictionary = attempt && EncodeIpDictionary(column, entry.ip_min, entry.ip_max);
-    if (attempt) {
-      uint8_t& misses = dictionary_misses_[slot];
+    if (attempt && tracked) {
+      uint8_t& misses = dictionary_misses_[k];
       misses = dictionary ? 0 : std::min<uint8_t>(misses + 1, 4);
-      dictionary_skips_[slot] = static_cast<uint8_t>((1u << misses) - 1);
+      dictionary_skips_[k] = static_cast<uint8_t>((1u << misses) - 1);
     }
     if (dictionary) {
       entry.encoding = ColumnEncoding::kIpDictionary;
@@ -132,11 +134,7 @@ void BlockEncoder::Encode(const FlowBatch& batch, std::vector<std::byte>& out) {
   auto encode = [&](FieldId id, const auto& column) {
     using T = typename std::decay_t<decltype(column)>::value_type;
     if constexpr (std::is_same_v<T, IpAddress>) {
-      const size_t slot = id == FieldId::kSip    ? 0
-                          : id == FieldId::kDip  ? 1
-                          : id == FieldId::kNhip ? 2
-                                                 : 3;
-      encode_ip(id, column, slot);
+      encode_ip(id, column, FlowBatch::DictionarySlot(id));
     } else {
       ColumnEntry entry;
       entry.field = id;

@@ -119,6 +119,22 @@ struct FlowBatch {
   // Row i's address for an IP field (sip, dip, nhip, exporter).
   const IpAddress& Ip(FieldId id, size_t i) const;
 
+  // The slot of address column id among the four (sip, dip, nhip, exporter: 0-3),
+  // -1 for any other column; for state kept per address column.
+  static int DictionarySlot(FieldId id) {
+    switch (id) {
+      case FieldId::kSip:
+        return 0;
+      case FieldId::kDip:
+        return 1;
+      case FieldId::kNhip:
+        return 2;
+      case FieldId::kExporter:
+        return 3;
+      default:
+        return -1;
+    }
+  }
   // The dictionary of address column id (sip, dip, nhip, exporter) as decoded
   // from the block; null when the block did not store one or when anything has
   // changed the batch since (every mutating member drops them).
@@ -142,21 +158,6 @@ struct FlowBatch {
   }
 
  private:
-  static int DictionarySlot(FieldId id) {
-    switch (id) {
-      case FieldId::kSip:
-        return 0;
-      case FieldId::kDip:
-        return 1;
-      case FieldId::kNhip:
-        return 2;
-      case FieldId::kExporter:
-        return 3;
-      default:
-        return -1;
-    }
-  }
-
   size_t size_ = 0;
   ColumnSet present_ = ColumnSet::All();
   AddressDictionary dictionaries_[4];
