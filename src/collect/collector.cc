@@ -27,6 +27,11 @@ constexpr size_t kRecordBatch = 8192;   // records per hand-off from decoder to 
 constexpr size_t kRecordQueue = 64;     // record batches between decoder and writer
 constexpr int64_t kHandoffMs = 50;      // the longest records wait in the decoder
 constexpr int64_t kStatusEveryMs = 1000;
+// Hand-offs wake their consumer only once this many batches wait, or after its nap
+// (BoundedQueue): a few wake-ups per millisecond at most, whatever the rate.
+constexpr size_t kQueueWakeAt = 8;
+constexpr size_t kRecordWakeAt = 2;
+constexpr int kNapMs = 1;
 
 }  // namespace
 
@@ -43,7 +48,7 @@ class Collector::Impl {
       : site_(site),
         sensors_(sensors),
         options_(std::move(options)),
-        queue_(kQueueBatches),
+        queue_(kQueueBatches, kQueueWakeAt, kNapMs),
         receive_(sensors.probes().size()),
         work_(sensors.probes().size()),
         writer_(
@@ -379,7 +384,7 @@ class Collector::Impl {
   std::atomic<bool> stop_{false};
   std::atomic<bool> failed_{false};
   std::thread decoder_, writer_thread_;
-  BoundedQueue<std::vector<FlowRecord>> records_queue_{kRecordQueue};
+  BoundedQueue<std::vector<FlowRecord>> records_queue_{kRecordQueue, kRecordWakeAt, kNapMs};
   std::vector<std::thread> receivers_;
   int64_t started_ms_ = 0;
   mutable std::mutex published_mu_;

@@ -6,11 +6,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <thread>
 
+#include "collect/socket.h"
 #include "store/flow_reader.h"
 #include "wire/udp_capture_test_util.h"
 
@@ -184,6 +186,63 @@ TEST(Collector, PortInUseIsAClearError) {
             std::string::npos)
       << c.status().message();
   close(fd);
+}
+
+// The hand-off queues batch their wake-ups: a consumer that just found work naps
+// when the queue runs dry, and is woken early only once wake_at items wait; a
+// consumer that found nothing is woken by the next item.
+TEST(BoundedQueue, BusyConsumerNapsUntilItemsGatherIdleOneWakesAtOnce) {
+  using Clock = std::chrono::steady_clock;
+  auto ms_since = [](Clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
+  };
+  BoundedQueue<int> q(16, /*wake_at=*/3, /*nap_ms=*/400);
+  auto push_later = [&](int count) {
+    return std::thread([&q, count] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      for (int i = 0; i < count; ++i) q.Push(std::make_unique<int>(i));
+    });
+  };
+  q.Push(std::make_unique<int>(7));
+  ASSERT_NE(q.Pop(1000), nullptr);  // busy now
+
+  // One item does not wake a napping consumer: it gets it when the nap ends.
+  auto start = Clock::now();
+  std::thread one = push_later(1);
+  auto item = q.Pop(5000);
+  one.join();
+  ASSERT_NE(item, nullptr);
+  EXPECT_GE(ms_since(start), 350);
+
+  // wake_at items do, long before the nap ends.
+  q.Push(std::make_unique<int>(8));
+  ASSERT_NE(q.Pop(1000), nullptr);
+  BoundedQueue<int> long_nap(16, 3, 60'000);
+  long_nap.Push(std::make_unique<int>(1));
+  ASSERT_NE(long_nap.Pop(1000), nullptr);
+  start = Clock::now();
+  std::thread three([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    for (int i = 0; i < 3; ++i) long_nap.Push(std::make_unique<int>(i));
+  });
+  item = long_nap.Pop(120'000);
+  three.join();
+  ASSERT_NE(item, nullptr);
+  EXPECT_LT(ms_since(start), 30'000);
+
+  // A nap that finds nothing returns empty; the consumer is then idle, and the
+  // next single item wakes it.
+  while (q.Pop(0)) {
+  }
+  q.Push(std::make_unique<int>(9));
+  ASSERT_NE(q.Pop(1000), nullptr);
+  EXPECT_EQ(q.Pop(5000), nullptr);  // napped 400 ms, found nothing
+  start = Clock::now();
+  std::thread single = push_later(1);
+  item = q.Pop(60'000);
+  single.join();
+  ASSERT_NE(item, nullptr);
+  EXPECT_LT(ms_since(start), 30'000);
 }
 
 }  // namespace

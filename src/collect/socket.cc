@@ -20,6 +20,7 @@ namespace {
 constexpr int kReceiveBatch = 64;
 constexpr size_t kMaxDatagram = 65536;
 constexpr int kPollMs = 200;
+constexpr auto kReceiveNap = std::chrono::milliseconds(1);
 constexpr size_t kMaxTcpConnections = 256;
 
 IpAddress FromSockaddr(const sockaddr_storage& s) {
@@ -177,6 +178,9 @@ void ReceiveUdp(const ListenSocket& s, BatchQueue& queue, std::vector<ReceiveCou
       at += length;
     }
     if (!batch->items.empty() && !queue.Push(std::move(batch))) return;
+    // The socket ran dry: let datagrams gather before the next call rather than
+    // being woken for each (the socket buffer holds many milliseconds of them).
+    if (n < kReceiveBatch) std::this_thread::sleep_for(kReceiveNap);
   }
 }
 

@@ -2,6 +2,7 @@
 // datagrams to the collector's worker through a bounded queue. Internal to collect.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -31,24 +32,43 @@ struct DatagramBatch {
 
 // A bounded multi-producer, single-consumer queue. Producers wait when it is
 // full (upstream, the kernel's socket buffer absorbs bursts meanwhile).
+//
+// Wake-ups are batched: a consumer that keeps finding work naps when the queue runs
+// empty (up to nap_ms, as items gather), and producers wake it early only once
+// `wake_at` items wait. Only a consumer that found nothing after a nap is woken by
+// the next item. A wake-up per item, with the consumer faster than its producer,
+// cost a pair of context switches per item and left every batch small.
 template <typename T>
 class BoundedQueue {
  public:
-  explicit BoundedQueue(size_t capacity) : capacity_(capacity) {}
+  explicit BoundedQueue(size_t capacity, size_t wake_at = 1, int nap_ms = 0)
+      : capacity_(capacity), wake_at_(std::max<size_t>(wake_at, 1)), nap_(nap_ms) {}
   // False when the queue is closed.
   bool Push(std::unique_ptr<T> item) {
     std::unique_lock lock(mu_);
     not_full_.wait(lock, [&] { return closed_ || items_.size() < capacity_; });
     if (closed_) return false;
     items_.push_back(std::move(item));
-    not_empty_.notify_one();
+    if (idle_ || items_.size() >= wake_at_) not_empty_.notify_one();
     return true;
   }
-  // Waits up to timeout_ms; null on timeout or when closed and empty.
+  // Waits up to timeout_ms (a busy consumer: its nap, if shorter); null on timeout
+  // or when closed and empty.
   std::unique_ptr<T> Pop(int timeout_ms) {
     std::unique_lock lock(mu_);
-    not_empty_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
-                        [&] { return closed_ || !items_.empty(); });
+    if (items_.empty() && !closed_ && busy_ && nap_.count() > 0) {
+      not_empty_.wait_for(lock, std::min(nap_, std::chrono::milliseconds(timeout_ms)),
+                          [&] { return closed_ || items_.size() >= wake_at_; });
+      busy_ = !items_.empty();
+      if (!busy_) return nullptr;
+    }
+    if (items_.empty() && !closed_) {
+      idle_ = true;
+      not_empty_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                          [&] { return closed_ || !items_.empty(); });
+      idle_ = false;
+    }
+    busy_ = !items_.empty();
     if (items_.empty()) return nullptr;
     auto item = std::move(items_.front());
     items_.pop_front();
@@ -87,7 +107,11 @@ class BoundedQueue {
   std::condition_variable not_empty_, not_full_;
   std::deque<std::unique_ptr<T>> items_;
   size_t capacity_;
+  size_t wake_at_;
+  std::chrono::milliseconds nap_;
   bool closed_ = false;
+  bool busy_ = false;  // the consumer's last Pop found an item
+  bool idle_ = false;  // the consumer waits for the next item
   std::mutex spare_mu_;
   std::vector<std::unique_ptr<T>> spare_;
 };

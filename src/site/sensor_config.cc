@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -97,35 +98,62 @@ bool HasInterface(const std::vector<uint32_t>& sorted, uint32_t value) {
   return std::binary_search(sorted.begin(), sorted.end(), value);
 }
 
-// SiLK's skpcSensorTestFlowInterfaces: 1 the flow's side is on `network`, 0 it is
-// not, -1 the sensor cannot tell.
-int TestFlow(const SensorRule& rule, const FlowRecord& r, Network network, bool source) {
+// Which deciders (bit n: network n) hold a flow side's address or interface; none
+// for a side whose network is fixed.
+[[gnu::always_inline]] inline unsigned SideMask(const SensorRule& rule, const FlowRecord& r,
+                                                bool source) {
+  if (rule.fixed_network[source ? 0 : 1] >= 0) return 0;
+  unsigned mask = 0;
+  for (unsigned bits = rule.address_deciders; bits; bits &= bits - 1) {
+    const unsigned n = static_cast<unsigned>(std::countr_zero(bits));
+    mask |= unsigned{rule.deciders[n].addresses.Contains(source ? r.sip : r.dip)} << n;
+  }
+  for (unsigned bits = rule.interface_deciders; bits; bits &= bits - 1) {
+    const unsigned n = static_cast<unsigned>(std::countr_zero(bits));
+    mask |= unsigned{HasInterface(rule.deciders[n].interfaces, source ? r.input : r.output)} << n;
+  }
+  return mask;
+}
+
+// SiLK's skpcSensorTestFlowInterfaces, given the side's mask: 1 the flow's side is
+// on `network`, 0 it is not, -1 the sensor cannot tell.
+int TestSide(const SensorRule& rule, Network network, bool source, unsigned mask) {
   const int fixed = rule.fixed_network[source ? 0 : 1];
   if (fixed >= 0) return fixed == static_cast<int>(network) ? 1 : 0;
   using Kind = SensorRule::DeciderKind;
-  const auto& d = rule.deciders[static_cast<size_t>(network)];
-  const IpAddress& ip = source ? r.sip : r.dip;
-  const uint32_t iface = source ? r.input : r.output;
-  switch (d.kind) {
+  const unsigned n = static_cast<unsigned>(network);
+  switch (rule.deciders[n].kind) {
     case Kind::kUnset:
       return -1;
     case Kind::kAddresses:
-      return d.addresses.Contains(ip) ? 1 : 0;
     case Kind::kInterfaces:
-      return HasInterface(d.interfaces, iface) ? 1 : 0;
-    case Kind::kRemainderAddresses:
-      for (const auto& other : rule.deciders)
-        if (&other != &d && other.kind == Kind::kAddresses && other.addresses.Contains(ip))
-          return 0;
-      return 1;
+      return (mask >> n) & 1;
+    case Kind::kRemainderAddresses:  // in no other network's addresses
+      return (mask & rule.address_deciders & ~(1u << n)) == 0;
     case Kind::kRemainderInterfaces:
-      for (const auto& other : rule.deciders)
-        if (&other != &d && other.kind == Kind::kInterfaces &&
-            HasInterface(other.interfaces, iface))
-          return 0;
-      return 1;
+      return (mask & rule.interface_deciders & ~(1u << n)) == 0;
   }
   return -1;
+}
+
+// SiLK's twoway logic by the sides' masks; in and out stand for their web and ICMP
+// variants too (ClassifyTwoway picks).
+Twoway::Type TwowayBySides(const SensorRule& rule, unsigned source, unsigned destination) {
+  auto src = [&](Network n) { return TestSide(rule, n, true, source) == 1; };
+  auto dst = [&](Network n) { return TestSide(rule, n, false, destination) == 1; };
+  if (src(Network::kExternal)) {
+    if (dst(Network::kNull)) return Twoway::kInNull;
+    if (dst(Network::kInternal)) return Twoway::kIn;
+    if (dst(Network::kExternal)) return Twoway::kExt2Ext;
+    return Twoway::kOther;
+  }
+  if (src(Network::kInternal)) {
+    if (dst(Network::kNull)) return Twoway::kOutNull;
+    if (dst(Network::kExternal)) return Twoway::kOut;
+    if (dst(Network::kInternal)) return Twoway::kInt2Int;
+    return Twoway::kOther;
+  }
+  return Twoway::kOther;
 }
 
 bool Discarded(const SensorRule& rule, const FlowRecord& r) {
@@ -148,9 +176,24 @@ bool Discarded(const SensorRule& rule, const FlowRecord& r) {
 }
 
 bool IsWeb(const FlowRecord& r) {
-  if (r.protocol != kProtoTcp) return false;
-  auto web = [](uint16_t p) { return p == 80 || p == 443 || p == 8080; };
-  return web(r.sport) || web(r.dport);
+  // Without branches: whether a flow is web is as good as random to a predictor.
+  auto web = [](uint16_t p) { return (p == 80) | (p == 443) | (p == 8080); };
+  return (r.protocol == kProtoTcp) & (web(r.sport) | web(r.dport));
+}
+
+// ClassifyTwoway, inlined where the collector classifies each record. A side's
+// memberships are looked up once (a lookup per decider that lists addresses or
+// interfaces, usually one or two), and the twoway logic is a table.
+[[gnu::always_inline]] inline int ClassifyRule(const SensorRule& rule, const FlowRecord& r,
+                                               const ClassifyOptions& options) {
+  if (!rule.discards.empty() && Discarded(rule, r)) return -1;
+  const int type = rule.twoway_by_sides[SideMask(rule, r, true) | SideMask(rule, r, false) << 3];
+  if (type == Twoway::kIn || type == Twoway::kOut) {
+    const bool out = type == Twoway::kOut;
+    if (options.icmp_split && r.is_icmp()) return out ? Twoway::kOutIcmp : Twoway::kInIcmp;
+    if (IsWeb(r)) return out ? Twoway::kOutWeb : Twoway::kInWeb;
+  }
+  return type;
 }
 
 }  // namespace
@@ -171,31 +214,27 @@ std::string_view ProbeTypeName(ProbeType type) {
   return "?";
 }
 
+void PrepareTwoway(SensorRule& rule) {
+  using Kind = SensorRule::DeciderKind;
+  rule.address_deciders = rule.interface_deciders = 0;
+  for (unsigned n = 0; n < kNetworks; ++n) {
+    if (rule.deciders[n].kind == Kind::kAddresses) rule.address_deciders |= 1u << n;
+    if (rule.deciders[n].kind == Kind::kInterfaces) rule.interface_deciders |= 1u << n;
+  }
+  for (unsigned source = 0; source < 8; ++source)
+    for (unsigned destination = 0; destination < 8; ++destination)
+      rule.twoway_by_sides[source | destination << 3] = TwowayBySides(rule, source, destination);
+}
+
 int ClassifyTwoway(const SensorRule& rule, const FlowRecord& r, const ClassifyOptions& options) {
-  if (!rule.discards.empty() && Discarded(rule, r)) return -1;
-  const bool icmp = options.icmp_split && r.is_icmp();
-  if (TestFlow(rule, r, Network::kExternal, true) == 1) {
-    if (TestFlow(rule, r, Network::kNull, false) == 1) return kInNull;
-    if (TestFlow(rule, r, Network::kInternal, false) == 1)
-      return icmp ? kInIcmp : IsWeb(r) ? kInWeb : kIn;
-    if (TestFlow(rule, r, Network::kExternal, false) == 1) return kExt2Ext;
-    return kOther;
-  }
-  if (TestFlow(rule, r, Network::kInternal, true) == 1) {
-    if (TestFlow(rule, r, Network::kNull, false) == 1) return kOutNull;
-    if (TestFlow(rule, r, Network::kExternal, false) == 1)
-      return icmp ? kOutIcmp : IsWeb(r) ? kOutWeb : kOut;
-    if (TestFlow(rule, r, Network::kInternal, false) == 1) return kInt2Int;
-    return kOther;
-  }
-  return kOther;
+  return ClassifyRule(rule, r, options);
 }
 
 void SensorConfig::Classify(size_t probe, const FlowRecord& r, const ClassifyOptions& options,
                             std::vector<std::pair<uint16_t, uint8_t>>& out) const {
   for (size_t index : probe_sensors_[probe]) {
     const SensorRule& rule = sensors_[index];
-    int type = ClassifyTwoway(rule, r, options);
+    int type = ClassifyRule(rule, r, options);
     if (type < 0) continue;
     uint8_t flowtype = rule.flowtypes[static_cast<size_t>(type)];
     if (flowtype == kUnknownFlowtype) flowtype = rule.flowtypes[kOther];
@@ -220,6 +259,7 @@ class SensorParser {
     for (size_t s = 0; s < config_.sensors_.size(); ++s) {
       SensorRule& rule = config_.sensors_[s];
       WEIR_RETURN_IF_ERROR(Verify(rule).WithPrefix(rule.where));
+      PrepareTwoway(rule);
       for (size_t p : sensor_probes_[s]) {
         config_.probe_sensors_[p].push_back(s);
         config_.probes_[p].sensors.push_back(rule.sensor);

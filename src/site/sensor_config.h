@@ -94,7 +94,18 @@ struct SensorRule {
   // Flowtype ids of the sensor's class, by twoway type; 0xff where absent.
   std::array<uint8_t, Twoway::kCount> flowtypes{};
   std::string where;
+
+  // Filled when the configuration is loaded (PrepareTwoway): which deciders list
+  // addresses and which interfaces (bit n: network n), and the twoway type by the
+  // deciders that claim the source (index bits 0-2) and the destination (bits 3-5),
+  // with in and out standing for their web and ICMP variants too.
+  uint8_t address_deciders = 0;
+  uint8_t interface_deciders = 0;
+  std::array<uint8_t, 64> twoway_by_sides{};
 };
+
+// Fills the rule's classification tables from its deciders.
+void PrepareTwoway(SensorRule& rule);
 
 struct ClassifyOptions {
   bool icmp_split = false;  // SiLK builds twoway without it: ICMP goes to in/out

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <random>
 
 namespace weir {
 namespace {
@@ -147,6 +148,107 @@ end sensor
   EXPECT_EQ(TypeOf(*fixed, site, f), "in");
   f.input = 5;
   EXPECT_EQ(TypeOf(*fixed, site, f), "discarded");
+}
+
+// SiLK's twoway logic as sensor.conf(5) and packlogic-twoway state it, a network
+// test at a time, to check the collector's table-driven classification against.
+struct ReferenceSensor {
+  // Per network (null, external, internal): "" unset, "remainder", or the members.
+  std::array<std::string, 3> nets;
+  bool interfaces = false;
+  std::array<int, 2> fixed = {-1, -1};
+
+  bool Member(const std::string& list, const FlowRecord& r, bool source) const {
+    if (interfaces) {
+      const uint32_t i = source ? r.input : r.output;
+      for (std::string_view item : {"1", "2", "3", "4", "5"})
+        if (list.find(item) != std::string::npos && std::to_string(i) == item) return true;
+      return false;
+    }
+    IpSet set;
+    EXPECT_TRUE(AddIpText(list, set).ok());
+    set.Finish();
+    return set.Contains(source ? r.sip : r.dip);
+  }
+  int Test(int net, const FlowRecord& r, bool source) const {
+    if (fixed[source ? 0 : 1] >= 0) return fixed[source ? 0 : 1] == net;
+    const std::string& n = nets[static_cast<size_t>(net)];
+    if (n.empty()) return -1;
+    if (n != "remainder") return Member(n, r, source);
+    for (int other = 0; other < 3; ++other)
+      if (other != net && !nets[other].empty() && nets[other] != "remainder" &&
+          Member(nets[other], r, source))
+        return 0;
+    return 1;
+  }
+  std::string Type(const FlowRecord& r) const {
+    const bool web = r.protocol == 6 && (r.sport == 80 || r.sport == 443 || r.sport == 8080 ||
+                                         r.dport == 80 || r.dport == 443 || r.dport == 8080);
+    if (Test(1, r, true) == 1) {
+      if (Test(0, r, false) == 1) return "innull";
+      if (Test(2, r, false) == 1) return web ? "inweb" : "in";
+      if (Test(1, r, false) == 1) return "ext2ext";
+      return "other";
+    }
+    if (Test(2, r, true) == 1) {
+      if (Test(0, r, false) == 1) return "outnull";
+      if (Test(1, r, false) == 1) return web ? "outweb" : "out";
+      if (Test(2, r, false) == 1) return "int2int";
+      return "other";
+    }
+    return "other";
+  }
+};
+
+TEST(SensorConfig, ClassificationAgreesWithSilksTwowayLogic) {
+  const SiteConfig& site = SiteConfig::Default();
+  const char* kNames[] = {"null", "external", "internal"};
+  std::vector<ReferenceSensor> sensors = {
+      {{"", "remainder", "10.0.0.0/8"}},
+      {{"", "8.0.0.0/8", "remainder"}},
+      {{"192.0.2.0/24", "remainder", "10.0.0.0/8"}},
+      {{"192.0.2.0/24", "8.0.0.0/8, 9.0.0.0/8", "10.0.0.0/8"}},
+      {{"", "8.0.0.0/8", "10.0.0.0/8, 192.0.2.0/24"}},
+      {{"192.0.2.0/24", "8.0.0.0/7", "10.0.0.0/8"}},
+      {{"", "1,2", "remainder"}, true},
+      {{"5", "1,2", "3,4"}, true},
+      {{"5", "remainder", "3,4"}, true},
+      {{"", "remainder", "10.0.0.0/8"}, false, {1, -1}},
+      {{"", "1,2", "remainder"}, true, {-1, 2}},
+  };
+  const char* addresses[] = {"10.1.2.3", "8.8.8.8", "9.9.9.9", "192.0.2.7", "203.0.113.1"};
+  std::mt19937 rng(5);
+  for (const ReferenceSensor& ref : sensors) {
+    std::string text =
+        "probe p netflow-v9\n listen-on-port 2055\nend probe\nsensor local\n"
+        " netflow-v9-probes p\n";
+    for (int n = 0; n < 3; ++n)
+      if (!ref.nets[n].empty() && ref.fixed[0] < 0 && ref.fixed[1] < 0)
+        text += std::string(" ") + kNames[n] + (ref.interfaces ? "-interfaces " : "-ipblocks ") +
+                ref.nets[n] + "\n";
+    if (ref.fixed[0] >= 0 || ref.fixed[1] >= 0) {
+      for (int n = 0; n < 3; ++n)
+        if (!ref.nets[n].empty())
+          text += std::string(" ") + kNames[n] + (ref.interfaces ? "-interfaces " : "-ipblocks ") +
+                  ref.nets[n] + "\n";
+      if (ref.fixed[0] >= 0) text += std::string(" source-network ") + kNames[ref.fixed[0]] + "\n";
+      if (ref.fixed[1] >= 0)
+        text += std::string(" destination-network ") + kNames[ref.fixed[1]] + "\n";
+    }
+    text += "end sensor\n";
+    auto config = SensorConfig::Parse(text, "ref", site);
+    ASSERT_TRUE(config.ok()) << config.status().message() << "\n" << text;
+    for (int i = 0; i < 400; ++i) {
+      FlowRecord r = Flow(addresses[rng() % 5], addresses[rng() % 5], rng() % 2 ? 6 : 17,
+                          static_cast<uint16_t>(rng() % 3 ? 50000 : 443),
+                          static_cast<uint16_t>(rng() % 3 ? 53 : 80));
+      r.input = rng() % 6;
+      r.output = rng() % 6;
+      ASSERT_EQ(TypeOf(*config, site, r), ref.Type(r))
+          << text << r.sip.ToString() << " -> " << r.dip.ToString() << " interfaces " << r.input
+          << " -> " << r.output << " protocol " << int{r.protocol};
+    }
+  }
 }
 
 TEST(SensorConfig, ErrorsNameFileLineAndReason) {

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <random>
 
 #include "wire/exporter.h"
 #include "wire/udp_capture_test_util.h"
@@ -214,6 +215,72 @@ TEST(Ipfix, BiflowReverseElementsBecomeTheReverseFlow) {
   EXPECT_EQ(out[1].packets, 8u);
   EXPECT_EQ(out[1].bytes, 6000u);
   EXPECT_EQ(out[0].stime_ms, int64_t{kExportSeconds} * 1000);  // no time elements: export time
+}
+
+// Fixed-layout templates without reverse fields are read a field at a time over
+// chunks of records; the others a record at a time. The same records through both
+// (a reverse counter of zero is the only difference) must give the same flows.
+TEST(Ipfix, FieldAtATimeAndRecordAtATimeDecodesAgree) {
+  // sip, dip, sport, dport, protocol, tcpFlags, packetDeltaCount, octetDeltaCount in
+  // 4 bytes, flowStart/EndMilliseconds, ingressInterface, icmpTypeCodeIPv4,
+  // samplingInterval, and (template 257 only) reverseOctetDeltaCount.
+  const uint16_t fields[][2] = {{8, 4}, {12, 4},  {7, 2},   {11, 2}, {4, 1},  {6, 1}, {2, 8},
+                                {1, 4}, {152, 8}, {153, 8}, {10, 4}, {32, 2}, {34, 4}};
+  IpfixMessage m;
+  m.BeginSet(2);
+  for (uint16_t id : {256, 257}) {
+    m.U16(id).U16(static_cast<uint16_t>(std::size(fields) + (id == 257)));
+    for (const auto& f : fields) m.U16(f[0]).U16(f[1]);
+    if (id == 257) m.U16(0x8000 | 1).U16(8).U32(29305);
+  }
+  m.EndSet();
+  std::mt19937_64 rng(7);
+  std::vector<uint64_t> seeds(75);  // two full chunks and a partial one
+  for (auto& r : seeds) r = rng();
+  for (uint16_t id : {256, 257}) {
+    m.BeginSet(id);
+    for (uint64_t r : seeds) {
+      const uint8_t protocol = r % 5 == 0 ? 1 : r % 3 == 0 ? 17 : 6;
+      const uint64_t packets = r % 7 == 0 ? 0 : 1 + (r >> 8) % 1000;  // some records are empty
+      m.U32(0x0a000000 | (r >> 16 & 0xffff)).U32(0xc0a80000 | (r >> 32 & 0xffff));
+      m.U16(static_cast<uint16_t>(r >> 20)).U16(static_cast<uint16_t>(r >> 36)).U8(protocol);
+      m.U8(static_cast<uint8_t>(r >> 44)).U64(packets).U32(static_cast<uint32_t>(packets * 60));
+      m.U64(1'700'000'000'000 + (r >> 48)).U64(1'700'000'000'000 + (r >> 40));
+      m.U32(static_cast<uint32_t>(r >> 56)).U16(static_cast<uint16_t>(r >> 24));
+      m.U32(r % 11 == 0 ? 100 : 0);
+      if (id == 257) m.U64(0);
+    }
+    m.EndSet();
+  }
+  Exporter e(IpAddress::V4(0x7f000001));
+  std::vector<FlowRecord> out;
+  e.Decode(m.Finish(), 0, out);
+  ASSERT_EQ(out.size() % 2, 0u);
+  const size_t half = out.size() / 2;
+  EXPECT_GT(half, 50u);
+  EXPECT_LT(half, seeds.size());  // the empty records were dropped by both
+  for (size_t i = 0; i < half; ++i) EXPECT_EQ(out[i], out[half + i]) << "record " << i;
+  size_t k = 0;
+  for (uint64_t r : seeds) {
+    const uint64_t packets = r % 7 == 0 ? 0 : 1 + (r >> 8) % 1000;
+    if (packets == 0) continue;
+    ASSERT_LT(k, half);
+    const FlowRecord& f = out[k++];
+    const uint64_t rate = r % 11 == 0 ? 100 : 1;
+    EXPECT_EQ(f.sip, IpAddress::V4(0x0a000000 | (r >> 16 & 0xffff)));
+    EXPECT_EQ(f.packets, packets * rate);
+    EXPECT_EQ(f.bytes, packets * 60 * rate);
+    EXPECT_EQ(f.input, r >> 56);
+    EXPECT_EQ(f.stime_ms, int64_t{1'700'000'000'000} + static_cast<int64_t>(r >> 48));
+    if (f.protocol == 1) {
+      EXPECT_EQ(f.sport, 0);
+      EXPECT_EQ(f.dport, static_cast<uint16_t>(r >> 24));  // ICMP type and code
+    } else {
+      EXPECT_EQ(f.dport, static_cast<uint16_t>(r >> 36));
+    }
+  }
+  EXPECT_EQ(e.counters().records, 2 * half);
+  EXPECT_EQ(e.counters().empty_records, 2 * (seeds.size() - half));
 }
 
 TEST(Ipfix, DataBeforeTemplateIsHeldThenDecoded) {

@@ -1,5 +1,6 @@
 #include "wire/template/template.h"
 
+#include <algorithm>
 #include <string>
 
 #include "base/bytes.h"
@@ -277,6 +278,9 @@ bool ReadTemplateSet(Exporter::TemplateState& state, ExporterCounters& counters,
           t.plan.push_back({static_cast<uint16_t>(offset), f.length, f.kind});
         offset += f.length;
       }
+      t.columnar =
+          !options && std::none_of(t.fields.begin(), t.fields.end(),
+                                   [](const TemplateField& f) { return IsReverseKind(f.kind); });
     }
     // A record of no bytes would be read forever: refuse the template.
     if (t.min_length == 0 || t.min_length > 65535) {

@@ -87,6 +87,13 @@ enum class FieldKind : uint8_t {
   kInitiatorPackets,
   kResponderPackets,
 };
+inline constexpr size_t kFieldKindCount = static_cast<size_t>(FieldKind::kResponderPackets) + 1;
+
+// Fields of a biflow's reverse direction (RFC 5103) or an NSEL responder's side.
+constexpr bool IsReverseKind(FieldKind k) {
+  return (k >= FieldKind::kReverseOctets && k <= FieldKind::kReverseEndMillis) ||
+         k == FieldKind::kResponderOctets || k == FieldKind::kResponderPackets;
+}
 
 FieldKind ClassifyField(uint32_t enterprise, uint16_t id, uint16_t length);
 
@@ -111,6 +118,9 @@ struct Template {
   bool options = false;
   size_t min_length = 0;  // one record with every variable-length field empty
   bool variable = false;
+  // Fixed layout, not options, no reverse-direction field: each record makes at
+  // most one flow, so a data set's records can be read a field at a time.
+  bool columnar = false;
 };
 
 // What a data set needs from its message header.
