@@ -22,9 +22,9 @@ int64_t NowMs() {
       .count();
 }
 
-constexpr size_t kQueueBatches = 1024;  // datagram batches between receivers and decoder
+constexpr size_t kQueueBatches = 256;   // datagram batches between receivers and decoder
 constexpr size_t kRecordBatch = 8192;   // records per hand-off from decoder to writer
-constexpr size_t kRecordQueue = 64;     // record batches between decoder and writer
+constexpr size_t kRecordQueue = 16;     // record batches between decoder and writer
 constexpr int64_t kHandoffMs = 50;      // the longest records wait in the decoder
 constexpr int64_t kStatusEveryMs = 1000;
 // Hand-offs wake their consumer only once this many batches wait, or after its nap

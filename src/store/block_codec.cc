@@ -54,21 +54,22 @@ void BlockEncoder::Encode(const FlowBatch& batch, std::vector<std::byte>& out) {
       entry.base = raw_.size();
       return;
     }
+    // A local count and pointer: stores through values_ could change a size_t
+    // seen by reference (n), which the loops would otherwise reload every value.
+    const size_t count = n;
+    uint64_t* v = values_.data();
     if (delta_width < for_width) {
       entry.encoding = ColumnEncoding::kDelta;
       entry.width = delta_width;
-      entry.base = n ? values_[0] : 0;
-      uint64_t p = entry.base;
-      for (size_t i = 0; i < n; ++i) {
-        uint64_t v = values_[i];
-        values_[i] = ZigZag(v - p);
-        p = v;
-      }
+      entry.base = count ? v[0] : 0;
+      // Back to front, in place: each value still has its predecessor to subtract.
+      for (size_t i = count; i-- > 1;) v[i] = ZigZag(v[i] - v[i - 1]);
+      if (count) v[0] = 0;
     } else {
       entry.encoding = ColumnEncoding::kFrameOfReference;
       entry.width = for_width;
       entry.base = min;
-      for (size_t i = 0; i < n; ++i) values_[i] -= min;
+      for (size_t i = 0; i < count; ++i) v[i] -= min;
     }
     raw_.resize(n * entry.width);
     ToPlanes(values_.data(), n, entry.width, raw_.data());
@@ -116,7 +117,9 @@ void BlockEncoder::Encode(const FlowBatch& batch, std::vector<std::byte>& out) {
       entry.ip_min = lo;
       entry.ip_max = hi;
       if (all_v4) {
-        for (size_t i = 0; i < n; ++i) values_[i] = column[i].v4();
+        const size_t count = n;  // local: see emit_ints
+        uint64_t* v = values_.data();
+        for (size_t i = 0; i < count; ++i) v[i] = column[i].v4();
         emit_ints(entry);
       } else {
         entry.encoding = ColumnEncoding::kIpv6;
@@ -138,14 +141,19 @@ void BlockEncoder::Encode(const FlowBatch& batch, std::vector<std::byte>& out) {
     } else {
       ColumnEntry entry;
       entry.field = id;
-      for (size_t i = 0; i < n; ++i) values_[i] = ToOrdered<T>(column[i]);
+      const size_t count = n;  // local: see emit_ints
+      uint64_t* v = values_.data();
+      const T* from = column.data();
+      for (size_t i = 0; i < count; ++i) v[i] = ToOrdered<T>(from[i]);
       if (id == FieldId::kFlags) {
         // All-packet flags are nearly always initial | session: store the difference.
         uint64_t lo = UINT64_MAX, hi = 0;
-        for (size_t i = 0; i < n; ++i) {
-          lo = std::min(lo, values_[i]);
-          hi = std::max(hi, values_[i]);
-          values_[i] ^= batch.initial_flags[i] | batch.session_flags[i];
+        const uint8_t* initial = batch.initial_flags.data();
+        const uint8_t* session = batch.session_flags.data();
+        for (size_t i = 0; i < count; ++i) {
+          lo = std::min(lo, v[i]);
+          hi = std::max(hi, v[i]);
+          v[i] ^= initial[i] | session[i];
         }
         emit_ints(entry);
         entry.encoding =
