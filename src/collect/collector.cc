@@ -22,10 +22,10 @@ int64_t NowMs() {
       .count();
 }
 
-constexpr size_t kQueueBatches = 256;   // datagram batches between receivers and decoder
-constexpr size_t kRecordBatch = 8192;   // records per hand-off from decoder to writer
-constexpr size_t kRecordQueue = 16;     // record batches between decoder and writer
-constexpr int64_t kHandoffMs = 50;      // the longest records wait in the decoder
+constexpr size_t kQueueBatches = 256;  // datagram batches between receivers and decoder
+constexpr size_t kRecordBatch = 8192;  // records per hand-off from decoder to writer
+constexpr size_t kRecordQueue = 16;    // record batches between decoder and writer
+constexpr int64_t kHandoffMs = 50;     // the longest records wait in the decoder
 constexpr int64_t kStatusEveryMs = 1000;
 // Hand-offs wake their consumer only once this many batches wait, or after its nap
 // (BoundedQueue): a few wake-ups per millisecond at most, whatever the rate.
