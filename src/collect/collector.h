@@ -4,7 +4,7 @@
 // repository's hourly files.
 //
 // Threads: one receiver per UDP socket (recvmmsg batches, large socket buffers,
-// kernel drops counted with SO_RXQ_OVFL), one acceptor plus one reader per IPFIX
+// kernel drops read with SO_MEMINFO), one acceptor plus one reader per IPFIX
 // TCP connection, a decoder that decodes and classifies, and a writer that appends
 // to the repository's files and flushes every open file each flush interval, so a
 // stored flow is readable within that interval (plus the decoder's 50 ms hand-off)

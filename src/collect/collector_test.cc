@@ -245,5 +245,38 @@ TEST(BoundedQueue, BusyConsumerNapsUntilItemsGatherIdleOneWakesAtOnce) {
   EXPECT_LT(ms_since(start), 30'000);
 }
 
+// Datagrams the kernel drops for a full receive buffer are counted, those before
+// the first one received too.
+TEST(ReceiveUdp, CountsTheDatagramsTheKernelDropped) {
+  ListenSocket s;
+  s.host = "127.0.0.1";
+  s.probes.push_back({0, {}});
+  ASSERT_TRUE(OpenSocket(s, 1).ok());  // the smallest buffer the kernel allows
+  int out = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(s.port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  constexpr int kSent = 200;
+  std::vector<char> payload(1000, 'x');
+  for (int i = 0; i < kSent; ++i)
+    ASSERT_EQ(
+        sendto(out, payload.data(), payload.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to),
+        static_cast<ssize_t>(payload.size()));
+  close(out);
+  BatchQueue queue(1024);
+  std::vector<ReceiveCounters> counters(1);
+  std::atomic<bool> stop{false};
+  std::thread receiver([&] { ReceiveUdp(s, queue, counters, stop); });
+  for (int i = 0; i < 250 && counters[0].datagrams + counters[0].socket_drops < kSent; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  stop = true;
+  receiver.join();
+  close(s.fd);
+  EXPECT_GT(counters[0].datagrams.load(), 0u);
+  EXPECT_GT(counters[0].socket_drops.load(), 0u);
+  EXPECT_EQ(counters[0].datagrams + counters[0].socket_drops, uint64_t{kSent});
+}
+
 }  // namespace
 }  // namespace weir
