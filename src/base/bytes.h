@@ -176,7 +176,9 @@ inline void PrefetchForWrite(const void* p, size_t n) {
   const auto first = reinterpret_cast<uintptr_t>(begin) & ~uintptr_t{63};
   const auto last = reinterpret_cast<uintptr_t>(begin + n - 1);
   for (uintptr_t line = first; n > 0 && line <= last; line += 64) {
-    const char* at = begin + (line - reinterpret_cast<uintptr_t>(begin));
+    // From the address itself: the first line may start before p, and arithmetic
+    // on p to reach it would overflow (undefined, and caught by sanitizers).
+    const char* at = reinterpret_cast<const char*>(line);
 #if defined(__x86_64__)
     asm volatile("prefetchw %0" : : "m"(*at));  // compilers emit it only for newer targets
 #else

@@ -90,7 +90,9 @@ int64_t Exporter::DecodeSets(const MessageContext& context, std::span<const std:
       // Data sets that came before these templates can now be read, in arrival order.
       for (uint16_t id : added) {
         uint64_t key = TemplateState::Key(context, id);
-        const Template& t = state.templates.at(key);
+        auto found = state.templates.find(key);
+        if (found == state.templates.end()) continue;  // withdrawn later in the same set
+        const Template& t = found->second;
         for (auto it = state.pending.begin(); it != state.pending.end();) {
           if (it->key != key) {
             ++it;
