@@ -61,12 +61,7 @@ void IpSet::BuildV4() {
   }
 }
 
-bool IpSet::ContainsV4(uint32_t v) const {
-  if (v4_.size() <= 8) {
-    for (const auto& [lo, hi] : v4_)
-      if (v >= lo && v <= hi) return true;
-    return false;
-  }
+bool IpSet::ContainsV4Sorted(uint32_t v) const {
   auto it = std::upper_bound(
       v4_.begin(), v4_.end(), v,
       [](uint32_t x, const std::pair<uint32_t, uint32_t>& r) { return x < r.first; });

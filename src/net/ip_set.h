@@ -40,7 +40,12 @@ class IpSet {
     if (a.is_v4()) return ContainsV4(a.v4());
     return ContainsWide(ToUint128(a));
   }
-  bool ContainsV4(uint32_t v4) const;
+  bool ContainsV4(uint32_t v4) const {
+    if (v4_.size() > 8) return ContainsV4Sorted(v4);
+    for (const auto& [lo, hi] : v4_)  // a few ranges (sensor.conf's blocks): no search
+      if (v4 >= lo && v4 <= hi) return true;
+    return false;
+  }
   // True when some address in [low, high] is in the set (zone-map checks).
   bool Intersects(const IpAddress& low, const IpAddress& high) const;
 
@@ -59,6 +64,7 @@ class IpSet {
 
  private:
   bool ContainsWide(Uint128 v) const;
+  bool ContainsV4Sorted(uint32_t v4) const;
   void BuildV4();
 
   std::vector<Range> ranges_;

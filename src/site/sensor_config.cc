@@ -224,6 +224,10 @@ void PrepareTwoway(SensorRule& rule) {
   for (unsigned source = 0; source < 8; ++source)
     for (unsigned destination = 0; destination < 8; ++destination)
       rule.twoway_by_sides[source | destination << 3] = TwowayBySides(rule, source, destination);
+  for (size_t type = 0; type < Twoway::kCount; ++type)
+    rule.stored_flowtypes[type] = rule.flowtypes[type] == kUnknownFlowtype
+                                      ? rule.flowtypes[Twoway::kOther]
+                                      : rule.flowtypes[type];
 }
 
 int ClassifyTwoway(const SensorRule& rule, const FlowRecord& r, const ClassifyOptions& options) {
@@ -235,10 +239,7 @@ void SensorConfig::Classify(size_t probe, const FlowRecord& r, const ClassifyOpt
   for (size_t index : probe_sensors_[probe]) {
     const SensorRule& rule = sensors_[index];
     int type = ClassifyRule(rule, r, options);
-    if (type < 0) continue;
-    uint8_t flowtype = rule.flowtypes[static_cast<size_t>(type)];
-    if (flowtype == kUnknownFlowtype) flowtype = rule.flowtypes[kOther];
-    out.emplace_back(rule.sensor, flowtype);
+    if (type >= 0) out.emplace_back(rule.sensor, rule.stored_flowtypes[static_cast<size_t>(type)]);
   }
 }
 

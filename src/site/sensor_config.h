@@ -102,6 +102,9 @@ struct SensorRule {
   uint8_t address_deciders = 0;
   uint8_t interface_deciders = 0;
   std::array<uint8_t, 64> twoway_by_sides{};
+  // The flowtype a record of each twoway type is stored under: `flowtypes`, with
+  // the class's other where the class lacks the type.
+  std::array<uint8_t, Twoway::kCount> stored_flowtypes{};
 };
 
 // Fills the rule's classification tables from its deciders.
