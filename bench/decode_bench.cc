@@ -49,21 +49,22 @@ void BM_DecodeNetflowV9(benchmark::State& state) {
 }
 BENCHMARK(BM_DecodeNetflowV9);
 
-Result<SensorConfig> BenchSensors() {
-  return SensorConfig::Parse(
+// bench/collect.sh's sensor.conf, or null (the benchmark skipped) if it fails.
+const SensorConfig* BenchSensors(benchmark::State& state) {
+  static const Result<SensorConfig> sensors = SensorConfig::Parse(
       "probe bench netflow-v9\n  listen-on-port 2055\nend probe\n"
       "sensor local\n  netflow-v9-probes bench\n  internal-ipblocks 10.0.0.0/8\n"
       "  external-ipblocks remainder\nend sensor\n",
       "bench.conf", SiteConfig::Default());
+  if (sensors.ok()) return &*sensors;
+  state.SkipWithError(sensors.status().message().c_str());
+  return nullptr;
 }
 
 // Classification alone, of the records decoded once.
 void BM_Classify(benchmark::State& state) {
-  auto sensors = BenchSensors();
-  if (!sensors.ok()) {
-    state.SkipWithError(sensors.status().message().c_str());
-    return;
-  }
+  const SensorConfig* sensors = BenchSensors(state);
+  if (!sensors) return;
   Exporter exporter(IpAddress::V4(0x7f000001));
   std::vector<FlowRecord> records;
   for (const auto& d : Datagrams()) exporter.Decode(d, int64_t{kExportSeconds} * 1000, records);
@@ -81,11 +82,8 @@ void BM_Classify(benchmark::State& state) {
 BENCHMARK(BM_Classify);
 
 void BM_DecodeAndClassify(benchmark::State& state) {
-  auto sensors = BenchSensors();
-  if (!sensors.ok()) {
-    state.SkipWithError(sensors.status().message().c_str());
-    return;
-  }
+  const SensorConfig* sensors = BenchSensors(state);
+  if (!sensors) return;
   Exporter exporter(IpAddress::V4(0x7f000001));
   std::vector<FlowRecord> out;
   out.reserve(kHandoff + 64);
