@@ -431,8 +431,9 @@ int FinishRecord(const RecordValues& v, const Exporter::TemplateState& state,
     return 0;  // not a flow
   }
   if (v.has.reverse && (reverse_packets != 0 || reverse_bytes != 0)) {
-    // RFC 5103 biflow (or NSEL responder side): the reverse direction as its own flow.
-    FlowRecord b = f;
+    // RFC 5103 biflow (or NSEL responder side): the reverse direction as its own
+    // flow, in `reverse`, or in place when only it carried traffic.
+    FlowRecord& b = forward ? (reverse = f) : f;
     std::swap(b.sip, b.dip);
     std::swap(b.input, b.output);
     std::swap(b.src_as, b.dst_as);
@@ -450,12 +451,7 @@ int FinishRecord(const RecordValues& v, const Exporter::TemplateState& state,
     b.stime_ms = rstart;
     b.duration_ms = static_cast<uint32_t>(std::min<int64_t>(rend - rstart, UINT32_MAX));
     ++counters.records;
-    if (!forward) {
-      f = b;  // only the reverse direction carried traffic
-      return 1;
-    }
-    reverse = b;
-    return 2;
+    return forward ? 2 : 1;
   }
   return 1;
 }
