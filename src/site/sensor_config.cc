@@ -181,11 +181,12 @@ bool IsWeb(const FlowRecord& r) {
   return (r.protocol == kProtoTcp) & (web(r.sport) | web(r.dport));
 }
 
-// ClassifyTwoway, inlined where the collector classifies each record. A side's
-// memberships are looked up once (a lookup per decider that lists addresses or
-// interfaces, usually one or two), and the twoway logic is a table.
-[[gnu::always_inline]] inline int ClassifyRule(const SensorRule& rule, const FlowRecord& r,
-                                               const ClassifyOptions& options) {
+// The twoway type of one record for one sensor rule, or -1 to discard; inlined
+// where the collector classifies each record. A side's memberships are looked up
+// once (a lookup per decider that lists addresses or interfaces, usually one or
+// two), and the twoway logic is a table.
+[[gnu::always_inline]] inline int ClassifyTwoway(const SensorRule& rule, const FlowRecord& r,
+                                                 const ClassifyOptions& options) {
   if (!rule.discards.empty() && Discarded(rule, r)) return -1;
   const int type = rule.twoway_by_sides[SideMask(rule, r, true) | SideMask(rule, r, false) << 3];
   if (type == Twoway::kIn || type == Twoway::kOut) {
@@ -194,6 +195,19 @@ bool IsWeb(const FlowRecord& r) {
     if (IsWeb(r)) return out ? Twoway::kOutWeb : Twoway::kInWeb;
   }
   return type;
+}
+
+// Fills the rule's classification tables from its deciders.
+void PrepareTwoway(SensorRule& rule) {
+  using Kind = SensorRule::DeciderKind;
+  rule.address_deciders = rule.interface_deciders = 0;
+  for (unsigned n = 0; n < kNetworks; ++n) {
+    if (rule.deciders[n].kind == Kind::kAddresses) rule.address_deciders |= 1u << n;
+    if (rule.deciders[n].kind == Kind::kInterfaces) rule.interface_deciders |= 1u << n;
+  }
+  for (unsigned source = 0; source < 8; ++source)
+    for (unsigned destination = 0; destination < 8; ++destination)
+      rule.twoway_by_sides[source | destination << 3] = TwowayBySides(rule, source, destination);
 }
 
 }  // namespace
@@ -214,32 +228,12 @@ std::string_view ProbeTypeName(ProbeType type) {
   return "?";
 }
 
-void PrepareTwoway(SensorRule& rule) {
-  using Kind = SensorRule::DeciderKind;
-  rule.address_deciders = rule.interface_deciders = 0;
-  for (unsigned n = 0; n < kNetworks; ++n) {
-    if (rule.deciders[n].kind == Kind::kAddresses) rule.address_deciders |= 1u << n;
-    if (rule.deciders[n].kind == Kind::kInterfaces) rule.interface_deciders |= 1u << n;
-  }
-  for (unsigned source = 0; source < 8; ++source)
-    for (unsigned destination = 0; destination < 8; ++destination)
-      rule.twoway_by_sides[source | destination << 3] = TwowayBySides(rule, source, destination);
-  for (size_t type = 0; type < Twoway::kCount; ++type)
-    rule.stored_flowtypes[type] = rule.flowtypes[type] == kUnknownFlowtype
-                                      ? rule.flowtypes[Twoway::kOther]
-                                      : rule.flowtypes[type];
-}
-
-int ClassifyTwoway(const SensorRule& rule, const FlowRecord& r, const ClassifyOptions& options) {
-  return ClassifyRule(rule, r, options);
-}
-
 void SensorConfig::Classify(size_t probe, const FlowRecord& r, const ClassifyOptions& options,
                             std::vector<std::pair<uint16_t, uint8_t>>& out) const {
   for (size_t index : probe_sensors_[probe]) {
     const SensorRule& rule = sensors_[index];
-    int type = ClassifyRule(rule, r, options);
-    if (type >= 0) out.emplace_back(rule.sensor, rule.stored_flowtypes[static_cast<size_t>(type)]);
+    int type = ClassifyTwoway(rule, r, options);
+    if (type >= 0) out.emplace_back(rule.sensor, rule.flowtypes[static_cast<size_t>(type)]);
   }
 }
 
@@ -363,6 +357,8 @@ class SensorParser {
       if (!missing.empty())
         config_.warnings_.push_back(where_ + ": class '" + owner->name + "' lacks type(s) " +
                                     missing + "; such flows are stored as 'other'");
+      for (uint8_t& ft : rule.flowtypes)
+        if (ft == kUnknownFlowtype) ft = rule.flowtypes[kOther];
       config_.sensors_.push_back(std::move(rule));
       sensor_probes_.emplace_back();
       Open("sensor", w[1]);

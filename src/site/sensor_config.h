@@ -91,24 +91,19 @@ struct SensorRule {
   std::array<int, 2> fixed_network = {-1, -1};  // source-network, destination-network
   std::vector<IpAddress> isp_ips;
   std::vector<Discard> discards;
-  // Flowtype ids of the sensor's class, by twoway type; 0xff where absent.
+  // Flowtype ids of the sensor's class, by twoway type; the class's other where
+  // the class lacks the type (SiLK stores such flows as other).
   std::array<uint8_t, Twoway::kCount> flowtypes{};
   std::string where;
 
-  // Filled when the configuration is loaded (PrepareTwoway): which deciders list
+  // Filled when the configuration is loaded: which deciders list
   // addresses and which interfaces (bit n: network n), and the twoway type by the
   // deciders that claim the source (index bits 0-2) and the destination (bits 3-5),
   // with in and out standing for their web and ICMP variants too.
   uint8_t address_deciders = 0;
   uint8_t interface_deciders = 0;
   std::array<uint8_t, 64> twoway_by_sides{};
-  // The flowtype a record of each twoway type is stored under: `flowtypes`, with
-  // the class's other where the class lacks the type.
-  std::array<uint8_t, Twoway::kCount> stored_flowtypes{};
 };
-
-// Fills the rule's classification tables from its deciders.
-void PrepareTwoway(SensorRule& rule);
 
 struct ClassifyOptions {
   bool icmp_split = false;  // SiLK builds twoway without it: ICMP goes to in/out
@@ -144,8 +139,5 @@ class SensorConfig {
   std::vector<std::string> warnings_;
   std::string source_;
 };
-
-// The twoway flowtype of one record for one sensor rule, or -1 to discard.
-int ClassifyTwoway(const SensorRule& rule, const FlowRecord& r, const ClassifyOptions& options);
 
 }  // namespace weir
