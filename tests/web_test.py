@@ -377,17 +377,17 @@ def case_security(tmp):
     check(headers["X-Frame-Options"] == "DENY" and "default-src 'self'" in headers["Content-Security-Policy"],
           "pages carry frame and content security headers")
 
-    # login rate limiting: 5 failures lock the name out, even with the right password
+    # login rate limiting: after 5 failures a user at an address backs off, even with the
+    # right password; other users at that address, and the user elsewhere, do not
     t = Client(s.base)
     for _ in range(5):
         status, _ = t.login("eve", "wrong-password")
         if status != 401:
             fail(f"a wrong password answered {status}")
     status, body = t.login("eve", "eve-pass-1")
-    check(status == 429 and "too many" in body["error"], "after 5 failed logins the next is refused (429)")
+    check(status == 429 and "try again" in body["error"], "after 5 failed logins the next one waits (429)")
     status, _ = Client(s.base).login("ann", "analyst-pass")
-    check(status == 429, "the client address is locked out too")
-
+    check(status == 200, "another user at the same address still logs in")
     # logout and password change end sessions
     status, _ = analyst.request("POST", "/api/logout")
     status2, _ = analyst.request("GET", "/api/session")

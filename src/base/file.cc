@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <system_error>
@@ -121,6 +122,24 @@ Status WriteFileAtomically(const std::string& path, std::string_view data) {
     return Status::IoError(path + ": " + ErrnoMessage(errno));
   }
   return Status::Ok();
+}
+
+std::string TempDirectory() {
+  const char* env = std::getenv("TMPDIR");
+  return env && *env ? env : "/tmp";
+}
+
+Result<FileDescriptor> CreateTempFile(const std::string& directory) {
+  int fd = ::open(directory.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd >= 0) return FileDescriptor(fd);
+  // Not every file system has O_TMPFILE (EOPNOTSUPP, or EISDIR on old kernels).
+  if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+    return Status::IoError("temporary file in " + directory + ": " + ErrnoMessage(errno));
+  std::string name = directory + "/weir-XXXXXX";
+  fd = ::mkostemp(name.data(), O_CLOEXEC);  // O_EXCL, 0600, a random name
+  if (fd < 0) return Status::IoError("temporary file in " + directory + ": " + ErrnoMessage(errno));
+  ::unlink(name.c_str());
+  return FileDescriptor(fd);
 }
 
 }  // namespace weir

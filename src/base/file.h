@@ -50,4 +50,13 @@ Status MakeDirectories(const std::string& path);
 bool FileExists(const std::string& path);
 std::string ErrnoMessage(int err);
 
+// The directory for temporary files: $TMPDIR when set, else /tmp.
+std::string TempDirectory();
+// A temporary file for reading and writing that no other process can open or
+// replace: it is created in directory without a name (O_TMPFILE), or, where the
+// file system cannot do that, under a random name with O_EXCL and unlinked at
+// once. Either way it is private (0600), shared with no other query or process,
+// and gone when the descriptor is closed, on every exit path.
+Result<FileDescriptor> CreateTempFile(const std::string& directory);
+
 }  // namespace weir

@@ -32,9 +32,10 @@ int RunServe(int argc, char** argv) {
       "serve");
   SiteOptions site;
   std::string listen = "127.0.0.1:8080", database, create_admin, ui_dir, tls_cert, tls_key;
-  double timeout_s = 60, memory_mib = 1024;
+  double timeout_s = 60, memory_mib = 1024, request_timeout_s = 20, token_days = 90;
   web::ServerOptions options;
   uint64_t max_rows = options.limits.max_rows;
+  std::vector<std::string> trusted_proxies;
   site.Add(app);
   app.add_option("--root-directory", site.data_rootdir,
                  "the repository to serve (same as --data-rootdir)");
@@ -49,6 +50,13 @@ int RunServe(int argc, char** argv) {
   app.add_flag("--secure-cookies", options.secure_cookies,
                "mark cookies Secure over plain HTTP (behind a TLS-terminating proxy)");
   app.add_option("--ui-dir", ui_dir, "serve the UI from this directory (ui/dist) instead");
+  app.add_option("--public-url", options.public_url,
+                 "the URL users reach the UI at (https://flows.example.org); browsers' requests "
+                 "must come from it (default: an address or localhost at the listening port)");
+  app.add_option("--trusted-proxy", trusted_proxies,
+                 "a reverse proxy's address whose X-Forwarded-For names the client (repeatable)")
+      ->delimiter(',');
+  app.add_option("--token-days", token_days, "days a new API token lasts (default 90)");
   app.add_option("--query-timeout", timeout_s, "seconds one query may run (default 60)")
       ->group("Limits");
   app.add_option("--query-memory", memory_mib,
@@ -61,6 +69,18 @@ int RunServe(int argc, char** argv) {
       ->group("Limits");
   app.add_option("--query-threads", options.limits.threads,
                  "scan threads per query (default: one per core)")
+      ->group("Limits");
+  app.add_option("--max-days", options.limits.max_days,
+                 "days of flows one query may select (default 400)")
+      ->group("Limits");
+  app.add_option("--request-timeout", request_timeout_s,
+                 "seconds a client has to send a request's headers and body (default 20)")
+      ->group("Limits");
+  app.add_option("--max-connections", options.connections.max_connections,
+                 "connections served at once (default 512)")
+      ->group("Limits");
+  app.add_option("--max-connections-per-client", options.connections.max_connections_per_client,
+                 "connections one client address may hold (default 32)")
       ->group("Limits");
   if (int rc = Parse(app, argc, argv); rc >= 0) return rc;
 
@@ -79,8 +99,15 @@ int RunServe(int argc, char** argv) {
     return PrintError("serve", s.message()), kExitUsage;
   if (tls_cert.empty() != tls_key.empty())
     return PrintError("serve", "give both --tls-cert and --tls-key"), kExitUsage;
-  if (!(timeout_s > 0) || !(memory_mib >= 1) || max_rows == 0)
+  if (!(timeout_s > 0) || !(memory_mib >= 1) || max_rows == 0 || options.limits.max_days < 1 ||
+      !(request_timeout_s > 0) || !(token_days > 0) || options.connections.max_connections < 1 ||
+      options.connections.max_connections_per_client < 1)
     return PrintError("serve", "the limits must be positive"), kExitUsage;
+  while (!options.public_url.empty() && options.public_url.back() == '/')
+    options.public_url.pop_back();  // an Origin has no path
+  if (!options.public_url.empty() && options.public_url.rfind("http://", 0) != 0 &&
+      options.public_url.rfind("https://", 0) != 0)
+    return PrintError("serve", "--public-url must start with http:// or https://"), kExitUsage;
   auto loaded = site.Load("serve");
   if (!loaded.ok()) return PrintError("serve", loaded.status().message()), kExitFailure;
   if ((*store)->Users().empty())
@@ -93,6 +120,16 @@ int RunServe(int argc, char** argv) {
   options.limits.timeout_ms = static_cast<int64_t>(timeout_s * 1000);
   options.limits.memory_bytes = static_cast<size_t>(memory_mib * 1048576);
   options.limits.max_rows = max_rows;
+  options.connections.request_timeout_ms = static_cast<int64_t>(request_timeout_s * 1000);
+  options.token_ttl_ms = static_cast<int64_t>(token_days * 86'400'000);
+  options.trusted_proxies = trusted_proxies;
+  bool loopback = options.host == "localhost" || options.host == "::1" ||
+                  options.host.rfind("127.", 0) == 0;
+  if (!loopback && tls_cert.empty() && !options.secure_cookies)
+    PrintWarning("serve", "listening on " + options.host +
+                              " without TLS: passwords and sessions cross the network in the "
+                              "clear; give --tls-cert and --tls-key, or put a TLS proxy in front "
+                              "(and --secure-cookies)");
 
   sigset_t signals;
   sigemptyset(&signals);

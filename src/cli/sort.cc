@@ -47,10 +47,7 @@ int RunSort(int argc, char** argv) {
     wo.compression = *c;
   }
   wo.annotations = {{"created-by", "weir sort"}, {"sort-keys", fields}};
-  if (temp_dir.empty()) {
-    const char* env = std::getenv("TMPDIR");
-    temp_dir = env && *env ? env : "/tmp";
-  }
+  if (temp_dir.empty()) temp_dir = TempDirectory();
   int rc = kExitOk;
   auto prepared = query.Prepare("sort", &rc);
   if (!prepared) return rc;

@@ -46,7 +46,7 @@ int RunUser(int argc, char** argv) {
     if (!need(1)) return kExitUsage;
     auto password = ReadPassword("new password for " + words[1] + ": ");
     if (!password.ok()) return PrintError("user", password.status().message()), kExitUsage;
-    status = s.SetPassword(words[1], *password);
+    status = s.SetPassword(words[1], *password, /*revoke_tokens=*/true);  // a reset
   } else if (action == "role") {
     if (!need(2)) return kExitUsage;
     auto r = web::ParseRole(words[2]);

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <numeric>
 #include <queue>
 
@@ -15,6 +16,8 @@ namespace {
 // In-memory bytes per buffered record (all columns) plus its key words.
 constexpr size_t kRecordBytes = sizeof(FlowRecord);
 
+std::string RunName(size_t run) { return "sort run " + std::to_string(run + 1); }
+
 }  // namespace
 
 Sorter::Sorter(SortOptions options) : options_(std::move(options)) {
@@ -22,9 +25,7 @@ Sorter::Sorter(SortOptions options) : options_(std::move(options)) {
   buffer_.Clear();
 }
 
-Sorter::~Sorter() {
-  for (const auto& path : runs_) ::unlink(path.c_str());
-}
+Sorter::~Sorter() = default;
 
 void Sorter::AppendKey(const FlowBatch& b, size_t row, std::vector<uint64_t>& keys) const {
   for (FieldId f : options_.keys) {
@@ -65,13 +66,13 @@ std::vector<uint32_t> Sorter::SortedOrder() const {
 
 Status Sorter::SpillRun() {
   if (buffer_.empty()) return Status::Ok();
-  std::string path = options_.temp_directory + "/weir-sort-" + std::to_string(::getpid()) + "-" +
-                     std::to_string(runs_.size()) + ".weir";
+  auto file = CreateTempFile(options_.temp_directory);
+  if (!file.ok()) return file.status().WithPrefix("sort");
   WriterOptions wo;
   wo.compression = Compression::kLz4;
-  auto writer = FlowFileWriter::Create(path, wo);
+  auto writer = FlowFileWriter::ToFd(file->get(), RunName(runs_.size()), wo);
   if (!writer.ok()) return writer.status().WithPrefix("sort: temporary run");
-  runs_.push_back(path);
+  runs_.push_back(std::move(*file));
   std::vector<uint32_t> order = SortedOrder();
   const size_t chunk = 65536;
   for (size_t i = 0; i < order.size(); i += chunk) {
@@ -127,7 +128,9 @@ Status Sorter::Finish(FlowFileWriter& out) {
   };
   std::priority_queue<size_t, std::vector<size_t>, decltype(later)> heap(later);
   for (size_t c = 0; c < runs_.size(); ++c) {
-    auto reader = FlowFileReader::Open(runs_[c]);
+    if (::lseek(runs_[c].get(), 0, SEEK_SET) != 0)
+      return Status::IoError(RunName(c) + ": " + ErrnoMessage(errno));
+    auto reader = FlowFileReader::FromFd(runs_[c].get(), RunName(c), /*own=*/false);
     if (!reader.ok()) return reader.status();
     cursors[c].reader = std::move(*reader);
     cursors[c].reader->SetErrorHandler([&errors](const Status& s) { errors.push_back(s); });

@@ -2,16 +2,19 @@
 // by an external merge of sorted runs on disk when they do not.
 //
 // Records are added batch by batch; past the memory limit the buffered records are
-// sorted and written as a run (a weir flow file with lz4) in the temporary
-// directory. Finish() writes every record, in order, to the writer: straight from
-// memory, or by a k-way merge of the runs. Runs are removed when the Sorter is
-// destroyed. The sort is stable: equal keys keep input order. Not thread-safe.
+// sorted and written as a run (a weir flow file with lz4) to a private, nameless
+// temporary file in the temporary directory (CreateTempFile: no other sort, query
+// or process can see or replace it, and it is gone once the Sorter is destroyed,
+// or the process ends). Finish() writes every record, in order, to the writer:
+// straight from memory, or by a k-way merge of the runs. The sort is stable: equal
+// keys keep input order. Not thread-safe.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "base/file.h"
 #include "base/status.h"
 #include "record/fields.h"
 #include "store/flow_batch.h"
@@ -23,7 +26,7 @@ struct SortOptions {
   std::vector<FieldId> keys;
   bool reverse = false;
   size_t memory_limit = size_t{1} << 30;  // bytes of buffered records before a run spills
-  std::string temp_directory = "/tmp";
+  std::string temp_directory = TempDirectory();
 };
 
 class Sorter {
@@ -47,7 +50,7 @@ class Sorter {
   size_t key_words_ = 0;
   FlowBatch buffer_;
   std::vector<uint64_t> keys_;
-  std::vector<std::string> runs_;
+  std::vector<FileDescriptor> runs_;  // nameless temporary files
 };
 
 }  // namespace weir

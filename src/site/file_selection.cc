@@ -131,24 +131,34 @@ Result<std::pair<int64_t, int64_t>> SelectHours(const FileSelection& sel, int64_
   return std::pair{first, last};
 }
 
-Result<std::vector<SelectedFile>> SelectFiles(const SiteConfig& site, const std::string& root,
-                                              const FileSelection& sel, int64_t now_ms) {
+Status ForEachSelectedFile(const SiteConfig& site, const std::string& root,
+                           const FileSelection& sel, int64_t now_ms,
+                           const std::function<bool(const SelectedFile&)>& visit) {
   auto pairs = SelectFlowtypeSensors(site, sel);
   if (!pairs.ok()) return pairs.status();
   auto hours = SelectHours(sel, now_ms);
   if (!hours.ok()) return hours.status();
-  std::vector<SelectedFile> out;
+  SelectedFile f;
   for (int64_t h = hours->first; h <= hours->second; h += kMillisPerHour) {
     for (const auto& [ft, sensor] : *pairs) {
-      SelectedFile f;
       f.path = root + "/" + site.FilePath(ft, sensor, h);
       f.flowtype = ft;
       f.sensor = sensor;
       f.hour_ms = h;
       f.exists = FileExists(f.path);
-      out.push_back(std::move(f));
+      if (!visit(f)) return Status::Ok();
     }
   }
+  return Status::Ok();
+}
+
+Result<std::vector<SelectedFile>> SelectFiles(const SiteConfig& site, const std::string& root,
+                                              const FileSelection& sel, int64_t now_ms) {
+  std::vector<SelectedFile> out;
+  WEIR_RETURN_IF_ERROR(ForEachSelectedFile(site, root, sel, now_ms, [&](const SelectedFile& f) {
+    out.push_back(f);
+    return true;
+  }));
   return out;
 }
 

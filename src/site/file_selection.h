@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,13 @@ Result<std::vector<std::pair<uint8_t, uint16_t>>> SelectFlowtypeSensors(
     const SiteConfig& site, const FileSelection& selection);
 // The hours [first, last] a selection covers, as hour starts in UTC milliseconds.
 Result<std::pair<int64_t, int64_t>> SelectHours(const FileSelection& selection, int64_t now_ms);
+
+// Calls visit for every candidate file, hour by hour, without building the list
+// (a selection of years names millions); `exists` says whether it is on disk.
+// Stops, and returns Ok, once visit returns false.
+Status ForEachSelectedFile(const SiteConfig& site, const std::string& root,
+                           const FileSelection& selection, int64_t now_ms,
+                           const std::function<bool(const SelectedFile&)>& visit);
 
 // Every candidate file, hour by hour; `exists` says whether it is on disk.
 Result<std::vector<SelectedFile>> SelectFiles(const SiteConfig& site, const std::string& root,

@@ -123,8 +123,22 @@ std::string TokensJson(const std::vector<ApiToken>& tokens) {
     Object(out)
         .Num("id", t.id)
         .Str("name", t.name)
+        .Str("user", t.user)
         .Num("created", t.created_ms)
-        .Num("last_used", t.last_used_ms);
+        .Num("last_used", t.last_used_ms)
+        .Num("expires", t.expires_ms);
+  });
+}
+
+std::string AuditJson(const std::vector<AuditEntry>& entries) {
+  return List(entries, [](std::string& out, const AuditEntry& e) {
+    Object(out)
+        .Num("id", e.id)
+        .Num("time", e.time_ms)
+        .Str("actor", e.actor)
+        .Str("address", e.address)
+        .Str("action", e.action)
+        .Str("detail", e.detail);
   });
 }
 
@@ -132,7 +146,7 @@ std::string DocumentJson(DocumentKind kind, const Document& d) {
   std::string out;
   Object(out)
       .Num("id", d.id)
-      .Str("owner", d.owner)
+      .Str("owner", d.owner_id ? d.owner : "")
       .Str("name", d.name)
       .Bool("shared", d.shared)
       .Num("updated", d.updated_ms)

@@ -45,6 +45,7 @@ struct RunningQueryInfo {
 std::string SessionJson(const Principal& who);
 std::string UsersJson(const std::vector<User>& users);
 std::string TokensJson(const std::vector<ApiToken>& tokens);
+std::string AuditJson(const std::vector<AuditEntry>& entries);
 std::string DocumentJson(DocumentKind kind, const Document& doc);
 std::string DocumentsJson(DocumentKind kind, const std::vector<Document>& docs);
 std::string RunningJson(const std::vector<RunningQueryInfo>& queries);

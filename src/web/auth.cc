@@ -2,6 +2,9 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+#include <vector>
+
 namespace weir::web {
 
 Status InitCrypto() {
@@ -49,29 +52,55 @@ bool SameSecret(std::string_view a, std::string_view b) {
   return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-int64_t LoginLimiter::RetryAfter(const std::string& key, int64_t now_ms) {
+int64_t LoginLimiter::Begin(const std::string& key, int64_t now_ms) {
   std::lock_guard lock(mutex_);
-  auto it = entries_.find(key);
-  if (it == entries_.end()) return 0;
-  if (now_ms - it->second.first_ms >= window_ms_) {
-    entries_.erase(it);
-    return 0;
-  }
-  if (it->second.failures < max_failures_) return 0;
-  return it->second.first_ms + window_ms_ - now_ms;
-}
-
-void LoginLimiter::Failed(const std::string& key, int64_t now_ms) {
-  std::lock_guard lock(mutex_);
-  if (entries_.size() > 100'000) entries_.clear();  // bounded, whatever the attacker sends
+  if (entries_.size() >= options_.max_keys && !entries_.count(key)) Evict(now_ms);
   Entry& e = entries_[key];
-  if (e.failures == 0 || now_ms - e.first_ms >= window_ms_) e = {0, now_ms};
+  if (e.failures > 0 && now_ms - e.last_ms >= options_.window_ms) e = {};
+  if (now_ms < e.next_ms) return e.next_ms - now_ms;
   ++e.failures;
+  e.last_ms = now_ms;
+  if (e.failures >= options_.free_failures) {
+    int doublings = std::min(e.failures - options_.free_failures, 30);
+    e.next_ms = now_ms + std::min<int64_t>(int64_t{1000} << doublings, options_.max_delay_ms);
+  }
+  return 0;
 }
 
 void LoginLimiter::Succeeded(const std::string& key) {
   std::lock_guard lock(mutex_);
   entries_.erase(key);
+}
+
+void LoginLimiter::Forgive(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return;
+  if (--it->second.failures <= 0) {
+    entries_.erase(it);
+  } else if (it->second.failures < options_.free_failures) {
+    it->second.next_ms = 0;
+  }
+}
+
+size_t LoginLimiter::size() {
+  std::lock_guard lock(mutex_);
+  return entries_.size();
+}
+
+void LoginLimiter::Evict(int64_t now_ms) {
+  std::erase_if(entries_, [&](const auto& kv) {
+    return now_ms - kv.second.last_ms >= options_.window_ms && now_ms >= kv.second.next_ms;
+  });
+  if (entries_.size() < options_.max_keys) return;
+  // Still full: the older half goes.
+  std::vector<int64_t> times;
+  times.reserve(entries_.size());
+  for (const auto& [key, e] : entries_) times.push_back(e.last_ms);
+  auto middle = times.begin() + static_cast<ptrdiff_t>(times.size() / 2);
+  std::nth_element(times.begin(), middle, times.end());
+  int64_t cut = *middle;
+  std::erase_if(entries_, [&](const auto& kv) { return kv.second.last_ms <= cut; });
 }
 
 }  // namespace weir::web

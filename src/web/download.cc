@@ -2,8 +2,9 @@
 // `weir cut`, `weir stats`/`uniq` and `weir count` print with --output-format.
 #include <unistd.h>
 
-#include <cstdlib>
+#include <cerrno>
 
+#include "base/file.h"
 #include "base/time.h"
 #include "query/aggregate.h"
 #include "query/group_table.h"
@@ -65,9 +66,7 @@ Status StreamRecords(const QueryRequest& q, const QueryPlan& plan, const SiteCon
   } else {
     // Sorted: through the Sorter (spilling runs to disk past the memory limit),
     // into a temporary flow file, then printed from it.
-    const char* env = std::getenv("TMPDIR");
-    std::string temp_dir = env && *env ? env : "/tmp";
-    SortOptions so{{q.sort}, q.descending, control.limits().memory_bytes / 2, temp_dir};
+    SortOptions so{{q.sort}, q.descending, control.limits().memory_bytes / 2, TempDirectory()};
     Sorter sorter(so);
     Status status;
     uint64_t count = 0;
@@ -83,19 +82,22 @@ Status StreamRecords(const QueryRequest& q, const QueryPlan& plan, const SiteCon
                 });
     if (!status.ok()) return status;
     if (control.reason() != StopReason::kNone) return Status::Unsupported(control.Explain());
-    std::string path = temp_dir + "/weir-download-" + std::to_string(::getpid()) + "-" +
-                       std::to_string(NowMillis()) + "-" + std::to_string(rand()) + ".weir";
+    // The ordered records go to a nameless private file (CreateTempFile), then out.
+    auto file = CreateTempFile(so.temp_directory);
+    if (!file.ok()) return file.status();
     {
       WriterOptions wo;
       wo.compression = Compression::kLz4;
-      auto writer = FlowFileWriter::Create(path, wo);
+      auto writer = FlowFileWriter::ToFd(file->get(), "the sorted download", wo);
       if (!writer.ok()) return writer.status();
       status = sorter.Finish(**writer);
       Status closed = (*writer)->Close();
       if (status.ok()) status = closed;
     }
+    if (status.ok() && ::lseek(file->get(), 0, SEEK_SET) != 0)
+      status = Status::IoError("the sorted download: " + ErrnoMessage(errno));
     if (status.ok()) {
-      auto reader = FlowFileReader::Open(path);
+      auto reader = FlowFileReader::FromFd(file->get(), "the sorted download", /*own=*/false);
       if (!reader.ok()) {
         status = reader.status();
       } else {
@@ -110,7 +112,6 @@ Status StreamRecords(const QueryRequest& q, const QueryPlan& plan, const SiteCon
         }
       }
     }
-    ::unlink(path.c_str());
     if (!status.ok()) return status;
   }
   if (control.reason() != StopReason::kNone) return Status::Unsupported(control.Explain());

@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "base/file.h"
 #include "base/strings.h"
 #include "base/time.h"
 #include "query/expression.h"
@@ -123,11 +124,46 @@ Status ResolveSetFiles(SwitchValues& switches, const std::string& root) {
     if (value.empty() || value.find('/') != std::string::npos || value[0] == '.')
       return Status::Invalid("--" + name + ": name a set file in the repository's sets/ folder ('" +
                              value + "' is not a plain file name)");
+    // Said here, so that the error names the set and not the server's path.
     std::string path = root + "/sets/" + value;
-    if (::access(path.c_str(), R_OK) != 0 && ::access((path + ".set").c_str(), R_OK) == 0)
+    if (::access(path.c_str(), R_OK) != 0) {
+      if (::access((path + ".set").c_str(), R_OK) != 0)
+        return Status::Invalid("--" + name + ": no set '" + value +
+                               "' in the repository's sets/ folder");
       path += ".set";
+    }
     value = path;
   }
+  return Status::Ok();
+}
+
+// The files of the final selection that exist, within the control's limits: the
+// selection's days (whichever switch set them), its time, cancel and memory.
+Status SelectInputs(const SiteConfig& site, const std::string& root, const FileSelection& selection,
+                    int64_t now_ms, QueryControl& control, std::vector<std::string>& inputs) {
+  auto hours = SelectHours(selection, now_ms);
+  if (!hours.ok()) return hours.status();
+  int64_t days = (hours->second - hours->first) / kMillisPerDay + 1;
+  if (days > control.limits().max_days)
+    return Status::Invalid("the selection covers " + std::to_string(days) + " days (" +
+                           HourText(hours->first) + " to " + HourText(hours->second) +
+                           "), more than the server's limit of " +
+                           std::to_string(control.limits().max_days));
+  size_t visited = 0, bytes = 0;
+  bool stopped = false;
+  WEIR_RETURN_IF_ERROR(
+      ForEachSelectedFile(site, root, selection, now_ms, [&](const SelectedFile& f) {
+        if (++visited % 256 == 0 && control.ShouldStop()) return !(stopped = true);
+        if (!f.exists) return true;
+        bytes += sizeof(std::string) + f.path.size();
+        if (bytes > control.limits().memory_bytes) {
+          control.Stop(StopReason::kMemory);
+          return !(stopped = true);
+        }
+        inputs.push_back(f.path);
+        return true;
+      }));
+  if (stopped) return Status::Unsupported(control.Explain());
   return Status::Ok();
 }
 
@@ -143,6 +179,18 @@ std::string_view ViewName(View view) {
   for (auto [v, text] : kViews)
     if (v == view) return text;
   return "records";
+}
+
+std::string WithoutServerPaths(std::string_view message, std::string_view root) {
+  std::string out(message);
+  for (std::string dir : {std::string(root), TempDirectory()}) {
+    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+    if (dir.empty() || dir == "." || dir == "/") continue;
+    dir += '/';
+    for (size_t at = out.find(dir); at != std::string::npos; at = out.find(dir, at))
+      out.erase(at, dir.size());
+  }
+  return out;
 }
 
 Result<SwitchValues> SplitSwitches(std::string_view text) {
@@ -310,7 +358,7 @@ Result<QueryRequest> ParseQueryRequest(std::string_view json, int64_t now_ms) {
 }
 
 Result<QueryPlan> PlanQuery(const QueryRequest& request, const SiteConfig& site,
-                            const std::string& root, int64_t now_ms) {
+                            const std::string& root, int64_t now_ms, QueryControl& control) {
   FileSelection selection{request.classes,
                           request.types,
                           request.flowtypes,
@@ -375,10 +423,7 @@ Result<QueryPlan> PlanQuery(const QueryRequest& request, const SiteConfig& site,
   }
   plan.predicate = Predicate::And(std::move(parts));
 
-  auto files = SelectFiles(site, root, selection, now_ms);
-  if (!files.ok()) return files.status();
-  for (const auto& f : *files)
-    if (f.exists) plan.inputs.push_back(f.path);
+  WEIR_RETURN_IF_ERROR(SelectInputs(site, root, selection, now_ms, control, plan.inputs));
 
   // The same query for the command line.
   std::string& d = plan.description;
@@ -408,6 +453,8 @@ Result<QueryPlan> PlanQuery(const QueryRequest& request, const SiteConfig& site,
   for (const auto& p : request.pivots)
     conj(std::string(p.exclude ? "not " : "") + "(" + p.field + " = " + p.value + ")");
   add("expr", full_expr);
+  d = WithoutServerPaths(d, root);
+  plan.root = root;
   return plan;
 }
 

@@ -13,6 +13,7 @@
 
 #include "base/status.h"
 #include "query/aggregate.h"
+#include "query/control.h"
 #include "query/partition.h"
 #include "query/predicate.h"
 #include "query/time_series.h"
@@ -70,9 +71,19 @@ struct QueryPlan {
   std::vector<std::string> inputs;
   Predicate predicate;
   std::string description;  // the equivalent weir filter switches, for display
+  std::string root;         // the repository, left out of messages users see
 };
+// Planning is bounded like the scan: the final selection (whatever switch set its
+// dates) may cover at most control.limits().max_days, the candidate files are
+// visited without building their list, and the control's deadline, memory limit
+// and cancel flag stop it (Status::Unsupported with control.Explain()).
 Result<QueryPlan> PlanQuery(const QueryRequest& request, const SiteConfig& site,
-                            const std::string& root, int64_t now_ms);
+                            const std::string& root, int64_t now_ms, QueryControl& control);
+
+// message with the server's paths taken out (the repository root and the
+// temporary directory, so that files show relative to the repository): what a
+// user is shown; the server's log keeps the full text.
+std::string WithoutServerPaths(std::string_view message, std::string_view root);
 
 // Splits a raw switches string into (name, value) pairs: "--name=value",
 // "--name value", quotes ('...' "...") group words. Names are checked by the caller.

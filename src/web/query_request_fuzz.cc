@@ -12,7 +12,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const weir::SiteConfig& site = weir::SiteConfig::Default();
   std::string_view text(reinterpret_cast<const char*>(data), size);
   auto request = weir::web::ParseQueryRequest(text, 1'795'000'000'000);
-  if (request.ok()) (void)weir::web::PlanQuery(*request, site, "/nonexistent-weir-root", 0);
+  if (request.ok()) {
+    weir::QueryControl control(weir::QueryLimits{}, 0);
+    (void)weir::web::PlanQuery(*request, site, "/nonexistent-weir-root", 0, control);
+  }
   (void)weir::web::SplitSwitches(text);
   weir::web::JsonBody body(text);
   (void)body.String("name");

@@ -11,13 +11,13 @@
 
 #include "base/time.h"
 #include "query/aggregate.h"
+#include "query/control.h"
 #include "query/scan.h"
 #include "query/time_series.h"
 #include "web/query_request.h"
 
 namespace weir::web {
 
-class QueryControl;
 
 // Scan errors (damaged blocks, unreadable files): the first, and the first ten
 // messages for an answer's warnings. Thread-safe.
@@ -33,7 +33,7 @@ struct RunContext {
   QueryControl& control;
   ScanErrors errors;
   ScanStats stats;
-  int64_t started_ms = NowMillis();
+  int64_t started_ms = control.started_ms();
 };
 
 // Scans the plan's inputs, stopping at the next block once the control says so.

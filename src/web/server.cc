@@ -1,5 +1,6 @@
 #include "web/server.h"
 
+#include <arpa/inet.h>
 #include <httplib.h>
 #include <simdjson.h>
 
@@ -72,6 +73,14 @@ int HttpStatus(const Status& s) {
   }
 }
 
+bool IsAddressLiteral(const std::string& text) {
+  unsigned char buf[sizeof(in6_addr)];
+  return inet_pton(AF_INET, text.c_str(), buf) == 1 || inet_pton(AF_INET6, text.c_str(), buf) == 1;
+}
+
+// A login name as a limiter key: names longer than any user's are one key.
+std::string NameKey(const std::string& name) { return name.size() <= 64 ? name : "(too long)"; }
+
 // A query in progress, for listing and cancelling.
 struct Running {
   std::string id, user, view, filter;  // id: the client's name for it
@@ -86,14 +95,19 @@ class WebServer::Impl {
   Impl(ServerOptions options, std::unique_ptr<WebStore> store)
       : options_(std::move(options)),
         store_(std::move(store)),
-        limiter_(options_.login_failures, options_.login_window_ms) {
-    if (!options_.tls_cert.empty())
-      server_ =
-          std::make_unique<httplib::SSLServer>(options_.tls_cert.c_str(), options_.tls_key.c_str());
-    else
-      server_ = std::make_unique<httplib::Server>();
-    int threads = options_.threads;
-    server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+        user_limiter_({.free_failures = options_.login_failures,
+                       .window_ms = options_.login_window_ms,
+                       .max_delay_ms = options_.login_window_ms / 2}),
+        address_limiter_({.free_failures = 10 * options_.login_failures,
+                          .window_ms = options_.login_window_ms,
+                          .max_delay_ms = options_.login_window_ms / 2}) {
+    if (!options_.log)
+      options_.log = [](std::string_view line) {
+        std::string text = "weir serve: " + std::string(line) + "\n";
+        std::fwrite(text.data(), 1, text.size(), stderr);
+      };
+    options_.connections.exempt_addresses = options_.trusted_proxies;
+    server_ = MakeGuardedServer(options_.connections, options_.tls_cert, options_.tls_key);
     server_->set_payload_max_length(4 << 20);
     // Without TCP_NODELAY, headers and body written separately wait on the
     // client's delayed ACK: 40 ms added to every answer.
@@ -109,13 +123,19 @@ class WebServer::Impl {
         it->second = it->second.find("gzip") != std::string::npos ? "gzip" : "identity";
       return httplib::Server::HandlerResponse::Unhandled;
     });
-    server_->set_keep_alive_max_count(1000);
-    server_->set_default_headers({{"X-Content-Type-Options", "nosniff"},
-                                  {"X-Frame-Options", "DENY"},
-                                  {"Referrer-Policy", "no-referrer"},
-                                  {"Content-Security-Policy",
-                                   "default-src 'self'; style-src 'self' 'unsafe-inline'; "
-                                   "img-src 'self' data:; frame-ancestors 'none'"}});
+    // API answers and downloads are private to their user: no cache keeps them.
+    server_->set_post_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+      if (req.path.rfind("/api/", 0) == 0) res.set_header("Cache-Control", "no-store");
+    });
+    httplib::Headers headers{{"X-Content-Type-Options", "nosniff"},
+                             {"X-Frame-Options", "DENY"},
+                             {"Referrer-Policy", "no-referrer"},
+                             {"Content-Security-Policy",
+                              "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
+                              "base-uri 'none'; form-action 'self'"}};
+    if (!options_.tls_cert.empty() || options_.secure_cookies)
+      headers.emplace("Strict-Transport-Security", "max-age=31536000");
+    server_->set_default_headers(std::move(headers));
     Routes();
   }
 
@@ -160,15 +180,57 @@ class WebServer::Impl {
         if (changes && !principal->via_token) {
           if (!SameSecret(req.get_header_value("X-CSRF-Token"), principal->csrf))
             return SendError(res, 403, "missing or wrong X-CSRF-Token header");
-          if (!SameOrigin(req)) return SendError(res, 403, "cross-origin request refused");
+          if (!OriginAllowed(req)) return RefuseOrigin(res);
         }
         if (admin_only && principal->user.role != Role::kAdmin)
           return SendError(res, 403, "only an admin may do this");
         handler(req, res, *principal);
       } catch (const std::exception& e) {
-        SendError(res, 500, std::string("internal error: ") + e.what());
+        InternalError(res, req.method + " " + req.path + ": " + e.what());
       }
     };
+  }
+
+  // The detail goes to the log; the user learns that it is there.
+  void InternalError(httplib::Response& res, const std::string& detail) {
+    options_.log("internal error: " + detail);
+    SendError(res, 500, "internal error (the server's log has the detail)");
+  }
+
+  // A failed plan or query: why, without the server's paths.
+  void SendQueryError(httplib::Response& res, const Status& status, QueryControl& control) {
+    if (control.reason() == StopReason::kCancelled)
+      return SendError(res, 409, control.Explain());
+    int code = HttpStatus(status);
+    if (code == 500) return InternalError(res, status.message());
+    SendError(res, code, WithoutServerPaths(status.message(), options_.root));
+  }
+
+  // The client's address: the connection's, or, from a trusted proxy, the last
+  // address in X-Forwarded-For that is not itself a trusted proxy.
+  std::string ClientAddress(const httplib::Request& req) const {
+    auto trusted = [&](std::string_view a) {
+      for (const auto& p : options_.trusted_proxies)
+        if (p == a) return true;
+      return false;
+    };
+    if (!trusted(req.remote_addr)) return req.remote_addr;
+    std::string forwarded = req.get_header_value("X-Forwarded-For");
+    auto hops = Split(forwarded, ',');
+    for (auto it = hops.rbegin(); it != hops.rend(); ++it) {
+      std::string hop(Trim(*it));
+      if (hop.empty() || trusted(hop)) continue;
+      return IsAddressLiteral(hop) ? hop : req.remote_addr;
+    }
+    return req.remote_addr;
+  }
+
+  void Audit(const std::string& actor, const httplib::Request& req, const std::string& action,
+             const std::string& detail = "") {
+    std::string address = ClientAddress(req);
+    store_->Audit(NowMillis(), actor, address, action, detail);
+    options_.log("audit: " + action + " by " + (actor.empty() ? "-" : actor) + " from " +
+                 address + (detail.empty() ? "" : " (" + detail + ")"));
   }
 
   std::optional<Principal> Authenticate(const httplib::Request& req) {
@@ -179,13 +241,41 @@ class WebServer::Impl {
     return store_->FindSession(CookieValue(req, kCookie), now);
   }
 
-  // The browser's Origin, when it sends one, must be this server.
-  static bool SameOrigin(const httplib::Request& req) {
+  // The browser's Origin, when it sends one, must be this server: the configured
+  // public URL, or else an address literal or localhost at this server's port and
+  // scheme. The client's Host header is not trusted for this: under DNS rebinding
+  // an attacker's name points at this server and Host and Origin agree.
+  bool OriginAllowed(const httplib::Request& req) const {
     std::string origin = req.get_header_value("Origin");
-    if (origin.empty() || origin == "null") return origin.empty();
-    std::string host = req.get_header_value("Host");
-    auto scheme_end = origin.find("://");
-    return scheme_end != std::string::npos && origin.substr(scheme_end + 3) == host;
+    if (origin.empty()) return true;  // not a browser's cross-site request
+    if (!options_.public_url.empty()) return origin == options_.public_url;
+    std::string scheme = options_.tls_cert.empty() ? "http://" : "https://";
+    if (origin.rfind(scheme, 0) != 0) return false;
+    std::string_view host_port = std::string_view(origin).substr(scheme.size());
+    std::string_view host = host_port, port;
+    if (!host_port.empty() && host_port[0] == '[') {
+      size_t close = host_port.find(']');
+      if (close == std::string_view::npos) return false;
+      host = host_port.substr(1, close - 1);
+      if (close + 1 < host_port.size()) {
+        if (host_port[close + 1] != ':') return false;
+        port = host_port.substr(close + 2);
+      }
+    } else if (size_t colon = host_port.rfind(':'); colon != std::string_view::npos) {
+      host = host_port.substr(0, colon);
+      port = host_port.substr(colon + 1);
+    }
+    std::string default_port = options_.tls_cert.empty() ? "80" : "443";
+    if ((port.empty() ? default_port : std::string(port)) != std::to_string(port_)) return false;
+    return host == "localhost" || IsAddressLiteral(std::string(host));
+  }
+
+  void RefuseOrigin(httplib::Response& res) const {
+    SendError(res, 403,
+              options_.public_url.empty()
+                  ? "cross-origin request refused (reaching weir by a host name? start weir "
+                    "serve with --public-url=SCHEME://NAME:PORT)"
+                  : "cross-origin request refused (this server is " + options_.public_url + ")");
   }
 
   std::string SessionCookie(const std::string& token, int64_t max_age_s) const {
@@ -204,22 +294,34 @@ class WebServer::Impl {
   void SiteInfo(httplib::Response& res);
   void Documents(DocumentKind kind, const std::string& base);
   void Users();
+  void Tokens();
+  // 429 with Retry-After.
+  static void TooMany(httplib::Response& res, int64_t wait_ms) {
+    int64_t seconds = (wait_ms + 999) / 1000;
+    res.set_header("Retry-After", std::to_string(seconds));
+    SendError(res, 429, "too many failed attempts; try again in " + std::to_string(seconds) + " s");
+  }
 
   // A registered query: its serial number (for Finish) and its control.
   struct Ticket {
     uint64_t serial = 0;
     std::shared_ptr<QueryControl> control;  // null: the user runs too many already
   };
-  Ticket Start(const std::string& client_id, const Principal& who, std::string_view view,
-               const std::string& filter) {
+  Ticket Start(const std::string& client_id, const Principal& who, std::string_view view) {
     std::lock_guard lock(running_mutex_);
     int mine = 0;
     for (auto& [serial, r] : running_) mine += r.user == who.user.name;
     if (mine >= options_.max_queries_per_user) return {};
     Ticket t{++query_counter_, std::make_shared<QueryControl>(options_.limits, NowMillis())};
     std::string id = client_id.empty() ? "q" + std::to_string(t.serial) : client_id;
-    running_[t.serial] = {id, who.user.name, std::string(view), filter, NowMillis(), t.control};
+    running_[t.serial] = {id, who.user.name, std::string(view), "(planning)", NowMillis(),
+                          t.control};
     return t;
+  }
+  // The planned query's filter, for GET /api/queries.
+  void Describe(uint64_t serial, const std::string& filter) {
+    std::lock_guard lock(running_mutex_);
+    if (auto it = running_.find(serial); it != running_.end()) it->second.filter = filter;
   }
   void Finish(uint64_t serial) {
     std::lock_guard lock(running_mutex_);
@@ -228,7 +330,8 @@ class WebServer::Impl {
 
   ServerOptions options_;
   std::unique_ptr<WebStore> store_;
-  LoginLimiter limiter_;
+  LoginLimiter user_limiter_;     // "USER@ADDRESS", and "password USER@ADDRESS"
+  LoginLimiter address_limiter_;  // ADDRESS
   std::unique_ptr<httplib::Server> server_;
   int port_ = 0;
   std::mutex running_mutex_;
@@ -244,8 +347,9 @@ void WebServer::Impl::Routes() {
   s.Post("/api/login",
          [this](const httplib::Request& req, httplib::Response& res) { Login(req, res); });
   s.Post("/api/logout",
-         Api([this](const httplib::Request& req, httplib::Response& res, Principal&) {
+         Api([this](const httplib::Request& req, httplib::Response& res, Principal& who) {
            store_->DeleteSession(CookieValue(req, kCookie));
+           Audit(who.user.name, req, "logout");
            res.set_header("Set-Cookie", SessionCookie("", 0));
            SendJson(res, 200, "{\"ok\":true}");
          }));
@@ -258,10 +362,18 @@ void WebServer::Impl::Routes() {
           if (!body.ok()) return SendError(res, 400, body.error());
           if (who.via_token)
             return SendError(res, 403, "change passwords from a logged-in session");
-          if (!store_->CheckPassword(who.user.name, body.String("old")).ok())
+          // The old password is guessed like a login's: the same back-off.
+          std::string key = "password " + who.user.name + "@" + ClientAddress(req);
+          if (int64_t wait = user_limiter_.Begin(key, NowMillis())) return TooMany(res, wait);
+          if (!store_->CheckPassword(who.user.name, body.String("old")).ok()) {
+            Audit(who.user.name, req, "password-change-failed");
             return SendError(res, 403, "the current password is wrong");
-          Status st = store_->SetPassword(who.user.name, body.String("new"));
+          }
+          user_limiter_.Succeeded(key);
+          bool revoke = body.Bool("revoke_tokens");
+          Status st = store_->SetPassword(who.user.name, body.String("new"), revoke);
           if (!st.ok()) return SendError(res, HttpStatus(st), st.message());
+          Audit(who.user.name, req, "password-change", revoke ? "API tokens revoked" : "");
           res.set_header("Set-Cookie", SessionCookie("", 0));
           SendJson(res, 200, "{\"ok\":true}");
         }));
@@ -299,26 +411,19 @@ void WebServer::Impl::Routes() {
   Documents(DocumentKind::kQuery, "/api/saved");
   Documents(DocumentKind::kDashboard, "/api/dashboards");
   Users();
-  s.Get("/api/tokens", Api([this](const httplib::Request&, httplib::Response& res, Principal& who) {
-          SendJson(res, 200, TokensJson(store_->Tokens(who.user)));
-        }));
-  s.Post("/api/tokens",
-         Api([this](const httplib::Request& req, httplib::Response& res, Principal& who) {
-           JsonBody body(req.body);
-           if (!body.ok()) return SendError(res, 400, body.error());
-           auto token = store_->CreateToken(who.user, body.String("name"), NowMillis());
-           if (!token.ok())
-             return SendError(res, HttpStatus(token.status()), token.status().message());
-           std::string out = "{\"token\":";
-           AppendJsonString(out, *token);
-           SendJson(res, 201, out + "}");
-         }));
-  s.Delete(R"(/api/tokens/(\d{1,18}))",
-           Api([this](const httplib::Request& req, httplib::Response& res, Principal& who) {
-             Status st = store_->DeleteToken(who.user, std::stoll(req.matches[1]));
-             if (!st.ok()) return SendError(res, HttpStatus(st), st.message());
-             SendJson(res, 200, "{\"ok\":true}");
-           }));
+  Tokens();
+  s.Get("/api/audit", Api(
+                          [this](const httplib::Request& req, httplib::Response& res, Principal&) {
+                            size_t limit = 200;
+                            if (req.has_param("limit")) {
+                              auto n = ParseUint(req.get_param_value("limit"), 10'000);
+                              if (!n || *n == 0)
+                                return SendError(res, 400, "limit must be from 1 to 10000");
+                              limit = static_cast<size_t>(*n);
+                            }
+                            SendJson(res, 200, AuditJson(store_->AuditLog(limit)));
+                          },
+                          /*admin_only=*/true));
   // Anything else under /api/ is unknown, but only logged-in users learn that.
   for (auto method : {"GET", "POST", "PUT", "DELETE"}) {
     auto missing = Api([](const httplib::Request&, httplib::Response& res, Principal&) {
@@ -338,7 +443,13 @@ void WebServer::Impl::StaticFiles() {
     std::string path = req.path.substr(1);
     bool is_asset = path.rfind("assets/", 0) == 0;
     if (!is_asset) path = "index.html";  // the UI routes in the browser
-    if (path.find("..") != std::string::npos) return SendError(res, 404, "not found");
+    // Asset names are Vite's: letters, digits, '-', '_', '.' and '/'. Anything
+    // else (a NUL that cuts the name short, "..") is not one of ours.
+    bool plain = path.find("..") == std::string::npos;
+    for (char c : path)
+      plain = plain && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
+                        c == '.' || c == '/');
+    if (!plain) return SendError(res, 404, "not found");
     if (!options_.ui_dir.empty()) {
       auto text = ReadFileToString(options_.ui_dir + "/" + path);
       if (!text.ok()) return SendError(res, 404, "not found");
@@ -367,34 +478,30 @@ void WebServer::Impl::StaticFiles() {
 void WebServer::Impl::Login(const httplib::Request& req, httplib::Response& res) {
   try {
     // A login form on another site must not log a browser in (login CSRF).
-    if (!SameOrigin(req)) return SendError(res, 403, "cross-origin login refused");
+    if (!OriginAllowed(req)) return RefuseOrigin(res);
     JsonBody body(req.body);
     if (!body.ok()) return SendError(res, 400, body.error());
     std::string name = body.String("user");
     int64_t now = NowMillis();
-    std::string client_key = "addr:" + req.remote_addr, user_key = "user:" + name;
-    int64_t wait =
-        std::max(limiter_.RetryAfter(client_key, now), limiter_.RetryAfter(user_key, now));
-    if (wait > 0) {
-      res.set_header("Retry-After", std::to_string((wait + 999) / 1000));
-      return SendError(
-          res, 429,
-          "too many failed logins; try again in " + std::to_string((wait + 999) / 1000) + " s");
-    }
+    // Counted before the password is checked, so parallel guesses cannot pass the
+    // limit together; per user at an address, so that nobody can lock the owner out.
+    std::string address = ClientAddress(req), user_key = NameKey(name) + "@" + address;
+    if (int64_t wait = address_limiter_.Begin(address, now)) return TooMany(res, wait);
+    if (int64_t wait = user_limiter_.Begin(user_key, now)) return TooMany(res, wait);
     auto user = store_->CheckPassword(name, body.String("password"));
     if (!user.ok()) {
-      limiter_.Failed(client_key, now);
-      limiter_.Failed(user_key, now);
+      Audit(NameKey(name), req, "login-failed");
       return SendError(res, 401, user.status().message());
     }
-    limiter_.Succeeded(user_key);
-    limiter_.Succeeded(client_key);
+    user_limiter_.Succeeded(user_key);
+    address_limiter_.Forgive(address);
     auto session = store_->CreateSession(*user, now, options_.session_ttl_ms);
-    if (!session.ok()) return SendError(res, 500, session.status().message());
+    if (!session.ok()) return InternalError(res, session.status().message());
+    Audit(user->name, req, "login");
     res.set_header("Set-Cookie", SessionCookie(session->token, options_.session_ttl_ms / 1000));
     SendJson(res, 200, SessionJson({*user, session->csrf, false}));
   } catch (const std::exception& e) {
-    SendError(res, 500, std::string("internal error: ") + e.what());
+    InternalError(res, std::string("login: ") + e.what());
   }
 }
 
@@ -402,20 +509,19 @@ void WebServer::Impl::Query(const httplib::Request& req, httplib::Response& res,
   int64_t now = NowMillis();
   auto request = ParseQueryRequest(req.body, now);
   if (!request.ok()) return SendError(res, 400, request.status().message());
-  auto plan = PlanQuery(*request, options_.site, options_.root, now);
-  if (!plan.ok()) return SendError(res, 400, plan.status().message());
-  Ticket ticket = Start(request->id, who, ViewName(request->view), plan->description);
-  auto& control = ticket.control;
-  if (!control)
+  // Registered before planning: a plan is listed, cancellable and timed like a scan.
+  Ticket ticket = Start(request->id, who, ViewName(request->view));
+  if (!ticket.control)
     return SendError(res, 429,
                      "you have " + std::to_string(options_.max_queries_per_user) +
                          " queries running already; wait for one or cancel it");
-  auto answer = RunQuery(*request, *plan, options_.site, *control);
+  QueryControl& control = *ticket.control;
+  auto plan = PlanQuery(*request, options_.site, options_.root, now, control);
+  if (plan.ok()) Describe(ticket.serial, plan->description);
+  auto answer = plan.ok() ? RunQuery(*request, *plan, options_.site, control)
+                          : Result<std::string>(plan.status());
   Finish(ticket.serial);
-  if (!answer.ok()) {
-    int status = control->reason() == StopReason::kCancelled ? 409 : HttpStatus(answer.status());
-    return SendError(res, status, answer.status().message());
-  }
+  if (!answer.ok()) return SendQueryError(res, answer.status(), control);
   SendJson(res, 200, *answer);
 }
 
@@ -430,11 +536,15 @@ void WebServer::Impl::Download(const httplib::Request& req, httplib::Response& r
     return SendError(res, 400, "format must be csv or json");
   if (request->view == View::kSummary)
     return SendError(res, 400, "the summary view has nothing to download");
-  auto plan = PlanQuery(*request, options_.site, options_.root, now);
-  if (!plan.ok()) return SendError(res, 400, plan.status().message());
-  Ticket ticket = Start(request->id, who, ViewName(request->view), plan->description);
+  Ticket ticket = Start(request->id, who, ViewName(request->view));
   auto control = ticket.control;
   if (!control) return SendError(res, 429, "too many queries running; wait for one or cancel it");
+  auto plan = PlanQuery(*request, options_.site, options_.root, now, *control);
+  if (!plan.ok()) {
+    Finish(ticket.serial);
+    return SendQueryError(res, plan.status(), *control);
+  }
+  Describe(ticket.serial, plan->description);
   uint64_t serial = ticket.serial;
   // A download may take as long as it needs to stream; its scan is still bounded.
   std::string file = "weir-" + std::string(ViewName(request->view)) + "-" +
@@ -454,7 +564,11 @@ void WebServer::Impl::Download(const httplib::Request& req, httplib::Response& r
                         });
         if (!st.ok()) {
           // The status line is gone; end the body with the reason, then the stream.
-          std::string line = "\n# weir: download stopped: " + st.message() + "\n";
+          std::string why = st.code() == StatusCode::kIoError
+                                ? "a repository file could not be read (see the server's log)"
+                                : WithoutServerPaths(st.message(), options_.root);
+          if (st.code() == StatusCode::kIoError) options_.log("download: " + st.message());
+          std::string line = "\n# weir: download stopped: " + why + "\n";
           sink.write(line.data(), line.size());
         }
         sink.done();
@@ -483,14 +597,15 @@ void WebServer::Impl::Overview(const httplib::Request& req, httplib::Response& r
   request.end_ms = end;
   request.start_ms = end - minutes * 60'000;
   request.flowtypes = "all/all";
-  auto plan = PlanQuery(request, options_.site, options_.root, now);
-  if (!plan.ok()) return SendError(res, 400, plan.status().message());
-  Ticket ticket = Start("", who, "overview", plan->description);
+  Ticket ticket = Start("", who, "overview");
   if (!ticket.control) return SendError(res, 429, "too many queries running; wait for one");
-  auto answer =
-      RunOverview(*plan, options_.site, *ticket.control, request.start_ms, request.end_ms);
+  auto plan = PlanQuery(request, options_.site, options_.root, now, *ticket.control);
+  if (plan.ok()) Describe(ticket.serial, plan->description);
+  auto answer = plan.ok() ? RunOverview(*plan, options_.site, *ticket.control, request.start_ms,
+                                        request.end_ms)
+                          : Result<std::string>(plan.status());
   Finish(ticket.serial);
-  if (!answer.ok()) return SendError(res, HttpStatus(answer.status()), answer.status().message());
+  if (!answer.ok()) return SendQueryError(res, answer.status(), *ticket.control);
   SendJson(res, 200, *answer);
 }
 
@@ -502,11 +617,11 @@ void WebServer::Impl::Documents(DocumentKind kind, const std::string& base) {
   auto& s = *server_;
   bool is_query = kind == DocumentKind::kQuery;
   s.Get(base, Api([this, kind](const httplib::Request&, httplib::Response& res, Principal& who) {
-          SendJson(res, 200, DocumentsJson(kind, store_->Documents(kind, who.user.name)));
+          SendJson(res, 200, DocumentsJson(kind, store_->Documents(kind, who.user)));
         }));
   s.Get(base + R"(/(\d{1,18}))",
         Api([this, kind](const httplib::Request& req, httplib::Response& res, Principal& who) {
-          auto doc = store_->FindDocument(kind, std::stoll(req.matches[1]), who.user.name);
+          auto doc = store_->FindDocument(kind, std::stoll(req.matches[1]), who.user);
           if (!doc) return SendError(res, 404, "no such document");
           SendJson(res, 200, DocumentJson(kind, *doc));
         }));
@@ -516,6 +631,7 @@ void WebServer::Impl::Documents(DocumentKind kind, const std::string& base) {
     if (!body.ok()) return SendError(res, 400, body.error());
     Document doc;
     doc.owner = who.user.name;
+    doc.owner_id = who.user.id;
     doc.name = body.String("name");
     doc.shared = body.Bool("shared");
     doc.body = body.Raw(is_query ? "query" : "layout");
@@ -547,7 +663,7 @@ void WebServer::Impl::Users() {
                           /*admin_only=*/true));
   s.Post("/api/users",
          Api(
-             [this](const httplib::Request& req, httplib::Response& res, Principal&) {
+             [this](const httplib::Request& req, httplib::Response& res, Principal& who) {
                JsonBody body(req.body);
                if (!body.ok()) return SendError(res, 400, body.error());
                auto role = ParseRole(body.String("role", "analyst"));
@@ -555,12 +671,14 @@ void WebServer::Impl::Users() {
                auto user = store_->CreateUser(body.String("name"), body.String("password"), *role);
                if (!user.ok())
                  return SendError(res, HttpStatus(user.status()), user.status().message());
+               Audit(who.user.name, req, "user-create",
+                     user->name + " (" + std::string(RoleName(user->role)) + ")");
                SendJson(res, 201, UsersJson({*user}));
              },
              true));
   s.Put(R"(/api/users/([A-Za-z0-9._@-]{1,64}))",
         Api(
-            [this](const httplib::Request& req, httplib::Response& res, Principal&) {
+            [this](const httplib::Request& req, httplib::Response& res, Principal& who) {
               JsonBody body(req.body);
               if (!body.ok()) return SendError(res, 400, body.error());
               std::string name = req.matches[1];
@@ -569,21 +687,87 @@ void WebServer::Impl::Users() {
                 if (!role.ok()) return SendError(res, 400, role.status().message());
                 if (Status st = store_->SetRole(name, *role); !st.ok())
                   return SendError(res, HttpStatus(st), st.message());
+                Audit(who.user.name, req, "user-role", name + " " + body.String("role"));
               }
-              if (body.Has("password"))
-                if (Status st = store_->SetPassword(name, body.String("password")); !st.ok())
-                  return SendError(res, HttpStatus(st), st.message());
+              // A reset by an admin: whoever knew the old password may hold a token too.
+              if (body.Has("password")) {
+                Status st = store_->SetPassword(name, body.String("password"), /*revoke_tokens=*/true);
+                if (!st.ok()) return SendError(res, HttpStatus(st), st.message());
+                Audit(who.user.name, req, "password-reset", name + "; API tokens revoked");
+              }
               SendJson(res, 200, "{\"ok\":true}");
             },
             true));
   s.Delete(R"(/api/users/([A-Za-z0-9._@-]{1,64}))",
            Api(
-               [this](const httplib::Request& req, httplib::Response& res, Principal&) {
+               [this](const httplib::Request& req, httplib::Response& res, Principal& who) {
                  Status st = store_->DeleteUser(req.matches[1]);
                  if (!st.ok()) return SendError(res, HttpStatus(st), st.message());
+                 Audit(who.user.name, req, "user-delete", req.matches[1]);
                  SendJson(res, 200, "{\"ok\":true}");
                },
                true));
+}
+
+// Users manage their own tokens from a logged-in session (a token cannot mint
+// another); admins list and revoke anyone's (?user=NAME, or ?user=* to list all).
+void WebServer::Impl::Tokens() {
+  auto& s = *server_;
+  // The user a token request is about: the caller, or, for an admin, ?user=.
+  auto subject = [this](const httplib::Request& req, const Principal& who,
+                        httplib::Response& res) -> std::optional<User> {
+    if (!req.has_param("user") || req.get_param_value("user") == who.user.name) return who.user;
+    if (who.user.role != Role::kAdmin) {
+      SendError(res, 403, "only an admin may see or revoke another user's tokens");
+      return std::nullopt;
+    }
+    auto user = store_->FindUser(req.get_param_value("user"));
+    if (!user) SendError(res, 404, "no user '" + req.get_param_value("user") + "'");
+    return user;
+  };
+  s.Get("/api/tokens",
+        Api([this, subject](const httplib::Request& req, httplib::Response& res, Principal& who) {
+          if (req.get_param_value("user") == "*") {
+            if (who.user.role != Role::kAdmin)
+              return SendError(res, 403, "only an admin may list every user's tokens");
+            return SendJson(res, 200, TokensJson(store_->AllTokens()));
+          }
+          if (auto user = subject(req, who, res)) SendJson(res, 200, TokensJson(store_->Tokens(*user)));
+        }));
+  s.Post("/api/tokens",
+         Api([this](const httplib::Request& req, httplib::Response& res, Principal& who) {
+           if (who.via_token)
+             return SendError(res, 403,
+                              "an API token cannot create tokens; create them from a logged-in "
+                              "session");
+           JsonBody body(req.body);
+           if (!body.ok()) return SendError(res, 400, body.error());
+           int64_t ttl = options_.token_ttl_ms;
+           if (body.Has("days")) {
+             auto days = ParseUint(body.String("days"), 3650);
+             if (!days || *days == 0) return SendError(res, 400, "days must be from 1 to 3650");
+             ttl = static_cast<int64_t>(*days) * 86'400'000;
+           }
+           auto token = store_->CreateToken(who.user, body.String("name"), NowMillis(), ttl);
+           if (!token.ok())
+             return SendError(res, HttpStatus(token.status()), token.status().message());
+           Audit(who.user.name, req, "token-create", body.String("name"));
+           std::string out = "{\"token\":";
+           AppendJsonString(out, *token);
+           out += ",\"expires\":" + std::to_string(NowMillis() + ttl);
+           SendJson(res, 201, out + "}");
+         }));
+  s.Delete(R"(/api/tokens/(\d{1,18}))",
+           Api([this, subject](const httplib::Request& req, httplib::Response& res,
+                               Principal& who) {
+             auto user = subject(req, who, res);
+             if (!user) return;
+             Status st = store_->DeleteToken(*user, std::stoll(req.matches[1]));
+             if (!st.ok()) return SendError(res, HttpStatus(st), st.message());
+             Audit(who.user.name, req, "token-revoke",
+                   user->name + " #" + std::string(req.matches[1]));
+             SendJson(res, 200, "{\"ok\":true}");
+           }));
 }
 
 WebServer::WebServer(ServerOptions options, std::unique_ptr<WebStore> store)

@@ -67,8 +67,51 @@ User ReadUser(Statement& s) {
 }
 
 Document ReadDocument(Statement& s) {
-  return {s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4) != 0, s.Int(5)};
+  return {s.Int(0), s.Int(6), s.Text(1), s.Text(2), s.Text(3), s.Int(4) != 0, s.Int(5)};
 }
+
+
+// Schema version 1 (PRAGMA user_version). Version 0, the first, had users whose
+// ids SQLite could hand out again after a delete, documents owned by a name,
+// tokens without an expiry and no audit log; Migrate() rebuilds it in place.
+constexpr const char* kSchema =
+    "CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE NOT NULL, "
+    "  role TEXT NOT NULL, password TEXT NOT NULL, created INTEGER NOT NULL);"
+    "CREATE TABLE sessions (digest TEXT PRIMARY KEY, "
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE, csrf TEXT NOT NULL, "
+    "  expires INTEGER NOT NULL);"
+    "CREATE TABLE tokens (id INTEGER PRIMARY KEY, digest TEXT UNIQUE NOT NULL, "
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE, name TEXT NOT NULL, "
+    "  created INTEGER NOT NULL, last_used INTEGER NOT NULL DEFAULT 0, "
+    "  expires INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE saved_queries (id INTEGER PRIMARY KEY, owner TEXT NOT NULL, "
+    "  name TEXT NOT NULL, body TEXT NOT NULL, shared INTEGER NOT NULL, updated INTEGER NOT NULL, "
+    "  owner_id INTEGER REFERENCES users(id) ON DELETE SET NULL);"
+    "CREATE TABLE dashboards (id INTEGER PRIMARY KEY, owner TEXT NOT NULL, "
+    "  name TEXT NOT NULL, body TEXT NOT NULL, shared INTEGER NOT NULL, updated INTEGER NOT NULL, "
+    "  owner_id INTEGER REFERENCES users(id) ON DELETE SET NULL);"
+    "CREATE TABLE audit (id INTEGER PRIMARY KEY, time INTEGER NOT NULL, actor TEXT NOT NULL, "
+    "  address TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL);"
+    "PRAGMA user_version = 1;";
+
+// Version 0 to 1, in one transaction with foreign keys off (SQLite's way to
+// rebuild a table that others reference).
+constexpr const char* kMigrateFrom0 =
+    "CREATE TABLE users_v1 (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE NOT NULL, "
+    "  role TEXT NOT NULL, password TEXT NOT NULL, created INTEGER NOT NULL);"
+    "INSERT INTO users_v1 SELECT id, name, role, password, created FROM users;"
+    "DROP TABLE users;"
+    "ALTER TABLE users_v1 RENAME TO users;"
+    "ALTER TABLE tokens ADD COLUMN expires INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE tokens SET expires = created + 7776000000;"  // 90 days
+    "ALTER TABLE saved_queries ADD COLUMN owner_id INTEGER REFERENCES users(id) "
+    "  ON DELETE SET NULL;"
+    "UPDATE saved_queries SET owner_id = (SELECT id FROM users WHERE users.name = owner);"
+    "ALTER TABLE dashboards ADD COLUMN owner_id INTEGER REFERENCES users(id) ON DELETE SET NULL;"
+    "UPDATE dashboards SET owner_id = (SELECT id FROM users WHERE users.name = owner);"
+    "CREATE TABLE audit (id INTEGER PRIMARY KEY, time INTEGER NOT NULL, actor TEXT NOT NULL, "
+    "  address TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL);"
+    "PRAGMA user_version = 1;";
 
 }  // namespace
 
@@ -92,27 +135,30 @@ Result<std::unique_ptr<WebStore>> WebStore::Open(const std::string& path) {
   ::chmod(path.c_str(), 0600);  // password hashes and token digests
   sqlite3_busy_timeout(store->db_, 5000);
   WEIR_RETURN_IF_ERROR(store->Exec("PRAGMA journal_mode=WAL"));
+  WEIR_RETURN_IF_ERROR(store->Migrate());
   WEIR_RETURN_IF_ERROR(store->Exec("PRAGMA foreign_keys=ON"));
-  WEIR_RETURN_IF_ERROR(store->Exec(
-      "CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, "
-      "  role TEXT NOT NULL, password TEXT NOT NULL, created INTEGER NOT NULL);"
-      "CREATE TABLE IF NOT EXISTS sessions (digest TEXT PRIMARY KEY, "
-      "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE, csrf TEXT NOT NULL, "
-      "  expires INTEGER NOT NULL);"
-      "CREATE TABLE IF NOT EXISTS tokens (id INTEGER PRIMARY KEY, digest TEXT UNIQUE NOT NULL, "
-      "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE, name TEXT NOT NULL, "
-      "  created INTEGER NOT NULL, last_used INTEGER NOT NULL DEFAULT 0);"
-      "CREATE TABLE IF NOT EXISTS saved_queries (id INTEGER PRIMARY KEY, owner TEXT NOT NULL, "
-      "  name TEXT NOT NULL, body TEXT NOT NULL, shared INTEGER NOT NULL, updated INTEGER NOT "
-      "NULL);"
-      "CREATE TABLE IF NOT EXISTS dashboards (id INTEGER PRIMARY KEY, owner TEXT NOT NULL, "
-      "  name TEXT NOT NULL, body TEXT NOT NULL, shared INTEGER NOT NULL, updated INTEGER NOT "
-      "NULL);"));
   return store;
 }
 
 WebStore::~WebStore() {
   if (db_) sqlite3_close(db_);
+}
+
+Status WebStore::Migrate() {
+  bool fresh = false;
+  {
+    Statement version(db_, "PRAGMA user_version");
+    if (version.Row() && version.Int(0) >= 1) return Status::Ok();
+    Statement tables(db_, "SELECT count(*) FROM sqlite_master WHERE name = 'users'");
+    fresh = !tables.Row() || tables.Int(0) == 0;
+  }
+  WEIR_RETURN_IF_ERROR(Exec("PRAGMA foreign_keys=OFF; BEGIN IMMEDIATE"));
+  Status st = Exec(fresh ? kSchema : kMigrateFrom0);
+  if (!st.ok()) {
+    (void)Exec("ROLLBACK");
+    return st.WithPrefix("upgrading the schema");
+  }
+  return Exec("COMMIT");
 }
 
 Status WebStore::Exec(const char* sql) {
@@ -173,7 +219,8 @@ Result<User> WebStore::CheckPassword(const std::string& name, std::string_view p
   return *user;
 }
 
-Status WebStore::SetPassword(const std::string& name, std::string_view password) {
+Status WebStore::SetPassword(const std::string& name, std::string_view password,
+                             bool revoke_tokens) {
   auto hash = HashPassword(password);
   if (!hash.ok()) return hash.status();
   std::lock_guard lock(mutex_);
@@ -184,6 +231,11 @@ Status WebStore::SetPassword(const std::string& name, std::string_view password)
   // A new password ends the user's sessions everywhere.
   Statement end(db_, "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?)");
   end.Bind(name).Done();
+  if (revoke_tokens) {
+    Statement tokens(db_,
+                     "DELETE FROM tokens WHERE user_id = (SELECT id FROM users WHERE name = ?)");
+    tokens.Bind(name).Done();
+  }
   return Status::Ok();
 }
 
@@ -204,6 +256,12 @@ Status WebStore::DeleteUser(const std::string& name) {
   if (!user) return Status::NotFound("no user '" + name + "'");
   if (user->role == Role::kAdmin && AdminCount() <= 1)
     return Status::Invalid("'" + name + "' is the last admin");
+  // Private documents go with their owner; shared ones stay, owned by nobody.
+  for (DocumentKind kind : {DocumentKind::kQuery, DocumentKind::kDashboard}) {
+    std::string sql = std::string("DELETE FROM ") + Table(kind) + " WHERE owner_id = ? AND shared = 0";
+    Statement docs(db_, sql.c_str());
+    if (!docs.Bind(user->id).Done()) return Status::IoError(sqlite3_errmsg(db_));
+  }
   Statement s(db_, "DELETE FROM users WHERE name = ?");
   s.Bind(name);
   return s.Done() ? Status::Ok() : Status::IoError(sqlite3_errmsg(db_));
@@ -253,13 +311,15 @@ void WebStore::DeleteSession(const std::string& token) {
 }
 
 Result<std::string> WebStore::CreateToken(const User& user, const std::string& name,
-                                          int64_t now_ms) {
+                                          int64_t now_ms, int64_t ttl_ms) {
   if (name.empty() || name.size() > 100)
     return Status::Invalid("a token needs a name (1-100 characters)");
+  if (ttl_ms <= 0) return Status::Invalid("a token's lifetime must be positive");
   std::string token = "weir_" + RandomToken();
   std::lock_guard lock(mutex_);
-  Statement s(db_, "INSERT INTO tokens (digest, user_id, name, created) VALUES (?, ?, ?, ?)");
-  s.Bind(TokenDigest(token), user.id, name, now_ms);
+  Statement s(db_,
+              "INSERT INTO tokens (digest, user_id, name, created, expires) VALUES (?, ?, ?, ?, ?)");
+  s.Bind(TokenDigest(token), user.id, name, now_ms, now_ms + ttl_ms);
   if (!s.Done()) return Status::IoError("web database: " + std::string(sqlite3_errmsg(db_)));
   return token;
 }
@@ -270,8 +330,8 @@ std::optional<Principal> WebStore::FindToken(const std::string& token, int64_t n
   std::string digest = TokenDigest(token);
   Statement s(db_,
               "SELECT u.id, u.name, u.role, u.created FROM tokens t JOIN users u ON u.id = "
-              "t.user_id WHERE t.digest = ?");
-  s.Bind(digest);
+              "t.user_id WHERE t.digest = ? AND t.expires > ?");
+  s.Bind(digest, now_ms);
   if (!s.Row()) return std::nullopt;
   Principal p{ReadUser(s), "", true};
   Statement used(db_, "UPDATE tokens SET last_used = ? WHERE digest = ?");
@@ -279,12 +339,32 @@ std::optional<Principal> WebStore::FindToken(const std::string& token, int64_t n
   return p;
 }
 
+namespace {
+
+ApiToken ReadToken(Statement& s) {
+  return {s.Int(0), s.Text(1), s.Text(2), s.Int(3), s.Int(4), s.Int(5)};
+}
+
+}  // namespace
+
 std::vector<ApiToken> WebStore::Tokens(const User& user) {
   std::lock_guard lock(mutex_);
   std::vector<ApiToken> out;
-  Statement s(db_, "SELECT id, name, created, last_used FROM tokens WHERE user_id = ? ORDER BY id");
+  Statement s(db_,
+              "SELECT t.id, t.name, u.name, t.created, t.last_used, t.expires FROM tokens t "
+              "JOIN users u ON u.id = t.user_id WHERE t.user_id = ? ORDER BY t.id");
   s.Bind(user.id);
-  while (s.Row()) out.push_back({s.Int(0), s.Text(1), s.Int(2), s.Int(3)});
+  while (s.Row()) out.push_back(ReadToken(s));
+  return out;
+}
+
+std::vector<ApiToken> WebStore::AllTokens() {
+  std::lock_guard lock(mutex_);
+  std::vector<ApiToken> out;
+  Statement s(db_,
+              "SELECT t.id, t.name, u.name, t.created, t.last_used, t.expires FROM tokens t "
+              "JOIN users u ON u.id = t.user_id ORDER BY u.name, t.id");
+  while (s.Row()) out.push_back(ReadToken(s));
   return out;
 }
 
@@ -296,24 +376,23 @@ Status WebStore::DeleteToken(const User& user, int64_t id) {
   return sqlite3_changes(db_) ? Status::Ok() : Status::NotFound("no such token");
 }
 
-std::vector<Document> WebStore::Documents(DocumentKind kind, const std::string& viewer) {
+std::vector<Document> WebStore::Documents(DocumentKind kind, const User& viewer) {
   std::lock_guard lock(mutex_);
-  std::string sql = std::string("SELECT id, owner, name, body, shared, updated FROM ") +
-                    Table(kind) + " WHERE owner = ? OR shared = 1 ORDER BY name, id";
+  std::string sql = std::string("SELECT id, owner, name, body, shared, updated, owner_id FROM ") +
+                    Table(kind) + " WHERE owner_id = ? OR shared = 1 ORDER BY name, id";
   Statement s(db_, sql.c_str());
-  s.Bind(viewer);
+  s.Bind(viewer.id);
   std::vector<Document> out;
   while (s.Row()) out.push_back(ReadDocument(s));
   return out;
 }
 
-std::optional<Document> WebStore::FindDocument(DocumentKind kind, int64_t id,
-                                               const std::string& viewer) {
+std::optional<Document> WebStore::FindDocument(DocumentKind kind, int64_t id, const User& viewer) {
   std::lock_guard lock(mutex_);
-  std::string sql = std::string("SELECT id, owner, name, body, shared, updated FROM ") +
-                    Table(kind) + " WHERE id = ? AND (owner = ? OR shared = 1)";
+  std::string sql = std::string("SELECT id, owner, name, body, shared, updated, owner_id FROM ") +
+                    Table(kind) + " WHERE id = ? AND (owner_id = ? OR shared = 1)";
   Statement s(db_, sql.c_str());
-  s.Bind(id, viewer);
+  s.Bind(id, viewer.id);
   if (!s.Row()) return std::nullopt;
   return ReadDocument(s);
 }
@@ -322,22 +401,24 @@ Result<Document> WebStore::SaveDocument(DocumentKind kind, Document doc, int64_t
   if (doc.name.empty() || doc.name.size() > 200)
     return Status::Invalid("a name of 1-200 characters is required");
   if (doc.body.size() > (1 << 20)) return Status::Invalid("the document is larger than 1 MiB");
+  if (doc.owner_id <= 0) return Status::Invalid("a document needs its owner");
   std::lock_guard lock(mutex_);
   doc.updated_ms = now_ms;
   if (doc.id == 0) {
     std::string sql = std::string("INSERT INTO ") + Table(kind) +
-                      " (owner, name, body, shared, updated) VALUES (?, ?, ?, ?, ?)";
+                      " (owner, owner_id, name, body, shared, updated) VALUES (?, ?, ?, ?, ?, ?)";
     Statement s(db_, sql.c_str());
-    s.Bind(doc.owner, doc.name, doc.body, doc.shared, now_ms);
+    s.Bind(doc.owner, doc.owner_id, doc.name, doc.body, doc.shared, now_ms);
     if (!s.Done()) return Status::IoError(sqlite3_errmsg(db_));
     doc.id = sqlite3_last_insert_rowid(db_);
     return doc;
   }
   // Only the owner changes a document.
-  std::string sql = std::string("UPDATE ") + Table(kind) +
-                    " SET name = ?, body = ?, shared = ?, updated = ? WHERE id = ? AND owner = ?";
+  std::string sql =
+      std::string("UPDATE ") + Table(kind) +
+      " SET name = ?, body = ?, shared = ?, updated = ? WHERE id = ? AND owner_id = ?";
   Statement s(db_, sql.c_str());
-  s.Bind(doc.name, doc.body, doc.shared, now_ms, doc.id, doc.owner);
+  s.Bind(doc.name, doc.body, doc.shared, now_ms, doc.id, doc.owner_id);
   if (!s.Done()) return Status::IoError(sqlite3_errmsg(db_));
   if (sqlite3_changes(db_) == 0) return Status::NotFound("no such document of yours");
   return doc;
@@ -347,11 +428,32 @@ Status WebStore::DeleteDocument(DocumentKind kind, int64_t id, const User& user)
   std::lock_guard lock(mutex_);
   // Owners delete their own; admins may delete any.
   std::string sql =
-      std::string("DELETE FROM ") + Table(kind) + " WHERE id = ? AND (owner = ? OR ?)";
+      std::string("DELETE FROM ") + Table(kind) + " WHERE id = ? AND (owner_id = ? OR ?)";
   Statement s(db_, sql.c_str());
-  s.Bind(id, user.name, user.role == Role::kAdmin);
+  s.Bind(id, user.id, user.role == Role::kAdmin);
   if (!s.Done()) return Status::IoError(sqlite3_errmsg(db_));
   return sqlite3_changes(db_) ? Status::Ok() : Status::NotFound("no such document of yours");
+}
+
+void WebStore::Audit(int64_t now_ms, const std::string& actor, const std::string& address,
+                     const std::string& action, const std::string& detail) {
+  std::lock_guard lock(mutex_);
+  Statement s(db_,
+              "INSERT INTO audit (time, actor, address, action, detail) VALUES (?, ?, ?, ?, ?)");
+  s.Bind(now_ms, actor.substr(0, 64), address.substr(0, 64), action, detail.substr(0, 200)).Done();
+  Statement prune(db_, "DELETE FROM audit WHERE id <= ? - 100000");
+  prune.Bind(static_cast<int64_t>(sqlite3_last_insert_rowid(db_))).Done();
+}
+
+std::vector<AuditEntry> WebStore::AuditLog(size_t limit) {
+  std::lock_guard lock(mutex_);
+  Statement s(db_,
+              "SELECT id, time, actor, address, action, detail FROM audit ORDER BY id DESC "
+              "LIMIT ?");
+  s.Bind(static_cast<int64_t>(limit));
+  std::vector<AuditEntry> out;
+  while (s.Row()) out.push_back({s.Int(0), s.Int(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5)});
+  return out;
 }
 
 }  // namespace weir::web
