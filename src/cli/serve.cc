@@ -123,8 +123,8 @@ int RunServe(int argc, char** argv) {
   options.connections.request_timeout_ms = static_cast<int64_t>(request_timeout_s * 1000);
   options.token_ttl_ms = static_cast<int64_t>(token_days * 86'400'000);
   options.trusted_proxies = trusted_proxies;
-  bool loopback = options.host == "localhost" || options.host == "::1" ||
-                  options.host.rfind("127.", 0) == 0;
+  bool loopback =
+      options.host == "localhost" || options.host == "::1" || options.host.rfind("127.", 0) == 0;
   if (!loopback && tls_cert.empty() && !options.secure_cookies)
     PrintWarning("serve", "listening on " + options.host +
                               " without TLS: passwords and sessions cross the network in the "

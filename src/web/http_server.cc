@@ -53,8 +53,7 @@ std::string AddressText(const sockaddr_storage& addr) {
 }
 
 int PortOf(const sockaddr_storage& addr) {
-  if (addr.ss_family == AF_INET)
-    return ntohs(reinterpret_cast<const sockaddr_in&>(addr).sin_port);
+  if (addr.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in&>(addr).sin_port);
   if (addr.ss_family == AF_INET6)
     return ntohs(reinterpret_cast<const sockaddr_in6&>(addr).sin6_port);
   return 0;
@@ -101,7 +100,8 @@ class Connection {
     int64_t deadline = NowMillis() + timeout_ms;
     while (done < size) {
       if (ssl_) {
-        int r = SSL_write(ssl_, data + done, static_cast<int>(std::min<size_t>(size - done, 1 << 30)));
+        int r =
+            SSL_write(ssl_, data + done, static_cast<int>(std::min<size_t>(size - done, 1 << 30)));
         if (r > 0) {
           done += static_cast<size_t>(r);
           deadline = NowMillis() + timeout_ms;
@@ -174,7 +174,7 @@ class GuardedStream : public httplib::Stream {
   }
   ssize_t write(const char* data, size_t size) override {
     return connection_.Write(data, size, limits_.write_timeout_ms) ? static_cast<ssize_t>(size)
-                                                                  : -1;
+                                                                   : -1;
   }
   void get_remote_ip_and_port(std::string& ip, int& port) const override {
     Name(::getpeername, ip, port);
@@ -385,7 +385,7 @@ std::unique_ptr<httplib::Server> MakeGuardedServer(const ConnectionLimits& limit
                                                    const std::string& tls_key) {
   if (!tls_cert.empty())
     return std::make_unique<GuardedServer<httplib::SSLServer>>(limits, tls_cert.c_str(),
-                                                                tls_key.c_str());
+                                                               tls_key.c_str());
   return std::make_unique<GuardedServer<httplib::Server>>(limits);
 }
 

@@ -34,7 +34,7 @@ struct ConnectionLimits {
   size_t max_header_bytes = 64 << 10;
   int max_connections = 512;
   int max_connections_per_client = 32;
-  size_t keep_alive_max = 1000;  // requests on one connection
+  size_t keep_alive_max = 1000;               // requests on one connection
   std::vector<std::string> exempt_addresses;  // trusted proxies
 };
 

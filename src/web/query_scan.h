@@ -18,7 +18,6 @@
 
 namespace weir::web {
 
-
 // Scan errors (damaged blocks, unreadable files): the first, and the first ten
 // messages for an answer's warnings. Thread-safe.
 struct ScanErrors {

@@ -199,8 +199,7 @@ class WebServer::Impl {
 
   // A failed plan or query: why, without the server's paths.
   void SendQueryError(httplib::Response& res, const Status& status, QueryControl& control) {
-    if (control.reason() == StopReason::kCancelled)
-      return SendError(res, 409, control.Explain());
+    if (control.reason() == StopReason::kCancelled) return SendError(res, 409, control.Explain());
     int code = HttpStatus(status);
     if (code == 500) return InternalError(res, status.message());
     SendError(res, code, WithoutServerPaths(status.message(), options_.root));
@@ -229,8 +228,8 @@ class WebServer::Impl {
              const std::string& detail = "") {
     std::string address = ClientAddress(req);
     store_->Audit(NowMillis(), actor, address, action, detail);
-    options_.log("audit: " + action + " by " + (actor.empty() ? "-" : actor) + " from " +
-                 address + (detail.empty() ? "" : " (" + detail + ")"));
+    options_.log("audit: " + action + " by " + (actor.empty() ? "-" : actor) + " from " + address +
+                 (detail.empty() ? "" : " (" + detail + ")"));
   }
 
   std::optional<Principal> Authenticate(const httplib::Request& req) {
@@ -314,8 +313,8 @@ class WebServer::Impl {
     if (mine >= options_.max_queries_per_user) return {};
     Ticket t{++query_counter_, std::make_shared<QueryControl>(options_.limits, NowMillis())};
     std::string id = client_id.empty() ? "q" + std::to_string(t.serial) : client_id;
-    running_[t.serial] = {id, who.user.name, std::string(view), "(planning)", NowMillis(),
-                          t.control};
+    running_[t.serial] = {id,           who.user.name, std::string(view),
+                          "(planning)", NowMillis(),   t.control};
     return t;
   }
   // The planned query's filter, for GET /api/queries.
@@ -691,7 +690,8 @@ void WebServer::Impl::Users() {
               }
               // A reset by an admin: whoever knew the old password may hold a token too.
               if (body.Has("password")) {
-                Status st = store_->SetPassword(name, body.String("password"), /*revoke_tokens=*/true);
+                Status st =
+                    store_->SetPassword(name, body.String("password"), /*revoke_tokens=*/true);
                 if (!st.ok()) return SendError(res, HttpStatus(st), st.message());
                 Audit(who.user.name, req, "password-reset", name + "; API tokens revoked");
               }
@@ -732,7 +732,8 @@ void WebServer::Impl::Tokens() {
               return SendError(res, 403, "only an admin may list every user's tokens");
             return SendJson(res, 200, TokensJson(store_->AllTokens()));
           }
-          if (auto user = subject(req, who, res)) SendJson(res, 200, TokensJson(store_->Tokens(*user)));
+          if (auto user = subject(req, who, res))
+            SendJson(res, 200, TokensJson(store_->Tokens(*user)));
         }));
   s.Post("/api/tokens",
          Api([this](const httplib::Request& req, httplib::Response& res, Principal& who) {
@@ -757,17 +758,16 @@ void WebServer::Impl::Tokens() {
            out += ",\"expires\":" + std::to_string(NowMillis() + ttl);
            SendJson(res, 201, out + "}");
          }));
-  s.Delete(R"(/api/tokens/(\d{1,18}))",
-           Api([this, subject](const httplib::Request& req, httplib::Response& res,
-                               Principal& who) {
-             auto user = subject(req, who, res);
-             if (!user) return;
-             Status st = store_->DeleteToken(*user, std::stoll(req.matches[1]));
-             if (!st.ok()) return SendError(res, HttpStatus(st), st.message());
-             Audit(who.user.name, req, "token-revoke",
-                   user->name + " #" + std::string(req.matches[1]));
-             SendJson(res, 200, "{\"ok\":true}");
-           }));
+  s.Delete(
+      R"(/api/tokens/(\d{1,18}))",
+      Api([this, subject](const httplib::Request& req, httplib::Response& res, Principal& who) {
+        auto user = subject(req, who, res);
+        if (!user) return;
+        Status st = store_->DeleteToken(*user, std::stoll(req.matches[1]));
+        if (!st.ok()) return SendError(res, HttpStatus(st), st.message());
+        Audit(who.user.name, req, "token-revoke", user->name + " #" + std::string(req.matches[1]));
+        SendJson(res, 200, "{\"ok\":true}");
+      }));
 }
 
 WebServer::WebServer(ServerOptions options, std::unique_ptr<WebStore> store)

@@ -70,7 +70,6 @@ Document ReadDocument(Statement& s) {
   return {s.Int(0), s.Int(6), s.Text(1), s.Text(2), s.Text(3), s.Int(4) != 0, s.Int(5)};
 }
 
-
 // Schema version 1 (PRAGMA user_version). Version 0, the first, had users whose
 // ids SQLite could hand out again after a delete, documents owned by a name,
 // tokens without an expiry and no audit log; Migrate() rebuilds it in place.
@@ -258,7 +257,8 @@ Status WebStore::DeleteUser(const std::string& name) {
     return Status::Invalid("'" + name + "' is the last admin");
   // Private documents go with their owner; shared ones stay, owned by nobody.
   for (DocumentKind kind : {DocumentKind::kQuery, DocumentKind::kDashboard}) {
-    std::string sql = std::string("DELETE FROM ") + Table(kind) + " WHERE owner_id = ? AND shared = 0";
+    std::string sql =
+        std::string("DELETE FROM ") + Table(kind) + " WHERE owner_id = ? AND shared = 0";
     Statement docs(db_, sql.c_str());
     if (!docs.Bind(user->id).Done()) return Status::IoError(sqlite3_errmsg(db_));
   }
@@ -310,15 +310,15 @@ void WebStore::DeleteSession(const std::string& token) {
   s.Bind(TokenDigest(token)).Done();
 }
 
-Result<std::string> WebStore::CreateToken(const User& user, const std::string& name,
-                                          int64_t now_ms, int64_t ttl_ms) {
+Result<std::string> WebStore::CreateToken(const User& user, const std::string& name, int64_t now_ms,
+                                          int64_t ttl_ms) {
   if (name.empty() || name.size() > 100)
     return Status::Invalid("a token needs a name (1-100 characters)");
   if (ttl_ms <= 0) return Status::Invalid("a token's lifetime must be positive");
   std::string token = "weir_" + RandomToken();
   std::lock_guard lock(mutex_);
-  Statement s(db_,
-              "INSERT INTO tokens (digest, user_id, name, created, expires) VALUES (?, ?, ?, ?, ?)");
+  Statement s(
+      db_, "INSERT INTO tokens (digest, user_id, name, created, expires) VALUES (?, ?, ?, ?, ?)");
   s.Bind(TokenDigest(token), user.id, name, now_ms, now_ms + ttl_ms);
   if (!s.Done()) return Status::IoError("web database: " + std::string(sqlite3_errmsg(db_)));
   return token;

@@ -63,7 +63,7 @@ TEST(Web, PlanReadsIpSetsOnlyFromTheRepositorySetsFolder) {
     auto q = ParseQueryRequest(body, kNow);
     ASSERT_TRUE(q.ok()) << bad;
     QueryControl control(QueryLimits{}, kNow);
-  auto plan = PlanQuery(*q, site, "/nonexistent", kNow, control);
+    auto plan = PlanQuery(*q, site, "/nonexistent", kNow, control);
     ASSERT_FALSE(plan.ok()) << bad;
     EXPECT_NE(plan.status().message().find("sets/"), std::string::npos);
   }
@@ -177,8 +177,8 @@ TEST(Web, LoginLimiterCountsBeforeCheckingAndBacksOffExponentially) {
 }
 
 TEST(Web, LoginLimiterKeepsABoundedNumberOfKeys) {
-  LoginLimiter limiter({.free_failures = 5, .window_ms = 1000, .max_delay_ms = 500,
-                        .max_keys = 100});
+  LoginLimiter limiter(
+      {.free_failures = 5, .window_ms = 1000, .max_delay_ms = 500, .max_keys = 100});
   for (int i = 0; i < 1000; ++i) limiter.Begin(std::string(1000, 'x') + std::to_string(i), i);
   EXPECT_LE(limiter.size(), 100u);
 }
@@ -283,9 +283,12 @@ TEST(Web, StoreUpgradesTheFirstSchema) {
       "NULL, body TEXT NOT NULL, shared INTEGER NOT NULL, updated INTEGER NOT NULL);"
       "CREATE TABLE dashboards (id INTEGER PRIMARY KEY, owner TEXT NOT NULL, name TEXT NOT NULL, "
       "body TEXT NOT NULL, shared INTEGER NOT NULL, updated INTEGER NOT NULL);"
-      "INSERT INTO users VALUES (1, 'alice', 'admin', '" + hash + "', 1);"
-      "INSERT INTO tokens VALUES (1, '" + TokenDigest("weir_old") + "', 1, 'cron', " +
-      std::to_string(kNow) + ", 0);"
+      "INSERT INTO users VALUES (1, 'alice', 'admin', '" +
+      hash +
+      "', 1);"
+      "INSERT INTO tokens VALUES (1, '" +
+      TokenDigest("weir_old") + "', 1, 'cron', " + std::to_string(kNow) +
+      ", 0);"
       "INSERT INTO saved_queries VALUES (1, 'alice', 'mine', '{}', 0, 1);";
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
