@@ -12,6 +12,16 @@
   limits    a query past the time limit, the memory limit or the row limit stops
             with a clear error; too many concurrent queries answer 429; a running
             query is cancelled through the API; other requests stay fast meanwhile
+  hardening the fixes of a security review, each against its repro: planning is bounded
+            by the day limit, timed, listed and cancellable; concurrent spilling sorted
+            downloads each get exactly their rows, through private (0600), unique temporary
+            files that planted symlinks do not redirect and that are gone afterwards; idle,
+            trickling and oversized clients do not stop /healthz or a logged-in query;
+            tokens expire, die with a password reset and cannot mint tokens; admins list
+            and revoke them; parallel wrong logins are counted before they are checked; an
+            attack on the admin from another address does not lock the admin out; a new
+            user of a deleted user's name inherits nothing; answers carry no server paths;
+            no-store, HSTS, CSP without unsafe-inline, the Origin check, the audit log
   browser   the Playwright test (ui/tests/e2e.mjs) in headless Chromium
   tls       HTTPS with a self-signed certificate; cookies are Secure
   cli       weir serve --create-admin, weir user add/role/passwd/del/list/token,
@@ -454,6 +464,251 @@ def case_limits(tmp):
     s.stop()
 
 
+def raw_socket(port, source="127.0.0.1"):
+    sock = socket.socket()
+    sock.bind((source, 0))
+    sock.connect(("127.0.0.1", port))
+    return sock
+
+
+def closed_within(sock, seconds):
+    """True when the server closes sock (or refuses more) within seconds."""
+    sock.settimeout(seconds)
+    try:
+        while True:
+            data = sock.recv(4096)
+            if not data:
+                return True
+            if b" 4" in data[:12] or b" 5" in data[:12]:  # an error status, then the close
+                continue
+    except (socket.timeout, TimeoutError):
+        return False
+    except OSError:
+        return True
+
+
+def case_hardening(tmp):
+    temp_dir = os.path.join(tmp, "server-tmp")
+    os.makedirs(temp_dir)
+    os.environ["TMPDIR"] = temp_dir  # the server's temporary files go here
+    s = Server(tmp, "--query-memory=1", "--request-timeout=2", "--max-connections-per-client=8",
+               "--trusted-proxy=127.0.0.1", "--token-days=0.00003")
+    os.environ.pop("TMPDIR")
+    s.add_user("root", "admin-pass1", "admin")
+    admin = Client(s.base)
+    check(admin.login("root", "admin-pass1")[0] == 200, "the admin logs in")
+    c = logged_in(s)
+    base = {"start": START, "end": END}
+
+    # 1. Planning: dates in the raw switches meet the day limit at once.
+    t0 = time.time()
+    status, err = c.query(view="summary", type="all", raw="--start-date=1970/01/01 --end-date=2099/12/31")
+    check(status == 400 and "days" in err["error"] and time.time() - t0 < 1,
+          f"130 years typed as raw switches are refused at once ({err['error']})")
+
+    # 2 and 3. Sorted downloads that spill run concurrently, each through its own
+    # private temporary files; symlinks planted at the old predictable names stay untouched.
+    victim = os.path.join(tmp, "victim.txt")
+    with open(victim, "w") as f:
+        f.write("keep me\n")
+    pid = s.proc.pid
+    planted = [f"weir-sort-{pid}-{n}.weir" for n in range(64)]
+    for name in planted:
+        os.symlink(victim, os.path.join(temp_dir, name))
+    want = {}
+    for proto in ("6", "17"):
+        want[proto] = subprocess.run(
+            f"{WEIR} sort --data-rootdir={s.root} {' '.join(SELECT)} --protocol={proto} --fields=bytes --reverse"
+            f" | {WEIR} cut --fields=sip,dip,protocol,bytes --output-format=csv",
+            shell=True, capture_output=True, text=True, check=True).stdout
+    got, modes, errors = {}, {}, []
+    watching = [True]
+
+    def watch():  # the temporary files the server holds open, while the downloads run
+        while watching[0]:
+            try:
+                fds = os.listdir(f"/proc/{pid}/fd")
+            except OSError:
+                return
+            for fd in fds:
+                try:
+                    if os.readlink(f"/proc/{pid}/fd/{fd}").startswith(temp_dir):
+                        st = os.stat(f"/proc/{pid}/fd/{fd}")
+                        modes[st.st_ino] = st.st_mode & 0o777
+                except OSError:
+                    pass
+            time.sleep(0.002)
+
+    def download(proto):
+        q = {"view": "records", **base, "fields": "sip,dip,protocol,bytes", "sort": "bytes", "desc": True,
+             "switches": {"protocol": proto}}
+        req = urllib.request.Request(s.base + "/api/download?format=csv&q=" + urllib.parse.quote(json.dumps(q)))
+        try:
+            with c.opener.open(req, timeout=120) as res:
+                got[proto] = res.read().decode()
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(f"{proto}: {e}")
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    threads = [threading.Thread(target=download, args=(p,)) for p in ("6", "17")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(180)
+    watching[0] = False
+    watcher.join()
+    check(not errors and got.get("6") == want["6"] and got.get("17") == want["17"],
+          f"two concurrent spilling sorted downloads each hold exactly their own rows "
+          f"({want['6'].count(chr(10)) - 1} TCP, {want['17'].count(chr(10)) - 1} UDP) {errors}")
+    check(len(modes) > 2 and set(modes.values()) == {0o600},
+          f"the temporary files are private (0600), one each: {len(modes)} seen, modes "
+          f"{sorted(oct(m) for m in set(modes.values()))}")
+    check(open(victim).read() == "keep me\n", "symlinks planted at the old temporary names redirect nothing")
+    check(sorted(os.listdir(temp_dir)) == sorted(planted), "no temporary file is left behind")
+
+    # 4. Slow and idle clients.
+    idle = [raw_socket(s.port, "127.0.0.2") for _ in range(20)]
+    trickle = [raw_socket(s.port, "127.0.0.3") for _ in range(5)]
+    for sock in trickle:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: a")
+    t0 = time.time()
+    status, _, _ = Client(s.base).request("GET", "/healthz", raw=True)
+    check(status == 200 and time.time() - t0 < 1,
+          f"/healthz answers while 25 clients send nothing or trickle ({(time.time() - t0) * 1000:.0f} ms)")
+    status, summary = c.query(view="summary", **base)
+    check(status == 200 and summary["records"] > 0, "a logged-in query runs meanwhile")
+    t0 = time.time()
+    check(all(closed_within(sock, 6) for sock in trickle) and time.time() - t0 < 6,
+          f"a request that trickles is cut off at --request-timeout ({time.time() - t0:.1f} s)")
+    more = [raw_socket(s.port, "127.0.0.4") for _ in range(10)]
+    refused = [sock for sock in more if closed_within(sock, 0.5)]
+    check(len(refused) == 2, f"one client address holds at most 8 connections ({len(refused)} of 10 refused)")
+    big = raw_socket(s.port, "127.0.0.5")
+    big.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+    try:
+        for i in range(2000):
+            big.sendall(b"X-Filler-%d: %s\r\n" % (i, b"y" * 100))
+    except OSError:
+        pass
+    check(closed_within(big, 5), "a request with 200 KB of headers is refused")
+    for sock in idle + trickle + more + [big]:
+        sock.close()
+
+    # 5. Tokens: no token from a token; expiry; revoked by a reset; admins list and revoke.
+    status, tok = c.request("POST", "/api/tokens", {"name": "cron", "days": 1})
+    check(status == 201 and tok["expires"] > time.time() * 1000, "a token is created with its expiry")
+    script = Client(s.base)
+    script.token = tok["token"]
+    status, err = script.request("POST", "/api/tokens", {"name": "more"})
+    check(status == 403 and "cannot create tokens" in err["error"], "a token cannot mint another token")
+    status, mine = c.request("PUT", "/api/me/password", {"old": "analyst-pass", "new": "analyst-pass2"})
+    check(status == 200 and script.request("GET", "/api/session")[0] == 200,
+          "a self-service password change keeps tokens unless asked")
+    c = Client(s.base)
+    c.login("ann", "analyst-pass2")
+    status, everyone = admin.request("GET", "/api/tokens?user=*")
+    check(status == 200 and [t["user"] for t in everyone] == ["ann"], "an admin lists every user's tokens")
+    status, _ = admin.request("PUT", "/api/users/ann", {"password": "analyst-pass3"})
+    status2, _ = script.request("GET", "/api/session")
+    check(status == 200 and status2 == 401, "an admin's password reset revokes the user's tokens")
+    c = Client(s.base)
+    c.login("ann", "analyst-pass3")
+    status, tok = c.request("POST", "/api/tokens", {"name": "second"})
+    script.token = tok["token"]
+    status, theirs = admin.request("GET", "/api/tokens?user=ann")
+    status, _ = admin.request("DELETE", f"/api/tokens/{theirs[0]['id']}?user=ann")
+    check(status == 200 and script.request("GET", "/api/session")[0] == 401, "an admin revokes another user's token")
+    status, tok = c.request("POST", "/api/tokens", {"name": "short-lived"})  # --token-days=0.00003: 2.6 s
+    script.token = tok["token"]
+    first = script.request("GET", "/api/session")[0]
+    time.sleep(3)
+    check(first == 200 and script.request("GET", "/api/session")[0] == 401, "a token expires (--token-days)")
+    status, err = c.request("GET", "/api/tokens?user=root")
+    check(status == 403, "an analyst cannot see another user's tokens")
+
+    # 6. Logins: counted before checking; per user and address; behind a trusted proxy.
+    s.add_user("eve", "eve-pass-1")
+    answers = []
+
+    def wrong():
+        answers.append(Client(s.base).login("eve", "wrong-password")[0])
+
+    threads = [threading.Thread(target=wrong) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    check(answers.count(401) <= 5 and answers.count(429) >= 15,
+          f"of 20 parallel wrong logins at most 5 are evaluated ({answers.count(401)} 401, {answers.count(429)} 429)")
+    attacker = {"X-Forwarded-For": "203.0.113.9"}
+    statuses = [Client(s.base).request("POST", "/api/login", {"user": "root", "password": f"guess-{i}"},
+                                       headers=attacker)[0] for i in range(8)]
+    status, _ = Client(s.base).request("POST", "/api/login", {"user": "root", "password": "admin-pass1"},
+                                       headers=attacker)
+    check(429 in statuses and status == 429, "the attacking address backs off, even with the right password")
+    check(Client(s.base).login("root", "admin-pass1")[0] == 200,
+          "the admin still logs in from their own address during the attack")
+    status, err = c.request("PUT", "/api/me/password", {"old": "wrong", "new": "whatever-1"})
+    answers = [c.request("PUT", "/api/me/password", {"old": "wrong", "new": "whatever-1"})[0] for _ in range(6)]
+    check(status == 403 and 429 in answers, "guessing the old password in a password change backs off too")
+
+    # 7. A deleted user's private documents do not pass to a new user of the same name.
+    status, saved = c.request("POST", "/api/saved", {"name": "private", "query": {"view": "summary"}})
+    status, _ = admin.request("DELETE", "/api/users/ann")
+    check(status == 200, "the admin deletes ann")
+    s.add_user("ann", "new-ann-pass")
+    c = Client(s.base)
+    c.login("ann", "new-ann-pass")
+    status, docs = c.request("GET", "/api/saved")
+    check(status == 200 and docs == [] and c.request("GET", f"/api/saved/{saved['id']}")[0] == 404,
+          "a new ann sees nothing of the deleted ann's")
+
+    # 8. Answers carry no server paths.
+    status, err = c.query(view="summary", **base, raw="--sipset=nosuch")
+    check(status == 400 and "nosuch" in err["error"] and s.root not in err["error"] and tmp not in err["error"],
+          f"a missing set is named without the server's path ({err['error']})")
+    hour = next(os.path.join(d, f) for d, _, fs in os.walk(s.root) for f in fs if ".12" in f)
+    with open(hour, "ab") as f:
+        f.write(b"WEIR" + os.urandom(200))
+    status, body, _ = c.request("POST", "/api/query", {"view": "summary", **base}, raw=True)
+    check(status == 200 and b"warnings" in body and s.root.encode() not in body and b"damaged" in body.lower()
+          or (status == 200 and s.root.encode() not in body), "a damaged file is reported without the server's path")
+
+    # 9. Headers, Origin, audit.
+    status, _, headers = c.request("GET", "/api/session", raw=True)
+    check(headers.get("Cache-Control") == "no-store", "API answers are not cached (no-store)")
+    status, _, headers = c.request("GET", "/", raw=True)
+    check("unsafe-inline" not in headers["Content-Security-Policy"], "the CSP allows no inline styles or scripts")
+    host = f"evil.example:{s.port}"
+    status, err = c.request("POST", "/api/saved", {"name": "x", "query": {"view": "summary"}},
+                            headers={"Origin": f"http://{host}", "Host": host})
+    check(status == 403, "a rebound DNS name is refused even when Host and Origin agree")
+    status, _ = c.request("POST", "/api/saved", {"name": "x", "query": {"view": "summary"}},
+                          headers={"Origin": f"http://localhost:{s.port}"})
+    check(status == 201, "localhost at the server's port passes")
+    status, log = admin.request("GET", "/api/audit?limit=500")
+    actions = {e["action"] for e in log}
+    check(status == 200 and {"login", "login-failed", "password-change", "password-reset", "token-create",
+                             "token-revoke", "user-delete"} <= actions and
+          any(e["address"] == "203.0.113.9" for e in log),
+          f"the audit log has logins, failures, password, user and token changes ({sorted(actions)})")
+    check(c.request("GET", "/api/audit")[0] == 403, "only admins read the audit log")
+    s.stop()
+
+    # --ui-dir: a NUL cannot make a script name end in .html
+    ui = os.path.join(tmp, "ui")
+    os.makedirs(os.path.join(ui, "assets"))
+    with open(os.path.join(ui, "assets", "a.js"), "w") as f:
+        f.write("alert(1)")
+    u = Server(tmp, f"--ui-dir={ui}")
+    status, _, headers = Client(u.base).request("GET", "/assets/a.js%00.html", raw=True)
+    check(status == 404 and "text/html" not in headers.get("Content-Type", ""), "--ui-dir refuses a.js%00.html")
+    u.stop()
+    p = run("serve", f"--root-directory={s.root}", "--listen=192.0.2.1:8080", check_rc=False)
+    check("without TLS" in p.stderr, "listening beyond loopback without TLS is warned about")
+
+
 def case_browser(tmp):
     ui = os.path.join(SRC, "ui")
     if not os.path.isdir(os.path.join(ui, "node_modules", "playwright-core")):
@@ -545,7 +800,7 @@ def case_cli(tmp):
 with tempfile.TemporaryDirectory() as tmp:
     os.chdir(tmp)
     cases = {"api": case_api, "security": case_security, "limits": case_limits, "browser": case_browser,
-             "tls": case_tls, "cli": case_cli}
+             "tls": case_tls, "cli": case_cli, "hardening": case_hardening}
     if CASE not in cases:
         fail(f"unknown case {CASE}")
     cases[CASE](tmp)

@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include "base/strings.h"
 #include "base/time.h"
 #include "query/partition.h"
 #include "record/fields.h"
@@ -92,6 +93,17 @@ std::string JsonBody::String(std::string_view key, std::string fallback) const {
   std::string_view v;
   if (!ok() || parsed_->object[key].get_string().get(v) != simdjson::SUCCESS) return fallback;
   return std::string(v);
+}
+
+std::optional<uint64_t> JsonBody::Uint(std::string_view key, uint64_t max) const {
+  if (!ok()) return std::nullopt;
+  simdjson::dom::element e;
+  if (parsed_->object[key].get(e) != simdjson::SUCCESS) return std::nullopt;
+  uint64_t v = 0;
+  std::string_view text;
+  if (e.get_uint64().get(v) == simdjson::SUCCESS) return v <= max ? std::optional(v) : std::nullopt;
+  if (e.get_string().get(text) == simdjson::SUCCESS) return ParseUint(text, max);
+  return std::nullopt;
 }
 
 bool JsonBody::Bool(std::string_view key) const {

@@ -3,6 +3,8 @@
 // (query_request.h) and writer (query_runner.h).
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +30,8 @@ class JsonBody {
   bool Has(std::string_view key) const;
   std::string String(std::string_view key, std::string fallback = "") const;
   bool Bool(std::string_view key) const;
+  // A whole number from 0 to max, given as a number or as text; nullopt otherwise.
+  std::optional<uint64_t> Uint(std::string_view key, uint64_t max) const;
   // The member as minified JSON text; empty when absent or not an object.
   std::string Raw(std::string_view key) const;
 

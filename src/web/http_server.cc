@@ -152,6 +152,9 @@ class GuardedStream : public httplib::Stream {
     line_state_ = 0;
   }
   bool HasBuffered() const { return begin_ < end_ || connection_.HasBuffered(); }
+  // A read failed (the deadline passed, the headers grew too large, the client
+  // went away): httplib may still answer 400, but the connection then ends.
+  bool failed() const { return failed_; }
 
   bool is_readable() const override {
     return HasBuffered() || PollFor(connection_.fd(), POLLIN, deadline_ms_);
@@ -162,14 +165,20 @@ class GuardedStream : public httplib::Stream {
   ssize_t read(char* out, size_t size) override {
     if (begin_ == end_) {
       ssize_t got = connection_.Read(buffer_, sizeof buffer_, deadline_ms_);
-      if (got <= 0) return got;
+      if (got <= 0) {
+        failed_ = true;
+        return got;
+      }
       begin_ = 0;
       end_ = static_cast<size_t>(got);
     }
     size_t n = std::min(size, end_ - begin_);
     std::copy_n(buffer_ + begin_, n, out);
     begin_ += n;
-    if (!headers_done_ && !CountHeaderBytes(out, n)) return -1;
+    if (!headers_done_ && !CountHeaderBytes(out, n)) {
+      failed_ = true;
+      return -1;
+    }
     return static_cast<ssize_t>(n);
   }
   ssize_t write(const char* data, size_t size) override {
@@ -215,6 +224,7 @@ class GuardedStream : public httplib::Stream {
   int64_t deadline_ms_ = 0;
   size_t header_bytes_ = 0;
   bool headers_done_ = false;
+  bool failed_ = false;
   int line_state_ = 1;  // 1: at the start of a line, 2: inside one
 };
 
@@ -305,14 +315,25 @@ struct Shared {
   ConnectionCounter counter;
 };
 
+// What WidenListenQueue reaches through (the listening socket is protected).
+class ListenQueue {
+ public:
+  virtual ~ListenQueue() = default;
+  virtual void Widen(int backlog) = 0;
+};
+
 template <class Base>
-class GuardedServer : public Base {
+class GuardedServer : public Base, public ListenQueue {
  public:
   template <class... Args>
   explicit GuardedServer(const ConnectionLimits& limits, Args&&... args)
       : Base(std::forward<Args>(args)...), shared_(std::make_shared<Shared>(limits)) {
     int threads = limits.max_connections + 8;
     this->new_task_queue = [threads] { return new ElasticPool(threads); };
+  }
+  void Widen(int backlog) override {
+    socket_t sock = this->svr_sock_;
+    if (sock != INVALID_SOCKET) ::listen(sock, backlog);  // Linux takes a new queue length
   }
 
  private:
@@ -355,7 +376,7 @@ class GuardedServer : public Base {
       stream.BeginRequest();
       bool closed = false;
       ok = this->process_request(stream, left == 1 || Stopping(), closed, nullptr);
-      if (closed) break;
+      if (closed || stream.failed()) break;
     }
     if (ssl) {
       SSL_shutdown(ssl);
@@ -387,6 +408,10 @@ std::unique_ptr<httplib::Server> MakeGuardedServer(const ConnectionLimits& limit
     return std::make_unique<GuardedServer<httplib::SSLServer>>(limits, tls_cert.c_str(),
                                                                tls_key.c_str());
   return std::make_unique<GuardedServer<httplib::Server>>(limits);
+}
+
+void WidenListenQueue(httplib::Server& server, int backlog) {
+  if (auto* queue = dynamic_cast<ListenQueue*>(&server)) queue->Widen(backlog);
 }
 
 }  // namespace weir::web

@@ -43,4 +43,10 @@ std::unique_ptr<httplib::Server> MakeGuardedServer(const ConnectionLimits& limit
                                                    const std::string& tls_cert,
                                                    const std::string& tls_key);
 
+// After binding a server made above: a listen queue of `backlog` connections.
+// httplib listens with a queue of 5, so that a burst of connections (a browser
+// opens 6, a slowloris 20) overflowed it and a new client's SYN waited for the
+// kernel's 1 s and 3 s retransmissions.
+void WidenListenQueue(httplib::Server& server, int backlog = 1024);
+
 }  // namespace weir::web

@@ -152,6 +152,7 @@ class WebServer::Impl {
                                std::to_string(options_.port) + " (in use, or a privileged port?)");
       port_ = options_.port;
     }
+    WidenListenQueue(*server_);
     return Status::Ok();
   }
   int port() const { return port_; }
@@ -745,7 +746,7 @@ void WebServer::Impl::Tokens() {
            if (!body.ok()) return SendError(res, 400, body.error());
            int64_t ttl = options_.token_ttl_ms;
            if (body.Has("days")) {
-             auto days = ParseUint(body.String("days"), 3650);
+             auto days = body.Uint("days", 3650);
              if (!days || *days == 0) return SendError(res, 400, "days must be from 1 to 3650");
              ttl = static_cast<int64_t>(*days) * 86'400'000;
            }
