@@ -696,6 +696,28 @@ def case_hardening(tmp):
     check(c.request("GET", "/api/audit")[0] == 403, "only admins read the audit log")
     s.stop()
 
+    # Planning, with the day limit raised past the repro, is timed, listed and cancellable.
+    p = Server(tmp, "--max-days=50000", "--query-timeout=2")
+    c = logged_in(p, "ann", "new-ann-pass")
+    huge = {"view": "summary", "type": "all", "raw": "--start-date=1970/01/01 --end-date=2099/12/31"}
+    t0 = time.time()
+    status, err = c.query(**huge)
+    check(status == 422 and "longer than 2 s" in err["error"] and time.time() - t0 < 5,
+          f"planning 130 years stops at the time limit ({time.time() - t0:.1f} s: {err['error']})")
+    result = {}
+    planner = threading.Thread(target=lambda: result.update(answer=c.query(**huge, id="huge")))
+    planner.start()
+    listed = []
+    deadline = time.time() + 1.5
+    while time.time() < deadline and not listed:
+        _, running = c.request("GET", "/api/queries")
+        listed = [q for q in running if q["id"] == "huge"]
+    status, _ = c.request("DELETE", "/api/queries/huge")
+    planner.join(10)
+    check(listed and listed[0]["filter"] == "(planning)" and status == 200 and result["answer"][0] == 409,
+          "a query being planned is listed and cancelled (409)")
+    p.stop()
+
     # --ui-dir: a NUL cannot make a script name end in .html
     ui = os.path.join(tmp, "ui")
     os.makedirs(os.path.join(ui, "assets"))

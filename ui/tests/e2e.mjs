@@ -37,6 +37,8 @@ try {
   page = await context.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
+  // The CSP allows no inline styles or scripts: anything it blocks is an error here.
+  page.on("console", (m) => { if (m.text().includes("Content Security Policy")) errors.push(m.text()); });
   const shot = (name) => page.screenshot({ path: `${artifacts}/${name}.png`, fullPage: true });
 
   // Log in.
@@ -158,6 +160,18 @@ try {
   check(Number(await page.getAttribute("#overview canvas.chart-bar", "data-points")) === 10 && rate !== "0",
     `the live overview shows ${rate} flows/s and the top talkers`);
   await shot("08-overview");
+
+  // The account page: a new API token says when it expires, and is listed with its expiry.
+  await page.click("#nav-account");
+  await page.waitForSelector("#token-create");
+  await page.fill("#token-name", "e2e script");
+  await page.click("#token-create");
+  await page.waitForFunction(() => document.querySelector("#new-token")?.textContent?.includes("expires"));
+  await page.reload();
+  await page.waitForSelector("#tokens");
+  check((await page.textContent("#tokens")).includes("expires"), "API tokens are listed with their expiry");
+  check(await page.isVisible("#revoke-tokens"), "a password change offers to revoke the API tokens");
+  await shot("08b-account");
 
   // A shareable link reproduces the query in a new page.
   await page.click("#nav-query");
