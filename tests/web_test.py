@@ -27,6 +27,7 @@
   cli       weir serve --create-admin, weir user add/role/passwd/del/list/token,
             and clear errors for bad switches
 """
+import atexit
 import http.cookiejar
 import json
 import os
@@ -138,6 +139,7 @@ class Server:
             scheme = "https"
         self.log = open(os.path.join(tmp, f"serve-{self.port}.log"), "w+")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        atexit.register(lambda p=self.proc: p.poll() is None and p.kill())  # a failed check stops it too
         self.base = f"{scheme}://127.0.0.1:{self.port}"
         deadline = time.time() + 20
         while time.time() < deadline:
