@@ -150,20 +150,16 @@ Status SelectInputs(const SiteConfig& site, const std::string& root, const FileS
                            "), more than the server's limit of " +
                            std::to_string(control.limits().max_days));
   size_t visited = 0, bytes = 0;
-  bool stopped = false;
   WEIR_RETURN_IF_ERROR(
       ForEachSelectedFile(site, root, selection, now_ms, [&](const SelectedFile& f) {
-        if (++visited % 256 == 0 && control.ShouldStop()) return !(stopped = true);
+        if (++visited % 256 == 0 && control.ShouldStop()) return false;
         if (!f.exists) return true;
         bytes += sizeof(std::string) + f.path.size();
-        if (bytes > control.limits().memory_bytes) {
-          control.Stop(StopReason::kMemory);
-          return !(stopped = true);
-        }
+        if (bytes > control.limits().memory_bytes) control.Stop(StopReason::kMemory);
         inputs.push_back(f.path);
-        return true;
+        return control.reason() == StopReason::kNone;
       }));
-  if (stopped) return Status::Unsupported(control.Explain());
+  if (control.reason() != StopReason::kNone) return Status::Unsupported(control.Explain());
   return Status::Ok();
 }
 

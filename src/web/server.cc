@@ -1,6 +1,5 @@
 #include "web/server.h"
 
-#include <arpa/inet.h>
 #include <httplib.h>
 #include <simdjson.h>
 
@@ -12,6 +11,8 @@
 #include "base/file.h"
 #include "base/strings.h"
 #include "base/time.h"
+#include "net/host_port.h"
+#include "net/ip_address.h"
 #include "web/api_json.h"
 #include "web/assets.h"
 #include "web/auth.h"
@@ -73,10 +74,7 @@ int HttpStatus(const Status& s) {
   }
 }
 
-bool IsAddressLiteral(const std::string& text) {
-  unsigned char buf[sizeof(in6_addr)];
-  return inet_pton(AF_INET, text.c_str(), buf) == 1 || inet_pton(AF_INET6, text.c_str(), buf) == 1;
-}
+bool IsAddressLiteral(std::string_view text) { return IpAddress::Parse(text).has_value(); }
 
 // A login name as a limiter key: names longer than any user's are one key.
 std::string NameKey(const std::string& name) { return name.size() <= 64 ? name : "(too long)"; }
@@ -198,12 +196,17 @@ class WebServer::Impl {
     SendError(res, 500, "internal error (the server's log has the detail)");
   }
 
-  // A failed plan or query: why, without the server's paths.
+  // What a failed query tells its user: the server's own failures (500) go to the
+  // log and the user learns that they are there; the rest, without server paths.
+  std::string PublicMessage(const Status& status) {
+    if (HttpStatus(status) != 500) return WithoutServerPaths(status.message(), options_.root);
+    options_.log("internal error: " + status.message());
+    return "internal error (the server's log has the detail)";
+  }
+
   void SendQueryError(httplib::Response& res, const Status& status, QueryControl& control) {
     if (control.reason() == StopReason::kCancelled) return SendError(res, 409, control.Explain());
-    int code = HttpStatus(status);
-    if (code == 500) return InternalError(res, status.message());
-    SendError(res, code, WithoutServerPaths(status.message(), options_.root));
+    SendError(res, HttpStatus(status), PublicMessage(status));
   }
 
   // The client's address: the connection's, or, from a trusted proxy, the last
@@ -251,23 +254,12 @@ class WebServer::Impl {
     if (!options_.public_url.empty()) return origin == options_.public_url;
     std::string scheme = options_.tls_cert.empty() ? "http://" : "https://";
     if (origin.rfind(scheme, 0) != 0) return false;
-    std::string_view host_port = std::string_view(origin).substr(scheme.size());
-    std::string_view host = host_port, port;
-    if (!host_port.empty() && host_port[0] == '[') {
-      size_t close = host_port.find(']');
-      if (close == std::string_view::npos) return false;
-      host = host_port.substr(1, close - 1);
-      if (close + 1 < host_port.size()) {
-        if (host_port[close + 1] != ':') return false;
-        port = host_port.substr(close + 2);
-      }
-    } else if (size_t colon = host_port.rfind(':'); colon != std::string_view::npos) {
-      host = host_port.substr(0, colon);
-      port = host_port.substr(colon + 1);
-    }
-    std::string default_port = options_.tls_cert.empty() ? "80" : "443";
-    if ((port.empty() ? default_port : std::string(port)) != std::to_string(port_)) return false;
-    return host == "localhost" || IsAddressLiteral(std::string(host));
+    std::string host_port = origin.substr(scheme.size());
+    auto parsed = ParseHostPort(host_port);
+    if (!parsed.ok())  // an Origin leaves the scheme's default port out
+      parsed = ParseHostPort(host_port + (options_.tls_cert.empty() ? ":80" : ":443"));
+    return parsed.ok() && parsed->port == port_ &&
+           (parsed->host == "localhost" || IsAddressLiteral(parsed->host));
   }
 
   void RefuseOrigin(httplib::Response& res) const {
@@ -318,10 +310,15 @@ class WebServer::Impl {
                           "(planning)", NowMillis(),   t.control};
     return t;
   }
-  // The planned query's filter, for GET /api/queries.
-  void Describe(uint64_t serial, const std::string& filter) {
+  // Plans a registered query under its control (so planning is listed, timed and
+  // cancellable); GET /api/queries then shows the planned filter.
+  Result<QueryPlan> Plan(const QueryRequest& request, int64_t now_ms, const Ticket& ticket) {
+    auto plan = PlanQuery(request, options_.site, options_.root, now_ms, *ticket.control);
+    if (!plan.ok()) return plan;
     std::lock_guard lock(running_mutex_);
-    if (auto it = running_.find(serial); it != running_.end()) it->second.filter = filter;
+    if (auto it = running_.find(ticket.serial); it != running_.end())
+      it->second.filter = plan->description;
+    return plan;
   }
   void Finish(uint64_t serial) {
     std::lock_guard lock(running_mutex_);
@@ -516,8 +513,7 @@ void WebServer::Impl::Query(const httplib::Request& req, httplib::Response& res,
                      "you have " + std::to_string(options_.max_queries_per_user) +
                          " queries running already; wait for one or cancel it");
   QueryControl& control = *ticket.control;
-  auto plan = PlanQuery(*request, options_.site, options_.root, now, control);
-  if (plan.ok()) Describe(ticket.serial, plan->description);
+  auto plan = Plan(*request, now, ticket);
   auto answer = plan.ok() ? RunQuery(*request, *plan, options_.site, control)
                           : Result<std::string>(plan.status());
   Finish(ticket.serial);
@@ -539,12 +535,11 @@ void WebServer::Impl::Download(const httplib::Request& req, httplib::Response& r
   Ticket ticket = Start(request->id, who, ViewName(request->view));
   auto control = ticket.control;
   if (!control) return SendError(res, 429, "too many queries running; wait for one or cancel it");
-  auto plan = PlanQuery(*request, options_.site, options_.root, now, *control);
+  auto plan = Plan(*request, now, ticket);
   if (!plan.ok()) {
     Finish(ticket.serial);
     return SendQueryError(res, plan.status(), *control);
   }
-  Describe(ticket.serial, plan->description);
   uint64_t serial = ticket.serial;
   // A download may take as long as it needs to stream; its scan is still bounded.
   std::string file = "weir-" + std::string(ViewName(request->view)) + "-" +
@@ -564,11 +559,7 @@ void WebServer::Impl::Download(const httplib::Request& req, httplib::Response& r
                         });
         if (!st.ok()) {
           // The status line is gone; end the body with the reason, then the stream.
-          std::string why = st.code() == StatusCode::kIoError
-                                ? "a repository file could not be read (see the server's log)"
-                                : WithoutServerPaths(st.message(), options_.root);
-          if (st.code() == StatusCode::kIoError) options_.log("download: " + st.message());
-          std::string line = "\n# weir: download stopped: " + why + "\n";
+          std::string line = "\n# weir: download stopped: " + PublicMessage(st) + "\n";
           sink.write(line.data(), line.size());
         }
         sink.done();
@@ -599,8 +590,7 @@ void WebServer::Impl::Overview(const httplib::Request& req, httplib::Response& r
   request.flowtypes = "all/all";
   Ticket ticket = Start("", who, "overview");
   if (!ticket.control) return SendError(res, 429, "too many queries running; wait for one");
-  auto plan = PlanQuery(request, options_.site, options_.root, now, *ticket.control);
-  if (plan.ok()) Describe(ticket.serial, plan->description);
+  auto plan = Plan(request, now, ticket);
   auto answer = plan.ok() ? RunOverview(*plan, options_.site, *ticket.control, request.start_ms,
                                         request.end_ms)
                           : Result<std::string>(plan.status());
