@@ -259,8 +259,10 @@ class ConnectionCounter {
   int total_ = 0;
 };
 
-// httplib's task queue with a thread per connection: threads are made when no
-// idle one is waiting, up to max_threads, and end after a minute without work.
+// httplib's task queue with a thread per connection: threads are made when
+// the waiting jobs outnumber the idle threads, up to max_threads, and end after
+// a minute without work. (Comparing with the idle count alone let two quick
+// connections share one woken thread: the second waited for the first to end.)
 class ElasticPool : public httplib::TaskQueue {
  public:
   explicit ElasticPool(int max_threads) : max_threads_(max_threads) {}
@@ -269,7 +271,7 @@ class ElasticPool : public httplib::TaskQueue {
   void enqueue(std::function<void()> job) override {
     std::lock_guard lock(mutex_);
     jobs_.push_back(std::move(job));
-    if (idle_ > 0 || live_ >= max_threads_) {
+    if (static_cast<int>(jobs_.size()) <= idle_ || live_ >= max_threads_) {
       work_.notify_one();
       return;
     }
