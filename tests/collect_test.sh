@@ -6,7 +6,7 @@ set -euo pipefail
 case_name=$1
 weir=$2
 src=$(cd "$(dirname "$0")/.." && pwd)
-shared="$src/../shared"
+shared="${WEIR_SHARED_DIR:-$src/../shared}"  # optional; absent: the cases that need it skip
 python=/usr/bin/python3
 tmp=$(mktemp -d)
 collector_pid=
@@ -165,10 +165,10 @@ case "$case_name" in
     stop_collector
     ;;
   writeup)
-    # The write-up's sensors.conf and silk.conf, verbatim (port 2055): the empty
-    # my-network group makes every address external, so every flow is ext2ext, in
-    # SiLK's directory and file names.
-    [ -f "$shared/silk/sensors.conf" ] || skip "$shared/silk absent"
+    # Files with the write-up's quirks: weir's own (always) and the write-up's
+    # sensors.conf and silk.conf verbatim (port 2055) when present. The empty group
+    # makes every address external, so every flow is ext2ext, in SiLK's directory
+    # and file names.
     "$weir" gen --flows=3000 --seed=5 --start-time="$(date -u +%Y/%m/%d:%H)" --duration=600 \
       --output-path=g.weir
     fields=sip,dip,nhip,input,output,packets,bytes,stime,etime,sport,dport,flags,protocol,tos,src_as,dst_as,src_mask,dst_mask
@@ -179,32 +179,93 @@ case "$case_name" in
         "$weir" cut --output-format=csv --timestamp-format=epoch-ms --integer-tcp-flags \
           --no-titles --fields="$fields" g4.weir; } | $python "$src/bench/nfv5_send.py" 127.0.0.1 "$1" >/dev/null
     }
-    start_collector r --sensor-configuration="$shared/silk/sensors.conf" \
-      --site-config-file="$shared/silk/silk.conf"
-    grep -q "group 'my-network' is empty" collect.log || fail "no warning about the empty group"
-    send_v5 2055
-    wait_stored r "$total"
+    # writeup_run NAME SENSOR_CONF SILK_CONF SENSOR GROUP PORT
+    writeup_run() {
+      local r=r_$1 conf=$2 silk=$3 sensor=$4 group=$5 port=$6
+      start_collector "$r" --sensor-configuration="$conf" --site-config-file="$silk"
+      grep -q "group '$group' is empty" collect.log || fail "$1: no warning about the empty group"
+      send_v5 "$port"
+      wait_stored "$r" "$total"
+      stop_collector
+      files=$(flow_files "$r")
+      echo "$files" | grep -qv "^$r/$sensor/ext2ext/" && fail "$1: a flow outside ext2ext: $files"
+      echo "$files" | grep -Eq "^$r/$sensor/ext2ext/[0-9]{4}/[0-9]{2}/[0-9]{2}/ext2ext-${sensor}_[0-9]{8}\.[0-9]{2}$" ||
+        fail "$1: not SiLK's path-format names: $files"
+      # With the group filled in, flows split by direction exactly as an awk
+      # reimplementation of the twoway rules says.
+      sed "s/^group $group\$/group $group\n ipblocks 10.0.0.0\/8/" "$conf" >filled.conf
+      start_collector "${r}2" --sensor-configuration=filled.conf --site-config-file="$silk"
+      send_v5 "$port"
+      wait_stored "${r}2" "$total"
+      stop_collector
+      "$weir" cut --fields=sip,dip,protocol,sport,dport --no-titles --delimited=' ' g4.weir |
+        awk '{ i = ($1 ~ /^10\./); o = ($2 ~ /^10\./);
+               web = ($3 == 6 && ($4 == 80 || $4 == 443 || $4 == 8080 || $5 == 80 || $5 == 443 || $5 == 8080));
+               t = !i && o ? (web ? "inweb" : "in") : i && !o ? (web ? "outweb" : "out") : i ? "int2int" : "ext2ext";
+               n[t]++ } END { for (t in n) print t, n[t] }' | sort >want.txt
+      for d in "${r}2/$sensor"/*; do
+        echo "$(basename "$d") $(flow_files "$d" | "$weir" cat --xargs=- | "$weir" info - | awk '/count-records/ {s += $2} END {print s}')"
+      done | sort >got.txt
+      diff want.txt got.txt || fail "$1: twoway classification differs"
+      echo "$1: $total flows, ext2ext with the empty group, twoway with it filled"
+    }
+    port=$(free_port)
+    sed "s/listen-on-port 2055/listen-on-port $port/" "$src/tests/data/site/sensor.conf" >own.conf
+    writeup_run own own.conf "$src/tests/data/site/silk.conf" edge home-nets "$port"
+    if [ -f "$shared/silk/sensors.conf" ]; then
+      writeup_run verbatim "$shared/silk/sensors.conf" "$shared/silk/silk.conf" local my-network 2055
+    else
+      echo "skipped the write-up's own files: $shared/silk absent"
+    fi
+    ;;
+  repeated)
+    # sensor.conf(5) allows several sensor blocks of one name; each attaches its own
+    # probes and deciders (tests/data/site/sensor-repeated.conf: a v9 probe whose
+    # block has an empty internal group, a v5 probe whose block says 10/8). softflowd
+    # exports one capture as v9 and as v5: what is stored must be what each block,
+    # run alone, stores.
+    need softflowd
+    pcap="$shared/data/traffic/traffic_mixed_many_protocols_vlan_ipv6.pcap"
+    [ -f "$pcap" ] || skip "$pcap absent"
+    site="$src/tests/data/site"
+    v9=$(free_port)
+    v5=$(free_port)
+    sed "s/listen-on-port 2055/listen-on-port $v9/" "$site/sensor.conf" >sensor.conf
+    sed "s/listen-on-port 9996/listen-on-port $v5/;s/listen-on-port 2055/listen-on-port $v9/;s|^include .*|include $tmp/sensor.conf|" \
+      "$site/sensor-repeated.conf" >repeated.conf
+    sensor_conf "$v5" netflow-v5 "10.0.0.0/8" | sed 's/^sensor local/sensor edge/' >v5only.conf
+    export_as() {  # export_as VERSION PORT: softflowd's record count
+      softflowd -r "$pcap" -n 127.0.0.1:"$2" -v "$1" -d >sf.txt 2>&1 || fail "softflowd -v $1"
+      sed -n 's/^Flows exported: [0-9]* (\([0-9]*\) records).*/\1/p' sf.txt
+    }
+    per_type() {  # per_type ROOT: "type records" lines
+      for d in "$1"/edge/*; do
+        echo "$(basename "$d") $(flow_files "$d" | "$weir" cat --xargs=- | "$weir" info - | awk '/count-records/ {s += $2} END {print s}')"
+      done
+    }
+    # each block alone
+    start_collector alone9 --sensor-configuration=sensor.conf --site-config-file="$site/silk.conf"
+    n9=$(export_as 9 "$v9")
+    wait_stored alone9 "$n9"
     stop_collector
-    files=$(flow_files r)
-    echo "$files" | grep -qv '^r/local/ext2ext/' && fail "a flow outside ext2ext: $files"
-    echo "$files" | grep -Eq '^r/local/ext2ext/[0-9]{4}/[0-9]{2}/[0-9]{2}/ext2ext-local_[0-9]{8}\.[0-9]{2}$' ||
-      fail "not SiLK's path-format names: $files"
-    # With my-network filled in, flows split by direction exactly as an awk
-    # reimplementation of the twoway rules says.
-    sed 's/^group my-network$/group my-network\n ipblocks 10.0.0.0\/8/' "$shared/silk/sensors.conf" >filled.conf
-    start_collector r2 --sensor-configuration=filled.conf --site-config-file="$shared/silk/silk.conf"
-    send_v5 2055
-    wait_stored r2 "$total"
+    start_collector alone5 --sensor-configuration=v5only.conf --site-config-file="$site/silk.conf"
+    n5=$(export_as 5 "$v5")
+    wait_stored alone5 "$n5"
     stop_collector
-    "$weir" cut --fields=sip,dip,protocol,sport,dport --no-titles --delimited=' ' g4.weir |
-      awk '{ i = ($1 ~ /^10\./); o = ($2 ~ /^10\./);
-             web = ($3 == 6 && ($4 == 80 || $4 == 443 || $4 == 8080 || $5 == 80 || $5 == 443 || $5 == 8080));
-             t = !i && o ? (web ? "inweb" : "in") : i && !o ? (web ? "outweb" : "out") : i ? "int2int" : "ext2ext";
-             n[t]++ } END { for (t in n) print t, n[t] }' | sort >want.txt
-    for d in r2/local/*; do
-      echo "$(basename "$d") $(flow_files "$d" | "$weir" cat --xargs=- | "$weir" info - | awk '/count-records/ {s += $2} END {print s}')"
-    done | sort >got.txt
-    diff want.txt got.txt || fail "twoway classification differs"
+    [ "$(per_type alone9)" = "ext2ext $n9" ] || fail "v9 alone: $(per_type alone9)"
+    alone5=$(per_type alone5)
+    grep -qv '^ext2ext' <<<"$alone5" || fail "v5 alone: no flow classified by 10/8: $alone5"
+    # both blocks in one file, both exporters at once
+    start_collector both --sensor-configuration=repeated.conf --site-config-file="$site/silk.conf"
+    export_as 9 "$v9" >/dev/null
+    export_as 5 "$v5" >/dev/null
+    wait_stored both $((n9 + n5))
+    sleep 0.3
+    stop_collector
+    { per_type alone9; per_type alone5; } | awk '{n[$1] += $2} END {for (t in n) print t, n[t]}' | sort >want.txt
+    per_type both | sort >got.txt
+    diff want.txt got.txt || fail "repeated blocks store differently from each block alone"
+    echo "repeated sensor blocks: $n9 v9 + $n5 v5 records, per type as each block alone: $(tr '\n' ' ' <got.txt)"
     ;;
   signals)
     # SIGTERM flushes; kill -9 loses at most the flush interval and never a file;
@@ -373,9 +434,19 @@ CONF
     [ "$rc" -eq 1 ] || fail "exit $rc for a bad sensor.conf"
     grep -q "bad.conf:2: invalid port '70000'" err.txt || fail "message: $(cat err.txt)"
     [ "$(wc -l <err.txt)" -eq 1 ] || fail "more than one line: $(cat err.txt)"
-    "$weir" collect --verify-sensor-config --sensor-configuration="$shared/silk/sensors.conf" \
-      --site-config-file="$shared/silk/silk.conf" >v.txt 2>/dev/null || fail "verify of the write-up's files"
-    grep -q "probe local *netflow-v9 *udp/2055" v.txt || fail "verify output: $(cat v.txt)"
+    site="$src/tests/data/site"
+    "$weir" collect --verify-sensor-config --sensor-configuration="$site/sensor.conf" \
+      --site-config-file="$site/silk.conf" >v.txt 2>/dev/null || fail "verify of the test site's files"
+    grep -q "probe edge *netflow-v9 *udp/2055" v.txt || fail "verify output: $(cat v.txt)"
+    if [ -f "$shared/silk/sensors.conf" ]; then
+      "$weir" collect --verify-sensor-config --sensor-configuration="$shared/silk/sensors.conf" \
+        --site-config-file="$shared/silk/silk.conf" >v.txt 2>/dev/null || fail "verify of the write-up's files"
+      grep -q "probe local *netflow-v9 *udp/2055" v.txt || fail "verify output: $(cat v.txt)"
+    fi
+    # sensor.conf(5) allows several blocks for one sensor: both are listed
+    "$weir" collect --verify-sensor-config --sensor-configuration="$site/sensor-repeated.conf" \
+      --site-config-file="$site/silk.conf" >v.txt 2>/dev/null || fail "repeated sensor blocks refused"
+    [ "$(grep -c '^sensor edge ' v.txt)" -eq 2 ] || fail "verify output: $(cat v.txt)"
     ;;
   *)
     echo "unknown case $case_name" >&2

@@ -27,7 +27,7 @@ set -euo pipefail
 case_name=$1
 weir=$2
 src=$(cd "$(dirname "$0")/.." && pwd)
-traffic="$src/../shared/data/traffic"
+traffic="${WEIR_SHARED_DIR:-$src/../shared}/data/traffic"
 python=/usr/bin/python3
 helpers="$src/tests/export_helpers.py"
 tmp=$(mktemp -d)

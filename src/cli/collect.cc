@@ -145,7 +145,7 @@ int RunCollect(int argc, char** argv) {
   if (!sensors.ok()) return PrintError("collect", sensors.status().message()), kExitFailure;
   for (const auto& w : sensors->warnings()) PrintWarning("collect", w);
   if (verify) {
-    std::printf("%s: %zu probe(s), %zu sensor(s)\n", sensors->source().c_str(),
+    std::printf("%s: %zu probe(s), %zu sensor block(s)\n", sensors->source().c_str(),
                 sensors->probes().size(), sensors->sensors().size());
     for (const auto& p : sensors->probes())
       std::printf("probe %-20s %-11s %s/%u%s%s\n", p.name.c_str(),
@@ -153,7 +153,7 @@ int RunCollect(int argc, char** argv) {
                   p.listen_host.empty() ? "" : (" on " + p.listen_host).c_str(),
                   p.accept_from.empty() ? "" : " (accept-from-host set)");
     for (const auto& s : sensors->sensors())
-      std::printf("sensor %-19s id %u\n", s.name.c_str(), s.sensor);
+      std::printf("sensor %-19s id %u (%s)\n", s.name.c_str(), s.sensor, s.where.c_str());
     return kExitOk;
   }
   if (flush_seconds <= 0 || stats_seconds < 0)

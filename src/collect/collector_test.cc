@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "base/test_data.h"
 #include "collect/socket.h"
 #include "store/flow_reader.h"
 #include "wire/udp_capture_test_util.h"
@@ -149,7 +150,7 @@ TEST_F(CollectorTest, RestartAppendsToTheSameHourFiles) {
 
 TEST_F(CollectorTest, ReplayedCaptureIsStoredCompletely) {
   const std::string capture =
-      std::string(WEIR_SHARED_DIR) + "/data/export/netflow_v9_nprobe_options_template_898rec.pcap";
+      SharedDir() + "/data/export/netflow_v9_nprobe_options_template_898rec.pcap";
   if (!std::filesystem::exists(capture)) GTEST_SKIP() << capture << " absent";
   auto c = StartCollector();
   ASSERT_TRUE(c);

@@ -257,7 +257,8 @@ class SensorParser {
       PrepareTwoway(rule);
       for (size_t p : sensor_probes_[s]) {
         config_.probe_sensors_[p].push_back(s);
-        config_.probes_[p].sensors.push_back(rule.sensor);
+        auto& ids = config_.probes_[p].sensors;
+        if (std::find(ids.begin(), ids.end(), rule.sensor) == ids.end()) ids.push_back(rule.sensor);
       }
     }
     for (size_t p = 0; p < config_.probes_.size(); ++p)
@@ -328,8 +329,8 @@ class SensorParser {
       if (w.size() != 2) return Status::Invalid("'sensor' takes NAME");
       auto id = site_.FindSensor(w[1]);
       if (!id) return Status::Invalid("sensor '" + w[1] + "' is not defined in " + site_.source());
-      for (const auto& s : config_.sensors_)
-        if (s.name == w[1]) return Status::Invalid("sensor '" + w[1] + "' is already defined");
+      // A name may have several blocks (sensor.conf(5)); each is a rule of its
+      // own with its own probes and deciders, as in rwflowpack.
       SensorRule rule;
       rule.sensor = *id;
       rule.name = w[1];

@@ -5,10 +5,12 @@
 #include <filesystem>
 #include <random>
 
+#include "base/test_data.h"
+
 namespace weir {
 namespace {
 
-const std::string kSilkDir = std::string(WEIR_SHARED_DIR) + "/silk/";
+const std::string kSilkDir = SharedDir() + "/silk/";
 
 FlowRecord Flow(const char* sip, const char* dip, uint8_t protocol = 17, uint16_t sport = 1234,
                 uint16_t dport = 53) {
@@ -29,22 +31,85 @@ std::string TypeOf(const SensorConfig& config, const SiteConfig& site, const Flo
   return std::string(site.TypeName(out[0].second));
 }
 
-// The write-up's files, verbatim: an empty my-network group makes every address
-// external, so every flow is ext2ext (SiLK itself refuses the empty group).
-TEST(SensorConfig, WriteupFilesWorkVerbatim) {
-  if (!std::filesystem::exists(kSilkDir)) GTEST_SKIP() << kSilkDir << " absent";
-  auto site = SiteConfig::LoadFile(kSilkDir + "silk.conf");
+// Files with the write-up's quirks: an empty group of internal addresses makes
+// every address external, so every flow is ext2ext (SiLK itself refuses the
+// empty group).
+void ExpectEmptyGroupMakesExt2Ext(const std::string& dir, const std::string& sensor_file,
+                                  const std::string& group) {
+  auto site = SiteConfig::LoadFile(dir + "silk.conf");
   ASSERT_TRUE(site.ok()) << site.status().message();
-  auto config = SensorConfig::LoadFile(kSilkDir + "sensors.conf", *site);
+  auto config = SensorConfig::LoadFile(dir + sensor_file, *site);
   ASSERT_TRUE(config.ok()) << config.status().message();
   ASSERT_EQ(config->probes().size(), 1u);
   EXPECT_EQ(config->probes()[0].port, 2055);
   EXPECT_EQ(config->probes()[0].type, ProbeType::kNetflowV9);
   EXPECT_EQ(config->probes()[0].log_flags, kLogBad);
   ASSERT_EQ(config->warnings().size(), 1u);
-  EXPECT_NE(config->warnings()[0].find("my-network' is empty"), std::string::npos);
+  EXPECT_NE(config->warnings()[0].find(group + "' is empty"), std::string::npos);
   EXPECT_EQ(TypeOf(*config, *site, Flow("10.0.0.1", "8.8.8.8")), "ext2ext");
   EXPECT_EQ(TypeOf(*config, *site, Flow("8.8.8.8", "10.0.0.1", 6, 443, 50000)), "ext2ext");
+}
+
+TEST(SensorConfig, FilesWithTheWriteupsQuirksWork) {
+  ExpectEmptyGroupMakesExt2Ext(SourceDir() + "/tests/data/site/", "sensor.conf", "home-nets");
+}
+
+TEST(SensorConfig, WriteupFilesWorkVerbatim) {
+  if (!std::filesystem::exists(kSilkDir)) GTEST_SKIP() << kSilkDir << " absent";
+  ExpectEmptyGroupMakesExt2Ext(kSilkDir, "sensors.conf", "my-network");
+}
+
+// sensor.conf(5): "You may have multiple sensor blocks that have the same
+// sensor-name". Each block is a rule of its own: its probes, its deciders.
+TEST(SensorConfig, RepeatedSensorBlocksEachClassifyTheirOwnProbes) {
+  const std::string dir = SourceDir() + "/tests/data/site/";
+  auto site = SiteConfig::LoadFile(dir + "silk.conf");
+  ASSERT_TRUE(site.ok()) << site.status().message();
+  auto config = SensorConfig::LoadFile(dir + "sensor-repeated.conf", *site);
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  ASSERT_EQ(config->probes().size(), 2u);
+  ASSERT_EQ(config->sensors().size(), 2u);
+  EXPECT_EQ(config->sensors()[0].sensor, config->sensors()[1].sensor);
+  EXPECT_EQ(config->probes()[1].name, "edge-v5");
+  EXPECT_EQ(config->probes()[1].sensors, std::vector<uint16_t>{0});
+  auto type = [&](size_t probe, const FlowRecord& r) {
+    std::vector<std::pair<uint16_t, uint8_t>> out;
+    config->Classify(probe, r, {}, out);
+    EXPECT_EQ(out.size(), 1u);
+    return out.empty() ? std::string("discarded") : std::string(site->TypeName(out[0].second));
+  };
+  EXPECT_EQ(type(0, Flow("10.0.0.1", "8.8.8.8")), "ext2ext");  // the first block's empty group
+  EXPECT_EQ(type(1, Flow("10.0.0.1", "8.8.8.8")), "out");      // the second block's 10/8
+  EXPECT_EQ(type(1, Flow("8.8.8.8", "10.0.0.1")), "in");
+}
+
+// A probe named in two blocks of one sensor is classified by each (rwflowpack
+// packs such a flow once per block).
+TEST(SensorConfig, ProbeInTwoBlocksOfOneSensor) {
+  auto site = SiteConfig::Default();
+  auto config = SensorConfig::Parse(R"(
+probe p netflow-v9
+  listen-on-port 9995
+end probe
+sensor local
+  netflow-v9-probes p
+  internal-ipblocks 10.0.0.0/8
+  external-ipblocks remainder
+end sensor
+sensor local
+  netflow-v9-probes p
+  internal-ipblocks 192.168.0.0/16
+  external-ipblocks remainder
+end sensor
+)",
+                                    "twice.conf", site);
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->probes()[0].sensors, std::vector<uint16_t>{0});
+  std::vector<std::pair<uint16_t, uint8_t>> out;
+  config->Classify(0, Flow("10.0.0.1", "8.8.8.8"), {}, out);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(site.TypeName(out[0].second), "out");
+  EXPECT_EQ(site.TypeName(out[1].second), "ext2ext");
 }
 
 class Twoway : public ::testing::Test {

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "base/test_data.h"
 #include "base/time.h"
 #include "site/file_selection.h"
 
@@ -14,20 +15,34 @@ namespace {
 
 const int64_t kHour = 1795759200000;  // 2026-11-27T06:00:00Z
 
-TEST(SiteConfig, LoadsTheSharedSilkConfVerbatim) {
-  auto site = SiteConfig::LoadFile(std::string(WEIR_SHARED_DIR) + "/silk/silk.conf");
+// A silk.conf with the write-up's quirks: one sensor, the class opened twice,
+// and an empty packing-logic (at line 29 of the write-up's file, 32 of weir's).
+void ExpectWriteupLayout(const std::string& path, const std::string& sensor, int logic_line) {
+  auto site = SiteConfig::LoadFile(path);
   ASSERT_TRUE(site.ok()) << site.status().message();
   EXPECT_EQ(site->version(), 2);
   ASSERT_EQ(site->sensors().size(), 1u);
-  EXPECT_EQ(site->sensors()[0].name, "local");
+  EXPECT_EQ(site->sensors()[0].name, sensor);
   EXPECT_EQ(site->flowtypes().size(), 11u);
   ASSERT_NE(site->Class("all"), nullptr);
   EXPECT_EQ(site->Class("all")->sensors.size(), 1u);  // the class opened twice merges
   EXPECT_EQ(site->Class("all")->default_flowtypes.size(), 3u);
   EXPECT_EQ(site->path_format(), "%N/%T/%Y/%m/%d/%x");
   ASSERT_EQ(site->warnings().size(), 1u);  // the empty packing-logic
-  EXPECT_NE(site->warnings()[0].find("silk.conf:29"), std::string::npos) << site->warnings()[0];
-  EXPECT_EQ(site->FilePath(2, 0, kHour), "local/inweb/2026/11/27/iw-local_20261127.06");
+  EXPECT_NE(site->warnings()[0].find("silk.conf:" + std::to_string(logic_line)), std::string::npos)
+      << site->warnings()[0];
+  EXPECT_EQ(site->FilePath(2, 0, kHour),
+            sensor + "/inweb/2026/11/27/iw-" + sensor + "_20261127.06");
+}
+
+TEST(SiteConfig, LoadsFilesWithTheWriteupsQuirks) {
+  ExpectWriteupLayout(SourceDir() + "/tests/data/site/silk.conf", "edge", 32);
+}
+
+TEST(SiteConfig, LoadsTheSharedSilkConfVerbatim) {
+  const std::string path = SharedDir() + "/silk/silk.conf";
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " absent";
+  ExpectWriteupLayout(path, "local", 29);
 }
 
 TEST(SiteConfig, LoadsStockTwowayLayout) {

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <random>
 
+#include "base/test_data.h"
 #include "wire/exporter.h"
 #include "wire/udp_capture_test_util.h"
 #include "wire/uptime.h"
@@ -10,7 +11,7 @@
 namespace weir {
 namespace {
 
-const std::string kExportDir = std::string(WEIR_SHARED_DIR) + "/data/export/";
+const std::string kExportDir = SharedDir() + "/data/export/";
 
 struct Decoded {
   std::vector<FlowRecord> records;
