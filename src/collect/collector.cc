@@ -208,10 +208,7 @@ class Collector::Impl {
           extra.clear();
           for (size_t i = first; i < out->size(); ++i) {
             FlowRecord& r = (*out)[i];
-            if (probe.vlan_interfaces) {
-              r.input = r.vlan;
-              r.output = 0;
-            }
+            probe.ApplyInterfaceValues(r);
             targets.clear();
             sensors_.Classify(item.probe, r, options_.classify, targets);
             if (targets.empty()) {

@@ -334,7 +334,10 @@ class Meter::Impl {
     }
     if (repository_) {
       classified_.clear();
-      for (const FlowRecord& r : records) {
+      const ProbeConfig& probe = options_.sensors->probes()[options_.probe];
+      for (const FlowRecord& metered : records) {
+        FlowRecord r = metered;
+        probe.ApplyInterfaceValues(r);
         targets_.clear();
         options_.sensors->Classify(options_.probe, r, options_.classify, targets_);
         for (const auto& [sensor, flowtype] : targets_) {

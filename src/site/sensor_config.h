@@ -57,6 +57,16 @@ struct ProbeConfig {
   uint32_t quirks = 0;
   std::vector<uint16_t> sensors;  // sensor ids using this probe
   std::string where;              // FILE:LINE of the probe block
+
+  // What every receiver of this probe's flows (collect, meter) does before
+  // classifying: with interface-values vlan the VLAN id stands in the input
+  // interface and output is 0, so that -interfaces deciders and --input select
+  // by VLAN (weir keeps one VLAN id per flow).
+  void ApplyInterfaceValues(FlowRecord& r) const {
+    if (!vlan_interfaces) return;
+    r.input = r.vlan;
+    r.output = 0;
+  }
 };
 
 // The networks of the twoway logic, numbered as SiLK numbers them.

@@ -131,10 +131,34 @@ void FlowEncoder::Encode(std::span<const FlowRecord> records, std::span<const ui
     for (const FlowRecord& r : records) earliest = std::min(earliest, r.stime_ms);
     options_.boot_ms = earliest;
   }
-  if (options_.version == 5)
-    EncodeV5(records, now_ms, out);
-  else
-    EncodeTemplated(records, end_reasons, now_ms, out);
+  if (options_.version == 10) return EncodeTemplated(records, end_reasons, now_ms, out);
+  // v5 and v9 give flow times as sysUpTime, which a collector reads modulo 2^32 ms
+  // (49.7 days) back from the header's. A flow that ended longer ago than that (a
+  // capture whose clock jumps by years, a replay of merged captures) goes in a
+  // message of its own past: its header time is the flow's end, and the records
+  // after it that fit that header join it.
+  constexpr int64_t kMaxAgeMs = int64_t{1} << 31;
+  auto header_for = [&](const FlowRecord& r) {
+    return now_ms - r.stime_ms > kMaxAgeMs ? r.etime_ms() : now_ms;
+  };
+  auto fits = [&](const FlowRecord& r, int64_t header_ms) {
+    return header_ms - r.stime_ms <= kMaxAgeMs &&
+           (header_ms == now_ms || r.etime_ms() <= header_ms);
+  };
+  const bool reasons = end_reasons.size() == records.size();
+  size_t at = 0;
+  while (at < records.size()) {
+    const int64_t header_ms = header_for(records[at]);
+    size_t end = at + 1;
+    while (end < records.size() && fits(records[end], header_ms)) ++end;
+    auto run = records.subspan(at, end - at);
+    if (options_.version == 5)
+      EncodeV5(run, header_ms, out);
+    else
+      EncodeTemplated(run, reasons ? end_reasons.subspan(at, end - at) : end_reasons, header_ms,
+                      out);
+    at = end;
+  }
 }
 
 void FlowEncoder::EncodeV5(std::span<const FlowRecord> records, int64_t now_ms,
