@@ -126,7 +126,7 @@ class Client:
 class Server:
     """weir serve on a free port over a generated repository."""
 
-    def __init__(self, tmp, *extra, flows=200_000, tls=None):
+    def __init__(self, tmp, *extra, flows=200_000, tls=None, env=None):
         self.tmp = tmp
         self.root = os.path.join(tmp, "repo")
         if not os.path.isdir(self.root):
@@ -139,7 +139,8 @@ class Server:
             args += [f"--tls-cert={tls[0]}", f"--tls-key={tls[1]}"]
             scheme = "https"
         self.log = open(os.path.join(tmp, f"serve-{self.port}.log"), "w+")
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT,
+                                     env={**os.environ, **(env or {})})
         atexit.register(lambda p=self.proc: p.poll() is None and p.kill())  # a failed check stops it too
         self.base = f"{scheme}://127.0.0.1:{self.port}"
         deadline = time.time() + 20
@@ -428,6 +429,22 @@ def case_limits(tmp):
     status, page = c.query(view="records", limit=5000, start=START, end=END)
     check(status == 200 and len(page["rows"]) == 1000 and page["limit"] == 1000, "a page is cut to --max-rows")
     s.stop()
+
+    # An allocation failure in a scan's worker (injected: src/base/failpoint.h) fails
+    # that query with a 500 and a line in the log; the server, and its queries, go on.
+    for threads in ("1", "2"):
+        s = Server(tmp, f"--query-threads={threads}", env={"WEIR_FAILPOINTS": "scan.block@2"})
+        c = logged_in(s)
+        status, err = c.query(view="group", key="sip", values="records", start=START, end=END)
+        check(status == 500 and "internal error" in err["error"],
+              f"an allocation failure in a scan ({threads} thread(s)) answers 500: {status} {err}")
+        s.log.seek(0)
+        check("std::bad_alloc" in s.log.read(), "the server's log names the failure")
+        status, _ = c.query(view="group", key="sip", values="records", start=START, end=END)
+        check(status == 200, "the next query runs")
+        _, running = c.request("GET", "/api/queries")
+        check(running == [], f"the failed query holds no slot: {running}")
+        s.stop()
 
     # cancellation and concurrency: a slow query (one thread, a large repository)
     s = Server(os.path.join(tmp, "big"), "--query-threads=1", "--max-queries-per-user=2", flows=1_000_000) \

@@ -21,6 +21,7 @@ enum class StatusCode {
   kIoError,          // the operating system refused (open, read, write, disk full)
   kCorruption,       // stored data failed a check (magic, checksum, truncation)
   kUnsupported,      // a valid but unsupported version or feature
+  kInternal,         // weir itself failed: a thread ran out of memory, an exception escaped
 };
 
 class [[nodiscard]] Status {
@@ -34,6 +35,7 @@ class [[nodiscard]] Status {
   static Status IoError(std::string m) { return {StatusCode::kIoError, std::move(m)}; }
   static Status Corruption(std::string m) { return {StatusCode::kCorruption, std::move(m)}; }
   static Status Unsupported(std::string m) { return {StatusCode::kUnsupported, std::move(m)}; }
+  static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

@@ -1,13 +1,14 @@
 #include "collect/collector.h"
 
-#include <pthread.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cinttypes>
 #include <map>
 
+#include "base/failpoint.h"
 #include "base/file.h"
+#include "base/thread.h"
 #include "base/time.h"
 #include "collect/socket.h"
 #include "store/repository_writer.h"
@@ -83,22 +84,23 @@ class Collector::Impl {
 
   void StartThreads() {
     started_ms_ = NowMs();
-    decoder_ = std::thread([this] {
-      pthread_setname_np(pthread_self(), "weir-decode");
-      Decode();
-    });
-    writer_thread_ = std::thread([this] {
-      pthread_setname_np(pthread_self(), "weir-write");
-      Write();
-    });
+    // A thread that fails reports it in one line and stops the collector, which
+    // flushes what it holds and exits non-zero (Join returns the failure).
+    auto failed = [this](const std::string& failure) { ThreadFailed(failure); };
+    decoder_ = StartThread(
+        "weir-decode", [this] { Decode(); }, failed);
+    writer_thread_ = StartThread(
+        "weir-write", [this] { Write(); }, failed);
     for (auto& s : sockets_) {
-      receivers_.emplace_back([this, &s] {
-        pthread_setname_np(pthread_self(), s.tcp ? "weir-tcp" : "weir-udp");
-        if (s.tcp)
-          AcceptTcp(s, queue_, receive_, stop_);
-        else
-          ReceiveUdp(s, queue_, receive_, stop_);
-      });
+      receivers_.push_back(StartThread(
+          s.tcp ? "weir-tcp" : "weir-udp",
+          [this, &s, failed] {
+            if (s.tcp)
+              AcceptTcp(s, queue_, receive_, stop_, failed);
+            else
+              ReceiveUdp(s, queue_, receive_, stop_);
+          },
+          failed));
     }
   }
 
@@ -164,6 +166,11 @@ class Collector::Impl {
     if (options_.log) options_.log(line);
   }
 
+  void ThreadFailed(const std::string& failure) {
+    Log("error: " + failure + "; flushing and stopping");
+    Fail(Status::Internal(failure));
+  }
+
   void Fail(const Status& s) {
     {
       std::lock_guard lock(error_mu_);
@@ -174,19 +181,43 @@ class Collector::Impl {
   }
 
   // Decoder: datagrams to classified records, handed to the writer in batches.
+  // Should it fail (out of memory), the records of the datagrams it finished are
+  // still handed to the writer, and the writer is told the stream ended.
   void Decode() {
+    std::unique_ptr<std::vector<FlowRecord>> out;
+    size_t complete = 0;  // records of out whose datagram was fully decoded and classified
+    try {
+      Decode(out, complete);
+    } catch (...) {
+      ThreadFailed("thread weir-decode failed: " + DescribeException(std::current_exception()));
+      try {
+        if (out && complete > 0) {
+          out->resize(complete);
+          records_queue_.Push(std::move(out));
+        }
+      } catch (...) {
+        Log("error: the records of the last " + std::to_string(complete) +
+            " decoded flows could not be handed to the writer");
+      }
+    }
+    records_queue_.Close();
+  }
+
+  void Decode(std::unique_ptr<std::vector<FlowRecord>>& out, size_t& complete) {
     std::vector<FlowRecord> extra;  // copies for second and later sensors of a probe
     std::vector<std::pair<uint16_t, uint8_t>> targets;
-    auto out = TakeRecordBatch();
+    out = TakeRecordBatch();
     int64_t last_handoff = NowMs(), last_publish = 0, last_expire = NowMs();
     auto hand_off = [&] {
       if (!out->empty()) records_queue_.Push(std::exchange(out, TakeRecordBatch()));
+      complete = 0;
       last_handoff = NowMs();
     };
     while (true) {
       auto batch = queue_.Pop(50);
       if (!batch && queue_.closed_and_empty()) break;
       if (batch && !failed_.load()) {
+        FailPoint("collect.decode");
         const int64_t now = NowMs();
         for (const auto& item : batch->items) {
           auto key = ExporterKey{item.source, item.probe};
@@ -230,6 +261,7 @@ class Collector::Impl {
           stored = keep - first + extra.size();
           counters.stored.fetch_add(stored, std::memory_order_relaxed);
           counters.discarded.fetch_add(discarded, std::memory_order_relaxed);
+          complete = out->size();
         }
         if (out->size() >= kRecordBatch) hand_off();
       }
@@ -247,21 +279,49 @@ class Collector::Impl {
     }
     hand_off();
     PublishExporters();
-    records_queue_.Close();
   }
 
-  // Writer: classified records into the repository, flushed every interval.
+  // Writer: classified records into the repository, flushed every interval. It
+  // stores what reaches it even after another thread failed, so a stop loses
+  // nothing already decoded. Should it fail itself (out of memory), it closes the
+  // files, which writes what they hold, and drains the queue so the decoder ends.
   void Write() {
+    std::unique_ptr<std::vector<FlowRecord>> batch;  // the one being stored
+    try {
+      WriteLoop(batch);
+    } catch (...) {
+      ThreadFailed("thread weir-write failed: " + DescribeException(std::current_exception()));
+      write_failed_ = true;
+      try {
+        (void)writer_.Close();
+      } catch (...) {
+        Log("error: closing the repository's files failed too");
+      }
+      // The batch being stored when it failed may be partly in the files: it
+      // counts as lost whole (the files never hold more than was counted).
+      uint64_t lost = batch ? batch->size() : 0;
+      while (true) {
+        auto batch = records_queue_.Pop(100);
+        if (!batch && records_queue_.closed_and_empty()) break;
+        if (batch) lost += batch->size();
+      }
+      if (lost > 0) Log("error: " + std::to_string(lost) + " decoded records were not stored");
+    }
+  }
+
+  void WriteLoop(std::unique_ptr<std::vector<FlowRecord>>& batch) {
     int64_t last_flush = NowMs(), last_status = 0, last_stats = NowMs();
     bool dirty = false;
     CollectorSnapshot previous_stats = Snapshot();
     while (true) {
-      auto batch = records_queue_.Pop(100);
+      batch = records_queue_.Pop(100);
       if (!batch && records_queue_.closed_and_empty()) break;
-      if (batch && !failed_.load()) {
+      if (batch && !write_failed_) {
+        FailPoint("collect.write");
         Status s = writer_.AppendRecords(*batch);
         if (!s.ok()) {
           Log("error: " + s.message() + "; stopping");
+          write_failed_ = true;
           Fail(s);
         }
         dirty = true;
@@ -269,10 +329,11 @@ class Collector::Impl {
       if (batch) records_queue_.GiveBack(std::move(batch));
       const int64_t now = NowMs();
       if (now - last_flush >= options_.flush_ms) {
-        if (dirty && !failed_.load()) {
+        if (dirty && !write_failed_) {
           Status s = writer_.Flush(false);
           if (!s.ok()) {
             Log("error: " + s.message() + "; stopping");
+            write_failed_ = true;
             Fail(s);
           }
         }
@@ -380,6 +441,7 @@ class Collector::Impl {
   std::map<ExporterKey, Exporter> exporters_;  // decoder only
   std::atomic<bool> stop_{false};
   std::atomic<bool> failed_{false};
+  bool write_failed_ = false;  // writer thread only
   std::thread decoder_, writer_thread_;
   BoundedQueue<std::vector<FlowRecord>> records_queue_{kRecordQueue, kRecordWakeAt, kNapMs};
   std::vector<std::thread> receivers_;

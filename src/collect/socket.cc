@@ -14,6 +14,10 @@
 #include <list>
 #include <thread>
 
+#include "base/failpoint.h"
+#include "base/file.h"
+#include "base/thread.h"
+
 namespace weir {
 
 namespace {
@@ -152,6 +156,7 @@ void ReceiveUdp(const ListenSocket& s, BatchQueue& queue, std::vector<ReceiveCou
     int n = recvmmsg(s.fd, messages.data(), kReceiveBatch, MSG_WAITFORONE, nullptr);
     count_drops();
     if (n <= 0) continue;  // timeout (EAGAIN) or EINTR: check stop and go on
+    FailPoint("collect.receive");
     auto batch = queue.TakeSpare();
     if (batch) {
       batch->bytes.clear();
@@ -195,15 +200,16 @@ namespace {
 
 // Reads IPFIX messages (RFC 7011 section 10.4: framed by their length field) from
 // one TCP connection until it closes, a message is malformed, or stop is set.
-void ReadTcpConnection(int fd, IpAddress source, uint16_t probe, BatchQueue& queue,
+void ReadTcpConnection(FileDescriptor fd, IpAddress source, uint16_t probe, BatchQueue& queue,
                        std::vector<ReceiveCounters>& counters, const std::atomic<bool>& stop) {
   std::vector<std::byte> buffer;
   std::vector<std::byte> chunk(256 * 1024);
   while (!stop.load(std::memory_order_relaxed)) {
-    pollfd p{fd, POLLIN, 0};
+    pollfd p{fd.get(), POLLIN, 0};
     int ready = poll(&p, 1, kPollMs);
     if (ready <= 0) continue;
-    ssize_t n = read(fd, chunk.data(), chunk.size());
+    FailPoint("collect.receive");
+    ssize_t n = read(fd.get(), chunk.data(), chunk.size());
     if (n <= 0) break;
     buffer.insert(buffer.end(), chunk.begin(), chunk.begin() + n);
     auto batch = std::make_unique<DatagramBatch>();
@@ -230,13 +236,13 @@ void ReadTcpConnection(int fd, IpAddress source, uint16_t probe, BatchQueue& que
     if (!batch->items.empty() && !queue.Push(std::move(batch))) break;
     if (bad) break;
   }
-  close(fd);
 }
 
 }  // namespace
 
 void AcceptTcp(const ListenSocket& s, BatchQueue& queue, std::vector<ReceiveCounters>& counters,
-               const std::atomic<bool>& stop) {
+               const std::atomic<bool>& stop,
+               const std::function<void(const std::string&)>& on_failure) {
   struct Connection {
     std::thread thread;
     std::shared_ptr<std::atomic<bool>> done;
@@ -266,12 +272,16 @@ void AcceptTcp(const ListenSocket& s, BatchQueue& queue, std::vector<ReceiveCoun
       continue;
     }
     auto done = std::make_shared<std::atomic<bool>>(false);
-    connections.push_back({std::thread([fd, source, probe, &queue, &counters, &stop, done] {
-                             ReadTcpConnection(fd, source, static_cast<uint16_t>(probe), queue,
-                                               counters, stop);
-                             done->store(true);
-                           }),
-                           done});
+    auto body = [fd, source, probe, &queue, &counters, &stop, done] {
+      ReadTcpConnection(FileDescriptor(fd), source, static_cast<uint16_t>(probe), queue, counters,
+                        stop);
+      done->store(true);
+    };
+    auto failed = [&on_failure, done](const std::string& failure) {
+      on_failure(failure);
+      done->store(true);
+    };
+    connections.push_back({StartThread("weir-tcp-conn", body, failed), done});
   }
   for (auto& c : connections) c.thread.join();
 }

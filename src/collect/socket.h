@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -145,10 +146,13 @@ struct ListenSocket {
 // Opens and binds the socket (dual-stack when the host is unspecified).
 Status OpenSocket(ListenSocket& socket, size_t buffer_bytes);
 
-// Receive loops; return when `stop` is set (checked every 200 ms).
+// Receive loops; return when `stop` is set (checked every 200 ms). AcceptTcp reads
+// each connection on a thread of its own; a connection thread that fails hands
+// its one-line report to on_failure (base/thread.h), as the caller's own threads do.
 void ReceiveUdp(const ListenSocket& socket, BatchQueue& queue,
                 std::vector<ReceiveCounters>& counters, const std::atomic<bool>& stop);
 void AcceptTcp(const ListenSocket& socket, BatchQueue& queue,
-               std::vector<ReceiveCounters>& counters, const std::atomic<bool>& stop);
+               std::vector<ReceiveCounters>& counters, const std::atomic<bool>& stop,
+               const std::function<void(const std::string&)>& on_failure);
 
 }  // namespace weir

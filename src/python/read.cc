@@ -18,6 +18,7 @@
 #include <shared_mutex>
 #include <thread>
 
+#include "base/thread.h"
 #include "python/arrays.h"
 #include "python/columns.h"
 #include "python/common.h"
@@ -394,11 +395,10 @@ py::dict ReadColumns(const std::vector<std::string>& paths, const std::vector<st
     py::gil_scoped_release release;
     for (auto& worker : shares)
       for (size_t k = 0; k < columns.size(); ++k) CopyClaimed(columns[k], worker[k], moving);
-    std::vector<std::thread> merging;
+    WorkerGroup merging;  // out of memory in a merge: MemoryError, not an abort
     for (ReadColumn& c : columns)
-      if (c.kind == Kind::kAddress)
-        merging.emplace_back([&c] { c.categories = MergeAddresses(c); });
-    for (std::thread& t : merging) t.join();
+      if (c.kind == Kind::kAddress) merging.Start([&c] { c.categories = MergeAddresses(c); });
+    merging.Join();
   }
   py::dict out;
   for (size_t k = 0; k < columns.size(); ++k) {

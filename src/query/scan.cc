@@ -4,14 +4,45 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <exception>
 #include <mutex>
 #include <thread>
 
+#include "base/failpoint.h"
 #include "store/flow_reader.h"
 
 namespace weir {
 
 namespace {
+
+// The first exception a scan's workers hit (out of memory in a consumer's
+// table, say). The worker that hits it stops the scan and carries on with the
+// workers' hand-offs, so none waits for it; Scan rethrows it on the calling thread
+// once every worker has ended, as a one-thread scan would have thrown it.
+class WorkerFailure {
+ public:
+  explicit WorkerFailure(std::atomic<bool>& stop) : stop_(stop) {}
+  template <typename Fn>
+  void Guard(Fn&& fn) {
+    try {
+      fn();
+    } catch (...) {
+      {
+        std::lock_guard lock(mutex_);
+        if (!first_) first_ = std::current_exception();
+      }
+      stop_.store(true);
+    }
+  }
+  void RethrowIfAny() {
+    if (first_) std::rethrow_exception(first_);
+  }
+
+ private:
+  std::atomic<bool>& stop_;
+  std::mutex mutex_;
+  std::exception_ptr first_;
+};
 
 // on_error for several threads: the calls are serialised by `mutex`.
 ScanErrorHandler OneAtATime(const ScanErrorHandler& on_error, std::mutex& mutex) {
@@ -114,6 +145,7 @@ ScanStats ScanOnThisThread(const std::vector<std::string>& inputs, const ScanOpt
   FlowBatch batch;
   std::vector<uint32_t> rows;
   while (!(stop && stop->load(std::memory_order_relaxed)) && source.NextRaw(raw)) {
+    FailPoint("scan.block");
     Result<size_t> block_rows = selector.Select(raw, batch, rows);
     if (!block_rows.ok()) {
       ++stats.errors;
@@ -142,13 +174,17 @@ ScanStats ScanFilesSideBySide(const std::vector<std::string>& inputs, const Scan
   std::atomic<size_t> next_input{0};
   std::atomic<bool> stop{false};
   std::vector<ScanStats> each(static_cast<size_t>(workers));
+  WorkerFailure failure(stop);
   std::vector<std::thread> threads;
   for (int w = 0; w < workers; ++w)
     threads.emplace_back([&, w] {
-      each[static_cast<size_t>(w)] =
-          ScanOnThisThread(inputs, options, columns, consumer, locked_error, w, &next_input, &stop);
+      failure.Guard([&] {
+        each[static_cast<size_t>(w)] = ScanOnThisThread(inputs, options, columns, consumer,
+                                                        locked_error, w, &next_input, &stop);
+      });
     });
   for (auto& t : threads) t.join();
+  failure.RethrowIfAny();
   ScanStats stats;
   for (const ScanStats& s : each) {
     stats.files += s.files;
@@ -196,11 +232,14 @@ ScanStats ScanThroughQueue(const std::vector<std::string>& inputs, const ScanOpt
   std::mutex error_mutex;
   ScanErrorHandler locked_error = OneAtATime(on_error, error_mutex);
 
+  WorkerFailure failure(stop);
   auto consume = [&](int slot) {
     Slot& s = slots[static_cast<size_t>(slot)];
     if (!s.ok || stop.load(std::memory_order_relaxed)) return;
     records_passed.fetch_add(s.rows.size(), std::memory_order_relaxed);
-    if (!consumer(slot, s.batch, s.rows, s.raw)) stop = true;
+    failure.Guard([&] {
+      if (!consumer(slot, s.batch, s.rows, s.raw)) stop = true;
+    });
   };
   // Under the lock: gives a slot's payload buffer back for the reader to reuse.
   auto recycle = [&](Slot& s) {
@@ -230,21 +269,26 @@ ScanStats ScanThroughQueue(const std::vector<std::string>& inputs, const ScanOpt
       changed.notify_all();
       Slot& s = slots[static_cast<size_t>(slot)];
       s.ok = false;
-      if (!stop.load(std::memory_order_relaxed)) {
-        Result<size_t> block_rows = selector.Select(s.raw, s.batch, s.rows);
-        if (!block_rows.ok()) {
-          locked_error(block_rows.status());
-          std::lock_guard lock(mutex);
-          ++stats.errors;
-        } else {
-          s.ok = true;
-          blocks_read.fetch_add(1, std::memory_order_relaxed);
-          records_read.fetch_add(*block_rows, std::memory_order_relaxed);
+      failure.Guard([&] {
+        if (!stop.load(std::memory_order_relaxed)) {
+          FailPoint("scan.block");
+          Result<size_t> block_rows = selector.Select(s.raw, s.batch, s.rows);
+          if (!block_rows.ok()) {
+            locked_error(block_rows.status());
+            std::lock_guard lock(mutex);
+            ++stats.errors;
+          } else {
+            s.ok = true;
+            blocks_read.fetch_add(1, std::memory_order_relaxed);
+            records_read.fetch_add(*block_rows, std::memory_order_relaxed);
+          }
         }
-      }
-      if (s.ok && options.prepare && !stop.load(std::memory_order_relaxed) &&
-          !options.prepare(slot, s.batch, s.rows, s.raw)) {
-        stop = true;
+        if (s.ok && options.prepare && !stop.load(std::memory_order_relaxed) &&
+            !options.prepare(slot, s.batch, s.rows, s.raw))
+          stop = true;
+      });
+      if (stop.load()) {
+        s.ok = false;
         changed.notify_all();
       }
       if (!options.ordered) {
@@ -273,35 +317,39 @@ ScanStats ScanThroughQueue(const std::vector<std::string>& inputs, const ScanOpt
   };
 
   std::vector<std::thread> threads;
-  for (int w = 0; w < workers; ++w) threads.emplace_back(work, w);
+  for (int w = 0; w < workers; ++w)
+    threads.emplace_back([&, w] { failure.Guard([&] { work(w); }); });
   {
     ScanStats source_stats;
     BlockSource source(inputs, options.predicate, columns, options.whole_blocks, locked_error,
                        source_stats);
     uint64_t sequence = 0;
     RawBlock raw;
-    while (!stop.load(std::memory_order_relaxed)) {
-      {
-        std::lock_guard lock(mutex);
-        if (!spare.empty()) {
-          raw = std::move(spare.back());
-          spare.pop_back();
+    failure.Guard([&] {  // the workers must be joined whatever the reading throws
+      while (!stop.load(std::memory_order_relaxed)) {
+        {
+          std::lock_guard lock(mutex);
+          if (!spare.empty()) {
+            raw = std::move(spare.back());
+            spare.pop_back();
+          }
         }
+        if (!source.NextRaw(raw)) break;
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [&] { return queue.size() < capacity || stop.load(); });
+        if (stop.load()) break;
+        queue.emplace_back(std::move(raw), sequence++);
+        lock.unlock();
+        changed.notify_all();
       }
-      if (!source.NextRaw(raw)) break;
-      std::unique_lock lock(mutex);
-      changed.wait(lock, [&] { return queue.size() < capacity || stop.load(); });
-      if (stop.load()) break;
-      queue.emplace_back(std::move(raw), sequence++);
-      lock.unlock();
-      changed.notify_all();
-    }
+    });
     {
       std::lock_guard lock(mutex);
       done_reading = true;
     }
     changed.notify_all();
     for (auto& t : threads) t.join();
+    failure.RethrowIfAny();
     stats.files = source_stats.files;
     stats.blocks_skipped = source_stats.blocks_skipped;
     stats.errors += source_stats.errors;

@@ -6,7 +6,10 @@
 
 #include <algorithm>
 #include <numeric>
+#include <optional>
 
+#include "base/failpoint.h"
+#include "base/thread.h"
 #include "store/flow_reader.h"
 
 namespace weir {
@@ -22,14 +25,23 @@ FlowFileWriter::FlowFileWriter(int fd, bool own, std::string name, const WriterO
   if (options_.block_records > kMaxBlockRecords) options_.block_records = kMaxBlockRecords;
   for (int i = 0; options_.threads > 1 && i < options_.threads; ++i) {
     workers_.emplace_back([this] {
-      BlockEncoder encoder(options_.compression, options_.zstd_level, options_.version);
+      // Nothing escapes a worker: a job whose encoding throws (out of memory) is
+      // done with its failure, which the writing thread reports as its Status.
+      std::optional<BlockEncoder> encoder;
       std::unique_lock lock(mu_);
       while (true) {
         cv_.wait(lock, [&] { return stopping_ || next_to_encode_ < jobs_.size(); });
         if (next_to_encode_ >= jobs_.size()) return;  // stopping, nothing left
         Job* job = jobs_[next_to_encode_++].get();
         lock.unlock();
-        encoder.Encode(job->batch, job->bytes);
+        try {
+          if (!encoder)
+            encoder.emplace(options_.compression, options_.zstd_level, options_.version);
+          FailPoint("store.encode");
+          encoder->Encode(job->batch, job->bytes);
+        } catch (...) {
+          job->failure = DescribeException(std::current_exception());
+        }
         lock.lock();
         job->done = true;
         cv_.notify_all();
@@ -59,7 +71,9 @@ Status FlowFileWriter::DrainEncoded(bool wait) {
     jobs_.pop_front();
     --next_to_encode_;
     lock.unlock();
-    Status s = WriteAll(fd_, job->bytes, name_);
+    Status s = job->failure.empty()
+                   ? WriteAll(fd_, job->bytes, name_)
+                   : Status::Internal(name_ + ": compressing a block failed: " + job->failure);
     if (s.ok()) {
       records_written_ += job->batch.size();
       bytes_written_ += job->bytes.size();
@@ -189,6 +203,7 @@ Status FlowFileWriter::WriteBlock() {
     return Status::Ok();
   }
   out_.clear();
+  FailPoint("store.encode");
   encoder_.Encode(pending_, out_);
   Status s = WriteAll(fd_, out_, name_);
   if (!s.ok()) return s;

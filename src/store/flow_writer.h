@@ -104,6 +104,7 @@ class FlowFileWriter {
     FlowBatch batch;
     std::vector<std::byte> bytes;
     bool done = false;
+    std::string failure;  // set when encoding threw (out of memory): the writer fails
   };
   std::mutex mu_;
   std::condition_variable cv_;

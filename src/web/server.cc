@@ -295,19 +295,26 @@ class WebServer::Impl {
   }
 
   // A registered query: its serial number (for Finish) and its control.
+  // A registered query. It leaves the list when the last copy of its ticket goes,
+  // whatever ended it (an answer, an error, an exception, a finished download).
   struct Ticket {
     uint64_t serial = 0;
     std::shared_ptr<QueryControl> control;  // null: the user runs too many already
+    std::shared_ptr<void> registration;     // its deleter takes the query off the list
   };
   Ticket Start(const std::string& client_id, const Principal& who, std::string_view view) {
     std::lock_guard lock(running_mutex_);
     int mine = 0;
     for (auto& [serial, r] : running_) mine += r.user == who.user.name;
     if (mine >= options_.max_queries_per_user) return {};
-    Ticket t{++query_counter_, std::make_shared<QueryControl>(options_.limits, NowMillis())};
+    Ticket t{++query_counter_, std::make_shared<QueryControl>(options_.limits, NowMillis()), {}};
     std::string id = client_id.empty() ? "q" + std::to_string(t.serial) : client_id;
     running_[t.serial] = {id,           who.user.name, std::string(view),
                           "(planning)", NowMillis(),   t.control};
+    t.registration = std::shared_ptr<void>(nullptr, [this, serial = t.serial](void*) {
+      std::lock_guard lock(running_mutex_);
+      running_.erase(serial);
+    });
     return t;
   }
   // Plans a registered query under its control (so planning is listed, timed and
@@ -320,11 +327,6 @@ class WebServer::Impl {
       it->second.filter = plan->description;
     return plan;
   }
-  void Finish(uint64_t serial) {
-    std::lock_guard lock(running_mutex_);
-    running_.erase(serial);
-  }
-
   ServerOptions options_;
   std::unique_ptr<WebStore> store_;
   LoginLimiter user_limiter_;     // "USER@ADDRESS", and "password USER@ADDRESS"
@@ -512,11 +514,12 @@ void WebServer::Impl::Query(const httplib::Request& req, httplib::Response& res,
     return SendError(res, 429,
                      "you have " + std::to_string(options_.max_queries_per_user) +
                          " queries running already; wait for one or cancel it");
-  QueryControl& control = *ticket.control;
+  const std::shared_ptr<QueryControl> held = ticket.control;  // outlives the ticket
+  QueryControl& control = *held;
   auto plan = Plan(*request, now, ticket);
   auto answer = plan.ok() ? RunQuery(*request, *plan, options_.site, control)
                           : Result<std::string>(plan.status());
-  Finish(ticket.serial);
+  ticket = {};  // off the list before the answer goes out
   if (!answer.ok()) return SendQueryError(res, answer.status(), control);
   SendJson(res, 200, *answer);
 }
@@ -536,11 +539,7 @@ void WebServer::Impl::Download(const httplib::Request& req, httplib::Response& r
   auto control = ticket.control;
   if (!control) return SendError(res, 429, "too many queries running; wait for one or cancel it");
   auto plan = Plan(*request, now, ticket);
-  if (!plan.ok()) {
-    Finish(ticket.serial);
-    return SendQueryError(res, plan.status(), *control);
-  }
-  uint64_t serial = ticket.serial;
+  if (!plan.ok()) return SendQueryError(res, plan.status(), *control);
   // A download may take as long as it needs to stream; its scan is still bounded.
   std::string file = "weir-" + std::string(ViewName(request->view)) + "-" +
                      FormatTime(now, TimeFormat::kEpoch) +
@@ -551,7 +550,8 @@ void WebServer::Impl::Download(const httplib::Request& req, httplib::Response& r
   OutputFormat fmt = *format;
   res.set_chunked_content_provider(
       fmt == OutputFormat::kCsv ? "text/csv; charset=utf-8" : "application/x-ndjson",
-      [this, shared_request, shared_plan, control, fmt](size_t, httplib::DataSink& sink) {
+      [this, shared_request, shared_plan, control, fmt, registration = ticket.registration](
+          size_t, httplib::DataSink& sink) {
         Status st =
             StreamQuery(*shared_request, *shared_plan, options_.site, fmt, *control,
                         [&](std::string_view chunk) {
@@ -564,8 +564,7 @@ void WebServer::Impl::Download(const httplib::Request& req, httplib::Response& r
         }
         sink.done();
         return true;
-      },
-      [this, serial](bool) { Finish(serial); });
+      });  // the registration goes with the provider, when the download ends
 }
 
 void WebServer::Impl::Overview(const httplib::Request& req, httplib::Response& res,
@@ -591,11 +590,12 @@ void WebServer::Impl::Overview(const httplib::Request& req, httplib::Response& r
   Ticket ticket = Start("", who, "overview");
   if (!ticket.control) return SendError(res, 429, "too many queries running; wait for one");
   auto plan = Plan(request, now, ticket);
-  auto answer = plan.ok() ? RunOverview(*plan, options_.site, *ticket.control, request.start_ms,
-                                        request.end_ms)
-                          : Result<std::string>(plan.status());
-  Finish(ticket.serial);
-  if (!answer.ok()) return SendQueryError(res, answer.status(), *ticket.control);
+  auto control = ticket.control;
+  auto answer = plan.ok()
+                    ? RunOverview(*plan, options_.site, *control, request.start_ms, request.end_ms)
+                    : Result<std::string>(plan.status());
+  ticket = {};  // off the list before the answer goes out
+  if (!answer.ok()) return SendQueryError(res, answer.status(), *control);
   SendJson(res, 200, *answer);
 }
 
