@@ -259,6 +259,125 @@ $(diff direct.txt collected.txt | head -10)"
     done
     ;;
 
+  pacing)
+    # Exports a collector can take: a capture file's flows go out paced (by
+    # default 2000 messages a second per destination), so that nfcapd (with its
+    # default socket buffer) and weir collect, fed at once while three busy loops
+    # load the machine, store every flow in 10 runs out of 10.
+    need nfcapd
+    need nfdump
+    pcap="$traffic/traffic_ddos_syn_flood_spoofed.pcap"
+    want=$("$weir" meter -r "$pcap" -o - | "$weir" cut --fields=sip --no-titles | wc -l)
+    [ "$want" -gt 30000 ] || fail "the capture meters to $want flows"
+    c_port=$(free_port)
+    n_port=$(free_port)
+    cat >p.conf <<CONF
+probe meter ipfix
+  listen-on-port $c_port
+end probe
+sensor local
+  ipfix-probes meter
+  internal-ipblocks 10.0.0.0/8
+  external-ipblocks remainder
+end sensor
+CONF
+    "$weir" collect --root-directory=c --sensor-configuration=p.conf --flush-timeout=0.2 \
+      --stats-interval=0 >collect.log 2>&1 &
+    pids+=($!)
+    collector=$!
+    mkdir nf
+    nfcapd -w nf -p "$n_port" -b 127.0.0.1 -t 3600 >nfcapd.log 2>&1 &
+    pids+=($!)
+    nfcapd_pid=$!
+    for _ in $(seq 100); do grep -q listening collect.log && break; sleep 0.05; done
+    sleep 0.5
+    for _ in 1 2 3; do
+      bash -c 'while :; do :; done' &
+      pids+=($!)
+    done
+    start=$(date +%s.%N)
+    for run in $(seq 10); do
+      "$weir" meter -r "$pcap" --export=127.0.0.1:"$c_port" --export=127.0.0.1:"$n_port" 2>meter$run.err ||
+        fail "meter run $run: $(cat meter$run.err)"
+      grep -q " 0 errors" meter$run.err || fail "run $run: export errors: $(grep export meter$run.err)"
+    done
+    elapsed=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
+    for p in "${pids[@]: -3}"; do kill -9 "$p" 2>/dev/null || true; done
+    sleep 1
+    kill -TERM "$collector" "$nfcapd_pid"
+    wait "$collector" || fail "weir collect exited non-zero"
+    wait "$nfcapd_pid" || true
+    got_weir=$(find c -type f -not -path '*/.weir/*' | "$weir" cat --xargs=- | "$weir" cut --fields=sip --no-titles | wc -l)
+    got_nf=$(nfdump -R nf -q -o 'fmt:%sa' 2>/dev/null | wc -l)
+    echo "10 paced runs of $want flows in ${elapsed} s on a busy machine: weir collect stored $got_weir, nfcapd $got_nf"
+    [ "$got_weir" -eq $((10 * want)) ] || fail "weir collect stored $got_weir of $((10 * want))"
+    [ "$got_nf" -eq $((10 * want)) ] || fail "nfcapd stored $got_nf of $((10 * want))"
+    # --replay-speed: the capture's own pace, ten times faster
+    span=$("$weir" meter -r "$traffic/traffic_http_bro_org_13conns.pcap" -o - |
+      "$weir" cut --fields=stime,etime --timestamp-format=epoch-ms --no-titles --delimited=' ' |
+      awk 'NR == 1 || $1 < lo {lo = $1} $2 > hi {hi = $2} END {print (hi - lo) / 1000}')
+    t0=$(date +%s.%N)
+    "$weir" meter -r "$traffic/traffic_http_bro_org_13conns.pcap" --replay-speed=10 -o r.weir 2>/dev/null
+    took=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.2f", b - a}')
+    awk -v took="$took" -v span="$span" 'BEGIN {exit !(took >= span / 10 * 0.9 && took < span / 10 + 3)}' ||
+      fail "--replay-speed=10 took $took s for a capture of $span s"
+    echo "--replay-speed=10: a $span s capture in $took s"
+    ;;
+
+  tcp_outage)
+    # IPFIX over TCP while the collector restarts: the meter holds the flows that
+    # end meanwhile and sends them once it has reconnected. TCP has no
+    # acknowledgement a sender can see, so what was in flight when the connection
+    # broke (the slice of 64 flows being sent, and the message before it, which
+    # went into a socket already closed) is all that may be lost.
+    pcap="$traffic/traffic_port_scan_syn_1994ports.pcap"
+    port=$(free_port)
+    cat >t.conf <<CONF
+probe meter ipfix
+  listen-on-port $port
+  protocol tcp
+end probe
+sensor local
+  ipfix-probes meter
+  internal-ipblocks 10.0.0.0/8
+  external-ipblocks remainder
+end sensor
+CONF
+    collect_on() {
+      "$weir" collect --root-directory=c --sensor-configuration=t.conf --flush-timeout=0.2 \
+        --stats-interval=0 >>collect.log 2>&1 &
+      collector=$!
+      pids+=($collector)
+      for _ in $(seq 100); do [ "$(grep -c listening collect.log)" -ge "$1" ] && return; sleep 0.05; done
+      fail "weir collect did not start"
+    }
+    collect_on 1
+    # 23 s of capture at 4 times its pace: flows end all along the run
+    "$weir" meter -r "$pcap" --replay-speed=4 --transport=tcp --export=127.0.0.1:"$port" \
+      -o direct.weir 2>meter.err &
+    meter=$!
+    pids+=($meter)
+    sleep 2
+    kill -TERM "$collector"
+    wait "$collector" || fail "weir collect exited non-zero"
+    sleep 1.5
+    collect_on 2
+    wait "$meter" || fail "meter: $(cat meter.err)"
+    sleep 0.5
+    kill -TERM "$collector"
+    wait "$collector" || fail "weir collect exited non-zero"
+    want=$("$weir" cut --fields=sip --no-titles direct.weir | wc -l)
+    got=$(find c -type f -not -path '*/.weir/*' | "$weir" cat --xargs=- | "$weir" cut --fields=sip --no-titles | wc -l)
+    errors=$(sed -n 's/.*export .*tcp: [0-9]* messages, [0-9]* records, \([0-9]*\) errors.*/\1/p' meter.err)
+    grep -q "holding flows until it is back" meter.err || fail "no word of the lost connection: $(cat meter.err)"
+    held=$(sed -n 's/.*connected again; sending \([0-9]*\) held flows.*/\1/p' meter.err | head -1)
+    [ "${held:-0}" -gt 0 ] || fail "no held flows were sent after the reconnection: $(cat meter.err)"
+    [ "${errors:-9}" -le 3 ] || fail "$errors messages lost, expected at most 3"
+    [ "$got" -le "$want" ] && [ "$got" -ge $((want - 64 - 60)) ] ||
+      fail "collected $got of $want flows with $errors messages in error"
+    echo "collector restarted mid-export: $got of $want flows stored, $held held and sent after, $errors message(s) lost in flight"
+    ;;
+
   live)
     [ "$(id -u)" = 0 ] || skip "needs root for network namespaces"
     command -v ip >/dev/null || skip "iproute2 absent"

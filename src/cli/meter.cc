@@ -61,7 +61,8 @@ int RunMeter(int argc, char** argv) {
   bool no_promisc = false, icmp_split = false;
   double active = 1800, inactive = 15, fin = 2, flush_seconds = 1, stats_seconds = 0, duration = 0,
          refresh_seconds = 60;
-  size_t max_flows = 2'000'000;
+  size_t max_flows = 2'000'000, export_buffer = 1'000'000;
+  double replay_speed = 0, export_rate = -1;  // -1: the default for the source
   uint32_t domain = 0, sampling = 0, refresh_packets = 20;
   app.add_option("-r,--read", files, "pcap or pcapng files to meter ('-': standard input)");
   app.add_option("files", files, "more files, as with -r");
@@ -88,6 +89,19 @@ int RunMeter(int argc, char** argv) {
       ->check(CLI::IsMember({"udp", "tcp"}));
   app.add_option("--observation-domain", domain,
                  "IPFIX observation domain, v9 source id, v5 engine id (default 0)");
+  app.add_option("--replay-speed", replay_speed,
+                 "meter files at this multiple of their own pace: 1 real time, 10 ten times "
+                 "faster, 0 as fast as possible (the default)")
+      ->check(CLI::Range(0.0, 1e6));
+  app.add_option("--export-rate", export_rate,
+                 "most messages a second to each --export destination, 0: no limit (default for "
+                 "files 2000, which a collector's socket buffer absorbs under load; for "
+                 "interfaces no limit)")
+      ->check(CLI::Range(0.0, 1e9));
+  app.add_option("--export-buffer", export_buffer,
+                 "flows held for a TCP destination while it is down (default 1000000); it is "
+                 "retried every second, and waited for 10 s at the end of the files")
+      ->check(CLI::Range(size_t{0}, size_t{1} << 28));
   app.add_option("--template-refresh-packets", refresh_packets,
                  "resend templates every N messages over UDP (default 20)");
   app.add_option("--template-refresh-time", refresh_seconds,
@@ -145,6 +159,9 @@ int RunMeter(int argc, char** argv) {
     target->tcp = transport == "tcp";
     options.exports.push_back(*target);
   }
+  options.replay_speed = replay_speed;
+  options.export_rate = export_rate >= 0 ? export_rate : files.empty() ? 0 : 2000;
+  options.export_buffer_flows = export_buffer;
   options.encoder.version = version;
   options.encoder.domain = domain;
   options.encoder.template_refresh_messages = refresh_packets;

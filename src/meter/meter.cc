@@ -5,8 +5,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstring>
+#include <thread>
 #include <unordered_map>
 
 #include "base/file.h"
@@ -35,16 +37,79 @@ Result<ExportTarget> ExportTarget::Parse(std::string_view text) {
 
 namespace {
 
-// One export destination: an encoder (its own sequence numbers and templates) and
-// a socket. A TCP connection that breaks is retried once a second; messages
-// meanwhile are counted as errors.
+// Meters a capture file at `speed` times its own pace: a packet is taken when
+// as much wall time has passed since the first as capture time, divided by speed.
+// A gap of more than a minute of capture time (merged captures, a clock that
+// jumps) starts the pace afresh instead of sleeping through it.
+class ReplayClock {
+ public:
+  explicit ReplayClock(double speed) : speed_(speed) {}
+  void Wait(int64_t capture_us) {
+    constexpr int64_t kMaxGapUs = 60'000'000;
+    const auto now = std::chrono::steady_clock::now();
+    if (!started_ || capture_us < last_us_ || capture_us - last_us_ > kMaxGapUs) {
+      started_ = true;
+      origin_us_ = capture_us;
+      origin_ = now;
+    }
+    last_us_ = capture_us;
+    const auto due = origin_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                   std::chrono::duration<double, std::micro>(
+                                       static_cast<double>(capture_us - origin_us_) / speed_));
+    if (due - now > std::chrono::microseconds(200)) std::this_thread::sleep_until(due);
+  }
+
+ private:
+  double speed_;
+  bool started_ = false;
+  int64_t origin_us_ = 0, last_us_ = 0;
+  std::chrono::steady_clock::time_point origin_;
+};
+
+// Paces a sender to `rate` messages a second (0: no limit), in bursts of at most
+// kBurst: enough to keep up with a busy meter, little enough for a collector's
+// socket buffer to absorb while its reader is descheduled.
+class Pace {
+ public:
+  explicit Pace(double rate) : rate_(rate) {}
+  void Wait() {
+    if (rate_ <= 0) return;
+    const auto now = std::chrono::steady_clock::now();
+    tokens_ =
+        std::min(kBurst, tokens_ + std::chrono::duration<double>(now - last_).count() * rate_);
+    last_ = now;
+    if (tokens_ < 1) {
+      std::this_thread::sleep_for(std::chrono::duration<double>((1 - tokens_) / rate_));
+      tokens_ = 1;
+      last_ = std::chrono::steady_clock::now();
+    }
+    tokens_ -= 1;
+  }
+
+ private:
+  static constexpr double kBurst = 32;
+  double rate_;
+  double tokens_ = kBurst;
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
+// One export destination: an encoder (its own sequence numbers and templates), a
+// socket and a pace. A TCP connection that breaks is retried once a second; its
+// flows meanwhile wait in a bounded buffer and go out, after the templates, when
+// it is back. Only the messages in flight when it broke are lost (counted as
+// errors), and flows beyond the buffer (counted as dropped).
 class ExportSink {
  public:
-  ExportSink(ExportTarget target, EncoderOptions options)
-      : target_(std::move(target)), encoder_([&] {
+  ExportSink(ExportTarget target, EncoderOptions options, const MeterOptions& meter,
+             std::function<void(const std::string&)> log)
+      : target_(std::move(target)),
+        encoder_([&] {
           options.stream = target_.tcp;
           return options;
-        }()) {}
+        }()),
+        pace_(meter.export_rate),
+        buffer_limit_(meter.export_buffer_flows),
+        log_(std::move(log)) {}
   ~ExportSink() {
     if (fd_ >= 0) close(fd_);
   }
@@ -77,23 +142,100 @@ class ExportSink {
   }
 
   void Send(const ExpiredFlows& flows, int64_t now_ms, int64_t wall_ms) {
-    messages_.clear();
-    encoder_.Encode(flows.records, flows.reasons, now_ms, messages_);
-    for (const auto& m : messages_) {
-      if (fd_ < 0 && target_.tcp && wall_ms - last_attempt_ms_ >= 1000) {
-        last_attempt_ms_ = wall_ms;
-        (void)Connect();
-      }
-      if (fd_ < 0 || !SendAll(m)) ++errors_;
-    }
+    if (target_.tcp && !Connected(wall_ms)) return Hold(flows);
+    if (!held_.records.empty()) SendHeld(now_ms);
+    Deliver(flows.records, flows.reasons, now_ms);
+  }
+
+  // At the end: gives a TCP destination that is down up to wait_ms to come back
+  // for the flows it holds; what it does not take counts as dropped.
+  void Finish(int64_t now_ms, int64_t wait_ms) {
+    if (held_.records.empty()) return;
+    const int64_t deadline = NowMillis() + wait_ms;
+    while (!Connected(NowMillis()) && NowMillis() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (fd_ >= 0) return SendHeld(now_ms);
+    dropped_ += held_.records.size();
+    Log("export " + target_.ToString() + ": still down; " + std::to_string(held_.records.size()) +
+        " held flows were not sent");
+    held_.clear();
   }
 
   MeterStats::Export Counters() const {
-    return {target_.ToString(), encoder_.messages(), encoder_.records(), encoder_.skipped(),
-            errors_};
+    return {target_.ToString(),
+            encoder_.messages(),
+            encoder_.records(),
+            encoder_.skipped(),
+            errors_,
+            held_.records.size(),
+            dropped_};
   }
 
  private:
+  void Log(const std::string& line) {
+    if (log_) log_(line);
+  }
+
+  // Whether the TCP connection is up, after a reconnection attempt if one is due.
+  bool Connected(int64_t wall_ms) {
+    if (fd_ >= 0) return true;
+    if (wall_ms - last_attempt_ms_ < 1000) return false;
+    last_attempt_ms_ = wall_ms;
+    if (!Connect().ok()) return false;
+    Log("export " + target_.ToString() + ": connected again" +
+        (held_.records.empty()
+             ? std::string()
+             : "; sending " + std::to_string(held_.records.size()) + " held flows"));
+    return true;
+  }
+
+  void Hold(const ExpiredFlows& flows) { Hold(flows.records, flows.reasons); }
+  void Hold(std::span<const FlowRecord> records, std::span<const uint8_t> reasons) {
+    const size_t room = buffer_limit_ - std::min(buffer_limit_, held_.records.size());
+    const size_t take = std::min(room, records.size());
+    held_.records.insert(held_.records.end(), records.begin(), records.begin() + take);
+    if (reasons.size() == records.size())
+      held_.reasons.insert(held_.reasons.end(), reasons.begin(), reasons.begin() + take);
+    else
+      held_.reasons.resize(held_.records.size(), 0);
+    if (take < records.size()) {
+      if (dropped_ == 0)
+        Log("export " + target_.ToString() + ": the buffer of " + std::to_string(buffer_limit_) +
+            " flows is full; dropping flows until the destination is back");
+      dropped_ += records.size() - take;
+    }
+  }
+
+  void SendHeld(int64_t now_ms) {
+    ExpiredFlows held = std::move(held_);
+    held_.clear();
+    Deliver(held.records, held.reasons, now_ms);
+  }
+
+  // Over TCP the flows go out in slices, so that when the connection breaks only
+  // the slice in flight is lost and the rest is held.
+  void Deliver(std::span<const FlowRecord> records, std::span<const uint8_t> reasons,
+               int64_t now_ms) {
+    constexpr size_t kSlice = 64;  // two or three messages
+    const size_t slice = target_.tcp ? kSlice : records.size();
+    const bool with_reasons = reasons.size() == records.size();
+    for (size_t at = 0; at < records.size(); at += slice) {
+      const size_t n = std::min(slice, records.size() - at);
+      auto part = records.subspan(at, n);
+      auto part_reasons = with_reasons ? reasons.subspan(at, n) : std::span<const uint8_t>();
+      if (target_.tcp && fd_ < 0) {
+        Hold(records.subspan(at), with_reasons ? reasons.subspan(at) : part_reasons);
+        return;
+      }
+      messages_.clear();
+      encoder_.Encode(part, part_reasons, now_ms, messages_);
+      for (const auto& m : messages_) {
+        pace_.Wait();
+        if (fd_ < 0 || !SendAll(m)) ++errors_;
+      }
+    }
+  }
+
   bool SendAll(const std::vector<std::byte>& m) {
     size_t at = 0;
     while (at < m.size()) {
@@ -102,6 +244,8 @@ class ExportSink {
       if (n < 0) {
         // UDP: an ICMP unreachable from the last datagram; the socket stays usable.
         if (target_.tcp) {
+          Log("export " + target_.ToString() + ": " + ErrnoMessage(errno) +
+              "; holding flows until it is back");
           close(fd_);
           fd_ = -1;
         }
@@ -115,9 +259,14 @@ class ExportSink {
 
   ExportTarget target_;
   FlowEncoder encoder_;
+  Pace pace_;
+  size_t buffer_limit_;
+  std::function<void(const std::string&)> log_;
   int fd_ = -1;
   int64_t last_attempt_ms_ = 0;
   uint64_t errors_ = 0;
+  uint64_t dropped_ = 0;
+  ExpiredFlows held_;
   std::vector<std::vector<std::byte>> messages_;
 };
 
@@ -177,7 +326,8 @@ class Meter::Impl {
 
   Status Open() {
     for (const ExportTarget& t : options_.exports) {
-      auto sink = std::make_unique<ExportSink>(t, options_.encoder);
+      auto sink = std::make_unique<ExportSink>(t, options_.encoder, options_,
+                                               [this](const std::string& line) { Log(line); });
       if (Status s = sink->Connect(); !s.ok()) return s;
       exports_.push_back(std::move(sink));
     }
@@ -203,6 +353,8 @@ class Meter::Impl {
 
   Status Run(PacketSource& source, std::atomic<bool>& stop, std::atomic<bool>& report) {
     started_ms_ = NowMillis();
+    if (!source.live() && options_.replay_speed > 0)
+      replay_ = std::make_unique<ReplayClock>(options_.replay_speed);
     int64_t last_second = started_ms_, last_flush = started_ms_, last_stats = started_ms_;
     uint64_t packets_at_second = 0, bytes_at_second = 0;
     auto on_packet = [this](const CapturedPacket& p) { OnPacket(p); };
@@ -245,6 +397,7 @@ class Meter::Impl {
     cache_.Flush(expired_);
     const int64_t wall = NowMillis();
     Deliver(wall);
+    for (auto& e : exports_) e->Finish(clock_ms_, options_.export_wait_ms);
     FlushStorage(true);
     if (repository_ && error_.ok()) error_ = repository_->Close();
     if (file_ && error_.ok()) error_ = file_->Close();
@@ -281,6 +434,16 @@ class Meter::Impl {
 
   void OnPacket(const CapturedPacket& p) {
     ++stats_.frames;
+    if (replay_) {
+      replay_->Wait(p.time_us);
+      // Paced, a batch of packets spans seconds: flows end as the capture's clock
+      // passes, not when the batch is done.
+      if (clock_ms_ - last_expire_ms_ >= 1000) {
+        cache_.Expire(clock_ms_, expired_);
+        last_expire_ms_ = clock_ms_;
+        Deliver(NowMillis());
+      }
+    }
     const int64_t time_ms = p.time_us / 1000;
     clock_ms_ = std::max(clock_ms_, time_ms);
     if (options_.sampling > 1 && sample_counter_++ % options_.sampling != 0) {
@@ -371,6 +534,7 @@ class Meter::Impl {
   PacketInfo packet_;
   FragmentPorts fragments_;
   std::vector<std::unique_ptr<ExportSink>> exports_;
+  std::unique_ptr<ReplayClock> replay_;  // files metered at a pace
   std::unique_ptr<RepositoryWriter> repository_;
   std::unique_ptr<FlowFileWriter> file_;
   std::vector<FlowRecord> classified_;
@@ -448,6 +612,12 @@ std::string Meter::FormatStats(const MeterStats& s) {
         static_cast<unsigned long long>(e.messages), static_cast<unsigned long long>(e.records),
         static_cast<unsigned long long>(e.errors), static_cast<unsigned long long>(e.skipped));
     out += line;
+    if (e.buffered > 0 || e.dropped > 0) {
+      std::snprintf(line, sizeof line, "export %s: %llu flows held while down, %llu dropped\n",
+                    e.target.c_str(), static_cast<unsigned long long>(e.buffered),
+                    static_cast<unsigned long long>(e.dropped));
+      out += line;
+    }
   }
   for (const auto& c : s.sources) {
     std::snprintf(line, sizeof line,

@@ -44,6 +44,16 @@ struct MeterOptions {
   uint32_t sampling = 0;  // keep 1 packet in N; 0 or 1: every packet
   std::vector<ExportTarget> exports;
   EncoderOptions encoder;  // version, domain, template refresh; sampling is set from above
+  // Pacing, for files (a live interface paces itself): packets are metered at
+  // replay_speed times the capture's own pace (1: real time; 0: as fast as
+  // possible), and each export destination sends at most export_rate messages a
+  // second (0: no limit), so that a collector's socket buffer is not flooded.
+  double replay_speed = 0;
+  double export_rate = 0;
+  // A TCP destination that is down keeps up to this many flows to send when it is
+  // back (retried every second); beyond that they count as errors.
+  size_t export_buffer_flows = 1'000'000;
+  int64_t export_wait_ms = 10'000;  // at the end, how long to wait for a TCP destination
   // Storage: a repository classified by sensors' probe `probe`, and/or a flow file.
   std::string root;
   const SiteConfig* site = nullptr;
@@ -83,8 +93,10 @@ struct MeterStats {
     std::string target;
     uint64_t messages = 0;
     uint64_t records = 0;
-    uint64_t skipped = 0;  // flows the protocol cannot carry (IPv6 in v5)
-    uint64_t errors = 0;   // messages not sent
+    uint64_t skipped = 0;   // flows the protocol cannot carry (IPv6 in v5)
+    uint64_t errors = 0;    // messages not sent
+    uint64_t buffered = 0;  // flows held while a TCP destination is down
+    uint64_t dropped = 0;   // flows not sent because that buffer was full
   };
   std::vector<Export> exports;
   std::vector<SourceCounters> sources;
