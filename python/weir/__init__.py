@@ -31,12 +31,15 @@ _UINT_TYPES = [(0xFF, _np.uint8), (0xFFFF, _np.uint16), (0xFFFFFFFF, _np.uint32)
 _UTC = _pd.DatetimeTZDtype("ns", "UTC")
 
 
-def files(root, start=None, end=None, classes=None, types=None, flowtypes=None, sensors=None,
-          site_config=None):
+def files(root=None, start=None, end=None, classes=None, types=None, flowtypes=None,
+          sensors=None, site_config=None):
     """The repository's hourly files for a selection, as rwfglob lists them.
 
-    start/end: "YYYY/MM/DD[:HH]" (or datetime/date); classes, types, sensors: a
-    comma list or a Python list ("all" for every type); flowtypes: "class/type,...".
+    root: the repository; None: as the weir command finds it ($WEIR_DATA_ROOTDIR,
+    $SILK_DATA_ROOTDIR, ./data). site_config: silk.conf; None: $SILK_CONFIG_FILE,
+    ROOT/silk.conf, the embedded default. start/end: "YYYY/MM/DD[:HH]" (or
+    datetime/date); classes, types, sensors: a comma list or a Python list ("all"
+    for every type); flowtypes: "class/type,...".
     """
     selection = _weir._Selection()
     selection.start_date = _date_text(start)
@@ -45,7 +48,7 @@ def files(root, start=None, end=None, classes=None, types=None, flowtypes=None, 
     selection.types = _list_text(types)
     selection.flowtypes = _list_text(flowtypes)
     selection.sensors = _list_text(sensors)
-    return _weir._select_files(str(root), site_config or "", selection)
+    return _weir._select_files(str(root or ""), site_config or "", selection)
 
 
 def read(paths=None, *, root=None, start=None, end=None, classes=None, types=None,
@@ -118,8 +121,9 @@ def _inputs(paths, root, start, end, classes, types, flowtypes, sensors, site_co
     if paths is not None and root is not None:
         raise ValueError("give paths or root=, not both")
     if paths is None:
-        if root is None:
-            raise ValueError("give paths, or root= and a selection")
+        selecting = any(v is not None for v in (start, end, classes, types, flowtypes, sensors))
+        if root is None and not selecting:
+            raise ValueError("give paths, or a selection (root= defaults as for the weir command)")
         return files(root, start, end, classes, types, flowtypes, sensors, site_config)
     if isinstance(paths, str) or hasattr(paths, "__fspath__"):
         paths = [paths]

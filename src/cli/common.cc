@@ -99,19 +99,11 @@ void SiteOptions::Add(CLI::App& app) {
 }
 
 std::string SiteOptions::Root() const {
-  if (!data_rootdir.empty()) return data_rootdir;
-  for (const char* var : {"WEIR_DATA_ROOTDIR", "SILK_DATA_ROOTDIR"})
-    if (const char* v = std::getenv(var); v && *v) return v;
-  return "data";
+  return SiteConfig::Locate(site_config_file, data_rootdir).root;
 }
 
 Result<SiteConfig> SiteOptions::Load(std::string_view command) const {
-  std::string path = site_config_file;
-  if (path.empty())
-    if (const char* v = std::getenv("SILK_CONFIG_FILE"); v && *v) path = v;
-  if (path.empty() && FileExists(Root() + "/silk.conf")) path = Root() + "/silk.conf";
-  if (path.empty()) return SiteConfig::Default();
-  auto site = SiteConfig::LoadFile(path);
+  auto site = SiteConfig::Load(SiteConfig::Locate(site_config_file, data_rootdir));
   if (site.ok())
     for (const auto& w : site->warnings()) PrintWarning(command, w);
   return site;

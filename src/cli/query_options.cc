@@ -5,6 +5,7 @@
 #include "base/time.h"
 #include "query/expression.h"
 #include "query/partition.h"
+#include "query/plan.h"
 
 namespace weir::cli {
 
@@ -57,24 +58,22 @@ std::optional<PreparedQuery> QueryOptions::Prepare(std::string_view command, int
   if (!site.ok()) return fail(kExitFailure, site.status().message());
   PreparedQuery q{std::move(*site), {}, Predicate::All(), threads_, {}, {}, INT64_MIN};
 
-  SwitchValues values;
+  // The switches as the query front end's spec (query/plan.h).
+  QuerySpec spec;
   for (const auto& [name, option] : switch_options_)
-    if (option->count() > 0) values.emplace_back(name, switches_.at(name));
-  auto predicate = BuildPartition(values, {&q.site});
-  if (!predicate.ok()) return fail(kExitUsage, predicate.status().message());
-  q.predicate = std::move(*predicate);
-  if (!expr_.empty()) {
-    auto e = ParseExpression(expr_, &q.site);
-    if (!e.ok()) return fail(kExitUsage, "--expr: " + e.status().message());
-    q.predicate = Predicate::And({q.predicate, *e});
-  }
-
+    if (option->count() > 0) spec.switches.emplace_back(name, switches_.at(name));
+  spec.expr = expr_;
+  spec.expr_name = "--expr";
+  spec.threads = threads_;
   bool selecting = !selection_.classes.empty() || !selection_.types.empty() ||
                    !selection_.flowtypes.empty() || !selection_.sensors.empty() ||
                    !selection_.start_date.empty() || !selection_.end_date.empty();
   if (follow) {
     if (!files_.empty() || !xargs_.empty())
       return fail(kExitUsage, "--follow reads the repository; name no input files");
+    auto plan = PlanQuery(spec, q.site, site_.Root(), NowMillis());
+    if (!plan.ok()) return fail(kExitUsage, plan.status().message());
+    q.predicate = std::move(plan->predicate);
     q.root = site_.Root();
     bool naming = !selection_.classes.empty() || !selection_.types.empty() ||
                   !selection_.flowtypes.empty() || !selection_.sensors.empty();
@@ -90,26 +89,28 @@ std::optional<PreparedQuery> QueryOptions::Prepare(std::string_view command, int
     }
     return q;
   }
-  if (selecting && (!files_.empty() || !xargs_.empty()))
-    return fail(kExitUsage,
-                "name input files or use the selection switches (--type, --start-date ...), not "
-                "both");
-  if (selecting) {
-    auto files = SelectFiles(q.site, site_.Root(), selection_, NowMillis());
-    if (!files.ok()) return fail(kExitUsage, files.status().message());
-    for (const auto& f : *files) {
-      if (f.exists)
-        q.inputs.push_back(f.path);
-      else if (print_missing_)
-        std::fprintf(stderr, "Missing %s\n", f.path.c_str());
-    }
-    return q;
+  // A problem with the inputs is told after the filter's own, as it always was.
+  std::string input_error;
+  if (selecting && (!files_.empty() || !xargs_.empty())) {
+    input_error =
+        "name input files or use the selection switches (--type, --start-date ...), not both";
+  } else if (selecting) {
+    spec.selecting = true;
+    spec.selection = selection_;
+  } else if (auto inputs = InputPaths(files_, xargs_); inputs.ok()) {
+    spec.files = std::move(*inputs);
+  } else {
+    input_error = inputs.status().message() +
+                  " (name files, select with --type/--start-date, or pipe a stream)";
   }
-  auto inputs = InputPaths(files_, xargs_);
-  if (!inputs.ok())
-    return fail(kExitUsage, inputs.status().message() +
-                                " (name files, select with --type/--start-date, or pipe a stream)");
-  q.inputs = std::move(*inputs);
+  auto plan = PlanQuery(spec, q.site, site_.Root(), NowMillis());
+  if (!plan.ok()) return fail(kExitUsage, plan.status().message());
+  if (!input_error.empty()) return fail(kExitUsage, input_error);
+  if (print_missing_)
+    for (const std::string& path : plan->missing)
+      std::fprintf(stderr, "Missing %s\n", path.c_str());
+  q.inputs = std::move(plan->inputs);
+  q.predicate = std::move(plan->predicate);
   return q;
 }
 

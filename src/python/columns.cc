@@ -8,7 +8,7 @@
 #include "python/arrays.h"
 #include "python/common.h"
 #include "query/aggregate.h"
-#include "query/expression.h"
+#include "query/plan.h"
 #include "query/scan.h"
 #include "query/time_series.h"
 #include "record/fields.h"
@@ -19,10 +19,10 @@ std::vector<std::string> SelectRepositoryFiles(const std::string& root,
                                                const std::string& site_config,
                                                const FileSelection& selection) {
   auto site = LoadSite(site_config, root);
-  std::vector<std::string> paths;
-  for (const SelectedFile& f : Check(SelectFiles(*site, root, selection, NowMillis())))
-    if (f.exists) paths.push_back(f.path);
-  return paths;
+  QuerySpec spec;
+  spec.selecting = true;
+  spec.selection = selection;
+  return Check(PlanQuery(spec, *site, LocateRoot(root), NowMillis())).inputs;
 }
 
 // Aggregation (stats, uniq) into key and value columns.
@@ -35,12 +35,11 @@ py::dict Aggregate(const std::vector<std::string>& paths, const std::vector<std:
   for (const std::string& k : keys) spec.keys.push_back(Check(FindField(k)));
   spec.values = Check(ParseValues(values));
   spec.bin_ms = bin_ms;
-  std::optional<Predicate> predicate;
-  if (!expr.empty()) predicate = Check(ParseExpression(expr, site.get()));
+  const Predicate predicate = PlanPredicate(expr, *site);
   Aggregator aggregator(spec);
   ScanOptions options;
   options.columns = aggregator.columns();
-  options.predicate = predicate ? &*predicate : nullptr;
+  options.predicate = predicate.is_all() ? nullptr : &predicate;
   options.threads = threads;
   std::vector<Aggregator::Scratch> scratch(ScanWorkers(threads));
   ScanReleasingGil(
@@ -104,11 +103,10 @@ py::dict Count(const std::vector<std::string>& paths, int64_t bin_ms, const std:
   auto site = LoadSite(site_config, root);
   LoadScheme load = Check(ParseLoadScheme(scheme));
   if (bin_ms <= 0) Raise(Status::Invalid("bin size must be positive"));
-  std::optional<Predicate> predicate;
-  if (!expr.empty()) predicate = Check(ParseExpression(expr, site.get()));
+  const Predicate predicate = PlanPredicate(expr, *site);
   ScanOptions options;
   options.columns = TimeSeries::Columns();
-  options.predicate = predicate ? &*predicate : nullptr;
+  options.predicate = predicate.is_all() ? nullptr : &predicate;
   options.threads = threads;
   std::vector<TimeSeries> series(ScanWorkers(threads), TimeSeries(bin_ms, 0, load));
   ScanReleasingGil(

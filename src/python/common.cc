@@ -1,6 +1,7 @@
 #include "python/common.h"
 
 #include "base/file.h"
+#include "query/plan.h"
 
 namespace weir::python {
 
@@ -25,14 +26,20 @@ PyObject* g_error = nullptr;
   throw py::error_already_set();
 }
 
-// The site: an explicit silk.conf, else ROOT/silk.conf, else the embedded default.
+// The site as the weir command finds it (SiteConfig::Locate: the arguments, then
+// $SILK_CONFIG_FILE, $WEIR_DATA_ROOTDIR, $SILK_DATA_ROOTDIR, ROOT/silk.conf).
 std::shared_ptr<const SiteConfig> LoadSite(const std::string& site_config,
                                            const std::string& root) {
-  if (!site_config.empty())
-    return std::make_shared<SiteConfig>(Check(SiteConfig::LoadFile(site_config)));
-  if (!root.empty() && FileExists(root + "/silk.conf"))
-    return std::make_shared<SiteConfig>(Check(SiteConfig::LoadFile(root + "/silk.conf")));
-  return std::make_shared<SiteConfig>(SiteConfig::Default());
+  return std::make_shared<SiteConfig>(
+      Check(SiteConfig::Load(SiteConfig::Locate(site_config, root))));
+}
+
+std::string LocateRoot(const std::string& root) { return SiteConfig::Locate("", root).root; }
+
+Predicate PlanPredicate(const std::string& expr, const SiteConfig& site) {
+  QuerySpec spec;
+  spec.expr = expr;
+  return Check(PlanQuery(spec, site, "", 0)).predicate;
 }
 
 std::string NameOf(const SiteConfig& site, FieldId id, uint64_t v) {

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "base/status.h"
+#include "query/predicate.h"
 #include "record/fields.h"
 #include "site/site_config.h"
 
@@ -31,8 +32,13 @@ inline void Check(const Status& s) {
   if (!s.ok()) Raise(s);
 }
 
-// The site: an explicit silk.conf, else ROOT/silk.conf, else the embedded default.
+// The site as the weir command finds it (SiteConfig::Locate: the arguments, then
+// $SILK_CONFIG_FILE, $WEIR_DATA_ROOTDIR, $SILK_DATA_ROOTDIR, ROOT/silk.conf).
 std::shared_ptr<const SiteConfig> LoadSite(const std::string& site_config, const std::string& root);
+// The repository root as the weir command finds it ("": the environment, ./data).
+std::string LocateRoot(const std::string& root);
+// The filter of an expression, planned by the query front end (query/plan.h).
+Predicate PlanPredicate(const std::string& expr, const SiteConfig& site);
 
 // A sensor's, class's, type's or flowtype's name (sensor ids without a name as numbers).
 std::string NameOf(const SiteConfig& site, FieldId id, uint64_t v);

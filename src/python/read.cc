@@ -362,8 +362,7 @@ py::dict ReadColumns(const std::vector<std::string>& paths, const std::vector<st
   auto site = LoadSite(site_config, root);
   std::vector<FieldId> fields;
   for (const std::string& n : names) fields.push_back(Check(FindField(n)));
-  std::optional<Predicate> predicate;
-  if (!expr.empty()) predicate = Check(ParseExpression(expr, site.get()));
+  const Predicate predicate = PlanPredicate(expr, *site);
   std::vector<ReadColumn> columns;
   for (FieldId id : fields) {
     const Kind kind = KindOf(id);
@@ -371,7 +370,7 @@ py::dict ReadColumns(const std::vector<std::string>& paths, const std::vector<st
   }
   ScanOptions options;
   options.columns = ColumnSet::Of(fields);
-  options.predicate = predicate ? &*predicate : nullptr;
+  options.predicate = predicate.is_all() ? nullptr : &predicate;
   options.threads = threads;
   options.ordered = true;
   std::vector<std::vector<Share>> shares(ScanWorkers(threads), std::vector<Share>(columns.size()));

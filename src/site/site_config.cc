@@ -1,6 +1,7 @@
 #include "site/site_config.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 
 #include "base/file.h"
@@ -282,6 +283,27 @@ Result<SiteConfig> SiteConfig::LoadFile(const std::string& path) {
 }
 
 std::string_view SiteConfig::DefaultText() { return kDefaultSiteText; }
+
+SiteLocation SiteConfig::Locate(std::string_view config_file, std::string_view root) {
+  SiteLocation where{std::string(root), std::string(config_file)};
+  if (where.root.empty())
+    for (const char* var : {"WEIR_DATA_ROOTDIR", "SILK_DATA_ROOTDIR"})
+      if (const char* v = std::getenv(var); v && *v) {
+        where.root = v;
+        break;
+      }
+  if (where.root.empty()) where.root = "data";
+  if (where.config_file.empty())
+    if (const char* v = std::getenv("SILK_CONFIG_FILE"); v && *v) where.config_file = v;
+  if (where.config_file.empty() && FileExists(where.root + "/silk.conf"))
+    where.config_file = where.root + "/silk.conf";
+  return where;
+}
+
+Result<SiteConfig> SiteConfig::Load(const SiteLocation& location) {
+  if (location.config_file.empty()) return Default();
+  return LoadFile(location.config_file);
+}
 
 const SiteConfig& SiteConfig::Default() {
   static const SiteConfig site = std::move(Parse(kDefaultSiteText, "(embedded default)")).value();

@@ -41,8 +41,21 @@ struct ClassInfo {
   std::vector<uint8_t> default_flowtypes;
 };
 
+// Where a site lives, as SiLK's tools find it (SiteConfig::Locate).
+struct SiteLocation {
+  std::string root;         // the repository root
+  std::string config_file;  // silk.conf; empty: the embedded default site
+};
+
 class SiteConfig : public FlowtypeNames {
  public:
+  // The one place the environment is read, for every front end (CLI, web, Python):
+  // the root is `root` if given, else $WEIR_DATA_ROOTDIR, else $SILK_DATA_ROOTDIR,
+  // else ./data; silk.conf is `config_file` if given, else $SILK_CONFIG_FILE, else
+  // ROOT/silk.conf when it exists, else the embedded default.
+  static SiteLocation Locate(std::string_view config_file, std::string_view root);
+  // The site at a location (the embedded default when it names no file).
+  static Result<SiteConfig> Load(const SiteLocation& location);
   static Result<SiteConfig> LoadFile(const std::string& path);
   // Parses text; `name` is used in messages and to resolve relative includes.
   static Result<SiteConfig> Parse(std::string_view text, const std::string& name);

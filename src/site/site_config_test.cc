@@ -45,6 +45,32 @@ TEST(SiteConfig, LoadsTheSharedSilkConfVerbatim) {
   ExpectWriteupLayout(path, "local", 29);
 }
 
+// The one place the environment is read: arguments, then the variables SiLK's
+// tools read, then ROOT/silk.conf, then the embedded default.
+TEST(SiteConfig, LocateHonoursArgumentsThenTheEnvironment) {
+  const std::string root = ::testing::TempDir() + "/locate-root";
+  std::filesystem::create_directories(root);
+  std::ofstream(root + "/silk.conf") << "sensor 0 x\n";
+  unsetenv("SILK_CONFIG_FILE");
+  unsetenv("SILK_DATA_ROOTDIR");
+  unsetenv("WEIR_DATA_ROOTDIR");
+  EXPECT_EQ(SiteConfig::Locate("", "").root, "data");
+  EXPECT_EQ(SiteConfig::Locate("", "").config_file, "");
+  setenv("SILK_DATA_ROOTDIR", root.c_str(), 1);
+  EXPECT_EQ(SiteConfig::Locate("", "").root, root);
+  EXPECT_EQ(SiteConfig::Locate("", "").config_file, root + "/silk.conf");
+  setenv("WEIR_DATA_ROOTDIR", "/weir-root", 1);
+  EXPECT_EQ(SiteConfig::Locate("", "").root, "/weir-root");
+  EXPECT_EQ(SiteConfig::Locate("", "").config_file, "");
+  EXPECT_EQ(SiteConfig::Locate("", root).config_file, root + "/silk.conf");
+  setenv("SILK_CONFIG_FILE", "/etc/silk.conf", 1);
+  EXPECT_EQ(SiteConfig::Locate("", root).config_file, "/etc/silk.conf");
+  EXPECT_EQ(SiteConfig::Locate("mine.conf", root).config_file, "mine.conf");
+  unsetenv("SILK_CONFIG_FILE");
+  unsetenv("SILK_DATA_ROOTDIR");
+  unsetenv("WEIR_DATA_ROOTDIR");
+}
+
 TEST(SiteConfig, LoadsStockTwowayLayout) {
   auto site = SiteConfig::LoadFile(std::string(WEIR_SOURCE_DIR) + "/tests/data/silk-twoway.conf");
   ASSERT_TRUE(site.ok()) << site.status().message();

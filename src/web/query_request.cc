@@ -103,64 +103,10 @@ Result<int64_t> ParseSpan(std::string_view text) {
 }
 
 // "YYYY/MM/DD:HH", the form of rwfilter's --start-date.
-std::string HourText(int64_t ms) {
-  std::string t = FormatTime(FloorTo(ms, 3'600'000), TimeFormat::kSilk);  // 2026/11/27T13:00:00.000
-  return t.substr(0, 10) + ":" + t.substr(11, 2);
-}
-
 bool IsPartitionSwitch(std::string_view name) {
   for (const auto& s : PartitionSwitches())
     if (s.name == name) return true;
   return false;
-}
-
-// The web never reads a file the user names by path: IP set switches
-// (--sipset, --not-dipset ...) take the name of a set file in ROOT/sets/.
-Status ResolveSetFiles(SwitchValues& switches, const std::string& root) {
-  for (auto& [name, value] : switches) {
-    std::string_view base = name;
-    if (base.substr(0, 4) == "not-") base.remove_prefix(4);
-    if (base.size() < 3 || base.substr(base.size() - 3) != "set") continue;
-    if (value.empty() || value.find('/') != std::string::npos || value[0] == '.')
-      return Status::Invalid("--" + name + ": name a set file in the repository's sets/ folder ('" +
-                             value + "' is not a plain file name)");
-    // Said here, so that the error names the set and not the server's path.
-    std::string path = root + "/sets/" + value;
-    if (::access(path.c_str(), R_OK) != 0) {
-      if (::access((path + ".set").c_str(), R_OK) != 0)
-        return Status::Invalid("--" + name + ": no set '" + value +
-                               "' in the repository's sets/ folder");
-      path += ".set";
-    }
-    value = path;
-  }
-  return Status::Ok();
-}
-
-// The files of the final selection that exist, within the control's limits: the
-// selection's days (whichever switch set them), its time, cancel and memory.
-Status SelectInputs(const SiteConfig& site, const std::string& root, const FileSelection& selection,
-                    int64_t now_ms, QueryControl& control, std::vector<std::string>& inputs) {
-  auto hours = SelectHours(selection, now_ms);
-  if (!hours.ok()) return hours.status();
-  int64_t days = (hours->second - hours->first) / kMillisPerDay + 1;
-  if (days > control.limits().max_days)
-    return Status::Invalid("the selection covers " + std::to_string(days) + " days (" +
-                           HourText(hours->first) + " to " + HourText(hours->second) +
-                           "), more than the server's limit of " +
-                           std::to_string(control.limits().max_days));
-  size_t visited = 0, bytes = 0;
-  WEIR_RETURN_IF_ERROR(
-      ForEachSelectedFile(site, root, selection, now_ms, [&](const SelectedFile& f) {
-        if (++visited % 256 == 0 && control.ShouldStop()) return false;
-        if (!f.exists) return true;
-        bytes += sizeof(std::string) + f.path.size();
-        if (bytes > control.limits().memory_bytes) control.Stop(StopReason::kMemory);
-        inputs.push_back(f.path);
-        return control.reason() == StopReason::kNone;
-      }));
-  if (control.reason() != StopReason::kNone) return Status::Unsupported(control.Explain());
-  return Status::Ok();
 }
 
 }  // namespace
@@ -355,17 +301,25 @@ Result<QueryRequest> ParseQueryRequest(std::string_view json, int64_t now_ms) {
 
 Result<QueryPlan> PlanQuery(const QueryRequest& request, const SiteConfig& site,
                             const std::string& root, int64_t now_ms, QueryControl& control) {
-  FileSelection selection{request.classes,
-                          request.types,
-                          request.flowtypes,
-                          request.sensors,
-                          HourText(request.start_ms),
-                          HourText(request.end_ms - 1)};
-  SwitchValues switches = request.switches;
-  std::string expr = request.expr;
+  // The request as the query front end's spec: the time range picks the hours and
+  // (unless raw switches set the dates) the flow start times; raw switches land
+  // where weir filter would put them.
+  QuerySpec spec;
+  spec.selecting = true;
+  spec.selection = {request.classes,
+                    request.types,
+                    request.flowtypes,
+                    request.sensors,
+                    HourText(request.start_ms),
+                    HourText(request.end_ms - 1)};
+  spec.switches = request.switches;
+  spec.expr = request.expr;
+  spec.sets_in_repository = true;
   auto raw = SplitSwitches(request.raw);
   if (!raw.ok()) return raw.status();
+  bool raw_dates = false;
   for (auto& [name, value] : *raw) {
+    FileSelection& selection = spec.selection;
     if (name == "class") {
       selection.classes = value;
     } else if (name == "type") {
@@ -376,80 +330,31 @@ Result<QueryPlan> PlanQuery(const QueryRequest& request, const SiteConfig& site,
       selection.sensors = value;
     } else if (name == "start-date") {
       selection.start_date = value;
+      raw_dates = true;
     } else if (name == "end-date") {
       selection.end_date = value;
+      raw_dates = true;
     } else if (name == "expr") {
-      expr = expr.empty() ? value : "(" + expr + ") and (" + value + ")";
+      spec.expr = spec.expr.empty() ? value : "(" + spec.expr + ") and (" + value + ")";
     } else if (IsPartitionSwitch(name)) {
-      switches.emplace_back(name, value);
+      spec.switches.emplace_back(name, value);
     } else {
       return Status::Invalid("switches: --" + name +
                              " is not a selection or partitioning switch of weir filter");
     }
   }
-
-  QueryPlan plan;
-  WEIR_RETURN_IF_ERROR(ResolveSetFiles(switches, root));
-  auto partition = BuildPartition(switches, {&site});
-  if (!partition.ok()) return partition.status();
-  std::vector<Predicate> parts{*partition};
-  // Flow start times inside the range; the hours above only pick the files.
-  bool raw_dates = false;
-  for (auto& [name, value] : *raw) raw_dates |= name == "start-date" || name == "end-date";
-  if (!raw_dates)
-    parts.push_back(Predicate::InRanges(
-        FieldId::kStime,
-        {{static_cast<uint64_t>(request.start_ms), static_cast<uint64_t>(request.end_ms - 1)}}));
-  if (!Trim(expr).empty()) {
-    auto e = ParseExpression(expr, &site);
-    if (!e.ok()) return e.status();
-    parts.push_back(*e);
-  }
-  if (!Trim(request.exclude).empty()) {
-    auto e = ParseExpression(request.exclude, &site);
-    if (!e.ok()) return e.status().WithPrefix("exclude");
-    parts.push_back(Predicate::Not(*e));
-  }
+  if (!raw_dates) spec.stime = {request.start_ms, request.end_ms - 1};
+  spec.clauses.push_back({request.exclude, true, "exclude"});
   for (const auto& p : request.pivots) {
     auto field = FindField(p.field);
     if (!field.ok()) return field.status().WithPrefix("where");
-    auto e = ParseExpression(p.field + " = " + p.value, &site);
-    if (!e.ok()) return e.status().WithPrefix("where " + p.field);
-    parts.push_back(p.exclude ? Predicate::Not(*e) : *e);
+    spec.clauses.push_back({p.field + " = " + p.value, p.exclude, "where " + p.field});
   }
-  plan.predicate = Predicate::And(std::move(parts));
-
-  WEIR_RETURN_IF_ERROR(SelectInputs(site, root, selection, now_ms, control, plan.inputs));
-
-  // The same query for the command line.
-  std::string& d = plan.description;
-  auto add = [&](std::string_view name, const std::string& value) {
-    if (value.empty()) return;
-    d += d.empty() ? "--" : " --";
-    d += name;
-    d += "='";
-    d += value;
-    d += '\'';
-  };
-  add("class", selection.classes);
-  add("type", selection.types);
-  add("flowtypes", selection.flowtypes);
-  add("sensors", selection.sensors);
-  add("start-date", selection.start_date);
-  add("end-date", selection.end_date);
-  for (auto& [name, value] : switches) add(name, value);
-  if (!raw_dates)
-    add("stime", FormatTime(request.start_ms, TimeFormat::kSilk) + "-" +
-                     FormatTime(request.end_ms - 1, TimeFormat::kSilk));
-  std::string full_expr = expr;
-  auto conj = [&](const std::string& clause) {
-    full_expr = full_expr.empty() ? clause : "(" + full_expr + ") and " + clause;
-  };
-  if (!Trim(request.exclude).empty()) conj("not (" + request.exclude + ")");
-  for (const auto& p : request.pivots)
-    conj(std::string(p.exclude ? "not " : "") + "(" + p.field + " = " + p.value + ")");
-  add("expr", full_expr);
-  d = WithoutServerPaths(d, root);
+  auto planned = weir::PlanQuery(spec, site, root, now_ms, &control);
+  if (!planned.ok()) return planned.status();
+  QueryPlan plan;
+  static_cast<weir::QueryPlan&>(plan) = std::move(*planned);
+  plan.description = WithoutServerPaths(plan.description, root);
   plan.root = root;
   return plan;
 }

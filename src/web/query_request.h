@@ -15,6 +15,7 @@
 #include "query/aggregate.h"
 #include "query/control.h"
 #include "query/partition.h"
+#include "query/plan.h"
 #include "query/predicate.h"
 #include "query/time_series.h"
 #include "record/fields.h"
@@ -66,12 +67,9 @@ struct QueryRequest {
 // Parses the JSON body. now_ms resolves "last": "15m". Errors name the field.
 Result<QueryRequest> ParseQueryRequest(std::string_view json, int64_t now_ms);
 
-// The files to read and the predicate to apply.
-struct QueryPlan {
-  std::vector<std::string> inputs;
-  Predicate predicate;
-  std::string description;  // the equivalent weir filter switches, for display
-  std::string root;         // the repository, left out of messages users see
+// The files to read and the predicate to apply (query/plan.h), and where.
+struct QueryPlan : weir::QueryPlan {
+  std::string root;  // the repository, left out of messages users see
 };
 // Planning is bounded like the scan: the final selection (whatever switch set its
 // dates) may cover at most control.limits().max_days, the candidate files are

@@ -172,6 +172,27 @@ def test_repository_selection_matches_filter(repo):
     assert paths and all(p.startswith(repo) for p in paths)
 
 
+def test_site_and_root_come_from_the_environment_as_for_the_cli(tmp_path, monkeypatch):
+    # A repository laid out by weir's test site (sensor "edge"), without its own
+    # silk.conf: only $SILK_CONFIG_FILE names the site, only $WEIR_DATA_ROOTDIR the root.
+    site = os.path.join(SOURCE, "tests", "data", "site", "silk.conf")
+    root = tmp_path / "edge-repo"
+    cli("gen", "--flows=2000", "--seed=3", "--start-time=2026/11/03", "--duration=2h",
+        "--site-config-file=" + site, "--root-directory=" + str(root))
+    if (root / "silk.conf").exists():
+        (root / "silk.conf").unlink()
+    monkeypatch.setenv("WEIR_DATA_ROOTDIR", str(root))
+    monkeypatch.setenv("SILK_CONFIG_FILE", site)
+    paths = weir.files(start="2026/11/03:00", end="2026/11/03:01", types="all")
+    want = cli("fglob", "--start-date=2026/11/03:00", "--end-date=2026/11/03:01",
+               "--type=all").split()
+    assert paths == want and paths and all("/edge/" in p for p in paths)
+    df = weir.read(start="2026/11/03:00", end="2026/11/03:01", types="all", columns=["sensor"])
+    assert len(df) == 2000 and set(df["sensor"].astype(str)) == {"edge"}
+    monkeypatch.delenv("SILK_CONFIG_FILE")
+    assert weir.files(start="2026/11/03:00", end="2026/11/03:01", types="all") == []
+
+
 def test_query_stats_uniq_count_match_the_cli(flows):
     top = weir.query("stats", flows, keys=["dip"], values=["bytes", "records"], top=5)
     text = cli("stats", "--fields=dip", "--values=bytes,records", "--count=5", "--no-titles",
