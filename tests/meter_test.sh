@@ -261,7 +261,7 @@ $(diff direct.txt collected.txt | head -10)"
 
   pacing)
     # Exports a collector can take: a capture file's flows go out paced (by
-    # default 2000 messages a second per destination), so that nfcapd (with its
+    # default 1000 messages a second per destination), so that nfcapd (with its
     # default socket buffer) and weir collect, fed at once while three busy loops
     # load the machine, store every flow in 10 runs out of 10.
     need nfcapd

@@ -19,6 +19,7 @@ int RunCat(int argc, char** argv);
 int RunCollect(int argc, char** argv);
 int RunCount(int argc, char** argv);
 int RunCut(int argc, char** argv);
+int RunDetect(int argc, char** argv);
 int RunExport(int argc, char** argv);
 int RunFglob(int argc, char** argv);
 int RunFilter(int argc, char** argv);
@@ -41,6 +42,7 @@ const std::vector<Command>& Commands() {
       {"collect", "receive NetFlow, IPFIX and sFlow into the repository (rwflowpack)", RunCollect},
       {"count", "records, bytes and packets per time bin (rwcount)", RunCount},
       {"cut", "print flow records as text, CSV or JSON (rwcut)", RunCut},
+      {"detect", "describe attack traffic: victims, vectors, rates, top sources", RunDetect},
       {"export",
        "JSON Lines or CSV for SIEMs, once or following the repository (files, "
        "Elasticsearch, Splunk, HTTP)",

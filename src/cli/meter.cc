@@ -95,7 +95,7 @@ int RunMeter(int argc, char** argv) {
       ->check(CLI::Range(0.0, 1e6));
   app.add_option("--export-rate", export_rate,
                  "most messages a second to each --export destination, 0: no limit (default for "
-                 "files 2000, which a collector's socket buffer absorbs under load; for "
+                 "files 1000, which a collector's socket buffer absorbs under load; for "
                  "interfaces no limit)")
       ->check(CLI::Range(0.0, 1e9));
   app.add_option("--export-buffer", export_buffer,
@@ -160,7 +160,7 @@ int RunMeter(int argc, char** argv) {
     options.exports.push_back(*target);
   }
   options.replay_speed = replay_speed;
-  options.export_rate = export_rate >= 0 ? export_rate : files.empty() ? 0 : 2000;
+  options.export_rate = export_rate >= 0 ? export_rate : files.empty() ? 0 : 1000;
   options.export_buffer_flows = export_buffer;
   options.encoder.version = version;
   options.encoder.domain = domain;

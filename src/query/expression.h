@@ -7,7 +7,7 @@
 // Words are case-insensitive; `and`, `or`, `not` (also &&, ||, !) and parentheses
 // combine; any registry field can be compared (= != < <= > >=, `in [ ... ]`).
 // Numbers take k, M, G, T suffixes (powers of 1000, as nfdump); durations are seconds
-// unless suffixed ms, s, m or h. doc/expressions.md has the whole language.
+// unless suffixed ms, s, m or h. doc/query.md ("The expression language") has the whole language.
 #pragma once
 
 #include <string_view>

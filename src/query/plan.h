@@ -43,7 +43,7 @@ struct QuerySpec {
   std::optional<std::pair<int64_t, int64_t>> stime;
 
   SwitchValues switches;  // rwfilter's partitioning switches, without "--"
-  std::string expr;       // the expression language (doc/expressions.md)
+  std::string expr;       // the expression language (doc/query.md, "The expression language")
   std::string expr_name;  // prefixes expr's errors ("--expr"); empty: none
   std::vector<QueryClause> clauses;
   // IP set switches name a set file in ROOT/sets/, never a path (the web).

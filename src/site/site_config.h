@@ -59,7 +59,7 @@ class SiteConfig : public FlowtypeNames {
   static Result<SiteConfig> LoadFile(const std::string& path);
   // Parses text; `name` is used in messages and to resolve relative includes.
   static Result<SiteConfig> Parse(std::string_view text, const std::string& name);
-  // The embedded default: one sensor, SiLK's twoway types (see doc/site.md).
+  // The embedded default: one sensor, SiLK's twoway types (see doc/repository.md).
   static const SiteConfig& Default();
   static std::string_view DefaultText();
 

@@ -44,7 +44,7 @@ struct QueryRequest {
 
   SwitchValues switches;  // partitioning switch name (no "--") -> value
   std::string raw;        // "--dport=53 --not-saddress 10.0.0.0/8 ..."
-  std::string expr;       // the expression language (doc/expressions.md)
+  std::string expr;       // the expression language (doc/query.md, "The expression language")
   std::string exclude;    // an expression whose records are left out
   std::vector<Pivot> pivots;
 
