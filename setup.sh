@@ -24,6 +24,7 @@ packages=(
   pmacct     # pmacctd's sfprobe: a real sFlow exporter for the collector's tests
   tshark     # an independent decoder of NetFlow/IPFIX and of packets for the tests
   iproute2 iputils-ping  # network namespaces and ping for the meter's live test
+  prometheus curl  # prometheus scrapes weir collect's --metrics-listen in the metrics test
   libsodium-dev  # weir serve: Argon2id password hashes, random tokens
   nodejs     # builds the web UI (Vite, TypeScript) and runs its browser test
   chromium   # the browser the UI's end-to-end test drives (Playwright)

@@ -467,6 +467,59 @@ CONF
       echo "$point: exit 1, reported, $on_disk records on disk = $counted counted - ${not_stored:-0} reported lost"
     done
     ;;
+  metrics)
+    # --metrics-listen: Debian's prometheus, started here on loopback, scrapes weir
+    # collect every second; its query API must show the records this test sent as
+    # stored, and promtool must find the exposition well formed.
+    need prometheus
+    need promtool
+    port=$(free_port)
+    mport=$(free_port)
+    pport=$(free_port)
+    sensor_conf "$port" netflow-v9 >s.conf
+    "$weir" gen --flows=3000 --seed=8 --start-time="$(date -u +%Y/%m/%d:%H)" --duration=60 --output-path=g.weir
+    "$weir" filter --ip-version=4 --pass=g4.weir g.weir
+    total=$("$weir" info g4.weir | awk '/count-records/ {s += $2} END {print s}')
+    fields=sip,dip,nhip,input,output,packets,bytes,stime,etime,sport,dport,flags,protocol,tos,src_as,dst_as,src_mask,dst_mask
+    start_collector r --sensor-configuration=s.conf --metrics-listen=127.0.0.1:"$mport"
+    cat >prometheus.yml <<CONF
+global:
+  scrape_interval: 1s
+scrape_configs:
+  - job_name: weir-collect
+    static_configs:
+      - targets: ['127.0.0.1:$mport']
+CONF
+    prometheus --config.file=prometheus.yml --storage.tsdb.path=tsdb \
+      --web.listen-address=127.0.0.1:"$pport" >prometheus.log 2>&1 &
+    prometheus_pid=$!
+    trap 'kill -9 $prometheus_pid 2>/dev/null || true; cleanup' EXIT
+    for _ in $(seq 200); do
+      curl -sf "http://127.0.0.1:$pport/-/ready" >/dev/null 2>&1 && break
+      sleep 0.1
+    done
+    curl -sf "http://127.0.0.1:$pport/-/ready" >/dev/null || fail "prometheus did not start: $(tail -5 prometheus.log)"
+    { echo "$fields"; "$weir" cut --output-format=csv --timestamp-format=epoch-ms --integer-tcp-flags \
+        --no-titles --fields="$fields" g4.weir; } | $python "$src/bench/nfv5_send.py" 127.0.0.1 "$port" >/dev/null
+    wait_stored r "$total"
+    curl -sf "http://127.0.0.1:$mport/metrics" >metrics.txt || fail "no /metrics"
+    promtool check metrics <metrics.txt || fail "promtool finds the exposition malformed"
+    grep -q '^weir_collect_exporter_records_total{exporter="127.0.0.1",probe="p"} ' metrics.txt ||
+      fail "no per-exporter counter: $(grep exporter_records metrics.txt)"
+    got=
+    for _ in $(seq 300); do
+      got=$(curl -sf "http://127.0.0.1:$pport/api/v1/query" --data-urlencode 'query=sum(weir_collect_stored_total)' |
+        $python -c 'import json, sys; r = json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else "")')
+      [ "$got" = "$total" ] && break
+      sleep 0.1
+    done
+    [ "$got" = "$total" ] || fail "prometheus sees ${got:-nothing} stored, the test sent $total"
+    up=$(curl -sf "http://127.0.0.1:$pport/api/v1/query" --data-urlencode 'query=up{job="weir-collect"}' |
+      $python -c 'import json, sys; print(json.load(sys.stdin)["data"]["result"][0]["value"][1])')
+    [ "$up" = 1 ] || fail "the scrape target is not up"
+    stop_collector
+    echo "metrics: prometheus scraped weir collect and counts $got records stored"
+    ;;
   config_errors)
     # Bad configuration: one line naming file:line and the reason, exit 1.
     printf 'probe p netflow-v9\n listen-on-port 70000\nend probe\n' >bad.conf

@@ -11,7 +11,9 @@
 #include "base/file.h"
 #include "base/strings.h"
 #include "cli/common.h"
+#include "cli/metrics_server.h"
 #include "collect/collector.h"
+#include "collect/metrics.h"
 
 namespace weir::cli {
 
@@ -85,7 +87,8 @@ int RunCollect(int argc, char** argv) {
       "status; SIGHUP reopens the log file. With no configuration it listens on 2055 "
       "(NetFlow/IPFIX), 4739 (IPFIX, UDP and TCP) and 6343 (sFlow).",
       "collect");
-  std::string sensor_file, site_file, root, log_destination = "stderr", pidfile, status_file;
+  std::string sensor_file, site_file, root, log_destination = "stderr", pidfile, status_file,
+                                            metrics_listen;
   double flush_seconds = 1, stats_seconds = 60, duration = 0;
   bool verify = false, show_status = false, daemon = false, icmp_split = false;
   size_t socket_buffer = 64u << 20;
@@ -108,6 +111,9 @@ int RunCollect(int argc, char** argv) {
   app.add_option("--status-file", status_file,
                  "status page rewritten every second (default ROOT/.weir/collect.status)");
   app.add_flag("--status", show_status, "print the running collector's status page and exit");
+  app.add_option("--metrics-listen", metrics_listen,
+                 "serve the counters for Prometheus at http://ADDR:PORT/metrics "
+                 "(doc/collect.md, \"Metrics\")");
   app.add_flag("--verify-sensor-config", verify,
                "check the sensor.conf (and silk.conf), print what it defines, and exit");
   app.add_flag("--daemon", daemon, "detach from the terminal (needs --log-destination)");
@@ -205,6 +211,20 @@ int RunCollect(int argc, char** argv) {
   }
   log.Write("listening: " + listening + "; storing in " + root + " (status: weir collect --status" +
             (root == "data" ? "" : " --root-directory=" + root) + ")");
+  std::unique_ptr<MetricsServer> metrics;
+  if (!metrics_listen.empty()) {
+    Collector* running = collector->get();
+    auto server = MetricsServer::Start(
+        metrics_listen, [running] { return FormatPrometheus(running->Snapshot(), WEIR_VERSION); });
+    if (!server.ok()) {
+      (*collector)->Stop();
+      (void)(*collector)->Wait();
+      if (!pidfile.empty()) unlink(pidfile.c_str());
+      return PrintError("collect", server.status().message()), kExitFailure;
+    }
+    metrics = std::move(*server);
+    log.Write("metrics: http://" + metrics_listen + "/metrics");
+  }
 
   const auto started = std::chrono::steady_clock::now();
   int exit_code = kExitOk;

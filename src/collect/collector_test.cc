@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "base/test_data.h"
+#include "collect/metrics.h"
 #include "collect/socket.h"
 #include "store/flow_reader.h"
 #include "wire/udp_capture_test_util.h"
@@ -277,6 +278,38 @@ TEST(ReceiveUdp, CountsTheDatagramsTheKernelDropped) {
   EXPECT_GT(counters[0].datagrams.load(), 0u);
   EXPECT_GT(counters[0].socket_drops.load(), 0u);
   EXPECT_EQ(counters[0].datagrams + counters[0].socket_drops, uint64_t{kSent});
+}
+
+}  // namespace
+}  // namespace weir
+
+namespace weir {
+namespace {
+
+TEST(CollectorMetrics, PrometheusTextHasFamiliesAndEscapedLabels) {
+  CollectorSnapshot s;
+  s.started_ms = 1'800'000'000'123;
+  ProbeCounters p;
+  p.name = "edge \"a\"";
+  p.listen = "udp/2055";
+  p.stored = 42;
+  s.probes.push_back(p);
+  ExporterStatus e;
+  e.address = "2001:db8::1";
+  e.probe = "edge";
+  e.counters.no_template = 3;
+  s.exporters.push_back(e);
+  const std::string text = FormatPrometheus(s, "1.2.3");
+  EXPECT_NE(text.find("weir_build_info{version=\"1.2.3\"} 1\n"), std::string::npos);
+  EXPECT_NE(
+      text.find("# TYPE weir_collect_stored_total counter\n"
+                "weir_collect_stored_total{probe=\"edge \\\"a\\\"\",listen=\"udp/2055\"} 42\n"),
+      std::string::npos)
+      << text;
+  EXPECT_NE(text.find("weir_collect_exporter_template_misses_total{exporter=\"2001:db8::1\","
+                      "probe=\"edge\"} 3\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("weir_collect_start_time_seconds 1800000000\n"), std::string::npos);
 }
 
 }  // namespace
