@@ -10,11 +10,14 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <mutex>
 
 #include "base/file.h"
 #include "base/strings.h"
 #include "base/time.h"
 #include "cli/common.h"
+#include "cli/metrics_server.h"
+#include "meter/metrics.h"
 
 namespace weir::cli {
 
@@ -56,7 +59,7 @@ int RunMeter(int argc, char** argv) {
       "meter");
   std::vector<std::string> files, interfaces, exports;
   std::string filter, transport = "udp", protocol = "10", output_path, sensor_file, site_file, root,
-                      probe_name, status_file;
+                      probe_name, status_file, metrics_listen;
   int snaplen = 262144;
   bool no_promisc = false, icmp_split = false;
   double active = 1800, inactive = 15, fin = 2, flush_seconds = 1, stats_seconds = 0, duration = 0,
@@ -126,6 +129,9 @@ int RunMeter(int argc, char** argv) {
   app.add_option("--status-file", status_file,
                  "statistics rewritten here every second, for other processes to read");
   app.add_option("--duration", duration, "stop live capture after this many seconds");
+  app.add_option("--metrics-listen", metrics_listen,
+                 "serve the statistics for Prometheus at http://ADDR:PORT/metrics, updated "
+                 "every second (doc/meter.md, \"Metrics\")");
   if (int rc = Parse(app, argc, argv); rc >= 0) return rc;
 
   if (files.empty() == interfaces.empty())
@@ -209,12 +215,33 @@ int RunMeter(int argc, char** argv) {
   if (!source.ok()) return PrintError("meter", source.status().message()), kExitFailure;
   // On a terminal, reading files shows how far it got; live capture has SIGUSR1.
   Progress progress;
-  if (!files.empty())
-    options.progress = [&progress](const MeterStats& m) {
-      progress.Update("weir meter: " + std::to_string(m.frames) + " packets, " +
-                      std::to_string(m.flows_ended) + " flows ended, " +
-                      std::to_string(m.active_flows) + " active");
+  // The metrics page shows the statistics of the last second, as the meter's own
+  // thread hands them over.
+  std::mutex latest_mutex;
+  std::string latest = FormatPrometheus(MeterStats{}, WEIR_VERSION);
+  const bool terminal_progress = !files.empty();
+  const bool with_metrics = !metrics_listen.empty();
+  if (terminal_progress || with_metrics)
+    options.progress = [&, terminal_progress, with_metrics](const MeterStats& m) {
+      if (terminal_progress)
+        progress.Update("weir meter: " + std::to_string(m.frames) + " packets, " +
+                        std::to_string(m.flows_ended) + " flows ended, " +
+                        std::to_string(m.active_flows) + " active");
+      if (with_metrics) {
+        std::string text = FormatPrometheus(m, WEIR_VERSION);
+        std::lock_guard lock(latest_mutex);
+        latest = std::move(text);
+      }
     };
+  std::unique_ptr<MetricsServer> metrics;
+  if (with_metrics) {
+    auto server = MetricsServer::Start(metrics_listen, [&] {
+      std::lock_guard lock(latest_mutex);
+      return latest;
+    });
+    if (!server.ok()) return PrintError("meter", server.status().message()), kExitFailure;
+    metrics = std::move(*server);
+  }
   auto meter = Meter::Create(std::move(options));
   if (!meter.ok()) return PrintError("meter", meter.status().message()), kExitFailure;
 

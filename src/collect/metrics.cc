@@ -1,64 +1,14 @@
 #include "collect/metrics.h"
 
-#include <cinttypes>
-#include <cstdio>
+#include "base/prometheus.h"
 
 namespace weir {
 
-namespace {
-
-// A label value, escaped as the exposition format asks (\\, \", \n).
-std::string Label(std::string_view value) {
-  std::string out;
-  for (char c : value) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
-
-class Writer {
- public:
-  explicit Writer(std::string& out) : out_(out) {}
-  // The HELP and TYPE lines, once per metric family.
-  void Family(std::string_view name, std::string_view type, std::string_view help) {
-    out_ += "# HELP ";
-    out_ += name;
-    out_ += ' ';
-    out_ += help;
-    out_ += "\n# TYPE ";
-    out_ += name;
-    out_ += ' ';
-    out_ += type;
-    out_ += '\n';
-  }
-  void Sample(std::string_view name, std::string_view labels, uint64_t value) {
-    out_ += name;
-    if (!labels.empty()) {
-      out_ += '{';
-      out_ += labels;
-      out_ += '}';
-    }
-    char buf[32];
-    std::snprintf(buf, sizeof buf, " %" PRIu64 "\n", value);
-    out_ += buf;
-  }
-
- private:
-  std::string& out_;
-};
-
-}  // namespace
-
 std::string FormatPrometheus(const CollectorSnapshot& s, std::string_view version) {
-  std::string out;
-  Writer w(out);
+  PrometheusText w;
+  auto Label = PrometheusText::Label;
   w.Family("weir_build_info", "gauge", "weir's version, as a label; always 1");
-  w.Sample("weir_build_info", "version=\"" + Label(version) + "\"", 1);
+  w.Sample("weir_build_info", Label("version", version), 1);
   w.Family("weir_collect_start_time_seconds", "gauge", "when the collector started (Unix time)");
   w.Sample("weir_collect_start_time_seconds", "", static_cast<uint64_t>(s.started_ms / 1000));
 
@@ -84,8 +34,7 @@ std::string FormatPrometheus(const CollectorSnapshot& s, std::string_view versio
   for (const ProbeMetric& m : kProbe) {
     w.Family(m.name, "counter", std::string(m.help) + ", per probe");
     for (const ProbeCounters& p : s.probes)
-      w.Sample(m.name, "probe=\"" + Label(p.name) + "\",listen=\"" + Label(p.listen) + "\"",
-               p.*m.field);
+      w.Sample(m.name, Label("probe", p.name) + "," + Label("listen", p.listen), p.*m.field);
   }
 
   struct ExporterMetric {
@@ -110,7 +59,7 @@ std::string FormatPrometheus(const CollectorSnapshot& s, std::string_view versio
   for (const ExporterMetric& m : kExporter) {
     w.Family(m.name, "counter", std::string(m.help) + ", per exporter and probe");
     for (const ExporterStatus& e : s.exporters)
-      w.Sample(m.name, "exporter=\"" + Label(e.address) + "\",probe=\"" + Label(e.probe) + "\"",
+      w.Sample(m.name, Label("exporter", e.address) + "," + Label("probe", e.probe),
                e.counters.*m.field);
   }
 
@@ -121,7 +70,7 @@ std::string FormatPrometheus(const CollectorSnapshot& s, std::string_view versio
   w.Family("weir_collect_queue_drops_total", "counter",
            "datagram batches dropped between receiver and decoder");
   w.Sample("weir_collect_queue_drops_total", "", s.queue_drops);
-  return out;
+  return w.text();
 }
 
 }  // namespace weir

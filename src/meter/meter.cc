@@ -359,7 +359,9 @@ class Meter::Impl {
     uint64_t packets_at_second = 0, bytes_at_second = 0;
     auto on_packet = [this](const CapturedPacket& p) { OnPacket(p); };
     while (!stop.load(std::memory_order_relaxed) && error_.ok()) {
-      int64_t n = source.Dispatch(4096, 100, on_packet);
+      // Paced, a batch takes as long as the capture did: small ones keep the
+      // once-a-second work (statistics, flushes) on time.
+      int64_t n = source.Dispatch(replay_ ? 64 : 4096, 100, on_packet);
       const int64_t wall = NowMillis();
       if (source.live()) clock_ms_ = std::max(clock_ms_, wall);
       if (clock_ms_ - last_expire_ms_ >= 1000 || expired_.size() >= kDeliverAt) {

@@ -1,0 +1,26 @@
+// Prometheus's text exposition format (version 0.0.4), for the daemons'
+// --metrics-listen: metric families with HELP and TYPE lines, and samples with
+// labels escaped as the format asks.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace weir {
+
+class PrometheusText {
+ public:
+  // Starts a family: its HELP and TYPE ("counter", "gauge") lines.
+  void Family(std::string_view name, std::string_view type, std::string_view help);
+  // One sample; labels is "a=\"x\",b=\"y\"" built with Label(), or empty.
+  void Sample(std::string_view name, std::string_view labels, uint64_t value);
+  // name="value", the value escaped (\\, \", \n).
+  static std::string Label(std::string_view name, std::string_view value);
+  const std::string& text() const { return out_; }
+
+ private:
+  std::string out_;
+};
+
+}  // namespace weir
