@@ -33,6 +33,7 @@ import json
 import os
 import re
 import select
+import shutil
 import socket
 import sqlite3
 import ssl
@@ -187,9 +188,23 @@ def table_rows(text):
 
 
 def case_api(tmp):
-    s = Server(tmp)
+    mport = free_port()
+    s = Server(tmp, f"--metrics-listen=127.0.0.1:{mport}")
     c = logged_in(s)
     base = {"start": START, "end": END}
+
+    # --metrics-listen: query durations by view, for Prometheus (promtool checks the text)
+    status, _ = c.query(view="summary", **base)
+    check(status == 200, "a summary for the metrics")
+    metrics = urllib.request.urlopen(f"http://127.0.0.1:{mport}/metrics", timeout=10).read().decode()
+    check('weir_serve_query_duration_seconds_count{view="summary"} 1' in metrics,
+          "the metrics count the query by view")
+    check('weir_serve_query_duration_seconds_bucket{view="summary",le="+Inf"} 1' in metrics,
+          "the histogram's +Inf bucket holds it")
+    if shutil.which("promtool"):
+        lint = subprocess.run(["promtool", "check", "metrics"], input=metrics, text=True,
+                              capture_output=True)
+        check(lint.returncode == 0, f"promtool accepts the metrics: {lint.stdout}{lint.stderr}")
 
     # records: storage order equals weir cut, page by page
     cut = run("cut", f"--data-rootdir={s.root}", *SELECT, "--fields=sip,dip,sport,dport,bytes",

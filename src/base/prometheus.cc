@@ -29,6 +29,31 @@ void PrometheusText::Sample(std::string_view name, std::string_view labels, uint
   out_ += buf;
 }
 
+void PrometheusText::Histogram(std::string_view name, std::string_view labels,
+                               const std::vector<double>& bounds,
+                               const std::vector<uint64_t>& cumulative, double sum) {
+  const std::string prefix = labels.empty() ? std::string() : std::string(labels) + ",";
+  char le[32];
+  for (size_t i = 0; i <= bounds.size() && i < cumulative.size(); ++i) {
+    if (i < bounds.size())
+      std::snprintf(le, sizeof le, "%g", bounds[i]);
+    else
+      std::snprintf(le, sizeof le, "+Inf");
+    Sample(std::string(name) + "_bucket", prefix + Label("le", le), cumulative[i]);
+  }
+  out_ += name;
+  out_ += "_sum";
+  if (!labels.empty()) {
+    out_ += '{';
+    out_ += labels;
+    out_ += '}';
+  }
+  char buf[48];
+  std::snprintf(buf, sizeof buf, " %.6f\n", sum);
+  out_ += buf;
+  Sample(std::string(name) + "_count", labels, cumulative.empty() ? 0 : cumulative.back());
+}
+
 std::string PrometheusText::Label(std::string_view name, std::string_view value) {
   std::string out(name);
   out += "=\"";

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace weir {
 
@@ -15,6 +16,11 @@ class PrometheusText {
   void Family(std::string_view name, std::string_view type, std::string_view help);
   // One sample; labels is "a=\"x\",b=\"y\"" built with Label(), or empty.
   void Sample(std::string_view name, std::string_view labels, uint64_t value);
+  // A histogram's samples: cumulative counts per upper bound (bounds ascending;
+  // counts[i] is the number of observations <= bounds[i], counts.back() all of
+  // them for +Inf), their sum and count. labels as for Sample, or empty.
+  void Histogram(std::string_view name, std::string_view labels, const std::vector<double>& bounds,
+                 const std::vector<uint64_t>& cumulative, double sum);
   // name="value", the value escaped (\\, \", \n).
   static std::string Label(std::string_view name, std::string_view value);
   const std::string& text() const { return out_; }

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "cli/common.h"
+#include "cli/metrics_server.h"
 #include "cli/web_common.h"
 #include "net/host_port.h"
 #include "web/server.h"
@@ -31,7 +32,8 @@ int RunServe(int argc, char** argv) {
       "--create-admin (or weir user add). Runs until SIGTERM or SIGINT.",
       "serve");
   SiteOptions site;
-  std::string listen = "127.0.0.1:8080", database, create_admin, ui_dir, tls_cert, tls_key;
+  std::string listen = "127.0.0.1:8080", database, create_admin, ui_dir, tls_cert, tls_key,
+              metrics_listen;
   double timeout_s = 60, memory_mib = 1024, request_timeout_s = 20, token_days = 90;
   web::ServerOptions options;
   uint64_t max_rows = options.limits.max_rows;
@@ -46,6 +48,9 @@ int RunServe(int argc, char** argv) {
                  "create this admin user (password from $WEIR_PASSWORD or standard input) and "
                  "exit");
   app.add_option("--tls-cert", tls_cert, "serve HTTPS with this PEM certificate (and --tls-key)");
+  app.add_option("--metrics-listen", metrics_listen,
+                 "serve query metrics for Prometheus at http://ADDR:PORT/metrics, apart from "
+                 "the UI (doc/web.md, \"Metrics\")");
   app.add_option("--tls-key", tls_key, "the certificate's PEM private key");
   app.add_flag("--secure-cookies", options.secure_cookies,
                "mark cookies Secure over plain HTTP (behind a TLS-terminating proxy)");
@@ -145,6 +150,13 @@ int RunServe(int argc, char** argv) {
       listen_host.find(':') != std::string::npos ? "[" + listen_host + "]" : listen_host;
   std::fprintf(stderr, "weir serve: listening on %s://%s:%d/\n", scheme.c_str(), host.c_str(),
                server.port());
+  std::unique_ptr<MetricsServer> metrics;
+  if (!metrics_listen.empty()) {
+    auto started = MetricsServer::Start(metrics_listen,
+                                        [&server] { return server.MetricsText(WEIR_VERSION); });
+    if (!started.ok()) return PrintError("serve", started.status().message()), kExitFailure;
+    metrics = std::move(*started);
+  }
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&signals, &sig);

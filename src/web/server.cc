@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "base/file.h"
+#include "base/prometheus.h"
 #include "base/strings.h"
 #include "base/time.h"
 #include "net/host_port.h"
@@ -313,7 +314,10 @@ class WebServer::Impl {
                           "(planning)", NowMillis(),   t.control};
     t.registration = std::shared_ptr<void>(nullptr, [this, serial = t.serial](void*) {
       std::lock_guard lock(running_mutex_);
-      running_.erase(serial);
+      auto it = running_.find(serial);
+      if (it == running_.end()) return;
+      durations_[it->second.view].Add((NowMillis() - it->second.started_ms) / 1000.0);
+      running_.erase(it);
     });
     return t;
   }
@@ -333,9 +337,47 @@ class WebServer::Impl {
   LoginLimiter address_limiter_;  // ADDRESS
   std::unique_ptr<httplib::Server> server_;
   int port_ = 0;
+  // Query durations by view, for the metrics (under running_mutex_).
+  struct Durations {
+    static inline const std::vector<double> kBounds = {0.01, 0.05, 0.1, 0.25, 0.5, 1,
+                                                       2.5,  5,    10,  30,   60};
+    std::vector<uint64_t> counts = std::vector<uint64_t>(kBounds.size() + 1);  // not cumulative
+    double sum = 0;
+    void Add(double seconds) {
+      size_t i = 0;
+      while (i < kBounds.size() && seconds > kBounds[i]) ++i;
+      ++counts[i];
+      sum += seconds;
+    }
+  };
+
+ public:
+  std::string MetricsText(std::string_view version) {
+    PrometheusText w;
+    w.Family("weir_build_info", "gauge", "weir's version, as a label; always 1");
+    w.Sample("weir_build_info", PrometheusText::Label("version", version), 1);
+    std::lock_guard lock(running_mutex_);
+    w.Family("weir_serve_queries_running", "gauge", "queries being planned or run");
+    w.Sample("weir_serve_queries_running", "", running_.size());
+    w.Family("weir_serve_queries_total", "counter", "queries registered since the start");
+    w.Sample("weir_serve_queries_total", "", query_counter_);
+    w.Family("weir_serve_query_duration_seconds", "histogram",
+             "from a query's registration to its answer (or the end of a download), by view");
+    for (const auto& [view, d] : durations_) {
+      std::vector<uint64_t> cumulative(d.counts.size());
+      uint64_t total = 0;
+      for (size_t i = 0; i < d.counts.size(); ++i) cumulative[i] = total += d.counts[i];
+      w.Histogram("weir_serve_query_duration_seconds", PrometheusText::Label("view", view),
+                  Durations::kBounds, cumulative, d.sum);
+    }
+    return w.text();
+  }
+
+ private:
   std::mutex running_mutex_;
   std::map<uint64_t, Running> running_;
   uint64_t query_counter_ = 0;  // under running_mutex_
+  std::map<std::string, Durations> durations_;
 };
 
 void WebServer::Impl::Routes() {
@@ -768,5 +810,8 @@ Status WebServer::Bind() { return impl_->Bind(); }
 int WebServer::port() const { return impl_->port(); }
 Status WebServer::Run() { return impl_->Run(); }
 void WebServer::Stop() { impl_->Stop(); }
+std::string WebServer::MetricsText(std::string_view version) const {
+  return impl_->MetricsText(version);
+}
 
 }  // namespace weir::web

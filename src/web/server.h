@@ -63,6 +63,10 @@ class WebServer {
   // Serves until Stop() (from a signal handler thread or another thread).
   Status Run();
   void Stop();
+  // The server's metrics in Prometheus's text format, for --metrics-listen: query
+  // durations by view (a histogram, from registration to the answer), queries
+  // running, and build info. Thread-safe.
+  std::string MetricsText(std::string_view version) const;
 
   class Impl;
 
