@@ -5,6 +5,11 @@
 
 namespace weir {
 
+void PrometheusText::BuildInfo(std::string_view version) {
+  Family("weir_build_info", "gauge", "weir's version, as a label; always 1");
+  Sample("weir_build_info", Label("version", version), 1);
+}
+
 void PrometheusText::Family(std::string_view name, std::string_view type, std::string_view help) {
   out_ += "# HELP ";
   out_ += name;

@@ -12,6 +12,8 @@ namespace weir {
 
 class PrometheusText {
  public:
+  // weir_build_info{version="..."} 1: every daemon's first family.
+  void BuildInfo(std::string_view version);
   // Starts a family: its HELP and TYPE ("counter", "gauge") lines.
   void Family(std::string_view name, std::string_view type, std::string_view help);
   // One sample; labels is "a=\"x\",b=\"y\"" built with Label(), or empty.

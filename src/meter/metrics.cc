@@ -7,8 +7,7 @@ namespace weir {
 std::string FormatPrometheus(const MeterStats& s, std::string_view version) {
   PrometheusText w;
   auto Label = PrometheusText::Label;
-  w.Family("weir_build_info", "gauge", "weir's version, as a label; always 1");
-  w.Sample("weir_build_info", Label("version", version), 1);
+  w.BuildInfo(version);
   w.Family("weir_meter_start_time_seconds", "gauge", "when the meter started (Unix time)");
   w.Sample("weir_meter_start_time_seconds", "", static_cast<uint64_t>(s.started_ms / 1000));
 

@@ -9,7 +9,6 @@
 #include <mutex>
 
 #include "base/file.h"
-#include "base/prometheus.h"
 #include "base/strings.h"
 #include "base/time.h"
 #include "net/host_port.h"
@@ -17,6 +16,7 @@
 #include "web/api_json.h"
 #include "web/assets.h"
 #include "web/auth.h"
+#include "web/running_queries.h"
 
 namespace weir::web {
 
@@ -79,13 +79,6 @@ bool IsAddressLiteral(std::string_view text) { return IpAddress::Parse(text).has
 
 // A login name as a limiter key: names longer than any user's are one key.
 std::string NameKey(const std::string& name) { return name.size() <= 64 ? name : "(too long)"; }
-
-// A query in progress, for listing and cancelling.
-struct Running {
-  std::string id, user, view, filter;  // id: the client's name for it
-  int64_t started_ms = 0;
-  std::shared_ptr<QueryControl> control;
-};
 
 }  // namespace
 
@@ -160,11 +153,14 @@ class WebServer::Impl {
     return Status::Ok();
   }
   void Stop() {
-    {
-      std::lock_guard lock(running_mutex_);
-      for (auto& [id, r] : running_) r.control->Cancel();
-    }
+    queries_.CancelAll();
     server_->stop();
+  }
+  std::string MetricsText(std::string_view version) const {
+    PrometheusText w;
+    w.BuildInfo(version);
+    queries_.AppendMetrics(w);
+    return w.text();
   }
 
  private:
@@ -295,89 +291,25 @@ class WebServer::Impl {
     SendError(res, 429, "too many failed attempts; try again in " + std::to_string(seconds) + " s");
   }
 
-  // A registered query: its serial number (for Finish) and its control.
-  // A registered query. It leaves the list when the last copy of its ticket goes,
-  // whatever ended it (an answer, an error, an exception, a finished download).
-  struct Ticket {
-    uint64_t serial = 0;
-    std::shared_ptr<QueryControl> control;  // null: the user runs too many already
-    std::shared_ptr<void> registration;     // its deleter takes the query off the list
-  };
+  using Ticket = RunningQueries::Ticket;
   Ticket Start(const std::string& client_id, const Principal& who, std::string_view view) {
-    std::lock_guard lock(running_mutex_);
-    int mine = 0;
-    for (auto& [serial, r] : running_) mine += r.user == who.user.name;
-    if (mine >= options_.max_queries_per_user) return {};
-    Ticket t{++query_counter_, std::make_shared<QueryControl>(options_.limits, NowMillis()), {}};
-    std::string id = client_id.empty() ? "q" + std::to_string(t.serial) : client_id;
-    running_[t.serial] = {id,           who.user.name, std::string(view),
-                          "(planning)", NowMillis(),   t.control};
-    t.registration = std::shared_ptr<void>(nullptr, [this, serial = t.serial](void*) {
-      std::lock_guard lock(running_mutex_);
-      auto it = running_.find(serial);
-      if (it == running_.end()) return;
-      durations_[it->second.view].Add((NowMillis() - it->second.started_ms) / 1000.0);
-      running_.erase(it);
-    });
-    return t;
+    return queries_.Start(client_id, who.user.name, view);
   }
   // Plans a registered query under its control (so planning is listed, timed and
   // cancellable); GET /api/queries then shows the planned filter.
   Result<QueryPlan> Plan(const QueryRequest& request, int64_t now_ms, const Ticket& ticket) {
     auto plan = PlanQuery(request, options_.site, options_.root, now_ms, *ticket.control);
-    if (!plan.ok()) return plan;
-    std::lock_guard lock(running_mutex_);
-    if (auto it = running_.find(ticket.serial); it != running_.end())
-      it->second.filter = plan->description;
+    if (plan.ok()) queries_.Describe(ticket, plan->description);
     return plan;
   }
   ServerOptions options_;
+  // Before the server: a download's ticket may outlive the handler, never this.
+  RunningQueries queries_{options_.limits, options_.max_queries_per_user};
   std::unique_ptr<WebStore> store_;
   LoginLimiter user_limiter_;     // "USER@ADDRESS", and "password USER@ADDRESS"
   LoginLimiter address_limiter_;  // ADDRESS
   std::unique_ptr<httplib::Server> server_;
   int port_ = 0;
-  // Query durations by view, for the metrics (under running_mutex_).
-  struct Durations {
-    static inline const std::vector<double> kBounds = {0.01, 0.05, 0.1, 0.25, 0.5, 1,
-                                                       2.5,  5,    10,  30,   60};
-    std::vector<uint64_t> counts = std::vector<uint64_t>(kBounds.size() + 1);  // not cumulative
-    double sum = 0;
-    void Add(double seconds) {
-      size_t i = 0;
-      while (i < kBounds.size() && seconds > kBounds[i]) ++i;
-      ++counts[i];
-      sum += seconds;
-    }
-  };
-
- public:
-  std::string MetricsText(std::string_view version) {
-    PrometheusText w;
-    w.Family("weir_build_info", "gauge", "weir's version, as a label; always 1");
-    w.Sample("weir_build_info", PrometheusText::Label("version", version), 1);
-    std::lock_guard lock(running_mutex_);
-    w.Family("weir_serve_queries_running", "gauge", "queries being planned or run");
-    w.Sample("weir_serve_queries_running", "", running_.size());
-    w.Family("weir_serve_queries_total", "counter", "queries registered since the start");
-    w.Sample("weir_serve_queries_total", "", query_counter_);
-    w.Family("weir_serve_query_duration_seconds", "histogram",
-             "from a query's registration to its answer (or the end of a download), by view");
-    for (const auto& [view, d] : durations_) {
-      std::vector<uint64_t> cumulative(d.counts.size());
-      uint64_t total = 0;
-      for (size_t i = 0; i < d.counts.size(); ++i) cumulative[i] = total += d.counts[i];
-      w.Histogram("weir_serve_query_duration_seconds", PrometheusText::Label("view", view),
-                  Durations::kBounds, cumulative, d.sum);
-    }
-    return w.text();
-  }
-
- private:
-  std::mutex running_mutex_;
-  std::map<uint64_t, Running> running_;
-  uint64_t query_counter_ = 0;  // under running_mutex_
-  std::map<std::string, Durations> durations_;
 };
 
 void WebServer::Impl::Routes() {
@@ -429,24 +361,14 @@ void WebServer::Impl::Routes() {
                                     Principal& who) { Overview(req, res, who); }));
   s.Get("/api/queries",
         Api([this](const httplib::Request&, httplib::Response& res, Principal& who) {
-          std::lock_guard lock(running_mutex_);
-          std::vector<RunningQueryInfo> list;
-          for (auto& [serial, r] : running_)
-            if (r.user == who.user.name || who.user.role == Role::kAdmin)
-              list.push_back({r.id, r.user, r.view, r.filter, r.started_ms});
-          SendJson(res, 200, RunningJson(list));
+          SendJson(res, 200,
+                   RunningJson(queries_.List(who.user.name, who.user.role == Role::kAdmin)));
         }));
   s.Delete(R"(/api/queries/([A-Za-z0-9_.:-]{1,64}))",
            Api([this](const httplib::Request& req, httplib::Response& res, Principal& who) {
-             std::lock_guard lock(running_mutex_);
              std::string id = req.matches[1];
-             bool found = false;
-             for (auto& [serial, r] : running_)
-               if (r.id == id && (r.user == who.user.name || who.user.role == Role::kAdmin)) {
-                 r.control->Cancel();
-                 found = true;
-               }
-             if (!found) return SendError(res, 404, "no running query '" + id + "' of yours");
+             if (!queries_.Cancel(id, who.user.name, who.user.role == Role::kAdmin))
+               return SendError(res, 404, "no running query '" + id + "' of yours");
              SendJson(res, 200, "{\"cancelled\":true}");
            }));
   Documents(DocumentKind::kQuery, "/api/saved");
