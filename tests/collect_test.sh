@@ -80,6 +80,19 @@ stop_collector() {
   [ "$rc" -eq 0 ] || fail "weir collect exited $rc after SIGTERM"
 }
 flow_files() { find "$1" -type f -not -path '*/.weir/*' | sort; }
+# v4_flows FLOWS SEED DURATION: weir gen's flows of this hour, the IPv4 ones (NetFlow
+# v5 carries no IPv6) in g4.weir and as nfv5_send.py's CSV in flows.csv; sets $total.
+v4_flows() {
+  local fields=sip,dip,nhip,input,output,packets,bytes,stime,etime,sport,dport,flags,protocol,tos,src_as,dst_as,src_mask,dst_mask
+  "$weir" gen --flows="$1" --seed="$2" --start-time="$(date -u +%Y/%m/%d:%H)" --duration="$3" \
+    --output-path=g.weir >/dev/null
+  "$weir" filter --ip-version=4 --pass=g4.weir g.weir
+  total=$("$weir" info g4.weir | awk '/count-records/ {s += $2} END {print s}')
+  { echo "$fields"; "$weir" cut --output-format=csv --timestamp-format=epoch-ms --integer-tcp-flags \
+      --no-titles --fields="$fields" g4.weir; } >flows.csv
+}
+# send_v5 PORT: flows.csv as NetFlow v5 datagrams to 127.0.0.1:PORT.
+send_v5() { $python "$src/bench/nfv5_send.py" 127.0.0.1 "$1" <flows.csv >/dev/null; }
 # per_protocol ROOT: "protocol records packets bytes" lines from the stored files.
 per_protocol() {
   flow_files "$1" | "$weir" uniq --xargs=- --fields=protocol --values=records,packets,bytes \
@@ -169,16 +182,7 @@ case "$case_name" in
     # sensors.conf and silk.conf verbatim (port 2055) when present. The empty group
     # makes every address external, so every flow is ext2ext, in SiLK's directory
     # and file names.
-    "$weir" gen --flows=3000 --seed=5 --start-time="$(date -u +%Y/%m/%d:%H)" --duration=600 \
-      --output-path=g.weir
-    fields=sip,dip,nhip,input,output,packets,bytes,stime,etime,sport,dport,flags,protocol,tos,src_as,dst_as,src_mask,dst_mask
-    "$weir" filter --ip-version=4 --pass=g4.weir g.weir
-    total=$("$weir" info g4.weir | awk '/count-records/ {s += $2} END {print s}')
-    send_v5() {
-      { echo "$fields"
-        "$weir" cut --output-format=csv --timestamp-format=epoch-ms --integer-tcp-flags \
-          --no-titles --fields="$fields" g4.weir; } | $python "$src/bench/nfv5_send.py" 127.0.0.1 "$1" >/dev/null
-    }
+    v4_flows 3000 5 600
     # writeup_run NAME SENSOR_CONF SILK_CONF SENSOR GROUP PORT
     writeup_run() {
       local r=r_$1 conf=$2 silk=$3 sensor=$4 group=$5 port=$6
@@ -272,17 +276,10 @@ case "$case_name" in
     # a restart appends to the same hour's files; --pidfile; --daemon.
     port=$(free_port)
     sensor_conf "$port" netflow-v9 >s.conf
-    "$weir" gen --flows=2000 --seed=3 --start-time="$(date -u +%Y/%m/%d:%H)" --duration=60 --output-path=g.weir
-    "$weir" filter --ip-version=4 --pass=g4.weir g.weir
-    total=$("$weir" info g4.weir | awk '/count-records/ {s += $2} END {print s}')
-    fields=sip,dip,nhip,input,output,packets,bytes,stime,etime,sport,dport,flags,protocol,tos,src_as,dst_as,src_mask,dst_mask
-    send() {
-      { echo "$fields"; "$weir" cut --output-format=csv --timestamp-format=epoch-ms --integer-tcp-flags \
-          --no-titles --fields="$fields" g4.weir; } | $python "$src/bench/nfv5_send.py" 127.0.0.1 "$port" >/dev/null
-    }
+    v4_flows 2000 3 60
     start_collector r --sensor-configuration=s.conf --pidfile=c.pid
     [ "$(cat c.pid)" = "$collector_pid" ] || fail "pidfile holds $(cat c.pid), not $collector_pid"
-    send
+    send_v5 "$port"
     wait_stored r "$total"
     sleep 0.5  # one flush interval and more: everything is on disk
     kill -9 "$collector_pid"
@@ -292,7 +289,7 @@ case "$case_name" in
     [ "$n" -eq "$total" ] || fail "after kill -9 the files hold $n of $total records"
     : >collect.log
     start_collector r --sensor-configuration=s.conf
-    send
+    send_v5 "$port"
     wait_stored r "$total"
     stop_collector
     grep -q "received SIGTERM; flushing and stopping" collect.log || fail "no SIGTERM message"
@@ -431,11 +428,7 @@ CONF
     # the files, which read back whole.
     port=$(free_port)
     sensor_conf "$port" netflow-v9 >s.conf
-    "$weir" gen --flows=20000 --seed=11 --start-time="$(date -u +%Y/%m/%d:%H)" --duration=60 --output-path=g.weir
-    "$weir" filter --ip-version=4 --pass=g4.weir g.weir
-    fields=sip,dip,nhip,input,output,packets,bytes,stime,etime,sport,dport,flags,protocol,tos,src_as,dst_as,src_mask,dst_mask
-    { echo "$fields"; "$weir" cut --output-format=csv --timestamp-format=epoch-ms --integer-tcp-flags \
-        --no-titles --fields="$fields" g4.weir; } >flows.csv
+    v4_flows 20000 11 60
     for spec in collect.decode@4:weir-decode collect.write@2:weir-write collect.receive@30:weir-udp; do
       point=${spec%%:*}
       thread=${spec##*:}
@@ -445,7 +438,7 @@ CONF
       # send in slices until the collector has died (it must, within the first slices)
       for _ in $(seq 20); do
         kill -0 "$collector_pid" 2>/dev/null || break
-        $python "$src/bench/nfv5_send.py" 127.0.0.1 "$port" <flows.csv >/dev/null 2>&1 || true
+        send_v5 "$port" 2>/dev/null || true
         sleep 0.2
       done
       rc=0
@@ -477,10 +470,7 @@ CONF
     mport=$(free_port)
     pport=$(free_port)
     sensor_conf "$port" netflow-v9 >s.conf
-    "$weir" gen --flows=3000 --seed=8 --start-time="$(date -u +%Y/%m/%d:%H)" --duration=60 --output-path=g.weir
-    "$weir" filter --ip-version=4 --pass=g4.weir g.weir
-    total=$("$weir" info g4.weir | awk '/count-records/ {s += $2} END {print s}')
-    fields=sip,dip,nhip,input,output,packets,bytes,stime,etime,sport,dport,flags,protocol,tos,src_as,dst_as,src_mask,dst_mask
+    v4_flows 3000 8 60
     start_collector r --sensor-configuration=s.conf --metrics-listen=127.0.0.1:"$mport"
     cat >prometheus.yml <<CONF
 global:
@@ -499,8 +489,7 @@ CONF
       sleep 0.1
     done
     curl -sf "http://127.0.0.1:$pport/-/ready" >/dev/null || fail "prometheus did not start: $(tail -5 prometheus.log)"
-    { echo "$fields"; "$weir" cut --output-format=csv --timestamp-format=epoch-ms --integer-tcp-flags \
-        --no-titles --fields="$fields" g4.weir; } | $python "$src/bench/nfv5_send.py" 127.0.0.1 "$port" >/dev/null
+    send_v5 "$port"
     wait_stored r "$total"
     curl -sf "http://127.0.0.1:$mport/metrics" >metrics.txt || fail "no /metrics"
     promtool check metrics <metrics.txt || fail "promtool finds the exposition malformed"

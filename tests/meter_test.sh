@@ -43,6 +43,14 @@ per_tuple() {
 }
 no_timeouts=(--inactive-timeout=1e9 --active-timeout=1e9 --fin-timeout=1e9)
 
+# ipfix_conf PORT PROBE-SETTING "KIND VALUES": a sensor.conf with one IPFIX probe
+# `meter` and the sensor `local`, internal-KIND VALUES and external-KIND remainder.
+ipfix_conf() {
+  local kind=${3%% *}
+  printf 'probe meter ipfix\n  listen-on-port %s\n  %s\nend probe\nsensor local\n  ipfix-probes meter\n  internal-%s\n  external-%s remainder\nend sensor\n' \
+    "$1" "$2" "$3" "$kind"
+}
+
 # record PORT OUT [--tcp]: receives export messages into a pcap in the background.
 record() {
   $python "$helpers" record --port "$1" --out "$2" --idle 1.5 "${@:3}" >rec.out &
@@ -149,17 +157,7 @@ $(diff tshark.txt weir.txt | head -10)"
 
   collect)
     # Stored through the collector or straight from the meter: the same records.
-    cat >s.conf <<CONF
-probe meter ipfix
-  listen-on-port PORT
-  protocol udp
-end probe
-sensor local
-  ipfix-probes meter
-  internal-ipblocks 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 fc00::/7
-  external-ipblocks remainder
-end sensor
-CONF
+    ipfix_conf PORT "protocol udp" "ipblocks 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 fc00::/7" >s.conf
     fields=sip,dip,sport,dport,protocol,packets,bytes,stime,etime,flags,sensor,type
     for version in 5 9 10; do
       port=$(free_port)
@@ -207,17 +205,7 @@ $(diff direct.txt collected.txt | head -10)"
     need tshark
     captures=("$traffic"/traffic_vlan_qinq_icmp.pcap "$traffic"/traffic_mixed_many_protocols_vlan_ipv6.pcap
       "$traffic"/traffic_vlan_mpls_mixed.pcap)
-    cat >vlan.conf <<CONF
-probe meter ipfix
-  listen-on-port PORT
-  interface-values vlan
-end probe
-sensor local
-  ipfix-probes meter
-  internal-interfaces 118 209
-  external-interfaces remainder
-end sensor
-CONF
+    ipfix_conf PORT "interface-values vlan" "interfaces 118 209" >vlan.conf
     # tshark: IP packets per outer VLAN id
     for pcap in "${captures[@]}"; do
       tshark -r "$pcap" -Y "ip or ipv6" -T fields -e vlan.id 2>/dev/null
@@ -271,16 +259,7 @@ $(diff direct.txt collected.txt | head -10)"
     [ "$want" -gt 30000 ] || fail "the capture meters to $want flows"
     c_port=$(free_port)
     n_port=$(free_port)
-    cat >p.conf <<CONF
-probe meter ipfix
-  listen-on-port $c_port
-end probe
-sensor local
-  ipfix-probes meter
-  internal-ipblocks 10.0.0.0/8
-  external-ipblocks remainder
-end sensor
-CONF
+    ipfix_conf "$c_port" "protocol udp" "ipblocks 10.0.0.0/8" >p.conf
     "$weir" collect --root-directory=c --sensor-configuration=p.conf --flush-timeout=0.2 \
       --stats-interval=0 >collect.log 2>&1 &
     pids+=($!)
@@ -332,17 +311,7 @@ CONF
     # went into a socket already closed) is all that may be lost.
     pcap="$traffic/traffic_port_scan_syn_1994ports.pcap"
     port=$(free_port)
-    cat >t.conf <<CONF
-probe meter ipfix
-  listen-on-port $port
-  protocol tcp
-end probe
-sensor local
-  ipfix-probes meter
-  internal-ipblocks 10.0.0.0/8
-  external-ipblocks remainder
-end sensor
-CONF
+    ipfix_conf "$port" "protocol tcp" "ipblocks 10.0.0.0/8" >t.conf
     collect_on() {
       "$weir" collect --root-directory=c --sensor-configuration=t.conf --flush-timeout=0.2 \
         --stats-interval=0 >>collect.log 2>&1 &
