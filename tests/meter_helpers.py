@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Helpers for weir meter's end-to-end tests (tests/meter_test.sh).
 
-  meter_helpers.py record --port P --out FILE [--idle S] [--tcp]
+  meter_helpers.py record --port P --out FILE [--idle S] [--first S] [--tcp]
       Receives NetFlow/IPFIX datagrams (or an IPFIX TCP stream, split into
       messages) on 127.0.0.1:P and writes them to a classic pcap (raw IPv4 + UDP
       headers to port P) for tshark; prints "ready" once listening and stops
@@ -56,7 +56,7 @@ def record(args):
         print("ready", flush=True)
         server.settimeout(30)
         conn, _ = server.accept()
-        conn.settimeout(args.idle)
+        conn.settimeout(args.first)
         data = b""
         while True:
             try:
@@ -65,6 +65,7 @@ def record(args):
                 break
             if not chunk:
                 break
+            conn.settimeout(args.idle)
             data += chunk
             while len(data) >= 4:
                 length = struct.unpack(">H", data[2:4])[0]
@@ -77,12 +78,15 @@ def record(args):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
         sock.bind(("127.0.0.1", args.port))
         print("ready", flush=True)
-        sock.settimeout(args.idle)
+        # The exporter may take a while to start on a loaded machine: wait long
+        # for the first datagram, then end after --idle seconds of silence.
+        sock.settimeout(args.first)
         while True:
             try:
                 payload = sock.recv(65535)
             except socket.timeout:
                 break
+            sock.settimeout(args.idle)
             write(payload)
     out.close()
 
@@ -181,6 +185,7 @@ def main():
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--idle", type=float, default=2)
+    p.add_argument("--first", type=float, default=30)
     p.add_argument("--tcp", action="store_true")
     p = sub.add_parser("tuples")
     p.add_argument("--softflowd", action="store_true")
