@@ -7,6 +7,7 @@
 
 #include "base/file.h"
 #include "base/time.h"
+#include "detect/sketch.h"
 #include "query/scan.h"
 #include "record/fields.h"
 #include "record/text.h"
@@ -53,20 +54,28 @@ IpPrefix PrefixOf(const IpAddress& a, int step) {
   return {a.MaskedTo(a.is_v4() ? 96 + length : length), length};
 }
 // A source's prefix in the top list: /24 of IPv4, /48 of IPv6.
-std::string SourcePrefix(const IpAddress& a) {
-  IpPrefix p = a.is_v4() ? IpPrefix{a.MaskedTo(96 + 24), 24} : IpPrefix{a.MaskedTo(48), 48};
-  return p.ToString();
+IpAddress SourcePrefix(const IpAddress& a) {
+  return a.is_v4() ? a.MaskedTo(96 + 24) : a.MaskedTo(48);
 }
+std::string PrefixText(const IpAddress& a) { return IpPrefix{a, a.is_v4() ? 24 : 48}.ToString(); }
 
-std::string SizeBucket(const FlowRecord& r) {
-  static constexpr uint64_t kEdges[] = {64, 128, 256, 512, 1024, 1500};
+// Packet sizes in buckets: 0-63, 64-127, ... 1024-1499, 1500-.
+constexpr uint64_t kSizeEdges[] = {64, 128, 256, 512, 1024, 1500};
+uint32_t SizeBucket(const FlowRecord& r) {
   const uint64_t size = r.packets ? r.bytes / r.packets : 0;
-  uint64_t low = 0;
-  for (uint64_t edge : kEdges) {
-    if (size < edge) return std::to_string(low) + "-" + std::to_string(edge - 1);
-    low = edge;
-  }
-  return "1500-";
+  uint32_t bucket = 0;
+  while (bucket < std::size(kSizeEdges) && size >= kSizeEdges[bucket]) ++bucket;
+  return bucket;
+}
+std::string SizeText(const uint32_t& bucket) {
+  const uint64_t low = bucket == 0 ? 0 : kSizeEdges[bucket - 1];
+  if (bucket == std::size(kSizeEdges)) return std::to_string(low) + "-";
+  return std::to_string(low) + "-" + std::to_string(kSizeEdges[bucket] - 1);
+}
+std::string FlagsText(const uint32_t& flags) {
+  std::string f;
+  AppendTcpFlags(f, static_cast<uint8_t>(flags), false);
+  return f.empty() ? "none" : f;
 }
 
 struct Counts {
@@ -97,21 +106,37 @@ std::vector<ReportEntry> Top(const Map& map, int n, Text text) {
 
 std::string AddressText(const IpAddress& a) { return a.ToString(); }
 std::string PortText(const uint32_t& p) { return std::to_string(p); }
-std::string SameText(const std::string& s) { return s; }
 
-// What one victim's flows add up to, as the second pass reads them.
-struct Accumulator {
+// Adds r to key's counts; a table already holding `limit` keys (0: no limit)
+// takes no new ones.
+template <typename Map>
+void Tally(Map& map, const typename Map::key_type& key, const FlowRecord& r, size_t limit) {
+  if (limit != 0 && map.size() >= limit) {
+    auto it = map.find(key);
+    if (it != map.end()) it->second.Add(r);
+    return;
+  }
+  map[key].Add(r);
+}
+
+}  // namespace
+
+// What one victim's flows add up to.
+struct ReportBuilder::State {
   AttackReport report;
   bool prefix = false;
-  IpPrefix where;
+  bool outgoing = false;
+  const FlowtypeNames* names = nullptr;
+  size_t max_entries = 0;
+  DistinctSketch distinct;                      // sources, when the table is pruned
   std::unordered_map<int64_t, Counts> seconds;  // by flow start second
   Counts vectors[kAttackVectors];
   std::unordered_map<uint32_t, Counts> vector_ports[kAttackVectors];  // source ports
-  std::unordered_map<IpAddress, Counts, IpHash> sources;
-  std::unordered_map<std::string, Counts> source_prefixes, flags, sizes, sensors;
-  std::unordered_map<uint32_t, Counts> source_ports, destination_ports, interfaces;
+  std::unordered_map<IpAddress, Counts, IpHash> sources, source_prefixes;
+  std::unordered_map<uint32_t, Counts> source_ports, destination_ports, interfaces, flags, sizes,
+      sensors;
 
-  void Add(const FlowRecord& r, const SiteConfig& site) {
+  void Add(const FlowRecord& r) {
     AttackReport& a = report;
     if (a.flows == 0 || r.stime_ms < a.first_ms) a.first_ms = r.stime_ms;
     a.last_ms = std::max(a.last_ms, r.etime_ms());
@@ -122,23 +147,20 @@ struct Accumulator {
     const auto v = static_cast<size_t>(ClassifyFlow(r));
     vectors[v].Add(r);
     vector_ports[v][r.sport].Add(r);
-    sources[r.sip].Add(r);
-    source_prefixes[SourcePrefix(r.sip)].Add(r);
+    const IpAddress& peer = outgoing ? r.dip : r.sip;
+    Tally(sources, peer, r, max_entries);
+    Tally(source_prefixes, SourcePrefix(peer), r, max_entries);
+    if (max_entries) distinct.AddHash(IpHash()(peer) * 0x9E3779B97F4A7C15ull);
     source_ports[r.sport].Add(r);
     destination_ports[r.dport].Add(r);
-    if (r.protocol == kProtoTcp) {
-      std::string f;
-      AppendTcpFlags(f, r.flags, false);
-      flags[f.empty() ? "none" : f].Add(r);
-    }
+    if (r.protocol == kProtoTcp) flags[r.flags].Add(r);
     sizes[SizeBucket(r)].Add(r);
-    std::string_view sensor = site.SensorName(r.sensor);
-    sensors[sensor.empty() ? std::to_string(r.sensor) : std::string(sensor)].Add(r);
-    interfaces[r.input].Add(r);
+    sensors[r.sensor].Add(r);
+    interfaces[outgoing ? r.output : r.input].Add(r);
   }
 
-  void Finish(uint64_t all_packets, const ReportOptions& options) {
-    AttackReport& a = report;
+  AttackReport Finish(uint64_t all_packets, const ReportOptions& options) const {
+    AttackReport a = report;
     a.share = all_packets ? static_cast<double>(a.packets) / static_cast<double>(all_packets) : 0;
     const double span = std::max<int64_t>(a.last_ms - a.first_ms, 1000) / 1000.0;
     a.bps = static_cast<double>(a.bytes) * 8 / span;
@@ -169,20 +191,48 @@ struct Accumulator {
       if (y.vector == AttackVector::kCarpetBombing) return false;
       return x.weight() > y.weight();
     });
-    a.distinct_sources = sources.size();
+    a.distinct_sources = max_entries && sources.size() >= max_entries
+                             ? static_cast<uint64_t>(std::llround(distinct.Estimate()))
+                             : sources.size();
     a.sources = Top(sources, options.top, AddressText);
-    a.source_prefixes = Top(source_prefixes, options.top, SameText);
+    a.source_prefixes = Top(source_prefixes, options.top, PrefixText);
     a.source_ports = Top(source_ports, options.top, PortText);
     a.destination_ports = Top(destination_ports, options.top, PortText);
-    a.tcp_flags = Top(flags, options.top, SameText);
-    a.packet_sizes = Top(sizes, options.top, SameText);
-    a.sensors = Top(sensors, options.top, SameText);
+    a.tcp_flags = Top(flags, options.top, FlagsText);
+    a.packet_sizes = Top(sizes, options.top, SizeText);
+    a.sensors = Top(sensors, options.top, [this](const uint32_t& sensor) {
+      std::string_view name = names ? names->SensorName(static_cast<uint16_t>(sensor)) : "";
+      return name.empty() ? std::to_string(sensor) : std::string(name);
+    });
     a.interfaces = Top(interfaces, options.top, PortText);
-    a.filter = (prefix ? "--dcidr=" : "--daddress=") + a.victim +
-               " --stime=" + FormatTime(a.first_ms, TimeFormat::kSilk) + "-" +
+    a.filter = std::string(outgoing ? (prefix ? "--scidr=" : "--saddress=")
+                                    : (prefix ? "--dcidr=" : "--daddress=")) +
+               a.victim + " --stime=" + FormatTime(a.first_ms, TimeFormat::kSilk) + "-" +
                FormatTime(a.last_ms, TimeFormat::kSilk);
+    return a;
   }
 };
+
+ReportBuilder::ReportBuilder(std::string victim, bool prefix, bool outgoing,
+                             const FlowtypeNames* names, size_t max_entries)
+    : state_(std::make_unique<State>()) {
+  state_->report.victim = std::move(victim);
+  state_->report.direction = outgoing ? "outgoing" : "incoming";
+  state_->prefix = prefix;
+  state_->outgoing = outgoing;
+  state_->names = names;
+  state_->max_entries = max_entries;
+}
+ReportBuilder::ReportBuilder(ReportBuilder&&) noexcept = default;
+ReportBuilder& ReportBuilder::operator=(ReportBuilder&&) noexcept = default;
+ReportBuilder::~ReportBuilder() = default;
+void ReportBuilder::Add(const FlowRecord& r) { state_->Add(r); }
+uint64_t ReportBuilder::packets() const { return state_->report.packets; }
+AttackReport ReportBuilder::Build(uint64_t all_packets, const ReportOptions& options) const {
+  return state_->Finish(all_packets, options);
+}
+
+namespace {
 
 ScanStats ScanRecords(const QueryPlan& plan, const ScanErrorHandler& on_error,
                       const std::function<void(const FlowRecord&)>& each) {
@@ -274,12 +324,14 @@ Result<std::vector<AttackReport>> BuildReports(const QueryPlan& given, const Sit
   });
   if (!first_error.empty()) return Status::Corruption(first_error);
 
-  std::vector<Accumulator> victims;
+  struct Victim {
+    ReportBuilder builder;
+    bool prefix;
+    IpPrefix where;
+  };
+  std::vector<Victim> victims;
   auto add_victim = [&](const IpAddress& a) {
-    Accumulator acc;
-    acc.report.victim = a.ToString();
-    acc.where = {a, 128};
-    victims.push_back(std::move(acc));
+    victims.push_back({ReportBuilder(a.ToString(), false, false, &site), false, {a, 128}});
   };
   if (options.victim) {
     add_victim(*options.victim);
@@ -323,11 +375,7 @@ Result<std::vector<AttackReport>> BuildReports(const QueryPlan& given, const Sit
           if (static_cast<double>(load.packets) >= options.carpet_share * all &&
               load.hosts >= options.carpet_hosts &&
               static_cast<double>(load.top) < options.min_victim_share * all) {
-            Accumulator acc;
-            acc.report.victim = text;
-            acc.prefix = true;
-            acc.where = load.prefix;
-            victims.push_back(std::move(acc));
+            victims.push_back({ReportBuilder(text, true, false, &site), true, load.prefix});
             found = true;
           }
         }
@@ -342,16 +390,13 @@ Result<std::vector<AttackReport>> BuildReports(const QueryPlan& given, const Sit
     if (!victims[i].prefix) by_address[victims[i].where.address] = i;
   ScanRecords(plan, on_error, [&](const FlowRecord& r) {
     if (auto it = by_address.find(r.dip); it != by_address.end())
-      return victims[it->second].Add(r, site);
-    for (Accumulator& v : victims)
-      if (v.prefix && v.where.Contains(r.dip)) return v.Add(r, site);
+      return victims[it->second].builder.Add(r);
+    for (Victim& v : victims)
+      if (v.prefix && v.where.Contains(r.dip)) return v.builder.Add(r);
   });
   if (!first_error.empty()) return Status::Corruption(first_error);
   std::vector<AttackReport> reports;
-  for (Accumulator& v : victims) {
-    v.Finish(all_packets, options);
-    reports.push_back(std::move(v.report));
-  }
+  for (const Victim& v : victims) reports.push_back(v.builder.Build(all_packets, options));
   return reports;
 }
 

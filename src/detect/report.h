@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -90,6 +91,31 @@ struct AttackReport {
       packet_sizes, sensors, interfaces;
   uint64_t distinct_sources = 0;
   std::string filter;  // the victim's flows as weir filter switches
+};
+
+// One victim's report, built from its flows one at a time: BuildReports uses it,
+// and so does each detection incident. With max_entries, the tables of sources and
+// source prefixes tally the first that many distinct keys and only those (the
+// distinct source count is then estimated), so a spoofed flood's report stays
+// small; reflectors and repeat senders come early and keep counting.
+class ReportBuilder {
+ public:
+  // victim: the address or prefix as text; outgoing: the victim is the source.
+  ReportBuilder(std::string victim, bool prefix, bool outgoing, const FlowtypeNames* names,
+                size_t max_entries = 0);
+  ReportBuilder(ReportBuilder&&) noexcept;
+  ReportBuilder& operator=(ReportBuilder&&) noexcept;
+  ~ReportBuilder();
+
+  void Add(const FlowRecord& r);
+  uint64_t packets() const;
+  // all_packets: the packets the share is of (0: no share).
+  AttackReport Build(uint64_t all_packets, const ReportOptions& options) const;
+
+  struct State;
+
+ private:
+  std::unique_ptr<State> state_;
 };
 
 // Reads the plan's flows (twice: to choose the victims, then to describe them)

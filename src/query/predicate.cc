@@ -73,33 +73,49 @@ bool FillColumn(const Column<T>& column, size_t n, const std::vector<UintRange>&
 }
 
 // A derived or stored numeric field of row i; kNoValue when it does not apply.
-uint64_t NumericValue(const FlowBatch& b, FieldId f, size_t i) {
-  auto is_icmp = [&] { return b.protocol[i] == kProtoIcmp || b.protocol[i] == kProtoIcmpV6; };
+// A column's value at row i, for a FlowBatch (columns) and a FlowRecord (one row).
+template <typename T, typename A>
+const T& At(const std::vector<T, A>& column, size_t i) {
+  return column[i];
+}
+template <typename T>
+const T& At(const T& value, size_t) {
+  return value;
+}
+
+template <typename Rows>
+uint64_t NumericValueOf(const Rows& b, FieldId f, size_t i) {
+  const uint8_t protocol = At(b.protocol, i);
+  const bool is_icmp = protocol == kProtoIcmp || protocol == kProtoIcmpV6;
   switch (f) {
 #define WEIR_NUMERIC_CASE(id, member, type) \
   case FieldId::id:                         \
-    return AsUint(b.member[i]);
+    return AsUint(At(b.member, i));
     WEIR_STORED_COLUMNS(WEIR_NUMERIC_CASE)
 #undef WEIR_NUMERIC_CASE
-    case FieldId::kEtime:
-      return static_cast<uint64_t>(b.stime_ms[i]) + b.duration_ms[i];  // wraps, never UB
+    case FieldId::kEtime:  // wraps, never UB
+      return static_cast<uint64_t>(At(b.stime_ms, i)) + At(b.duration_ms, i);
     case FieldId::kClass:
     case FieldId::kType:
-      return b.flowtype[i];
+      return At(b.flowtype, i);
     case FieldId::kIcmpType:
-      return is_icmp() ? b.dport[i] >> 8 : kNoValue;
+      return is_icmp ? At(b.dport, i) >> 8 : kNoValue;
     case FieldId::kIcmpCode:
-      return is_icmp() ? b.dport[i] & 0xff : kNoValue;
+      return is_icmp ? At(b.dport, i) & 0xff : kNoValue;
     case FieldId::kIcmpTypeCode:
-      return is_icmp() ? b.dport[i] : kNoValue;
-    case FieldId::kBytesPerPacket:
-      return b.packets[i] ? b.bytes[i] / b.packets[i] : 0;
+      return is_icmp ? At(b.dport, i) : kNoValue;
+    case FieldId::kBytesPerPacket: {
+      const uint64_t packets = At(b.packets, i);
+      return packets ? At(b.bytes, i) / packets : 0;
+    }
     case FieldId::kIpVersion:
-      return b.sip[i].is_v4() ? 4 : 6;
+      return At(b.sip, i).is_v4() ? 4 : 6;
     default:
       return 0;
   }
 }
+
+uint64_t NumericValue(const FlowBatch& b, FieldId f, size_t i) { return NumericValueOf(b, f, i); }
 
 void FillRangesForField(const FlowBatch& b, FieldId f, const std::vector<UintRange>& ranges,
                         uint8_t* out) {
@@ -477,9 +493,7 @@ bool Predicate::Matches(const FlowRecord& r) const {
     case Kind::kNot:
       return !node.children[0].Matches(r);
     case Kind::kRanges: {
-      FlowBatch one;
-      one.Append(r);
-      uint64_t v = NumericValue(one, node.field, 0);
+      uint64_t v = NumericValueOf(r, node.field, 0);
       return v != kNoValue && InAnyRange(v, node.ranges);
     }
     case Kind::kIpSet:
@@ -487,9 +501,11 @@ bool Predicate::Matches(const FlowRecord& r) const {
     case Kind::kWildcard:
       return node.wildcard->Matches(RecordIp(r, node.field));
     case Kind::kFlags: {
-      FlowBatch one;
-      one.Append(r);
-      return node.flag_table[FlagsColumn(one, node.field)[0]];
+      const uint8_t flags = node.field == FieldId::kInitialFlags   ? r.initial_flags
+                            : node.field == FieldId::kSessionFlags ? r.session_flags
+                            : node.field == FieldId::kAttributes   ? r.attributes
+                                                                   : r.flags;
+      return node.flag_table[flags];
     }
   }
   return false;

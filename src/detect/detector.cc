@@ -1,0 +1,685 @@
+#include "detect/detector.h"
+
+#include <algorithm>
+#include <array>
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <unordered_map>
+
+#include "base/hash.h"
+#include "base/time.h"
+#include "detect/sketch.h"
+#include "record/text.h"
+
+namespace weir {
+
+namespace {
+
+constexpr int64_t kNoWindow = std::numeric_limits<int64_t>::min();
+constexpr double kNever = std::numeric_limits<double>::infinity();
+constexpr int64_t kHourMs = 3600'000;
+
+int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+struct KeyHash {
+  size_t operator()(const IpAddress& a) const {
+    return static_cast<size_t>(Mix64(a.high64() * 0x9E3779B97F4A7C15ull ^ a.low64()));
+  }
+};
+
+// One key of one rule: 64 bytes, plus 16 of key and the index entry, plus 64 of
+// sketch for rules that count distinct values (doc/detect.md, "State and eviction").
+struct KeyState {
+  int64_t window = kNoWindow;  // the current window's index (end time / window)
+  double value = 0;            // its running sum (out_in_ratio: outgoing bytes)
+  double in_value = 0;         // out_in_ratio: incoming bytes
+  float limit = 0;             // the current window's limit, in window units
+  float mean = 0, var = 0;     // the baseline, of values over the time-of-day factor
+  uint32_t learned = 0;        // windows seen (saturating)
+  uint16_t above = 0;          // consecutive windows over the limit
+  uint16_t below = 0;          // consecutive windows under the clearing level
+  int32_t incident = -1;
+  bool listed = false;  // in the sweep list
+  int64_t quiet_until = 0;
+};
+
+struct Incident {
+  std::string id, key_text;
+  size_t rule = 0;
+  uint32_t slot = 0;
+  IpPrefix address;
+  bool has_address = false;
+  int64_t start_ms = 0, last_update_ms = 0;
+  double value = 0, limit = 0, peak = 0;     // window units
+  double bytes = 0, packets = 0, flows = 0;  // the current window's
+  double bps = 0, pps = 0, fps = 0;          // the last closed window's
+  ReportBuilder report;
+};
+
+struct RuleState {
+  const Rule* rule = nullptr;
+  int64_t window = 1000;
+  double unit = 1;   // a rate threshold (per second) times unit is a window sum
+  double alpha = 0;  // the baseline's weight of one window
+  bool sketch = false;
+  std::unordered_map<IpAddress, uint32_t, KeyHash> index;
+  std::vector<KeyState> states;
+  std::vector<IpAddress> keys;
+  std::vector<DistinctSketch> sketches;
+  std::vector<uint32_t> free;
+  std::vector<uint32_t> listed;  // keys over the limit or in an incident
+  int64_t swept = kNoWindow;     // the window sweeps have closed up to
+  // The time-of-day profile: the whole rule's value per hour of the day.
+  std::array<double, 24> level{}, sum{};
+  std::array<bool, 24> known{};
+  int64_t hour = kNoWindow;
+};
+
+}  // namespace
+
+class Detector::Impl {
+ public:
+  Impl(RuleSet rules, const FlowtypeNames* names, DetectorOptions options, EventHandler on_event)
+      : rules_(std::move(rules)), names_(names), options_(options), emit_(std::move(on_event)) {
+    for (const Rule& rule : rules_.rules) {
+      RuleState rs;
+      rs.rule = &rule;
+      rs.window = rule.window_ms;
+      rs.unit = IsRate(rule.metric) ? static_cast<double>(rule.window_ms) / 1000 : 1;
+      rs.alpha = 1 - std::exp2(-static_cast<double>(rule.window_ms) /
+                               static_cast<double>(rule.baseline.half_life_ms));
+      rs.sketch =
+          rule.metric == Metric::kSources || rule.metric == Metric::kDports || rule.min_sources > 0;
+      states_.push_back(std::move(rs));
+    }
+    recent_.resize(options_.recent_records);
+  }
+
+  void Add(std::span<const FlowRecord> records) {
+    int64_t newest = watermark_;
+    for (const FlowRecord& r : records) {
+      ++stats_.records;
+      if (!recent_.empty()) {
+        recent_[recent_next_] = r;
+        recent_next_ = (recent_next_ + 1) % recent_.size();
+        recent_count_ = std::min(recent_count_ + 1, recent_.size());
+      }
+      newest = std::max(newest, r.etime_ms());
+      now_ = newest;
+      for (size_t i = 0; i < states_.size(); ++i) AddRecord(i, r);
+    }
+    Advance(newest);
+  }
+
+  void Advance(int64_t watermark) {
+    if (watermark <= watermark_) return;
+    watermark_ = watermark;
+    for (size_t i = 0; i < states_.size(); ++i) {
+      RuleState& rs = states_[i];
+      RollHour(rs, FloorDiv(watermark, kHourMs));
+      const int64_t closed = FloorDiv(watermark - options_.lateness_ms, rs.window);
+      if (closed <= rs.swept) continue;
+      rs.swept = closed;
+      Sweep(i, closed);
+    }
+  }
+
+  void Finish() {
+    for (size_t i = 0; i < states_.size(); ++i) {
+      RuleState& rs = states_[i];
+      for (uint32_t slot : std::vector<uint32_t>(rs.listed)) {
+        KeyState& k = rs.states[slot];
+        if (k.window == kNoWindow) continue;
+        EndWindow(i, slot, k.window, WindowValue(rs, slot), Over(rs, slot));
+        if (rs.states[slot].incident >= 0) End(i, slot, (k.window + 1) * rs.window);
+      }
+      rs.listed.clear();
+      for (KeyState& k : rs.states) k.listed = false;
+    }
+  }
+
+  DetectorStats Stats() const {
+    DetectorStats s = stats_;
+    s.open = 0;
+    s.keys = 0;
+    for (const auto& inc : incidents_) s.open += inc != nullptr;
+    for (const RuleState& rs : states_) s.keys += rs.index.size();
+    s.watermark_ms = watermark_;
+    return s;
+  }
+
+  std::vector<OpenIncident> Open() const {
+    std::vector<OpenIncident> out;
+    for (const auto& inc : incidents_) {
+      if (!inc) continue;
+      const RuleState& rs = states_[inc->rule];
+      out.push_back({inc->id, rs.rule->name, inc->key_text, inc->start_ms, inc->value / rs.unit,
+                     inc->limit / rs.unit, inc->peak / rs.unit});
+    }
+    return out;
+  }
+
+  const RuleSet& rules() const { return rules_; }
+
+ private:
+  // The keys a record counts for under a rule (none, one, or for out_in_ratio the
+  // source and the destination host), each with whether it is the incoming side.
+  int Keys(const RuleState& rs, const FlowRecord& r, IpAddress keys[2], bool incoming[2]) const {
+    const Rule& rule = *rs.rule;
+    if (rule.filter && !rule.filter->Matches(r)) return 0;
+    if (!rule.ignore_sources.empty() && rule.ignore_sources.Contains(r.sip)) return 0;
+    if (!rule.ignore_ports.empty() &&
+        (std::binary_search(rule.ignore_ports.begin(), rule.ignore_ports.end(), r.sport) ||
+         std::binary_search(rule.ignore_ports.begin(), rule.ignore_ports.end(), r.dport)))
+      return 0;
+    const bool in = rule.direction == RuleDirection::kIncoming;
+    switch (rule.scope) {
+      case RuleScope::kHost:
+      case RuleScope::kPrefix: {
+        auto key = [&](const IpAddress& a) {
+          return rule.scope == RuleScope::kPrefix ? rule.PrefixKey(a) : a;
+        };
+        if (rule.metric == Metric::kOutInRatio) {
+          int n = 0;
+          if (rule.hosts.Contains(r.sip)) keys[n] = key(r.sip), incoming[n++] = false;
+          if (rule.hosts.Contains(r.dip)) keys[n] = key(r.dip), incoming[n++] = true;
+          return n;
+        }
+        const IpAddress& a = in ? r.dip : r.sip;
+        if (!rule.hosts.Contains(a)) return 0;
+        keys[0] = key(a);
+        incoming[0] = in;
+        return 1;
+      }
+      default:
+        break;
+    }
+    if (!rule.hosts.empty() && rule.direction != RuleDirection::kAny) {
+      const bool s = rule.hosts.Contains(r.sip), d = rule.hosts.Contains(r.dip);
+      if (in ? !(d && !s) : !(s && !d)) return 0;
+    }
+    incoming[0] = in;
+    switch (rule.scope) {
+      case RuleScope::kSensor:
+        keys[0] = IpAddress::FromHalves(0, r.sensor);
+        break;
+      case RuleScope::kInterface:
+        keys[0] = IpAddress::FromHalves(
+            r.sensor, in || rule.direction == RuleDirection::kAny ? r.input : r.output);
+        break;
+      default: {
+        const FieldInfo& f = GetField(rule.key_field);
+        keys[0] = f.type == FieldType::kIp
+                      ? GetIp(r, rule.key_field)
+                      : IpAddress::FromHalves(0, GetUnsigned(r, rule.key_field));
+      }
+    }
+    return 1;
+  }
+
+  void AddRecord(size_t rule, const FlowRecord& r) {
+    RuleState& rs = states_[rule];
+    IpAddress keys[2];
+    bool incoming[2];
+    const int n = Keys(rs, r, keys, incoming);
+    for (int i = 0; i < n; ++i) Count(rule, keys[i], incoming[i], r);
+  }
+
+  void Count(size_t rule, const IpAddress& key, bool incoming, const FlowRecord& r) {
+    RuleState& rs = states_[rule];
+    const uint32_t slot = Slot(rs, key);
+    if (slot == UINT32_MAX) return;
+    const Rule& rl = *rs.rule;
+    const int64_t w = FloorDiv(r.etime_ms(), rs.window);
+    {
+      KeyState& k = rs.states[slot];
+      if (k.window == kNoWindow) {
+        k.window = w;
+        k.limit = static_cast<float>(Limit(rs, k, w));
+      } else if (w > k.window) {
+        Close(rule, slot, w);
+      }
+    }
+    KeyState& k = rs.states[slot];
+    // A long flow adds the share of its packets and bytes one window holds.
+    const double share =
+        r.duration_ms > rs.window ? static_cast<double>(rs.window) / r.duration_ms : 1.0;
+    const double packets = static_cast<double>(r.packets) * share;
+    const double bytes = static_cast<double>(r.bytes) * share;
+    switch (rl.metric) {
+      case Metric::kBytes:
+        k.value += bytes;
+        break;
+      case Metric::kBits:
+        k.value += bytes * 8;
+        break;
+      case Metric::kPackets:
+        k.value += packets;
+        break;
+      case Metric::kFlows:
+      case Metric::kSources:
+      case Metric::kDports:
+        k.value += 1;
+        break;
+      case Metric::kSynPackets:
+        if (r.protocol == kProtoTcp && (r.flags & (kTcpSyn | kTcpAck)) == kTcpSyn)
+          k.value += packets;
+        break;
+      case Metric::kFragments:
+        if (ClassifyFlow(r) == AttackVector::kFragmentFlood) k.value += packets;
+        break;
+      case Metric::kOutInRatio:
+        (incoming ? k.in_value : k.value) += bytes;
+        break;
+    }
+    if (rs.sketch) {
+      DistinctSketch& s = rs.sketches[slot];
+      if (rl.metric == Metric::kDports)
+        s.Add(r.dport);
+      else {
+        // distinct peers: the sources, or of an outgoing rule the destinations
+        const IpAddress& peer = rl.direction == RuleDirection::kOutgoing ? r.dip : r.sip;
+        s.Add(peer.high64() * 0x9E3779B97F4A7C15ull ^ peer.low64());
+      }
+    }
+    if (k.incident >= 0) {
+      Incident& inc = *incidents_[k.incident];
+      inc.bytes += bytes;
+      inc.packets += packets;
+      inc.flows += 1;
+      inc.report.Add(r);
+      return;
+    }
+    // A key that may be over its limit is swept, so that its window closes even
+    // when its traffic stops (a non-rate metric is judged only then).
+    const bool maybe_over =
+        rl.metric == Metric::kOutInRatio ? k.value >= rl.min_bytes * rs.unit : k.value > k.limit;
+    if (!maybe_over) return;
+    if (!k.listed) {
+      k.listed = true;
+      rs.listed.push_back(slot);
+    }
+    // Start as soon as the running sum passes: the last of `windows` windows.
+    if (k.above + 1 >= rl.windows && IsRate(rl.metric) && Guard(rs, slot))
+      Start(rule, slot, k.window);
+  }
+
+  uint32_t Slot(RuleState& rs, const IpAddress& key) {
+    auto it = rs.index.find(key);
+    if (it != rs.index.end()) return it->second;
+    if (rs.index.size() >= rs.rule->max_keys && !Evict(rs)) {
+      ++stats_.refused;
+      return UINT32_MAX;
+    }
+    uint32_t slot;
+    if (!rs.free.empty()) {
+      slot = rs.free.back();
+      rs.free.pop_back();
+      rs.states[slot] = KeyState();
+      rs.keys[slot] = key;
+      if (rs.sketch) rs.sketches[slot].Clear();
+    } else {
+      slot = static_cast<uint32_t>(rs.states.size());
+      rs.states.emplace_back();
+      rs.keys.push_back(key);
+      if (rs.sketch) rs.sketches.emplace_back();
+    }
+    rs.index.emplace(key, slot);
+    return slot;
+  }
+
+  // Drops the keys idle longest (no incident, not over the limit), an eighth of
+  // max_keys at a time. False when none can go.
+  bool Evict(RuleState& rs) {
+    std::vector<std::pair<int64_t, uint32_t>> idle;
+    for (uint32_t slot = 0; slot < rs.states.size(); ++slot) {
+      const KeyState& k = rs.states[slot];
+      if (k.window != kNoWindow && !k.listed && k.incident < 0) idle.emplace_back(k.window, slot);
+    }
+    if (idle.empty()) return false;
+    const size_t n = std::clamp<size_t>(rs.rule->max_keys / 8, 1, idle.size());
+    std::nth_element(idle.begin(), idle.begin() + static_cast<ptrdiff_t>(n - 1), idle.end());
+    for (size_t i = 0; i < n; ++i) {
+      const uint32_t slot = idle[i].second;
+      rs.index.erase(rs.keys[slot]);
+      rs.states[slot].window = kNoWindow;
+      rs.free.push_back(slot);
+    }
+    stats_.evicted += n;
+    return true;
+  }
+
+  // The limit of window w for key k, in window units.
+  double Limit(const RuleState& rs, const KeyState& k, int64_t w) const {
+    const Rule& rule = *rs.rule;
+    double limit = rule.threshold > 0 ? rule.threshold * rs.unit : kNever;
+    if (rule.baseline.k > 0 && static_cast<double>(k.learned) * static_cast<double>(rs.window) >=
+                                   static_cast<double>(rule.baseline.warmup_ms)) {
+      const double sd = std::sqrt(std::max(0.0f, k.var));
+      double b = Factor(rs, w) * (k.mean + rule.baseline.k * sd);
+      b = std::max(b, rule.baseline.floor * rs.unit);
+      limit = std::min(limit, b);
+    }
+    return limit;
+  }
+
+  // The time-of-day factor of window w: its hour's level over the mean level.
+  double Factor(const RuleState& rs, int64_t w) const {
+    if (!rs.rule->baseline.time_of_day) return 1;
+    const int hour = static_cast<int>(FloorDiv(w * rs.window, kHourMs) % 24);
+    double total = 0;
+    int known = 0;
+    for (int h = 0; h < 24; ++h)
+      if (rs.known[h]) total += rs.level[h], ++known;
+    if (known < 6 || !rs.known[hour] || total <= 0) return 1;
+    return std::clamp(rs.level[hour] / (total / known), 0.2, 5.0);
+  }
+
+  void RollHour(RuleState& rs, int64_t hour) {
+    if (rs.rule->baseline.k <= 0 || hour == rs.hour) return;
+    if (rs.hour != kNoWindow) {
+      const int h = static_cast<int>(rs.hour % 24);
+      rs.level[h] = rs.known[h] ? 0.5 * rs.level[h] + 0.5 * rs.sum[h] : rs.sum[h];
+      rs.known[h] = true;
+      rs.sum[h] = 0;
+    }
+    rs.hour = hour;
+  }
+
+  double WindowValue(const RuleState& rs, uint32_t slot) const {
+    const KeyState& k = rs.states[slot];
+    switch (rs.rule->metric) {
+      case Metric::kSources:
+      case Metric::kDports:
+        return k.value > 0 ? rs.sketches[slot].Estimate() : 0;
+      case Metric::kOutInRatio:
+        return k.value / std::max(k.in_value, 1.0);
+      default:
+        return k.value;
+    }
+  }
+
+  bool Guard(const RuleState& rs, uint32_t slot) const {
+    const Rule& rule = *rs.rule;
+    if (rule.min_sources > 0 && rs.sketches[slot].Estimate() < rule.min_sources) return false;
+    if (rule.metric == Metric::kOutInRatio && rs.states[slot].value < rule.min_bytes * rs.unit)
+      return false;
+    return true;
+  }
+
+  bool Over(const RuleState& rs, uint32_t slot) const {
+    return WindowValue(rs, slot) > rs.states[slot].limit && Guard(rs, slot);
+  }
+
+  // Ends the key's current window and opens window w (> the current one).
+  void Close(size_t rule, uint32_t slot, int64_t w) {
+    RuleState& rs = states_[rule];
+    const int64_t current = rs.states[slot].window;
+    EndWindow(rule, slot, current, WindowValue(rs, slot), Over(rs, slot));
+    // The windows between had nothing: an open incident may end in them.
+    int64_t gap = w - current - 1, empty = 0;
+    while (empty < gap && rs.states[slot].incident >= 0)
+      EndWindow(rule, slot, current + ++empty, 0, false);
+    gap -= empty;
+    KeyState& k = rs.states[slot];
+    if (gap > 0) {
+      k.above = 0;
+      k.learned = static_cast<uint32_t>(std::min<int64_t>(k.learned + gap, UINT32_MAX));
+      if (rs.rule->baseline.k > 0) {
+        const auto decay = static_cast<float>(std::pow(1 - rs.alpha, static_cast<double>(gap)));
+        k.mean *= decay;
+        k.var *= decay;
+      }
+    }
+    k.window = w;
+    k.value = k.in_value = 0;
+    if (rs.sketch) rs.sketches[slot].Clear();
+    k.limit = static_cast<float>(Limit(rs, k, w));
+  }
+
+  void EndWindow(size_t rule, uint32_t slot, int64_t w, double v, bool over) {
+    RuleState& rs = states_[rule];
+    const Rule& rl = *rs.rule;
+    KeyState& k = rs.states[slot];
+    if (k.learned < UINT32_MAX) ++k.learned;
+    const int64_t end_ms = (w + 1) * rs.window;
+    if (over) {
+      k.above = static_cast<uint16_t>(std::min(k.above + 1, 65535));
+      if (k.incident < 0 && k.above >= rl.windows) Start(rule, slot, w);
+    } else {
+      k.above = 0;
+      if (k.incident < 0 && rl.baseline.k > 0) Learn(rs, k, w, v);
+    }
+    if (k.incident >= 0) {
+      Incident& inc = *incidents_[k.incident];
+      inc.value = v;
+      inc.peak = std::max(inc.peak, v);
+      const double seconds = static_cast<double>(rs.window) / 1000;
+      inc.bps = inc.bytes * 8 / seconds;
+      inc.pps = inc.packets / seconds;
+      inc.fps = inc.flows / seconds;
+      inc.bytes = inc.packets = inc.flows = 0;
+      k.below =
+          v < inc.limit * rl.hysteresis ? static_cast<uint16_t>(std::min(k.below + 1, 65535)) : 0;
+      if (static_cast<double>(k.below) * static_cast<double>(rs.window) >=
+              static_cast<double>(rl.clear_ms) &&
+          end_ms - inc.start_ms >= rl.min_duration_ms) {
+        End(rule, slot, end_ms);
+      } else if (end_ms - inc.last_update_ms >= rules_.update_ms) {
+        inc.last_update_ms = end_ms;
+        Emit(EventKind::kUpdate, inc, end_ms);
+      }
+    }
+    const bool keep = k.above > 0 || k.incident >= 0;
+    if (keep && !k.listed) rs.listed.push_back(slot);
+    k.listed = keep || k.listed;
+  }
+
+  void Learn(RuleState& rs, KeyState& k, int64_t w, double v) {
+    rs.sum[FloorDiv(w * rs.window, kHourMs) % 24] += v;
+    const double x = v / Factor(rs, w);
+    const double diff = x - k.mean;
+    const double incr = rs.alpha * diff;
+    k.mean = static_cast<float>(k.mean + incr);
+    k.var = static_cast<float>((1 - rs.alpha) * (k.var + diff * incr));
+  }
+
+  // Closes every listed key's windows before `closed`, so that incidents whose
+  // traffic stopped end; keys that calmed down leave the list.
+  void Sweep(size_t rule, int64_t closed) {
+    RuleState& rs = states_[rule];
+    std::vector<uint32_t> listed;
+    listed.swap(rs.listed);
+    for (uint32_t slot : listed) {
+      KeyState& k = rs.states[slot];
+      k.listed = false;
+      if (k.window == kNoWindow) continue;
+      if (k.window < closed) Close(rule, slot, closed);
+      KeyState& now = rs.states[slot];
+      if ((now.above > 0 || now.incident >= 0 || now.value > 0) && !now.listed) {
+        now.listed = true;
+        rs.listed.push_back(slot);
+      }
+    }
+  }
+
+  std::string KeyText(const RuleState& rs, const IpAddress& key) const {
+    const Rule& rule = *rs.rule;
+    switch (rule.scope) {
+      case RuleScope::kHost:
+        return key.ToString();
+      case RuleScope::kPrefix:
+        return IpPrefix{key, key.is_v4() ? rule.prefix_v4 : rule.prefix_v6}.ToString();
+      case RuleScope::kSensor:
+        return SensorText(static_cast<uint16_t>(key.low64()));
+      case RuleScope::kInterface:
+        return SensorText(static_cast<uint16_t>(key.high64())) + ":" + std::to_string(key.low64());
+      case RuleScope::kKey:
+        if (GetField(rule.key_field).type == FieldType::kIp) return key.ToString();
+        return std::to_string(key.low64());
+    }
+    return key.ToString();
+  }
+
+  std::string SensorText(uint16_t sensor) const {
+    std::string_view name = names_ ? names_->SensorName(sensor) : std::string_view();
+    return name.empty() ? std::to_string(sensor) : std::string(name);
+  }
+
+  void Start(size_t rule, uint32_t slot, int64_t w) {
+    RuleState& rs = states_[rule];
+    const Rule& rl = *rs.rule;
+    KeyState& k = rs.states[slot];
+    const int64_t start_ms = w * rs.window;
+    if (start_ms < k.quiet_until) return;
+    const IpAddress& key = rs.keys[slot];
+    const bool has_address =
+        rl.scope == RuleScope::kHost || rl.scope == RuleScope::kPrefix ||
+        (rl.scope == RuleScope::kKey && GetField(rl.key_field).type == FieldType::kIp);
+    if (has_address && !rl.whitelist.empty() && rl.whitelist.Contains(key)) {
+      ++stats_.whitelisted;
+      k.quiet_until = start_ms + rs.window;  // asked again next window, not every record
+      return;
+    }
+    std::string key_text = KeyText(rs, key);
+    ReportBuilder report(key_text, rl.scope == RuleScope::kPrefix,
+                         rl.direction == RuleDirection::kOutgoing, names_, options_.report_entries);
+    auto inc = std::make_unique<Incident>(Incident{
+        .id = {},
+        .key_text = std::move(key_text),
+        .rule = rule,
+        .slot = slot,
+        .address = {},
+        .has_address = has_address,
+        .start_ms = start_ms,
+        .last_update_ms = start_ms,
+        .value = k.value,
+        .limit = k.limit,
+        .peak = k.value,
+        .report = std::move(report),
+    });
+    if (has_address) {
+      const int length = rl.scope == RuleScope::kPrefix
+                             ? (key.is_v4() ? rl.prefix_v4 : rl.prefix_v6)
+                             : (key.is_v4() ? 32 : 128);
+      inc->address = {key, length};
+    }
+    char id[17];
+    std::snprintf(id, sizeof id, "%016" PRIx64,
+                  Mix64(std::hash<std::string>()(rl.name) ^ KeyHash()(key) ^
+                        Mix64(static_cast<uint64_t>(start_ms))));
+    inc->id = id;
+    // The window that started it: its records still in the recent ring.
+    IpAddress keys[2];
+    bool incoming[2];
+    for (size_t i = 0; i < recent_count_; ++i) {
+      const FlowRecord& r = recent_[(recent_next_ + recent_.size() - 1 - i) % recent_.size()];
+      if (FloorDiv(r.etime_ms(), rs.window) < w) continue;
+      const int n = Keys(rs, r, keys, incoming);
+      for (int j = 0; j < n; ++j)
+        if (keys[j] == key) inc->report.Add(r);
+    }
+    // Its rates so far: what the report holds of this window.
+    const AttackReport seed = inc->report.Build(0, options_.report);
+    inc->bytes = static_cast<double>(seed.bytes);
+    inc->packets = static_cast<double>(seed.packets);
+    inc->flows = static_cast<double>(seed.flows);
+    const double seconds = static_cast<double>(rs.window) / 1000;
+    inc->bps = inc->bytes * 8 / seconds;
+    inc->pps = inc->packets / seconds;
+    inc->fps = inc->flows / seconds;
+    int32_t index = -1;
+    for (size_t i = 0; i < incidents_.size() && index < 0; ++i)
+      if (!incidents_[i]) index = static_cast<int32_t>(i);
+    if (index < 0) {
+      index = static_cast<int32_t>(incidents_.size());
+      incidents_.emplace_back();
+    }
+    incidents_[index] = std::move(inc);
+    k.incident = index;
+    k.below = 0;
+    if (!k.listed) {
+      k.listed = true;
+      rs.listed.push_back(slot);
+    }
+    ++stats_.incidents;
+    Incident& started = *incidents_[index];
+    Emit(EventKind::kStart, started, std::clamp(now_, start_ms, start_ms + rs.window));
+  }
+
+  void End(size_t rule, uint32_t slot, int64_t end_ms) {
+    RuleState& rs = states_[rule];
+    KeyState& k = rs.states[slot];
+    Incident& inc = *incidents_[k.incident];
+    Emit(EventKind::kEnd, inc, end_ms);
+    incidents_[k.incident].reset();
+    k.incident = -1;
+    k.above = k.below = 0;
+    k.quiet_until = end_ms + rs.rule->cooldown_ms;
+  }
+
+  void Emit(EventKind kind, const Incident& inc, int64_t time_ms) {
+    const RuleState& rs = states_[inc.rule];
+    DetectEvent e;
+    e.kind = kind;
+    e.rule = rs.rule->name;
+    e.scope = rs.rule->scope;
+    e.direction = rs.rule->direction;
+    e.metric = rs.rule->metric;
+    e.incident = inc.id;
+    e.key = inc.key_text;
+    e.address = inc.address;
+    e.has_address = inc.has_address;
+    e.time_ms = time_ms;
+    e.start_ms = inc.start_ms;
+    e.value = inc.value / rs.unit;
+    e.limit = inc.limit / rs.unit;
+    e.peak = inc.peak / rs.unit;
+    e.bps = inc.bps;
+    e.pps = inc.pps;
+    e.fps = inc.fps;
+    e.report = inc.report.Build(0, options_.report);
+    if (!e.report.vectors.empty()) e.vector = AttackVectorName(e.report.vectors.front().vector);
+    if (emit_) emit_(e);
+  }
+
+  RuleSet rules_;
+  const FlowtypeNames* names_;
+  DetectorOptions options_;
+  EventHandler emit_;
+  std::vector<RuleState> states_;
+  std::vector<std::unique_ptr<Incident>> incidents_;
+  std::vector<FlowRecord> recent_;
+  size_t recent_next_ = 0, recent_count_ = 0;
+  int64_t watermark_ = std::numeric_limits<int64_t>::min();
+  int64_t now_ = 0;  // the newest record time seen
+  DetectorStats stats_;
+};
+
+Detector::Detector(RuleSet rules, const FlowtypeNames* names, DetectorOptions options,
+                   EventHandler on_event)
+    : impl_(std::make_unique<Impl>(std::move(rules), names, options, std::move(on_event))) {}
+Detector::~Detector() = default;
+Detector::Detector(Detector&&) noexcept = default;
+void Detector::Add(std::span<const FlowRecord> records) { impl_->Add(records); }
+void Detector::Advance(int64_t watermark_ms) { impl_->Advance(watermark_ms); }
+void Detector::Finish() { impl_->Finish(); }
+DetectorStats Detector::Stats() const { return impl_->Stats(); }
+std::vector<OpenIncident> Detector::Open() const { return impl_->Open(); }
+const RuleSet& Detector::rules() const { return impl_->rules(); }
+
+std::string_view EventKindName(EventKind kind) {
+  switch (kind) {
+    case EventKind::kStart:
+      return "start";
+    case EventKind::kUpdate:
+      return "update";
+    case EventKind::kEnd:
+      return "end";
+  }
+  return "?";
+}
+
+}  // namespace weir

@@ -1,0 +1,73 @@
+// The alert event as JSON (doc/detect.md, "Alert events").
+#include <cstdio>
+
+#include "base/time.h"
+#include "detect/detector.h"
+#include "record/text.h"
+
+namespace weir {
+
+namespace {
+
+void Number(std::string& out, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.3f", v);
+  std::string_view s = buf;  // "12.500" -> "12.5", "3.000" -> "3"
+  while (s.back() == '0') s.remove_suffix(1);
+  if (s.back() == '.') s.remove_suffix(1);
+  out += s;
+}
+
+}  // namespace
+
+std::string EventJson(const DetectEvent& e) {
+  std::string out = "{";
+  auto key = [&](std::string_view name) {
+    if (out.size() > 1) out += ',';
+    AppendJsonString(out, name);
+    out += ':';
+  };
+  auto str = [&](std::string_view name, std::string_view value) {
+    key(name);
+    AppendJsonString(out, value);
+  };
+  auto num = [&](std::string_view name, double value) {
+    key(name);
+    Number(out, value);
+  };
+  str("event", EventKindName(e.kind));
+  str("incident", e.incident);
+  str("rule", e.rule);
+  str("scope", ScopeName(e.scope));
+  str("key", e.key);
+  if (e.has_address) str("prefix", e.address.ToString());
+  str("direction", DirectionName(e.direction));
+  str("vector", e.vector);
+  str("time", FormatTime(e.time_ms, TimeFormat::kIso));
+  str("start", FormatTime(e.start_ms, TimeFormat::kIso));
+  if (e.kind == EventKind::kEnd)
+    num("duration", static_cast<double>(e.time_ms - e.start_ms) / 1000);
+  str("metric", MetricName(e.metric));
+  num("value", e.value);
+  num("limit", e.limit);
+  num("peak", e.peak);
+  key("rates");
+  out += "{";
+  size_t mark = out.size();
+  auto rate = [&](std::string_view name, double v) {
+    if (out.size() > mark) out += ',';
+    AppendJsonString(out, name);
+    out += ':';
+    Number(out, v);
+  };
+  rate("bps", e.bps);
+  rate("pps", e.pps);
+  rate("fps", e.fps);
+  out += "}";
+  key("report");
+  out += ReportJson(e.report);
+  out += '}';
+  return out;
+}
+
+}  // namespace weir
