@@ -26,6 +26,7 @@ packages=(
   iproute2 iputils-ping  # network namespaces and ping for the meter's live test
   prometheus curl  # prometheus scrapes weir collect's --metrics-listen in the metrics test
   libsodium-dev  # weir serve: Argon2id password hashes, random tokens
+  libtomlplusplus-dev  # weir detect: the rule files
   nodejs     # builds the web UI (Vite, TypeScript) and runs its browser test
   chromium   # the browser the UI's end-to-end test drives (Playwright)
 )

@@ -11,9 +11,11 @@
 #include "base/file.h"
 #include "base/strings.h"
 #include "cli/common.h"
+#include "cli/detect_options.h"
 #include "cli/metrics_server.h"
 #include "collect/collector.h"
 #include "collect/metrics.h"
+#include "detect/live.h"
 
 namespace weir::cli {
 
@@ -127,6 +129,17 @@ int RunCollect(int argc, char** argv) {
       ->check(CLI::Range(1024, 1 << 22));
   app.add_option("--duration", duration,
                  "stop after this many seconds (default: run until signalled)");
+  std::string detect_rules;
+  DetectOptions detect;
+  auto* detect_option =
+      app.add_option("--detect", detect_rules,
+                     "detect attacks on the decoded flows before they are stored, by this rule "
+                     "file (no value: the default rule set); alerts go to --alert-* (default: "
+                     "ROOT/.weir/alerts.json)")
+          ->expected(0, 1)
+          ->group("Detection");
+  detect.AddRuleSwitches(app);
+  detect.AddAlertSwitches(app);
   if (int rc = Parse(app, argc, argv); rc >= 0) return rc;
 
   SiteOptions site_options;
@@ -150,6 +163,12 @@ int RunCollect(int argc, char** argv) {
                                      : SensorConfig::LoadFile(sensor_file, *site);
   if (!sensors.ok()) return PrintError("collect", sensors.status().message()), kExitFailure;
   for (const auto& w : sensors->warnings()) PrintWarning("collect", w);
+  std::optional<RuleSet> rules;
+  if (detect_option->count() > 0) {
+    auto loaded = detect.LoadRules(detect_rules, *site, *sensors);
+    if (!loaded.ok()) return PrintError("collect", loaded.status().message()), kExitUsage;
+    rules = std::move(*loaded);
+  }
   if (verify) {
     std::printf("%s: %zu probe(s), %zu sensor block(s)\n", sensors->source().c_str(),
                 sensors->probes().size(), sensors->sensors().size());
@@ -160,6 +179,8 @@ int RunCollect(int argc, char** argv) {
                   p.accept_from.empty() ? "" : " (accept-from-host set)");
     for (const auto& s : sensors->sensors())
       std::printf("sensor %-19s id %u (%s)\n", s.name.c_str(), s.sensor, s.where.c_str());
+    if (rules)
+      for (const Rule& r : rules->rules) std::printf("rule %s\n", DescribeRule(r).c_str());
     return kExitOk;
   }
   if (flush_seconds <= 0 || stats_seconds < 0)
@@ -197,6 +218,31 @@ int RunCollect(int argc, char** argv) {
   options.classify.icmp_split = icmp_split;
   options.writer.block_records = block_records;
   options.log = [&log](const std::string& line) { log.Write(line); };
+  // Detection: a thread of its own fed each batch before it is stored; alert
+  // events go to their destinations' own threads.
+  std::atomic<bool> stopping{false};
+  std::unique_ptr<AlertDispatcher> alerts;
+  std::unique_ptr<LiveDetector> detector;
+  if (rules) {
+    auto opened = detect.OpenAlerts(root + "/.weir/alerts.json",
+                                    [&log](const std::string& line) { log.Write(line); }, &stopping);
+    if (!opened.ok()) return PrintError("collect", opened.status().message()), kExitUsage;
+    alerts = std::move(*opened);
+    AlertDispatcher* sink = alerts.get();
+    const size_t rule_count = rules->rules.size();
+    detector = std::make_unique<LiveDetector>(
+        std::move(*rules), &*site, DetectorOptions{},
+        [sink, &log](const DetectEvent& e) {
+          log.Write("incident " + std::string(EventKindName(e.kind)) + " " + e.incident + ": " +
+                    e.rule + " " + e.key + (e.vector.empty() ? "" : " (" + e.vector + ")"));
+          sink->Send(e);
+        },
+        [&log](const std::string& line) { log.Write(line); });
+    LiveDetector* live = detector.get();
+    options.observe = [live](const std::vector<FlowRecord>& batch) { live->Observe(batch); };
+    log.Write("detecting with " + std::to_string(rule_count) + " rules from " +
+              (detect_rules.empty() ? std::string("the default set") : detect_rules));
+  }
   auto collector = Collector::Start(*site, *sensors, options);
   if (!collector.ok()) {
     if (!pidfile.empty()) unlink(pidfile.c_str());
@@ -254,6 +300,12 @@ int RunCollect(int argc, char** argv) {
   }
   (*collector)->Stop();
   Status s = (*collector)->Wait();
+  if (detector) {
+    // What was stored was seen: open incidents end, their events are delivered.
+    detector->Stop();
+    if (Status a = alerts->Close(5000); !a.ok()) log.Write("error: " + a.message());
+    stopping = true;
+  }
   CollectorSnapshot final = (*collector)->Snapshot();
   log.Write("stopped; " + std::to_string(final.stored) + " records stored in this run");
   if (!pidfile.empty()) unlink(pidfile.c_str());

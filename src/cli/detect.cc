@@ -1,45 +1,18 @@
-// weir detect: attack reports. --report characterises the traffic towards each
-// victim without thresholds (detect/report.h, doc/detect.md).
+// weir detect: rule-based detection over stored flows (alert events as JSON Lines),
+// rule file checks, and attack reports without thresholds (--report).
+// detect/detector.h, detect/report.h, doc/detect.md.
 #include <cstdio>
 
+#include "cli/detect_options.h"
 #include "cli/query_options.h"
+#include "detect/history.h"
 #include "detect/report.h"
 
 namespace weir::cli {
 
-int RunDetect(int argc, char** argv) {
-  CLI::App app(
-      "Detect network attacks in flows. --report describes the traffic towards each victim as "
-      "JSON, one line per victim: the victim (the address given with --victim, the "
-      "destinations that take the most packets, or a prefix flooded as a whole), its attack "
-      "vectors (syn_flood, ack_flood, rst_flood, synack_reflection, tcp_flood, udp_flood, "
-      "udp_amplification with the reflected service, icmp_flood, fragment_flood, "
-      "carpet_bombing) with their share of the packets, average and peak rates, and the top "
-      "sources, source prefixes, ports, TCP flags, packet sizes, sensors and interfaces. Reads "
-      "files, a stream, or the repository selection and partitioning switches of weir filter "
-      "(doc/detect.md).",
-      "detect");
-  bool report = false;
-  std::string victim_text;
-  ReportOptions options;
-  QueryOptions query;
-  app.add_flag("--report", report, "describe the attack traffic in the flows (no thresholds)");
-  app.add_option("--victim", victim_text, "report on this destination address only");
-  app.add_option("--max-victims", options.max_victims,
-                 "most victims reported, largest first (default 3)")
-      ->check(CLI::Range(1, 1000));
-  app.add_option("--min-share", options.min_victim_share,
-                 "share of all packets a destination needs to be reported (default 0.1)")
-      ->check(CLI::Range(0.0, 1.0));
-  app.add_option("--top", options.top, "entries in each top list (default 10)")
-      ->check(CLI::Range(1, 1000));
-  query.Add(app);
-  if (int rc = Parse(app, argc, argv); rc >= 0) return rc;
-  if (!report)
-    return PrintError("detect",
-                      "give --report: this version characterises attacks in flows; rule-based "
-                      "detection (thresholds, baselines, alerts, BGP) is not built yet"),
-           kExitUsage;
+namespace {
+
+int RunReport(const std::string& victim_text, ReportOptions options, const QueryOptions& query) {
   if (!victim_text.empty()) {
     auto victim = IpAddress::Parse(victim_text);
     if (!victim)
@@ -64,6 +37,104 @@ int RunDetect(int argc, char** argv) {
     std::fwrite(line.data(), 1, line.size(), stdout);
   }
   return std::fflush(stdout) == 0 ? kExitOk : kExitFailure;
+}
+
+}  // namespace
+
+int RunDetect(int argc, char** argv) {
+  CLI::App app(
+      "Detect network attacks in flows. Runs detection rules (--rules, or the default set for "
+      "the networks sensor.conf calls internal) over files, a stream, or the repository "
+      "selection of weir filter, and writes each incident's start, update and end events as "
+      "JSON Lines (to standard output unless --alert-* says otherwise): the rule, the key "
+      "(victim address, prefix, sensor ...), the vector, the rates and the attack report. "
+      "--verify checks a rule file. --report describes the traffic towards each victim "
+      "without thresholds: its vectors (syn_flood, ack_flood, rst_flood, synack_reflection, "
+      "tcp_flood, udp_flood, udp_amplification with the reflected service, icmp_flood, "
+      "fragment_flood, carpet_bombing) with their share of the packets, rates and top lists "
+      "(doc/detect.md).",
+      "detect");
+  bool report = false, verify = false, print_default = false;
+  std::string victim_text, rules_path, sensor_file;
+  ReportOptions options;
+  QueryOptions query;
+  DetectOptions detect;
+  app.add_option("--rules", rules_path, "the rule file (default: the default rule set)");
+  app.add_option("--sensor-configuration", sensor_file,
+                 "sensor.conf whose internal-ipblocks the rules watch (default: the embedded "
+                 "default's RFC 1918 and ULA networks)");
+  detect.AddRuleSwitches(app);
+  app.add_flag("--verify", verify, "check the rules, print one line per rule, and exit");
+  app.add_flag("--print-default-rules", print_default, "print the default rule set and exit");
+  detect.AddAlertSwitches(app);
+  app.add_flag("--report", report, "describe the attack traffic in the flows (no thresholds)")
+      ->group("Report");
+  app.add_option("--victim", victim_text, "report on this destination address only")
+      ->group("Report");
+  app.add_option("--max-victims", options.max_victims,
+                 "most victims reported, largest first (default 3)")
+      ->check(CLI::Range(1, 1000))
+      ->group("Report");
+  app.add_option("--min-share", options.min_victim_share,
+                 "share of all packets a destination needs to be reported (default 0.1)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->group("Report");
+  app.add_option("--top", options.top, "entries in each top list (default 10)")
+      ->check(CLI::Range(1, 1000))
+      ->group("Report");
+  query.Add(app);
+  if (int rc = Parse(app, argc, argv); rc >= 0) return rc;
+  if (print_default) {
+    std::fwrite(DefaultRulesText().data(), 1, DefaultRulesText().size(), stdout);
+    return std::fflush(stdout) == 0 ? kExitOk : kExitFailure;
+  }
+  if (report) return RunReport(victim_text, options, query);
+
+  auto site = query.site_options().Load("detect");
+  if (!site.ok()) return PrintError("detect", site.status().message()), kExitFailure;
+  auto sensors = sensor_file.empty() ? SensorConfig::Default(*site)
+                                     : SensorConfig::LoadFile(sensor_file, *site);
+  if (!sensors.ok()) return PrintError("detect", sensors.status().message()), kExitFailure;
+  auto rules = detect.LoadRules(rules_path, *site, *sensors);
+  if (!rules.ok()) return PrintError("detect", rules.status().message()), kExitUsage;
+  if (verify) {
+    std::printf("%s: %zu rule(s), updates every %gs\n", rules->source.c_str(),
+                rules->rules.size(), static_cast<double>(rules->update_ms) / 1000);
+    for (const Rule& r : rules->rules) std::printf("%s\n", DescribeRule(r).c_str());
+    return std::fflush(stdout) == 0 ? kExitOk : kExitFailure;
+  }
+
+  int rc = kExitOk;
+  auto prepared = query.Prepare("detect", &rc);
+  if (!prepared) return rc;
+  auto alerts = detect.OpenAlerts("-", [](const std::string& line) { PrintWarning("detect", line); },
+                                  nullptr);
+  if (!alerts.ok()) return PrintError("detect", alerts.status().message()), kExitUsage;
+  QueryPlan plan;
+  plan.inputs = prepared->inputs;
+  plan.predicate = prepared->predicate;
+  plan.threads = prepared->threads;
+  uint64_t events = 0;
+  Detector detector(std::move(*rules), &prepared->site, {}, [&](const DetectEvent& e) {
+    ++events;
+    (*alerts)->Send(e);
+  });
+  bool damaged = false;
+  auto stats = DetectHistory(plan, detector, [&](const Status& s) {
+    damaged = true;
+    PrintError("detect", s.message());
+  });
+  Status closed = (*alerts)->Close(30'000);
+  if (!stats.ok()) return PrintError("detect", stats.status().message()), kExitFailure;
+  if (!closed.ok()) return PrintError("detect", closed.message()), kExitFailure;
+  if (IsTerminal(2)) {
+    const DetectorStats d = detector.Stats();
+    std::fprintf(stderr, "weir detect: %llu records, %llu incidents, %llu events\n",
+                 static_cast<unsigned long long>(stats->records),
+                 static_cast<unsigned long long>(d.incidents),
+                 static_cast<unsigned long long>(events));
+  }
+  return damaged ? kExitFailure : kExitOk;
 }
 
 }  // namespace weir::cli

@@ -316,6 +316,7 @@ class Collector::Impl {
     while (true) {
       batch = records_queue_.Pop(100);
       if (!batch && records_queue_.closed_and_empty()) break;
+      if (batch && options_.observe) options_.observe(*batch);
       if (batch && !write_failed_) {
         FailPoint("collect.write");
         Status s = writer_.AppendRecords(*batch);

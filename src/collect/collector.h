@@ -46,6 +46,9 @@ struct CollectorOptions {
   }();
   WireLimits limits;
   std::function<void(const std::string&)> log;  // one line per call; never per packet
+  // Sees each batch of classified records just before it is stored, on the
+  // writer thread (weir collect --detect plugs detection in here).
+  std::function<void(const std::vector<FlowRecord>&)> observe;
 };
 
 struct ProbeCounters {

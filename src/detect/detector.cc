@@ -355,8 +355,11 @@ class Detector::Impl {
   double Limit(const RuleState& rs, const KeyState& k, int64_t w) const {
     const Rule& rule = *rs.rule;
     double limit = rule.threshold > 0 ? rule.threshold * rs.unit : kNever;
-    if (rule.baseline.k > 0 && static_cast<double>(k.learned) * static_cast<double>(rs.window) >=
-                                   static_cast<double>(rule.baseline.warmup_ms)) {
+    const bool warm = static_cast<double>(k.learned) * static_cast<double>(rs.window) >=
+                      static_cast<double>(rule.baseline.warmup_ms);
+    if (rule.baseline.k > 0 && !warm && rule.baseline.cold > 0)
+      limit = std::min(limit, rule.baseline.cold * rs.unit);
+    if (rule.baseline.k > 0 && warm) {
       const double sd = std::sqrt(std::max(0.0f, k.var));
       double b = Factor(rs, w) * (k.mean + rule.baseline.k * sd);
       b = std::max(b, rule.baseline.floor * rs.unit);

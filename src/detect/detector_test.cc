@@ -263,7 +263,7 @@ TEST(Detector, BaselineLearnsAHostsNormalAndFiresOnAJump) {
 name = "learned"
 metric = "packets"
 window = "10s"
-baseline = { k = 6, floor = 100, half_life = "20m", warmup = "30m", time_of_day = false }
+baseline = { k = 6, floor = 100, cold = 100000, half_life = "20m", warmup = "30m", time_of_day = false }
 )");
   std::vector<FlowRecord> flows;
   std::mt19937 rng(5);

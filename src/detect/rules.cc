@@ -359,10 +359,10 @@ class RuleReader {
         auto v = value.value<double>();
         if (!v || *v <= 0 || *v > 100) return bad("standard deviations, above 0");
         b.k = *v;
-      } else if (key == "floor") {
+      } else if (key == "floor" || key == "cold") {
         auto v = Amount(value);
         if (!v) return bad("not a number");
-        b.floor = *v;
+        (key == "floor" ? b.floor : b.cold) = *v;
       } else if (key == "half_life" || key == "warmup") {
         auto ms = DurationMs(value);
         if (!ms || *ms < 1000) return bad("a duration of 1s or more");
@@ -372,10 +372,11 @@ class RuleReader {
         if (!v) return bad("true or false");
         b.time_of_day = *v;
       } else {
-        return bad("unknown (k, floor, half_life, warmup, time_of_day)");
+        return bad("unknown (k, floor, cold, half_life, warmup, time_of_day)");
       }
     }
     if (b.k <= 0) return At(file_, node.source(), "baseline: give k");
+    if (b.cold <= 0) b.cold = 10 * b.floor;
     return Status::Ok();
   }
 

@@ -46,10 +46,12 @@ bool IsRate(Metric m);
 // A learned threshold: a per-key moving mean and variance of the window values
 // (exponentially weighted, half-life `half_life_ms`), scaled by the rule's
 // time-of-day profile; the rule fires at mean + k standard deviations, and never
-// below `floor`. A key fires by its baseline only after `warmup_ms` of learning.
+// below `floor`. Until a key has been learned for `warmup_ms` (a host never seen
+// before), its limit is `cold` (default: 10 x floor; 0 and no floor: none).
 struct Baseline {
   double k = 0;  // 0: no learned threshold
   double floor = 0;
+  double cold = 0;
   int64_t half_life_ms = 3600'000;
   int64_t warmup_ms = 3600'000;
   bool time_of_day = true;  // learn a 24-hour profile of the whole rule's traffic

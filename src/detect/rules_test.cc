@@ -48,7 +48,7 @@ whitelist = ["10.9.0.0/16"]
 ignore_sources = ["192.0.2.53"]
 ignore_ports = [443, 80]
 max_keys = 1000
-baseline = { k = 4, floor = "100M", half_life = "2h", warmup = "1d", time_of_day = false }
+baseline = { k = 4, floor = "100M", cold = "2G", half_life = "2h", warmup = "1d", time_of_day = false }
 )",
                           "r.toml", Context());
   ASSERT_TRUE(rules.ok()) << rules.status().message();
@@ -73,6 +73,8 @@ baseline = { k = 4, floor = "100M", half_life = "2h", warmup = "1d", time_of_day
   EXPECT_EQ(r.max_keys, 1000u);
   EXPECT_EQ(r.baseline.k, 4);
   EXPECT_EQ(r.baseline.floor, 1e8);
+  EXPECT_EQ(r.baseline.cold, 2e9);
+  EXPECT_EQ(r.baseline.cold, 2e9);
   EXPECT_EQ(r.baseline.half_life_ms, 7200000);
   EXPECT_EQ(r.baseline.warmup_ms, 86400000);
   EXPECT_FALSE(r.baseline.time_of_day);

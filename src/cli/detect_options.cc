@@ -1,0 +1,111 @@
+#include "cli/detect_options.h"
+
+#include "base/strings.h"
+
+namespace weir::cli {
+
+void DetectOptions::AddRuleSwitches(CLI::App& app) {
+  app.add_option("--internal-ipblocks", internal_,
+                 "the networks rules watch by default (\"internal\"), comma-separated CIDRs "
+                 "(default: sensor.conf's internal-ipblocks)");
+}
+
+void DetectOptions::AddAlertSwitches(CLI::App& app) {
+  const char* group = "Alerts";
+  app.add_option("--alert-output", output_,
+                 "append alert events to this file as JSON Lines, each flushed as it happens "
+                 "(- : standard output)")
+      ->group(group);
+  app.add_option("--alert-webhook", webhook_, "POST alert events (JSON Lines) to this URL")
+      ->group(group);
+  app.add_option("--alert-splunk", splunk_, "send alert events to this Splunk HEC URL")
+      ->group(group);
+  app.add_option("--alert-elasticsearch", elasticsearch_,
+                 "index alert events in this Elasticsearch URL")
+      ->group(group);
+  app.add_option("--alert-token", token_, "Splunk HEC token")->group(group);
+  app.add_option("--alert-index", index_,
+                 "Elasticsearch index, strftime of the event time (default weir-alerts-%Y.%m.%d)")
+      ->group(group);
+  app.add_option("--alert-header", headers_, "extra HTTP header 'Name: value' (repeatable)")
+      ->group(group);
+  app.add_option("--alert-ca-file", ca_file_, "TLS: trust the CAs in this PEM file")->group(group);
+  app.add_flag("--alert-insecure", insecure_, "TLS: do not verify the server's certificate")
+      ->group(group);
+  app.add_option("--alert-script", script_,
+                 "run this program at each incident's start and end: arguments EVENT KEY RULE "
+                 "INCIDENT, the event's JSON on standard input (no shell)")
+      ->group(group);
+  app.add_option("--alert-script-timeout", script_timeout_s_,
+                 "seconds before a script is killed (default 10)")
+      ->check(CLI::Range(0.1, 3600.0))
+      ->group(group);
+}
+
+Result<RuleSet> DetectOptions::LoadRules(const std::string& path, const SiteConfig& site,
+                                         const SensorConfig& sensors) const {
+  RuleContext context;
+  context.site = &site;
+  if (internal_.empty()) {
+    context.internal = InternalNetworks(sensors);
+  } else {
+    for (std::string_view word : Split(internal_, ',')) {
+      auto prefix = IpPrefix::Parse(Trim(word));
+      if (!prefix)
+        return Status::Invalid("--internal-ipblocks: not a CIDR block: " + std::string(word));
+      context.internal.AddPrefix(*prefix);
+    }
+    context.internal.Finish();
+  }
+  return path.empty() ? DefaultRules(context) : weir::LoadRules(path, context);
+}
+
+Result<std::unique_ptr<AlertDispatcher>> DetectOptions::OpenAlerts(
+    const std::string& default_output, AlertDispatcher::Log log,
+    const std::atomic<bool>* stop) const {
+  std::vector<std::unique_ptr<Sink>> sinks;
+  const bool any = !output_.empty() || !webhook_.empty() || !splunk_.empty() ||
+                   !elasticsearch_.empty() || !script_.empty();
+  const std::string output = any ? output_ : default_output;
+  if (!output.empty()) {
+    FileSinkOptions file;
+    file.path = output;
+    file.sync = output != "-";
+    auto sink = OpenFileSink(file);
+    if (!sink.ok()) return sink.status().WithPrefix("--alert-output");
+    sinks.push_back(std::move(*sink));
+  }
+  auto http = [&](HttpKind kind, const std::string& url, const char* name) -> Status {
+    if (url.empty()) return Status::Ok();
+    HttpSinkOptions o;
+    o.kind = kind;
+    o.url = url;
+    o.headers = headers_;
+    o.index = index_;
+    o.token = token_;
+    o.sourcetype = "weir:alert";
+    o.ca_file = ca_file_;
+    o.insecure = insecure_;
+    o.timeout_s = 10;
+    o.max_attempts = 1;  // the dispatcher retries, without holding detection up
+    o.stop = stop;
+    auto sink = OpenHttpSink(o);
+    if (!sink.ok()) return sink.status().WithPrefix(name);
+    sinks.push_back(std::move(*sink));
+    return Status::Ok();
+  };
+  if (Status s = http(HttpKind::kPost, webhook_, "--alert-webhook"); !s.ok()) return s;
+  if (Status s = http(HttpKind::kSplunk, splunk_, "--alert-splunk"); !s.ok()) return s;
+  if (Status s = http(HttpKind::kElasticsearch, elasticsearch_, "--alert-elasticsearch"); !s.ok())
+    return s;
+  std::vector<ScriptAction> scripts;
+  if (!script_.empty()) {
+    ScriptAction script;
+    script.argv = {script_};
+    script.timeout_ms = static_cast<int64_t>(script_timeout_s_ * 1000);
+    scripts.push_back(std::move(script));
+  }
+  return std::make_unique<AlertDispatcher>(std::move(sinks), std::move(scripts), std::move(log));
+}
+
+}  // namespace weir::cli

@@ -1,0 +1,43 @@
+// The detection switches weir detect and weir collect --detect share: what is
+// internal, and where alert events go (doc/detect.md, "Alerts").
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/common.h"
+#include "detect/alerts.h"
+#include "detect/rules.h"
+
+namespace weir::cli {
+
+class DetectOptions {
+ public:
+  // --internal-ipblocks.
+  void AddRuleSwitches(CLI::App& app);
+  // --alert-output, --alert-webhook, --alert-splunk, --alert-elasticsearch and
+  // their settings, --alert-script.
+  void AddAlertSwitches(CLI::App& app);
+
+  // The rule file (empty: the default set) against the site and sensor.conf.
+  Result<RuleSet> LoadRules(const std::string& path, const SiteConfig& site,
+                            const SensorConfig& sensors) const;
+  // The destinations given; default_output is the file used when none is
+  // ("-": standard output).
+  Result<std::unique_ptr<AlertDispatcher>> OpenAlerts(const std::string& default_output,
+                                                      AlertDispatcher::Log log,
+                                                      const std::atomic<bool>* stop) const;
+
+ private:
+  std::string internal_;
+  std::string output_, webhook_, splunk_, elasticsearch_, token_, index_ = "weir-alerts-%Y.%m.%d";
+  std::vector<std::string> headers_;
+  std::string ca_file_;
+  bool insecure_ = false;
+  std::string script_;
+  double script_timeout_s_ = 10;
+};
+
+}  // namespace weir::cli
