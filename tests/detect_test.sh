@@ -3,6 +3,14 @@
 #   captures  real attack captures, metered by weir meter, are reported with the
 #             victim tshark sees and their real vector
 #   gen       weir gen's SYN flood, among a day of traffic, through a repository
+#   rules     the rules over real captures, metered by weir meter: each attack is an
+#             incident of its real vector, with start and end events
+#   history   a day of weir gen traffic with its SYN flood, through a repository:
+#             the one incident is the flood; a learned rule stays quiet all day
+#   collect   weir collect --detect on a capture exported by weir meter gives the
+#             same incidents as weir detect over what it stored
+#   actions   a script gets each event; a hanging script and a webhook that is
+#             down stop neither detection nor the other destinations
 #   bad_input switches and files that are wrong: one line, exit code
 set -euo pipefail
 case_name=$1
@@ -18,6 +26,8 @@ source "$src/tests/lib.sh"
 
 # field FILE EXPR: a value of the first report, by a Python expression over `r`.
 field() { $python -c "import json, sys; r = json.loads(open(sys.argv[1]).readline()); print($2)" "$1"; }
+# events FILE EXPR: a Python expression over the list `e` of a file's events.
+events() { $python -c "import json, sys; e = [json.loads(l) for l in open(sys.argv[1])]; print($2)" "$1"; }
 
 case "$case_name" in
   captures)
@@ -82,16 +92,227 @@ case "$case_name" in
     [ ! -s quiet.json ] && grep -q "no destination takes" quiet.err || fail "a report on quiet traffic: $(head -c 300 quiet.json)"
     echo "gen: victim 10.10.0.80, syn_flood, $n flows in the attack's hour, the report's filter agrees"
     ;;
+  rules)
+    need tshark
+    traffic="$shared/data/traffic"
+    [ -d "$traffic" ] || skip "$traffic absent"
+    # The default rules on the SYN flood (37,000 SYNs, 22,000 in its busiest second).
+    name=traffic_ddos_syn_flood_spoofed
+    "$weir" meter -r "$traffic/$name.pcap" -o syn.weir 2>/dev/null
+    "$weir" detect --internal-ipblocks=10.0.0.0/8 syn.weir >syn.json
+    want=$(tshark -r "$traffic/$name.pcap" -T fields -e ip.dst 2>/dev/null | sort | uniq -c | sort -rn |
+      awk 'NR == 1 {print $2}')
+    got=$(events syn.json '",".join(sorted(set(x["key"] for x in e if x["rule"] == "syn_flood")))')
+    [ "$got" = "$want" ] || fail "syn_flood incidents for $got, tshark's top destination is $want"
+    [ "$(events syn.json '[x["vector"] for x in e if x["rule"] == "syn_flood"][0]')" = syn_flood ] ||
+      fail "vector: $(head -c 400 syn.json)"
+    # one incident per rule and key, started, updated and ended under one id
+    [ "$(events syn.json 'sorted(set((x["rule"], x["event"]) for x in e if x["event"] != "update"))')" = \
+      "[('flow_flood', 'end'), ('flow_flood', 'start'), ('packet_flood', 'end'), ('packet_flood', 'start'), ('syn_flood', 'end'), ('syn_flood', 'start')]" ] ||
+      fail "events: $(cut -c 1-120 syn.json)"
+    [ "$(events syn.json 'len(set(x["incident"] for x in e))')" = 3 ] || fail "incident ids: $(cut -c 1-80 syn.json)"
+    # The smaller captures with limits for their size: each incident has its real vector.
+    cat >small.toml <<'RULES'
+[[rule]]
+name = "udp"
+metric = "packets"
+filter = "proto udp"
+threshold = 100
+clear = "5s"
+
+[[rule]]
+name = "spread"
+scope = "prefix"
+prefix_length = 22
+metric = "packets"
+threshold = 50
+min_sources = 2
+RULES
+    internal=--internal-ipblocks=10.0.0.0/8,128.2.0.0/16
+    "$weir" detect --verify --rules=small.toml "$internal" >verify.out
+    grep -q "^udp: host incoming packets where proto udp > 100 per 1s x 1" verify.out || fail "verify: $(cat verify.out)"
+    for spec in "traffic_ddos_dns_amplification_fragmented|udp|udp_amplification|10.10.10.10" \
+      "traffic_udp_flood_dhcp|spread|carpet_bombing|128.2.4.0/22"; do
+      IFS='|' read -r name rule vector key <<<"$spec"
+      "$weir" meter -r "$traffic/$name.pcap" -o "$name.weir" 2>/dev/null
+      "$weir" detect --rules=small.toml "$internal" "$name.weir" >"$name.json"
+      got=$(events "$name.json" "[(x['key'], x['vector']) for x in e if x['rule'] == '$rule' and x['event'] == 'start'][:1]")
+      [ "$got" = "[('$key', '$vector')]" ] || fail "$name: $got, expected $key $vector: $(cut -c 1-200 "$name.json")"
+      echo "$name: $rule incident on $key, vector $vector"
+    done
+    # amplification names its service
+    dns=traffic_ddos_dns_amplification_fragmented.json
+    [ "$(events $dns '[v.get("service") for v in e[0]["report"]["vectors"] if v["vector"] == "udp_amplification"][0]')" = dns ] ||
+      fail "service: $(head -c 600 $dns)"
+    ;;
+  history)
+    # 2 M flows over a day (its rhythm peaks at 15:00), with a 10-minute SYN flood
+    # on 10.10.0.80 from 09:36 (doc/gen.md)
+    "$weir" gen --flows=2000000 --seed=4 --start-time=2026/11/26 --duration=1d --ddos \
+      --root-directory=repo >/dev/null
+    cat >day.toml <<'RULES'
+[[rule]]
+name = "syn"
+metric = "syn_packets"
+threshold = 300
+clear = "10s"
+
+[[rule]]
+name = "learned"
+metric = "packets"
+window = "10s"
+windows = 3
+filter = "not (proto tcp and flags A and bpp >= 500)"
+baseline = { k = 8, floor = 200, half_life = "1h", warmup = "1h" }
+RULES
+    day=(--data-rootdir=repo --start-date=2026/11/26 --end-date=2026/11/26:23 --type=all)
+    "$weir" detect --rules=day.toml --internal-ipblocks=10.10.0.0/16 "${day[@]}" >day.json
+    got=$(events day.json 'sorted(set((x["rule"], x["key"], x["vector"], x["start"][:16]) for x in e))')
+    [ "$got" = "[('syn', '10.10.0.80', 'syn_flood', '2026-11-26T09:36')]" ] || fail "incidents: $got"
+    duration=$(events day.json '[x["duration"] for x in e if x["event"] == "end"][0]')
+    $python -c "import sys; sys.exit(not 590 <= $duration <= 630)" || fail "the incident lasted $duration s, the flood 600"
+    # without the flood, nothing all day: not the afternoon peak, not the busiest hosts
+    "$weir" gen --flows=2000000 --seed=4 --start-time=2026/11/26 --duration=1d --root-directory=quiet >/dev/null
+    "$weir" detect --rules=day.toml --internal-ipblocks=10.10.0.0/16 --data-rootdir=quiet \
+      --start-date=2026/11/26 --end-date=2026/11/26:23 --type=all >quiet.json
+    [ ! -s quiet.json ] || fail "incidents on a normal day: $(cut -c 1-200 quiet.json)"
+    # a selection narrows the flows: the web traffic alone has no SYN flood
+    "$weir" detect --rules=day.toml --internal-ipblocks=10.10.0.0/16 "${day[@]}" --dport=443 >web.json
+    [ ! -s web.json ] || fail "incidents in port 443 traffic: $(cut -c 1-200 web.json)"
+    echo "history: one incident, syn on 10.10.0.80 at 09:36 for $duration s; a normal day raises nothing"
+    ;;
+  collect)
+    traffic="$shared/data/traffic"
+    [ -d "$traffic" ] || skip "$traffic absent"
+    cat >live.toml <<'RULES'
+[[rule]]
+name = "syn"
+metric = "syn_packets"
+threshold = 5000
+clear = "2s"
+
+[[rule]]
+name = "flows"
+metric = "flows"
+threshold = 5000
+min_sources = 16
+clear = "2s"
+RULES
+    port=$(free_port)
+    cat >sensor.conf <<CONF
+probe p netflow-v9
+  listen-on-port $port
+  protocol udp
+end probe
+sensor local
+  netflow-v9-probes p
+  internal-ipblocks 10.0.0.0/8
+  external-ipblocks remainder
+end sensor
+CONF
+    "$weir" collect --sensor-configuration=sensor.conf --root-directory=repo --flush-timeout=0.2 \
+      --detect=live.toml --alert-output=alerts.json 2>collect.log &
+    pid=$!
+    for _ in $(seq 100); do grep -q listening collect.log && break; sleep 0.1; done
+    "$weir" meter -r "$traffic/traffic_ddos_syn_flood_spoofed.pcap" --export=127.0.0.1:"$port" \
+      --protocol=9 -o /dev/null 2>meter.err || fail "meter: $(cat meter.err)"
+    # the incidents end 2 s after their traffic, on the clock once no records come
+    for _ in $(seq 150); do [ -f alerts.json ] && [ "$(grep -c "\"event\":\"end\"" alerts.json)" -ge 2 ] && break; sleep 0.1; done
+    kill -TERM $pid
+    wait $pid || fail "collect: $(cat collect.log)"
+    grep -q "incident start .*: syn 10.10.10.10 (syn_flood)" collect.log || fail "log: $(cat collect.log)"
+    # the same flows, read back from the repository, give the same incidents
+    "$weir" detect --rules=live.toml --sensor-configuration=sensor.conf --data-rootdir=repo \
+      --start-date=2021/04/28 --end-date=2021/04/28:23 --type=all >history.json
+    live=$(events alerts.json 'sorted((x["incident"], x["rule"], x["key"], x["start"]) for x in e if x["event"] == "start")')
+    hist=$(events history.json 'sorted((x["incident"], x["rule"], x["key"], x["start"]) for x in e if x["event"] == "start")')
+    [ "$live" = "$hist" ] || fail "collect --detect: $live; detect over the repository: $hist"
+    [ "$(events alerts.json 'len([x for x in e if x["event"] == "start"])')" = 2 ] || fail "starts: $live"
+    echo "collect: $live, the same from the repository"
+    ;;
+  actions)
+    "$weir" gen --flows=400000 --seed=4 --start-time=2026/11/26 --duration=1d --ddos --output-path=day.weir
+    cat >r.toml <<'RULES'
+[[rule]]
+name = "syn"
+metric = "syn_packets"
+threshold = 10
+clear = "10s"
+RULES
+    cat >script.sh <<'SCRIPT'
+#!/bin/sh
+# arguments: EVENT KEY RULE INCIDENT; the event's JSON on standard input
+{ echo "$1 $2 $3 $4 $WEIR_EVENT"; cat; } >>"$(dirname "$0")/script.out"
+SCRIPT
+    printf '#!/bin/sh\nsleep 100\n' >hang.sh
+    chmod +x script.sh hang.sh
+    common=(--rules=r.toml --internal-ipblocks=10.10.0.0/16 day.weir)
+    "$weir" detect "${common[@]}" >plain.json
+    starts=$(grep -c '"event":"start"' plain.json)
+    [ "$starts" -ge 1 ] || fail "no incident: $(head -c 300 plain.json)"
+    "$weir" detect "${common[@]}" --alert-output=script.json --alert-script="$tmp/script.sh" 2>script.err ||
+      fail "with a script: $(cat script.err)"
+    [ "$(grep -c '^start ' script.out)" -eq "$starts" ] && [ "$(grep -c '^end ' script.out)" -eq "$starts" ] ||
+      fail "script runs: $(grep -c '^start ' script.out) starts for $starts: $(head -5 script.out)"
+    grep -q '^start 10.10.0.80 syn [0-9a-f]\{16\} start$' script.out || fail "script arguments: $(head -3 script.out)"
+    grep -q '^{"event":"start"' script.out || fail "script input: $(head -3 script.out)"
+    cmp -s plain.json script.json || fail "--alert-output differs from standard output"
+    # a hanging script is killed and retried; the file still gets every event
+    set +e
+    timeout 60 "$weir" detect "${common[@]}" --alert-output=hang.json --alert-script="$tmp/hang.sh" \
+      --alert-script-timeout=0.5 --alert-timeout=3 2>hang.err
+    rc=$?
+    set -e
+    [ $rc -eq 1 ] && grep -q "killed after" hang.err && grep -q "alerts not delivered to script" hang.err ||
+      fail "hanging script: exit $rc: $(cat hang.err)"
+    cmp -s plain.json hang.json || fail "a hanging script cost events: $(wc -l <hang.json) of $(wc -l <plain.json)"
+    # a webhook that is down: one line says so, the file gets every event
+    port=$(free_port)
+    set +e
+    timeout 60 "$weir" detect "${common[@]}" --alert-output=down.json --alert-timeout=3 \
+      --alert-webhook=http://127.0.0.1:"$port"/alerts 2>down.err
+    rc=$?
+    set -e
+    [ $rc -eq 1 ] && grep -q "retrying" down.err && [ "$(grep -c . down.err)" -le 3 ] ||
+      fail "webhook down: exit $rc: $(cat down.err)"
+    cmp -s plain.json down.json || fail "a webhook that is down cost events"
+    # a webhook that refuses its first two requests (429) gets every event, once
+    $python "$src/tests/export_helpers.py" receiver --mode post --out posted.json --port-file port.txt \
+      --fail-first 2 2>recv.err &
+    recv=$!
+    for _ in $(seq 100); do [ -f port.txt ] && break; sleep 0.1; done
+    "$weir" detect "${common[@]}" --alert-output=/dev/null --alert-webhook=http://127.0.0.1:"$(cat port.txt)"/ \
+      2>up.err || fail "webhook: $(cat up.err)"
+    kill $recv
+    [ "$(events posted.json 'sorted((x["incident"], x["event"], x["time"]) for x in e)')" = \
+      "$(events plain.json 'sorted((x["incident"], x["event"], x["time"]) for x in e)')" ] ||
+      fail "the webhook got $(wc -l <posted.json) events of $(wc -l <plain.json)"
+    echo "actions: $starts incidents; the script ran at each start and end; a hanging script and a dead webhook lost nothing; a refusing webhook got every event"
+    ;;
   bad_input)
     "$weir" gen --flows=100 --seed=1 --start-time=2026/11/26 --output-path=g.weir
     set +e
-    "$weir" detect g.weir >o 2>e; rc=$?
-    [ $rc -eq 2 ] && grep -q "give --report" e || fail "no --report: exit $rc $(cat e)"
+    printf '[[rule]]\nname = "a"\nmetric = "packets"\nthreshold = "1Q"\n' >bad.toml
+    "$weir" detect --rules=bad.toml g.weir >o 2>e; rc=$?
+    [ $rc -eq 2 ] && [ "$(cat e)" = 'weir detect: bad.toml:4: threshold: not a number (or a string with k, M, G, T: "1G")' ] ||
+      fail "bad rule file: exit $rc $(cat e)"
+    "$weir" detect --verify --rules=bad.toml >o 2>e; rc=$?
+    [ $rc -eq 2 ] && grep -q "bad.toml:4:" e || fail "--verify of a bad file: exit $rc $(cat e)"
+    "$weir" detect --rules=missing.toml g.weir >o 2>e; rc=$?
+    [ $rc -eq 2 ] && grep -q "missing.toml" e || fail "missing rule file: exit $rc $(cat e)"
+    "$weir" detect --internal-ipblocks=10.0.0.0/99 g.weir >o 2>e; rc=$?
+    [ $rc -eq 2 ] && grep -q "not a CIDR block" e || fail "bad --internal-ipblocks: exit $rc $(cat e)"
+    "$weir" collect --detect=bad.toml --root-directory=r >o 2>e; rc=$?
+    [ $rc -eq 2 ] && grep -q "bad.toml:4:" e || fail "collect with a bad rule file: exit $rc $(cat e)"
+    "$weir" detect --print-default-rules >default.toml
+    "$weir" detect --verify --rules=default.toml >o || fail "the printed default rules do not verify"
     "$weir" detect --report --victim=10.0.0.999 g.weir >o 2>e; rc=$?
     [ $rc -eq 2 ] && grep -q "not an IP address" e || fail "bad victim: exit $rc $(cat e)"
     head -c 100 g.weir >t.weir
     "$weir" detect --report t.weir >o 2>e; rc=$?
     [ $rc -eq 1 ] && [ "$(wc -l <e)" -eq 1 ] || fail "truncated file: exit $rc $(cat e)"
+    "$weir" detect --internal-ipblocks=10.0.0.0/8 t.weir >o 2>e; rc=$?
+    [ $rc -eq 1 ] && [ "$(wc -l <e)" -eq 1 ] || fail "detect, truncated file: exit $rc $(cat e)"
     set -e
     ;;
   *)

@@ -224,8 +224,9 @@ int RunCollect(int argc, char** argv) {
   std::unique_ptr<AlertDispatcher> alerts;
   std::unique_ptr<LiveDetector> detector;
   if (rules) {
-    auto opened = detect.OpenAlerts(root + "/.weir/alerts.json",
-                                    [&log](const std::string& line) { log.Write(line); }, &stopping);
+    auto opened = detect.OpenAlerts(
+        root + "/.weir/alerts.json", [&log](const std::string& line) { log.Write(line); },
+        &stopping);
     if (!opened.ok()) return PrintError("collect", opened.status().message()), kExitUsage;
     alerts = std::move(*opened);
     AlertDispatcher* sink = alerts.get();
@@ -303,7 +304,8 @@ int RunCollect(int argc, char** argv) {
   if (detector) {
     // What was stored was seen: open incidents end, their events are delivered.
     detector->Stop();
-    if (Status a = alerts->Close(5000); !a.ok()) log.Write("error: " + a.message());
+    if (Status a = alerts->Close(static_cast<int64_t>(detect.close_timeout_s * 1000)); !a.ok())
+      log.Write("error: " + a.message());
     stopping = true;
   }
   CollectorSnapshot final = (*collector)->Snapshot();

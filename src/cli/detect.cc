@@ -98,8 +98,8 @@ int RunDetect(int argc, char** argv) {
   auto rules = detect.LoadRules(rules_path, *site, *sensors);
   if (!rules.ok()) return PrintError("detect", rules.status().message()), kExitUsage;
   if (verify) {
-    std::printf("%s: %zu rule(s), updates every %gs\n", rules->source.c_str(),
-                rules->rules.size(), static_cast<double>(rules->update_ms) / 1000);
+    std::printf("%s: %zu rule(s), updates every %gs\n", rules->source.c_str(), rules->rules.size(),
+                static_cast<double>(rules->update_ms) / 1000);
     for (const Rule& r : rules->rules) std::printf("%s\n", DescribeRule(r).c_str());
     return std::fflush(stdout) == 0 ? kExitOk : kExitFailure;
   }
@@ -107,8 +107,9 @@ int RunDetect(int argc, char** argv) {
   int rc = kExitOk;
   auto prepared = query.Prepare("detect", &rc);
   if (!prepared) return rc;
-  auto alerts = detect.OpenAlerts("-", [](const std::string& line) { PrintWarning("detect", line); },
-                                  nullptr);
+  auto alerts = detect.OpenAlerts(
+      "-", [](const std::string& line) { std::fprintf(stderr, "weir detect: %s\n", line.c_str()); },
+      nullptr);
   if (!alerts.ok()) return PrintError("detect", alerts.status().message()), kExitUsage;
   QueryPlan plan;
   plan.inputs = prepared->inputs;
@@ -124,7 +125,7 @@ int RunDetect(int argc, char** argv) {
     damaged = true;
     PrintError("detect", s.message());
   });
-  Status closed = (*alerts)->Close(30'000);
+  Status closed = (*alerts)->Close(static_cast<int64_t>(detect.close_timeout_s * 1000));
   if (!stats.ok()) return PrintError("detect", stats.status().message()), kExitFailure;
   if (!closed.ok()) return PrintError("detect", closed.message()), kExitFailure;
   if (IsTerminal(2)) {

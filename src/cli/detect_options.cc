@@ -1,5 +1,7 @@
 #include "cli/detect_options.h"
 
+#include <sys/stat.h>
+
 #include "base/strings.h"
 
 namespace weir::cli {
@@ -40,6 +42,10 @@ void DetectOptions::AddAlertSwitches(CLI::App& app) {
                  "seconds before a script is killed (default 10)")
       ->check(CLI::Range(0.1, 3600.0))
       ->group(group);
+  app.add_option("--alert-timeout", close_timeout_s,
+                 "at the end, seconds to keep retrying destinations that are down (default 30)")
+      ->check(CLI::Range(0.0, 86400.0))
+      ->group(group);
 }
 
 Result<RuleSet> DetectOptions::LoadRules(const std::string& path, const SiteConfig& site,
@@ -70,7 +76,9 @@ Result<std::unique_ptr<AlertDispatcher>> DetectOptions::OpenAlerts(
   if (!output.empty()) {
     FileSinkOptions file;
     file.path = output;
-    file.sync = output != "-";
+    struct stat st;
+    // synced when it is a file (not standard output, /dev/null or a pipe)
+    file.sync = output != "-" && (::stat(output.c_str(), &st) != 0 || S_ISREG(st.st_mode));
     auto sink = OpenFileSink(file);
     if (!sink.ok()) return sink.status().WithPrefix("--alert-output");
     sinks.push_back(std::move(*sink));

@@ -38,6 +38,10 @@ class DetectOptions {
   bool insecure_ = false;
   std::string script_;
   double script_timeout_s_ = 10;
+
+ public:
+  // How long the end of a run waits for destinations that are down (--alert-timeout).
+  double close_timeout_s = 30;
 };
 
 }  // namespace weir::cli

@@ -69,8 +69,9 @@ class AlertDispatcher::Destination {
     std::unique_lock lock(mutex_);
     stop_ = true;
     wake_.notify_all();
-    idle_.wait_until(lock, std::chrono::steady_clock::now() +
-                               std::chrono::milliseconds(std::max<int64_t>(deadline_ms, 0)),
+    idle_.wait_until(lock,
+                     std::chrono::steady_clock::now() +
+                         std::chrono::milliseconds(std::max<int64_t>(deadline_ms, 0)),
                      [&] { return queue_.empty() && !busy_; });
     give_up_ = true;
     wake_.notify_all();
@@ -118,7 +119,8 @@ class AlertDispatcher::Destination {
         failing = true;
         if (give_up_) {
           // closing: what is left stays counted as pending
-          for (auto it = batch.rbegin(); it != batch.rend(); ++it) queue_.push_front(std::move(*it));
+          for (auto it = batch.rbegin(); it != batch.rend(); ++it)
+            queue_.push_front(std::move(*it));
           busy_ = false;
           idle_.notify_all();
           return;
@@ -217,7 +219,8 @@ Status RunScript(const ScriptAction& script, const std::vector<std::string>& env
                  const std::string& input) {
   if (script.argv.empty()) return Status::Invalid("script: no program");
   int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return Status::IoError("script: pipe: " + ErrnoMessage(errno));
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0)
+    return Status::IoError("script: pipe: " + ErrnoMessage(errno));
   FileDescriptor read_end(pipe_fds[0]), write_end(pipe_fds[1]);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);

@@ -13,7 +13,9 @@ Result<HistoryStats> DetectHistory(const QueryPlan& plan, Detector& detector,
   constexpr int64_t kHour = 3600'000;
   std::vector<FlowRecord> held;
   int64_t hour = std::numeric_limits<int64_t>::min();  // the latest start hour read
-  auto by_end = [](const FlowRecord& a, const FlowRecord& b) { return a.etime_ms() < b.etime_ms(); };
+  auto by_end = [](const FlowRecord& a, const FlowRecord& b) {
+    return a.etime_ms() < b.etime_ms();
+  };
   // Hands over the held records that end before `before`, oldest end first.
   auto release = [&](int64_t before) {
     auto cut = std::partition(held.begin(), held.end(),

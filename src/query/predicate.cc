@@ -85,8 +85,11 @@ const T& At(const T& value, size_t) {
 
 template <typename Rows>
 uint64_t NumericValueOf(const Rows& b, FieldId f, size_t i) {
-  const uint8_t protocol = At(b.protocol, i);
-  const bool is_icmp = protocol == kProtoIcmp || protocol == kProtoIcmpV6;
+  // Read only for the ICMP fields: a scan decodes the columns the predicate names.
+  auto is_icmp = [&] {
+    const uint8_t protocol = At(b.protocol, i);
+    return protocol == kProtoIcmp || protocol == kProtoIcmpV6;
+  };
   switch (f) {
 #define WEIR_NUMERIC_CASE(id, member, type) \
   case FieldId::id:                         \
@@ -99,11 +102,11 @@ uint64_t NumericValueOf(const Rows& b, FieldId f, size_t i) {
     case FieldId::kType:
       return At(b.flowtype, i);
     case FieldId::kIcmpType:
-      return is_icmp ? At(b.dport, i) >> 8 : kNoValue;
+      return is_icmp() ? At(b.dport, i) >> 8 : kNoValue;
     case FieldId::kIcmpCode:
-      return is_icmp ? At(b.dport, i) & 0xff : kNoValue;
+      return is_icmp() ? At(b.dport, i) & 0xff : kNoValue;
     case FieldId::kIcmpTypeCode:
-      return is_icmp ? At(b.dport, i) : kNoValue;
+      return is_icmp() ? At(b.dport, i) : kNoValue;
     case FieldId::kBytesPerPacket: {
       const uint64_t packets = At(b.packets, i);
       return packets ? At(b.bytes, i) / packets : 0;
