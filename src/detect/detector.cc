@@ -8,6 +8,7 @@
 #include <limits>
 #include <unordered_map>
 
+#include "base/flat_index.h"
 #include "base/hash.h"
 #include "base/time.h"
 #include "detect/sketch.h"
@@ -58,19 +59,30 @@ struct Incident {
   ReportBuilder report;
 };
 
+// The rules that key records alike (scope, direction, hosts, prefix lengths, key
+// field) share one key table: a record's key is looked up once for all of them,
+// and a key's states sit side by side (slot x width + position).
+struct Group {
+  const Rule* first = nullptr;  // the group's keying is this rule's
+  std::vector<size_t> rules;    // RuleState indexes
+  size_t max_keys = 0;          // the smallest of its rules'
+  FlatIndex<IpAddress, KeyHash> index;
+  std::vector<IpAddress> keys;
+  std::vector<uint8_t> used;
+  std::vector<KeyState> states;
+  std::vector<uint32_t> free;
+};
+
 struct RuleState {
   const Rule* rule = nullptr;
+  size_t group = 0, position = 0;
   int64_t window = 1000;
   double unit = 1;   // a rate threshold (per second) times unit is a window sum
   double alpha = 0;  // the baseline's weight of one window
   bool sketch = false;
-  std::unordered_map<IpAddress, uint32_t, KeyHash> index;
-  std::vector<KeyState> states;
-  std::vector<IpAddress> keys;
-  std::vector<DistinctSketch> sketches;
-  std::vector<uint32_t> free;
-  std::vector<uint32_t> listed;  // keys over the limit or in an incident
-  int64_t swept = kNoWindow;     // the window sweeps have closed up to
+  std::vector<DistinctSketch> sketches;  // by slot, when the rule counts distinct values
+  std::vector<uint32_t> listed;          // keys over the limit or in an incident
+  int64_t swept = kNoWindow;             // the window sweeps have closed up to
   // The time-of-day profile: the whole rule's value per hour of the day.
   std::array<double, 24> level{}, sum{};
   std::array<bool, 24> known{};
@@ -92,23 +104,71 @@ class Detector::Impl {
                                static_cast<double>(rule.baseline.half_life_ms));
       rs.sketch =
           rule.metric == Metric::kSources || rule.metric == Metric::kDports || rule.min_sources > 0;
+      rs.group = groups_.size();
+      for (size_t g = 0; g < groups_.size(); ++g)
+        if (SameKeys(*groups_[g].first, rule) && groups_[g].rules.size() < 64) rs.group = g;
+      if (rs.group == groups_.size()) {
+        groups_.emplace_back();
+        groups_.back().first = &rule;
+        groups_.back().max_keys = rule.max_keys;
+      }
+      Group& g = groups_[rs.group];
+      rs.position = g.rules.size();
+      g.rules.push_back(states_.size());
+      g.max_keys = std::min(g.max_keys, rule.max_keys);
       states_.push_back(std::move(rs));
     }
     recent_.resize(options_.recent_records);
   }
 
+  // Records go in chunks: the keys of a chunk's records are found and their index
+  // entries prefetched first, so the table's cache misses overlap; then each group
+  // counts the chunk's records in order.
   void Add(std::span<const FlowRecord> records) {
+    constexpr size_t kChunk = 16;
     int64_t newest = watermark_;
-    for (const FlowRecord& r : records) {
-      ++stats_.records;
-      if (!recent_.empty()) {
-        recent_[recent_next_] = r;
-        recent_next_ = (recent_next_ + 1) % recent_.size();
-        recent_count_ = std::min(recent_count_ + 1, recent_.size());
+    for (size_t begin = 0; begin < records.size(); begin += kChunk) {
+      const std::span<const FlowRecord> chunk =
+          records.subspan(begin, std::min(kChunk, records.size() - begin));
+      int64_t chunk_newest[kChunk];
+      for (size_t i = 0; i < chunk.size(); ++i) {
+        const FlowRecord& r = chunk[i];
+        ++stats_.records;
+        if (!recent_.empty()) {
+          recent_[recent_next_] = r;
+          recent_next_ = (recent_next_ + 1) % recent_.size();
+          recent_count_ = std::min(recent_count_ + 1, recent_.size());
+        }
+        newest = std::max(newest, r.etime_ms());
+        chunk_newest[i] = newest;
       }
-      newest = std::max(newest, r.etime_ms());
-      now_ = newest;
-      for (size_t i = 0; i < states_.size(); ++i) AddRecord(i, r);
+      for (size_t g = 0; g < groups_.size(); ++g) {
+        Group& group = groups_[g];
+        Pending pending[kChunk];
+        for (size_t i = 0; i < chunk.size(); ++i) {
+          Pending& p = pending[i];
+          for (size_t k = 0; k < group.rules.size(); ++k)
+            if (Counts(*states_[group.rules[k]].rule, chunk[i])) p.counting |= uint64_t{1} << k;
+          if (!p.counting) continue;
+          p.keys = Keys(*group.first, chunk[i], p.key, p.incoming);
+          for (int k = 0; k < p.keys; ++k) group.index.Prefetch(p.key[k]);
+        }
+        // Then the states of the keys already tracked.
+        const size_t width = group.rules.size();
+        for (size_t i = 0; i < chunk.size(); ++i)
+          for (int k = 0; k < pending[i].keys; ++k) {
+            const uint32_t slot = group.index.Find(pending[i].key[k]);
+            if (slot != FlatIndex<IpAddress, KeyHash>::kMissing)
+              __builtin_prefetch(&group.states[slot * width]);
+          }
+        for (size_t i = 0; i < chunk.size(); ++i) {
+          if (!pending[i].counting) continue;
+          now_ = chunk_newest[i];
+          unseen_ = chunk.size() - 1 - i;  // the newest ring records this group has not counted
+          AddRecord(g, pending[i], chunk[i]);
+        }
+      }
+      unseen_ = 0;
     }
     Advance(newest);
   }
@@ -130,13 +190,13 @@ class Detector::Impl {
     for (size_t i = 0; i < states_.size(); ++i) {
       RuleState& rs = states_[i];
       for (uint32_t slot : std::vector<uint32_t>(rs.listed)) {
-        KeyState& k = rs.states[slot];
+        KeyState& k = State(rs, slot);
         if (k.window == kNoWindow) continue;
         EndWindow(i, slot, k.window, WindowValue(rs, slot), Over(rs, slot));
-        if (rs.states[slot].incident >= 0) End(i, slot, (k.window + 1) * rs.window);
+        if (State(rs, slot).incident >= 0) End(i, slot, (k.window + 1) * rs.window);
       }
+      for (uint32_t slot : rs.listed) State(rs, slot).listed = false;
       rs.listed.clear();
-      for (KeyState& k : rs.states) k.listed = false;
     }
   }
 
@@ -145,7 +205,7 @@ class Detector::Impl {
     s.open = 0;
     s.keys = 0;
     for (const auto& inc : incidents_) s.open += inc != nullptr;
-    for (const RuleState& rs : states_) s.keys += rs.index.size();
+    for (const Group& g : groups_) s.keys += g.index.size() * g.rules.size();
     s.watermark_ms = watermark_;
     return s;
   }
@@ -164,16 +224,28 @@ class Detector::Impl {
   const RuleSet& rules() const { return rules_; }
 
  private:
-  // The keys a record counts for under a rule (none, one, or for out_in_ratio the
-  // source and the destination host), each with whether it is the incoming side.
-  int Keys(const RuleState& rs, const FlowRecord& r, IpAddress keys[2], bool incoming[2]) const {
-    const Rule& rule = *rs.rule;
-    if (rule.filter && !rule.filter->Matches(r)) return 0;
-    if (!rule.ignore_sources.empty() && rule.ignore_sources.Contains(r.sip)) return 0;
+  static bool SameKeys(const Rule& a, const Rule& b) {
+    const bool ratio_a = a.metric == Metric::kOutInRatio, ratio_b = b.metric == Metric::kOutInRatio;
+    return a.scope == b.scope && a.direction == b.direction && a.hosts_text == b.hosts_text &&
+           a.prefix_v4 == b.prefix_v4 && a.prefix_v6 == b.prefix_v6 && a.key_field == b.key_field &&
+           ratio_a == ratio_b;
+  }
+
+  // Whether a rule counts a record at all: its filter and what it ignores.
+  static bool Counts(const Rule& rule, const FlowRecord& r) {
+    if (rule.filter && !rule.filter->Matches(r)) return false;
+    if (!rule.ignore_sources.empty() && rule.ignore_sources.Contains(r.sip)) return false;
     if (!rule.ignore_ports.empty() &&
         (std::binary_search(rule.ignore_ports.begin(), rule.ignore_ports.end(), r.sport) ||
          std::binary_search(rule.ignore_ports.begin(), rule.ignore_ports.end(), r.dport)))
-      return 0;
+      return false;
+    return true;
+  }
+
+  // The keys a record counts for under a group's keying (none, one, or for
+  // out_in_ratio the source and the destination host), each with whether it is
+  // the incoming side.
+  static int Keys(const Rule& rule, const FlowRecord& r, IpAddress keys[2], bool incoming[2]) {
     const bool in = rule.direction == RuleDirection::kIncoming;
     switch (rule.scope) {
       case RuleScope::kHost:
@@ -219,22 +291,39 @@ class Detector::Impl {
     return 1;
   }
 
-  void AddRecord(size_t rule, const FlowRecord& r) {
-    RuleState& rs = states_[rule];
-    IpAddress keys[2];
-    bool incoming[2];
-    const int n = Keys(rs, r, keys, incoming);
-    for (int i = 0; i < n; ++i) Count(rule, keys[i], incoming[i], r);
+  KeyState& State(const RuleState& rs, uint32_t slot) {
+    Group& g = groups_[rs.group];
+    return g.states[slot * g.rules.size() + rs.position];
+  }
+  const KeyState& State(const RuleState& rs, uint32_t slot) const {
+    const Group& g = groups_[rs.group];
+    return g.states[slot * g.rules.size() + rs.position];
   }
 
-  void Count(size_t rule, const IpAddress& key, bool incoming, const FlowRecord& r) {
+  // What a record means to one group: which of its rules count it, under which keys.
+  struct Pending {
+    uint64_t counting = 0;
+    int keys = 0;
+    IpAddress key[2];
+    bool incoming[2];
+  };
+
+  void AddRecord(size_t group, const Pending& p, const FlowRecord& r) {
+    Group& g = groups_[group];
+    for (int k = 0; k < p.keys; ++k) {
+      const uint32_t slot = Slot(group, p.key[k]);
+      if (slot == FlatIndex<IpAddress, KeyHash>::kMissing) continue;
+      for (size_t i = 0; i < g.rules.size(); ++i)
+        if (p.counting >> i & 1) Count(g.rules[i], slot, p.incoming[k], r);
+    }
+  }
+
+  void Count(size_t rule, uint32_t slot, bool incoming, const FlowRecord& r) {
     RuleState& rs = states_[rule];
-    const uint32_t slot = Slot(rs, key);
-    if (slot == UINT32_MAX) return;
     const Rule& rl = *rs.rule;
     const int64_t w = FloorDiv(r.etime_ms(), rs.window);
     {
-      KeyState& k = rs.states[slot];
+      KeyState& k = State(rs, slot);
       if (k.window == kNoWindow) {
         k.window = w;
         k.limit = static_cast<float>(Limit(rs, k, w));
@@ -242,7 +331,7 @@ class Detector::Impl {
         Close(rule, slot, w);
       }
     }
-    KeyState& k = rs.states[slot];
+    KeyState& k = State(rs, slot);
     // A long flow adds the share of its packets and bytes one window holds.
     const double share =
         r.duration_ms > rs.window ? static_cast<double>(rs.window) / r.duration_ms : 1.0;
@@ -306,46 +395,63 @@ class Detector::Impl {
       Start(rule, slot, k.window);
   }
 
-  uint32_t Slot(RuleState& rs, const IpAddress& key) {
-    auto it = rs.index.find(key);
-    if (it != rs.index.end()) return it->second;
-    if (rs.index.size() >= rs.rule->max_keys && !Evict(rs)) {
+  uint32_t Slot(size_t group, const IpAddress& key) {
+    Group& g = groups_[group];
+    const uint32_t found = g.index.Find(key);
+    if (found != FlatIndex<IpAddress, KeyHash>::kMissing) return found;
+    if (g.index.size() >= g.max_keys && !Evict(g)) {
       ++stats_.refused;
-      return UINT32_MAX;
+      return FlatIndex<IpAddress, KeyHash>::kMissing;
     }
+    const size_t width = g.rules.size();
     uint32_t slot;
-    if (!rs.free.empty()) {
-      slot = rs.free.back();
-      rs.free.pop_back();
-      rs.states[slot] = KeyState();
-      rs.keys[slot] = key;
-      if (rs.sketch) rs.sketches[slot].Clear();
+    if (!g.free.empty()) {
+      slot = g.free.back();
+      g.free.pop_back();
+      std::fill_n(g.states.begin() + static_cast<ptrdiff_t>(slot * width), width, KeyState());
+      g.keys[slot] = key;
     } else {
-      slot = static_cast<uint32_t>(rs.states.size());
-      rs.states.emplace_back();
-      rs.keys.push_back(key);
-      if (rs.sketch) rs.sketches.emplace_back();
+      slot = static_cast<uint32_t>(g.keys.size());
+      g.states.resize(g.states.size() + width);
+      g.keys.push_back(key);
+      g.used.push_back(0);
     }
-    rs.index.emplace(key, slot);
+    g.used[slot] = 1;
+    for (size_t i : g.rules) {
+      RuleState& rs = states_[i];
+      if (!rs.sketch) continue;
+      if (rs.sketches.size() <= slot) rs.sketches.resize(slot + 1);
+      rs.sketches[slot].Clear();
+    }
+    g.index.Insert(key, slot);
     return slot;
   }
 
-  // Drops the keys idle longest (no incident, not over the limit), an eighth of
-  // max_keys at a time. False when none can go.
-  bool Evict(RuleState& rs) {
+  // Drops the keys idle longest (no incident, not over the limit under any of
+  // the group's rules), an eighth of max_keys at a time. False when none can go.
+  bool Evict(Group& g) {
+    const size_t width = g.rules.size();
     std::vector<std::pair<int64_t, uint32_t>> idle;
-    for (uint32_t slot = 0; slot < rs.states.size(); ++slot) {
-      const KeyState& k = rs.states[slot];
-      if (k.window != kNoWindow && !k.listed && k.incident < 0) idle.emplace_back(k.window, slot);
+    for (uint32_t slot = 0; slot < g.keys.size(); ++slot) {
+      if (!g.used[slot]) continue;
+      int64_t newest = kNoWindow;
+      bool busy = false;
+      for (size_t i = 0; i < width; ++i) {
+        const KeyState& k = g.states[slot * width + i];
+        busy = busy || k.listed || k.incident >= 0;
+        newest = std::max(newest, k.window);
+      }
+      if (!busy) idle.emplace_back(newest, slot);
     }
     if (idle.empty()) return false;
-    const size_t n = std::clamp<size_t>(rs.rule->max_keys / 8, 1, idle.size());
+    const size_t n = std::clamp<size_t>(g.max_keys / 8, 1, idle.size());
     std::nth_element(idle.begin(), idle.begin() + static_cast<ptrdiff_t>(n - 1), idle.end());
     for (size_t i = 0; i < n; ++i) {
       const uint32_t slot = idle[i].second;
-      rs.index.erase(rs.keys[slot]);
-      rs.states[slot].window = kNoWindow;
-      rs.free.push_back(slot);
+      g.index.Erase(g.keys[slot]);
+      g.used[slot] = 0;
+      for (size_t r = 0; r < width; ++r) g.states[slot * width + r].window = kNoWindow;
+      g.free.push_back(slot);
     }
     stats_.evicted += n;
     return true;
@@ -392,7 +498,7 @@ class Detector::Impl {
   }
 
   double WindowValue(const RuleState& rs, uint32_t slot) const {
-    const KeyState& k = rs.states[slot];
+    const KeyState& k = State(rs, slot);
     switch (rs.rule->metric) {
       case Metric::kSources:
       case Metric::kDports:
@@ -407,26 +513,26 @@ class Detector::Impl {
   bool Guard(const RuleState& rs, uint32_t slot) const {
     const Rule& rule = *rs.rule;
     if (rule.min_sources > 0 && rs.sketches[slot].Estimate() < rule.min_sources) return false;
-    if (rule.metric == Metric::kOutInRatio && rs.states[slot].value < rule.min_bytes * rs.unit)
+    if (rule.metric == Metric::kOutInRatio && State(rs, slot).value < rule.min_bytes * rs.unit)
       return false;
     return true;
   }
 
   bool Over(const RuleState& rs, uint32_t slot) const {
-    return WindowValue(rs, slot) > rs.states[slot].limit && Guard(rs, slot);
+    return WindowValue(rs, slot) > State(rs, slot).limit && Guard(rs, slot);
   }
 
   // Ends the key's current window and opens window w (> the current one).
   void Close(size_t rule, uint32_t slot, int64_t w) {
     RuleState& rs = states_[rule];
-    const int64_t current = rs.states[slot].window;
+    const int64_t current = State(rs, slot).window;
     EndWindow(rule, slot, current, WindowValue(rs, slot), Over(rs, slot));
     // The windows between had nothing: an open incident may end in them.
     int64_t gap = w - current - 1, empty = 0;
-    while (empty < gap && rs.states[slot].incident >= 0)
+    while (empty < gap && State(rs, slot).incident >= 0)
       EndWindow(rule, slot, current + ++empty, 0, false);
     gap -= empty;
-    KeyState& k = rs.states[slot];
+    KeyState& k = State(rs, slot);
     if (gap > 0) {
       k.above = 0;
       k.learned = static_cast<uint32_t>(std::min<int64_t>(k.learned + gap, UINT32_MAX));
@@ -445,7 +551,7 @@ class Detector::Impl {
   void EndWindow(size_t rule, uint32_t slot, int64_t w, double v, bool over) {
     RuleState& rs = states_[rule];
     const Rule& rl = *rs.rule;
-    KeyState& k = rs.states[slot];
+    KeyState& k = State(rs, slot);
     if (k.learned < UINT32_MAX) ++k.learned;
     const int64_t end_ms = (w + 1) * rs.window;
     if (over) {
@@ -496,11 +602,11 @@ class Detector::Impl {
     std::vector<uint32_t> listed;
     listed.swap(rs.listed);
     for (uint32_t slot : listed) {
-      KeyState& k = rs.states[slot];
+      KeyState& k = State(rs, slot);
       k.listed = false;
       if (k.window == kNoWindow) continue;
       if (k.window < closed) Close(rule, slot, closed);
-      KeyState& now = rs.states[slot];
+      KeyState& now = State(rs, slot);
       if ((now.above > 0 || now.incident >= 0 || now.value > 0) && !now.listed) {
         now.listed = true;
         rs.listed.push_back(slot);
@@ -534,10 +640,10 @@ class Detector::Impl {
   void Start(size_t rule, uint32_t slot, int64_t w) {
     RuleState& rs = states_[rule];
     const Rule& rl = *rs.rule;
-    KeyState& k = rs.states[slot];
+    KeyState& k = State(rs, slot);
     const int64_t start_ms = w * rs.window;
     if (start_ms < k.quiet_until) return;
-    const IpAddress& key = rs.keys[slot];
+    const IpAddress& key = groups_[rs.group].keys[slot];
     const bool has_address =
         rl.scope == RuleScope::kHost || rl.scope == RuleScope::kPrefix ||
         (rl.scope == RuleScope::kKey && GetField(rl.key_field).type == FieldType::kIp);
@@ -577,10 +683,11 @@ class Detector::Impl {
     // The window that started it: its records still in the recent ring.
     IpAddress keys[2];
     bool incoming[2];
-    for (size_t i = 0; i < recent_count_; ++i) {
+    for (size_t i = unseen_; i < recent_count_; ++i) {
       const FlowRecord& r = recent_[(recent_next_ + recent_.size() - 1 - i) % recent_.size()];
       if (FloorDiv(r.etime_ms(), rs.window) < w) continue;
-      const int n = Keys(rs, r, keys, incoming);
+      if (!Counts(rl, r)) continue;
+      const int n = Keys(rl, r, keys, incoming);
       for (int j = 0; j < n; ++j)
         if (keys[j] == key) inc->report.Add(r);
     }
@@ -614,7 +721,7 @@ class Detector::Impl {
 
   void End(size_t rule, uint32_t slot, int64_t end_ms) {
     RuleState& rs = states_[rule];
-    KeyState& k = rs.states[slot];
+    KeyState& k = State(rs, slot);
     Incident& inc = *incidents_[k.incident];
     Emit(EventKind::kEnd, inc, end_ms);
     incidents_[k.incident].reset();
@@ -653,11 +760,13 @@ class Detector::Impl {
   DetectorOptions options_;
   EventHandler emit_;
   std::vector<RuleState> states_;
+  std::vector<Group> groups_;
   std::vector<std::unique_ptr<Incident>> incidents_;
   std::vector<FlowRecord> recent_;
   size_t recent_next_ = 0, recent_count_ = 0;
   int64_t watermark_ = std::numeric_limits<int64_t>::min();
-  int64_t now_ = 0;  // the newest record time seen
+  int64_t now_ = 0;    // the newest record time seen
+  size_t unseen_ = 0;  // ring records of the chunk not yet counted by the group at work
   DetectorStats stats_;
 };
 
