@@ -36,15 +36,18 @@ struct KeyState {
   int64_t window = kNoWindow;  // the current window's index (end time / window)
   double value = 0;            // its running sum (out_in_ratio: outgoing bytes)
   double in_value = 0;         // out_in_ratio: incoming bytes
+  int64_t quiet_until = 0;     // no new incident before this (cooldown, whitelist)
   float limit = 0;             // the current window's limit, in window units
+  float previous = 0;          // the sum of the window before the current one (0: none)
   float mean = 0, var = 0;     // the baseline, of values over the time-of-day factor
   uint32_t learned = 0;        // windows seen (saturating)
-  uint16_t above = 0;          // consecutive windows over the limit
-  uint16_t below = 0;          // consecutive windows under the clearing level
   int32_t incident = -1;
+  uint16_t above = 0;   // consecutive windows over the limit
+  uint16_t below = 0;   // consecutive windows under the clearing level
   bool listed = false;  // in the sweep list
-  int64_t quiet_until = 0;
 };
+
+static_assert(sizeof(KeyState) <= 64, "a key's state is one cache line");
 
 struct Incident {
   std::string id, key_text;
@@ -381,10 +384,20 @@ class Detector::Impl {
       inc.report.Add(r);
       return;
     }
+    // The value over the last window's length, sliding: the current window's sum
+    // and the part of the previous one that is still within a window of now
+    // (with one window a rule fires on the rate of the last second, wherever the
+    // window boundaries fall).
+    double recent = k.value;
+    if (rl.windows == 1 && k.previous > 0) {
+      const double elapsed =
+          static_cast<double>(r.etime_ms() - k.window * rs.window) / static_cast<double>(rs.window);
+      recent += k.previous * std::clamp(1 - elapsed, 0.0, 1.0);
+    }
     // A key that may be over its limit is swept, so that its window closes even
     // when its traffic stops (a non-rate metric is judged only then).
     const bool maybe_over =
-        rl.metric == Metric::kOutInRatio ? k.value >= rl.min_bytes * rs.unit : k.value > k.limit;
+        rl.metric == Metric::kOutInRatio ? k.value >= rl.min_bytes * rs.unit : recent > k.limit;
     if (!maybe_over) return;
     if (!k.listed) {
       k.listed = true;
@@ -542,6 +555,7 @@ class Detector::Impl {
         k.var *= decay;
       }
     }
+    k.previous = w == current + 1 ? static_cast<float>(k.value) : 0;
     k.window = w;
     k.value = k.in_value = 0;
     if (rs.sketch) rs.sketches[slot].Clear();
