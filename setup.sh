@@ -27,6 +27,7 @@ packages=(
   prometheus curl  # prometheus scrapes weir collect's --metrics-listen in the metrics test
   libsodium-dev  # weir serve: Argon2id password hashes, random tokens
   libtomlplusplus-dev  # weir detect: the rule files
+  gobgpd     # a real BGP speaker for the blackhole test of weir collect --detect
   nodejs     # builds the web UI (Vite, TypeScript) and runs its browser test
   chromium   # the browser the UI's end-to-end test drives (Playwright)
 )

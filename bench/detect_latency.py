@@ -8,10 +8,14 @@ Records carry the current time, as a router's would. For each round, prints the
 time from the flood's first datagram to its `start` event appearing in ALERTS
 (the collector's --alert-output), and at the end the median and the largest.
 
-usage: detect_latency.py HOST PORT ALERTS [ROUNDS]
+With GOBGP_API (the collector runs with --bgp-gobgp), also the time to the
+victim's blackhole route appearing in gobgpd's RIB (`gobgp global rib`, polled).
+
+usage: detect_latency.py HOST PORT ALERTS [ROUNDS [GOBGP_API_PORT]]
 """
 import json
 import random
+import subprocess
 import socket
 import struct
 import sys
@@ -26,6 +30,7 @@ TICK = 0.01  # s between sends
 def main():
     host, port, alerts = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     rounds = int(sys.argv[4]) if len(sys.argv) > 4 else 5
+    gobgp = sys.argv[5] if len(sys.argv) > 5 else None
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 8 << 20)
     boot = time.time() - 3600
@@ -67,8 +72,24 @@ def main():
                 pass
             time.sleep(0.002)
 
+    routed = {}  # victim -> wall time its route was seen in gobgpd's RIB
+
+    def rib():
+        while not stop.is_set():
+            out = subprocess.run(["gobgp", "-p", gobgp, "global", "rib", "-a", "ipv4"],
+                                 capture_output=True, text=True).stdout
+            now = time.time()
+            for line in out.splitlines():
+                for word in line.split():
+                    if word.endswith("/32") and word[:-3] not in routed:
+                        routed[word[:-3]] = now
+            time.sleep(0.01)
+
     watcher = threading.Thread(target=tail, daemon=True)
     watcher.start()
+    if gobgp:
+        threading.Thread(target=rib, daemon=True).start()
+    route_latencies = []
 
     def run(seconds, victim=None):
         first = None
@@ -96,6 +117,9 @@ def main():
         name = socket.inet_ntoa(struct.pack("!I", victim))
         first = run(3, victim)
         run(2)
+        if gobgp and name in routed:
+            route_latencies.append(routed[name] - first)
+            print(f"round {i + 1}: victim {name}: blackhole in gobgpd's RIB {routed[name] - first:.3f} s after")
         if name in seen:
             latencies.append(seen[name] - first)
             print(f"round {i + 1}: victim {name}: start event {seen[name] - first:.3f} s after the flood's first datagram")
@@ -106,6 +130,10 @@ def main():
         latencies.sort()
         print(f"latency: median {latencies[len(latencies) // 2]:.3f} s, largest {latencies[-1]:.3f} s "
               f"({len(latencies)} of {rounds} floods detected)")
+    if route_latencies:
+        route_latencies.sort()
+        print(f"blackhole: median {route_latencies[len(route_latencies) // 2]:.3f} s, largest "
+              f"{route_latencies[-1]:.3f} s ({len(route_latencies)} of {rounds} in the RIB)")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,9 @@
 #             same incidents as weir detect over what it stored
 #   actions   a script gets each event; a hanging script and a webhook that is
 #             down stop neither detection nor the other destinations
+#   bgp       weir collect --detect with a real gobgpd: the victim's blackhole route
+#             (and FlowSpec rule) is in its RIB while the incident lasts, gone after;
+#             --bgp-never and --bgp-dry-run announce nothing
 #   bad_input switches and files that are wrong: one line, exit code
 set -euo pipefail
 case_name=$1
@@ -288,6 +291,65 @@ SCRIPT
       "$(events plain.json 'sorted((x["incident"], x["event"], x["time"]) for x in e)')" ] ||
       fail "the webhook got $(wc -l <posted.json) events of $(wc -l <plain.json)"
     echo "actions: $starts incidents; the script ran at each start and end; a hanging script and a dead webhook lost nothing; a refusing webhook got every event"
+    ;;
+  bgp)
+    need gobgpd
+    need gobgp
+    traffic="$shared/data/traffic"
+    [ -d "$traffic" ] || skip "$traffic absent"
+    api=$(free_port)
+    printf '[global.config]\n  as = 64512\n  router-id = "192.0.2.1"\n  port = -1\n' >gobgpd.toml
+    gobgpd -f gobgpd.toml --api-hosts=127.0.0.1:"$api" -l warn >gobgpd.log 2>&1 &
+    gobgpd_pid=$!
+    trap 'kill $gobgpd_pid 2>/dev/null; rm -rf "$tmp"' EXIT
+    for _ in $(seq 100); do gobgp -p "$api" global >/dev/null 2>&1 && break; sleep 0.1; done
+    rib() { gobgp -p "$api" global rib -a "$1" 2>/dev/null; }
+    printf '[[rule]]\nname = "syn"\nmetric = "syn_packets"\nthreshold = 5000\nclear = "2s"\n' >bgp.toml
+    port=$(free_port)
+    printf 'probe p netflow-v9\n  listen-on-port %s\n  protocol udp\nend probe\nsensor local\n  netflow-v9-probes p\n  internal-ipblocks 10.0.0.0/8\n  external-ipblocks remainder\nend sensor\n' \
+      "$port" >sensor.conf
+    # run NAME SWITCHES...: collect --detect with BGP, the SYN flood on 10.10.10.10
+    # exported to it; the RIB is watched until the route has come and gone.
+    run() {
+      local name=$1
+      shift
+      "$weir" collect --sensor-configuration=sensor.conf --root-directory="repo-$name" --flush-timeout=0.2 \
+        --detect=bgp.toml --alert-output="$name.json" --bgp-gobgp=127.0.0.1:"$api" --bgp-hold=1 "$@" \
+        2>"$name.log" &
+      local pid=$!
+      for _ in $(seq 100); do grep -q listening "$name.log" && break; sleep 0.1; done
+      "$weir" meter -r "$traffic/traffic_ddos_syn_flood_spoofed.pcap" --export=127.0.0.1:"$port" \
+        --protocol=9 -o /dev/null 2>meter.err || fail "meter: $(cat meter.err)"
+      seen=no
+      for _ in $(seq 150); do
+        rib ipv4 | grep -q "10.10.10.10/32.*blackhole" && seen=yes && rib ipv4 >"$name.rib" &&
+          rib ipv4-flowspec >"$name.flowspec" && break
+        grep -q '"event":"end"' "$name.json" 2>/dev/null && break
+        sleep 0.1
+      done
+      for _ in $(seq 100); do grep -q '"event":"end"' "$name.json" 2>/dev/null && break; sleep 0.1; done
+      # gone once the incident has ended and the hold (1 s) has passed
+      for _ in $(seq 100); do rib ipv4 | grep -q 10.10.10.10 || break; sleep 0.1; done
+      ! rib ipv4 | grep -q 10.10.10.10 || fail "$name: the route stayed after the incident: $(rib ipv4)"
+      kill -TERM $pid
+      wait $pid || fail "$name: collect: $(cat "$name.log")"
+      grep -q '"event":"start"' "$name.json" || fail "$name: no incident: $(cat "$name.log")"
+    }
+    run plain --bgp-flowspec
+    [ $seen = yes ] || fail "no blackhole route in gobgpd's RIB during the incident: $(cat plain.log)"
+    grep -q "\[destination: 10.10.10.10/32\]\[protocol: ==tcp\].*discard" plain.flowspec ||
+      fail "flowspec rule: $(cat plain.flowspec)"
+    grep -q "bgp: announced 10.10.10.10/32 community 65535:666" plain.log &&
+      grep -q "bgp: withdrew 10.10.10.10/32" plain.log || fail "log: $(cat plain.log)"
+    # a victim in --bgp-never: the incident is raised, nothing is announced
+    run never --bgp-never=10.10.0.0/16
+    [ $seen = no ] || fail "--bgp-never: announced anyway: $(cat never.rib)"
+    grep -q "not announcing 10.10.10.10/32 .*--bgp-never" never.log || fail "never: $(cat never.log)"
+    # dry run: logged, not sent
+    run dry --bgp-dry-run
+    [ $seen = no ] || fail "--bgp-dry-run announced"
+    grep -q "would announce 10.10.10.10/32" dry.log || fail "dry run: $(cat dry.log)"
+    echo "bgp: 10.10.10.10/32 blackholed (community 65535:666) and a flowspec rule while the incident lasted, withdrawn 1 s after; --bgp-never and --bgp-dry-run announce nothing"
     ;;
   bad_input)
     "$weir" gen --flows=100 --seed=1 --start-time=2026/11/26 --output-path=g.weir

@@ -140,6 +140,7 @@ int RunCollect(int argc, char** argv) {
           ->group("Detection");
   detect.AddRuleSwitches(app);
   detect.AddAlertSwitches(app);
+  detect.AddBgpSwitches(app);
   if (int rc = Parse(app, argc, argv); rc >= 0) return rc;
 
   SiteOptions site_options;
@@ -222,6 +223,7 @@ int RunCollect(int argc, char** argv) {
   // events go to their destinations' own threads.
   std::atomic<bool> stopping{false};
   std::unique_ptr<AlertDispatcher> alerts;
+  std::unique_ptr<BgpMitigator> bgp;
   std::unique_ptr<LiveDetector> detector;
   if (rules) {
     auto opened = detect.OpenAlerts(
@@ -229,14 +231,19 @@ int RunCollect(int argc, char** argv) {
         &stopping);
     if (!opened.ok()) return PrintError("collect", opened.status().message()), kExitUsage;
     alerts = std::move(*opened);
+    auto mitigator = detect.OpenBgp([&log](const std::string& line) { log.Write(line); });
+    if (!mitigator.ok()) return PrintError("collect", mitigator.status().message()), kExitUsage;
+    bgp = std::move(*mitigator);
     AlertDispatcher* sink = alerts.get();
+    BgpMitigator* blackhole = bgp.get();
     const size_t rule_count = rules->rules.size();
     detector = std::make_unique<LiveDetector>(
         std::move(*rules), &*site, DetectorOptions{},
-        [sink, &log](const DetectEvent& e) {
+        [sink, blackhole, &log](const DetectEvent& e) {
           log.Write("incident " + std::string(EventKindName(e.kind)) + " " + e.incident + ": " +
                     e.rule + " " + e.key + (e.vector.empty() ? "" : " (" + e.vector + ")"));
           sink->Send(e);
+          if (blackhole) blackhole->Send(e);
         },
         [&log](const std::string& line) { log.Write(line); });
     LiveDetector* live = detector.get();
@@ -306,6 +313,9 @@ int RunCollect(int argc, char** argv) {
     detector->Stop();
     if (Status a = alerts->Close(static_cast<int64_t>(detect.close_timeout_s * 1000)); !a.ok())
       log.Write("error: " + a.message());
+    if (bgp)
+      if (Status b = bgp->Close(static_cast<int64_t>(detect.close_timeout_s * 1000)); !b.ok())
+        log.Write("error: " + b.message());
     stopping = true;
   }
   CollectorSnapshot final = (*collector)->Snapshot();

@@ -48,6 +48,57 @@ void DetectOptions::AddAlertSwitches(CLI::App& app) {
       ->group(group);
 }
 
+void DetectOptions::AddBgpSwitches(CLI::App& app) {
+  const char* group = "BGP mitigation";
+  app.add_option("--bgp-gobgp", bgp_api_,
+                 "announce a blackhole route for each victim host through gobgpd's API at "
+                 "HOST:PORT (its gobgp client), withdrawn after the incident ends")
+      ->group(group);
+  app.add_option("--bgp-community", bgp_.community,
+                 "the blackhole's community (default 65535:666, RFC 7999 BLACKHOLE)")
+      ->group(group);
+  app.add_option("--bgp-next-hop", bgp_.next_hop, "next hop of IPv4 blackholes (default 192.0.2.1)")
+      ->group(group);
+  app.add_option("--bgp-next-hop-v6", bgp_.next_hop_v6,
+                 "next hop of IPv6 blackholes (default 100::1)")
+      ->group(group);
+  app.add_flag("--bgp-flowspec", bgp_.flowspec,
+               "also a FlowSpec discard rule for the vector (destination, protocol, source port)")
+      ->group(group);
+  app.add_option("--bgp-hold", bgp_hold_s_,
+                 "seconds a route stays after its incident ends (default 300)")
+      ->check(CLI::Range(0.0, 86400.0 * 30))
+      ->group(group);
+  app.add_option("--bgp-max-routes", bgp_.max_routes,
+                 "most blackholes announced at once (default 32)")
+      ->check(CLI::Range(1, 100000))
+      ->group(group);
+  app.add_option("--bgp-never", bgp_never_, "comma-separated CIDRs never announced")->group(group);
+  app.add_flag("--bgp-dry-run", bgp_.dry_run, "log what would be announced; send nothing")
+      ->group(group);
+  app.add_option("--bgp-client", bgp_.gobgp, "the gobgp client program (default gobgp)")
+      ->group(group);
+}
+
+Result<std::unique_ptr<BgpMitigator>> DetectOptions::OpenBgp(BgpMitigator::Log log) const {
+  if (bgp_api_.empty()) return std::unique_ptr<BgpMitigator>();
+  BgpOptions options = bgp_;
+  const size_t colon = bgp_api_.rfind(':');
+  if (colon == std::string::npos || colon == 0 || !ParseUint(bgp_api_.substr(colon + 1), 65535))
+    return Status::Invalid("--bgp-gobgp: HOST:PORT of gobgpd's API, not " + bgp_api_);
+  options.api = bgp_api_;
+  options.hold_ms = static_cast<int64_t>(bgp_hold_s_ * 1000);
+  if (!bgp_never_.empty()) {
+    for (std::string_view word : Split(bgp_never_, ',')) {
+      auto prefix = IpPrefix::Parse(Trim(word));
+      if (!prefix) return Status::Invalid("--bgp-never: not a CIDR block: " + std::string(word));
+      options.never.AddPrefix(*prefix);
+    }
+    options.never.Finish();
+  }
+  return std::make_unique<BgpMitigator>(std::move(options), std::move(log));
+}
+
 Result<RuleSet> DetectOptions::LoadRules(const std::string& path, const SiteConfig& site,
                                          const SensorConfig& sensors) const {
   RuleContext context;

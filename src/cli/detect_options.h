@@ -9,6 +9,7 @@
 
 #include "cli/common.h"
 #include "detect/alerts.h"
+#include "detect/bgp.h"
 #include "detect/rules.h"
 
 namespace weir::cli {
@@ -20,12 +21,16 @@ class DetectOptions {
   // --alert-output, --alert-webhook, --alert-splunk, --alert-elasticsearch and
   // their settings, --alert-script.
   void AddAlertSwitches(CLI::App& app);
+  // --bgp-gobgp and the blackhole's settings (weir collect --detect).
+  void AddBgpSwitches(CLI::App& app);
 
   // The rule file (empty: the default set) against the site and sensor.conf.
   Result<RuleSet> LoadRules(const std::string& path, const SiteConfig& site,
                             const SensorConfig& sensors) const;
   // The destinations given; default_output is the file used when none is
   // ("-": standard output).
+  // The BGP mitigator, when --bgp-gobgp is given (else null).
+  Result<std::unique_ptr<BgpMitigator>> OpenBgp(BgpMitigator::Log log) const;
   Result<std::unique_ptr<AlertDispatcher>> OpenAlerts(const std::string& default_output,
                                                       AlertDispatcher::Log log,
                                                       const std::atomic<bool>* stop) const;
@@ -38,6 +43,9 @@ class DetectOptions {
   bool insecure_ = false;
   std::string script_;
   double script_timeout_s_ = 10;
+  std::string bgp_api_, bgp_never_;
+  double bgp_hold_s_ = 300;
+  BgpOptions bgp_;
 
  public:
   // How long the end of a run waits for destinations that are down (--alert-timeout).
