@@ -3,10 +3,11 @@
 
 Sends NetFlow v5 to HOST:PORT in real time: background traffic (2,000 flows/s to
 256 internal hosts, ordinary web flows), then for each round a SYN flood of
-30,000 single-packet flows/s from spoofed sources on a new victim for 3 seconds.
+30,000 single-packet flows/s from spoofed sources on a new victim for 10 seconds.
 Records carry the current time, as a router's would. For each round, prints the
 time from the flood's first datagram to its `start` event appearing in ALERTS
-(the collector's --alert-output), and at the end the median and the largest.
+(the collector's --alert-output; or, for a peer, lines "VICTIM UNIX_TIME" its ban
+script appends), and at the end the median and the largest.
 
 With GOBGP_API (the collector runs with --bgp-gobgp), also the time to the
 victim's blackhole route appearing in gobgpd's RIB (`gobgp global rib`, polled).
@@ -25,6 +26,7 @@ import time
 BACKGROUND = 2000  # flows/s
 FLOOD = 30000  # flows/s
 TICK = 0.01  # s between sends
+FLOOD_SECONDS = 10  # each round's flood
 
 
 def main():
@@ -65,6 +67,10 @@ def main():
                         if not line.endswith("\n"):
                             break
                         offset += len(line)
+                        if not line.startswith("{"):  # a peer's ban script: VICTIM TIME
+                            victim, when = line.split()[:2]
+                            seen.setdefault(victim, float(when))
+                            continue
                         e = json.loads(line)
                         if e["event"] == "start" and e["key"] not in seen:
                             seen[e["key"]] = time.time()
@@ -115,8 +121,8 @@ def main():
     for i in range(rounds):
         victim = 0x0A000A00 + i
         name = socket.inet_ntoa(struct.pack("!I", victim))
-        first = run(3, victim)
-        run(2)
+        first = run(FLOOD_SECONDS, victim)
+        run(3)
         if gobgp and name in routed:
             route_latencies.append(routed[name] - first)
             print(f"round {i + 1}: victim {name}: blackhole in gobgpd's RIB {routed[name] - first:.3f} s after")
