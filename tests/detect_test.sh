@@ -216,11 +216,20 @@ CONF
     "$weir" collect --sensor-configuration=sensor.conf --root-directory=repo --flush-timeout=0.2 \
       --detect=live.toml --alert-output=alerts.json 2>collect.log &
     pid=$!
+    trap 'kill $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
     for _ in $(seq 100); do grep -q listening collect.log && break; sleep 0.1; done
     "$weir" meter -r "$traffic/traffic_ddos_syn_flood_spoofed.pcap" --export=127.0.0.1:"$port" \
       --protocol=9 -o /dev/null 2>meter.err || fail "meter: $(cat meter.err)"
     # the incidents end 2 s after their traffic, on the clock once no records come
     for _ in $(seq 150); do [ -f alerts.json ] && [ "$(grep -c "\"event\":\"end\"" alerts.json)" -ge 2 ] && break; sleep 0.1; done
+    # the running detector's state, rewritten every second
+    sleep 1.5
+    "$weir" detect --status --data-rootdir=repo >status.txt
+    grep -q "^open incidents:" status.txt && grep -q "^  syn: host incoming syn_packets > 5000" status.txt ||
+      fail "--status: $(cat status.txt)"
+    "$weir" detect --status --json --data-rootdir=repo >status.json
+    [ "$(field status.json '(r["detector"]["incidents"], len(r["open"]), r["alerts"][0]["delivered"], r["alerts"][0]["pending"])')" = "(2, 0, 4, 0)" ] ||
+      fail "--status --json: $(cat status.json)"
     kill -TERM $pid
     wait $pid || fail "collect: $(cat collect.log)"
     grep -q "incident start .*: syn 10.10.10.10 (syn_flood)" collect.log || fail "log: $(cat collect.log)"
@@ -301,7 +310,7 @@ SCRIPT
     printf '[global.config]\n  as = 64512\n  router-id = "192.0.2.1"\n  port = -1\n' >gobgpd.toml
     gobgpd -f gobgpd.toml --api-hosts=127.0.0.1:"$api" -l warn >gobgpd.log 2>&1 &
     gobgpd_pid=$!
-    trap 'kill $gobgpd_pid 2>/dev/null; rm -rf "$tmp"' EXIT
+    trap 'kill $gobgpd_pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
     for _ in $(seq 100); do gobgp -p "$api" global >/dev/null 2>&1 && break; sleep 0.1; done
     rib() { gobgp -p "$api" global rib -a "$1" 2>/dev/null; }
     printf '[[rule]]\nname = "syn"\nmetric = "syn_packets"\nthreshold = 5000\nclear = "2s"\n' >bgp.toml

@@ -10,12 +10,14 @@
 
 #include "base/file.h"
 #include "base/strings.h"
+#include "base/time.h"
 #include "cli/common.h"
 #include "cli/detect_options.h"
 #include "cli/metrics_server.h"
 #include "collect/collector.h"
 #include "collect/metrics.h"
 #include "detect/live.h"
+#include "detect/status.h"
 
 namespace weir::cli {
 
@@ -224,6 +226,7 @@ int RunCollect(int argc, char** argv) {
   std::atomic<bool> stopping{false};
   std::unique_ptr<AlertDispatcher> alerts;
   std::unique_ptr<BgpMitigator> bgp;
+  DetectStatus detect_status;
   std::unique_ptr<LiveDetector> detector;
   if (rules) {
     auto opened = detect.OpenAlerts(
@@ -237,6 +240,8 @@ int RunCollect(int argc, char** argv) {
     AlertDispatcher* sink = alerts.get();
     BgpMitigator* blackhole = bgp.get();
     const size_t rule_count = rules->rules.size();
+    detect_status.rules_source = detect_rules.empty() ? "the default set" : detect_rules;
+    for (const Rule& r : rules->rules) detect_status.rules.push_back(DescribeRule(r));
     detector = std::make_unique<LiveDetector>(
         std::move(*rules), &*site, DetectorOptions{},
         [sink, blackhole, &log](const DetectEvent& e) {
@@ -297,6 +302,21 @@ int RunCollect(int argc, char** argv) {
     }
     if (sig == SIGHUP) {
       if (Status s = log.Reopen(); !s.ok()) PrintError("collect", s.message());
+    }
+    if (detector) {
+      // The status of detection, as weir detect --status shows it.
+      detect_status.now_ms = NowMillis();
+      detect_status.stats = detector->Stats();
+      detect_status.open = detector->Open();
+      detect_status.alerts = alerts->Counters();
+      detect_status.bgp = bgp != nullptr;
+      if (bgp) detect_status.bgp_counters = bgp->Counters();
+      for (bool json : {false, true}) {
+        Status w = WriteFileAtomically(
+            DetectStatusPath(root, json),
+            json ? DetectStatusJson(detect_status) : DetectStatusText(detect_status));
+        if (!w.ok()) PrintError("collect", w.message());
+      }
     }
     if ((*collector)->failed()) {
       exit_code = kExitFailure;

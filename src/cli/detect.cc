@@ -3,10 +3,12 @@
 // detect/detector.h, detect/report.h, doc/detect.md.
 #include <cstdio>
 
+#include "base/file.h"
 #include "cli/detect_options.h"
 #include "cli/query_options.h"
 #include "detect/history.h"
 #include "detect/report.h"
+#include "detect/status.h"
 
 namespace weir::cli {
 
@@ -54,7 +56,7 @@ int RunDetect(int argc, char** argv) {
       "fragment_flood, carpet_bombing) with their share of the packets, rates and top lists "
       "(doc/detect.md).",
       "detect");
-  bool report = false, verify = false, print_default = false;
+  bool report = false, verify = false, print_default = false, status = false, json = false;
   std::string victim_text, rules_path, sensor_file;
   ReportOptions options;
   QueryOptions query;
@@ -66,6 +68,10 @@ int RunDetect(int argc, char** argv) {
   detect.AddRuleSwitches(app);
   app.add_flag("--verify", verify, "check the rules, print one line per rule, and exit");
   app.add_flag("--print-default-rules", print_default, "print the default rule set and exit");
+  app.add_flag("--status", status,
+               "print the running weir collect --detect's state (open incidents, counters, rules) "
+               "for the repository (--data-rootdir) and exit");
+  app.add_flag("--json", json, "--status as JSON");
   detect.AddAlertSwitches(app);
   app.add_flag("--report", report, "describe the attack traffic in the flows (no thresholds)")
       ->group("Report");
@@ -89,6 +95,16 @@ int RunDetect(int argc, char** argv) {
     return std::fflush(stdout) == 0 ? kExitOk : kExitFailure;
   }
   if (report) return RunReport(victim_text, options, query);
+  if (status) {
+    const std::string path = DetectStatusPath(query.site_options().Root(), json);
+    auto text = ReadFileToString(path);
+    if (!text.ok())
+      return PrintError("detect", text.status().message() +
+                                      " (is weir collect --detect running with this root?)"),
+             kExitFailure;
+    std::fputs(text->c_str(), stdout);
+    return std::fflush(stdout) == 0 ? kExitOk : kExitFailure;
+  }
 
   auto site = query.site_options().Load("detect");
   if (!site.ok()) return PrintError("detect", site.status().message()), kExitFailure;

@@ -1,0 +1,104 @@
+#include "detect/status.h"
+
+#include <cstdio>
+
+#include "base/time.h"
+#include "record/text.h"
+
+namespace weir {
+
+namespace {
+
+std::string Number(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+}  // namespace
+
+std::string DetectStatusText(const DetectStatus& s) {
+  std::string out = "detection at " + FormatTime(s.now_ms, TimeFormat::kIso) + "\n";
+  const DetectorStats& d = s.stats.detector;
+  out += "records " + std::to_string(d.records) + ", incidents " + std::to_string(d.incidents) +
+         " (open " + std::to_string(d.open) + "), keys " + std::to_string(d.keys) + " (evicted " +
+         std::to_string(d.evicted) + ", refused " + std::to_string(d.refused) + "), flow time " +
+         (d.watermark_ms > 0 ? FormatTime(d.watermark_ms, TimeFormat::kIso) : "-") +
+         ", queue waits " + std::to_string(s.stats.waits) + "\n";
+  out += "\nopen incidents:\n";
+  if (s.open.empty()) out += "  none\n";
+  for (const OpenIncident& i : s.open)
+    out += "  " + i.incident + "  " + i.rule + "  " + i.key + "  since " +
+           FormatTime(i.start_ms, TimeFormat::kIso) + "  value " + Number(i.value) + " (limit " +
+           Number(i.limit) + ", peak " + Number(i.peak) + ")\n";
+  out += "\nalert destinations:\n";
+  for (const AlertCounters& a : s.alerts)
+    out += "  " + a.destination + ": delivered " + std::to_string(a.delivered) + ", failures " +
+           std::to_string(a.failures) + ", pending " + std::to_string(a.pending) + "\n";
+  if (s.bgp) {
+    const BgpCounters& b = s.bgp_counters;
+    out += "  bgp: routes " + std::to_string(b.announced) + ", announcements " +
+           std::to_string(b.announcements) + ", withdrawals " + std::to_string(b.withdrawals) +
+           ", failures " + std::to_string(b.failures) + ", refused " + std::to_string(b.refused) +
+           "\n";
+  }
+  out += "\nrules (" + s.rules_source + "):\n";
+  for (const std::string& r : s.rules) out += "  " + r + "\n";
+  return out;
+}
+
+std::string DetectStatusJson(const DetectStatus& s) {
+  std::string out = "{\"time\":";
+  AppendJsonString(out, FormatTime(s.now_ms, TimeFormat::kIso));
+  const DetectorStats& d = s.stats.detector;
+  out += ",\"detector\":{\"records\":" + std::to_string(d.records) +
+         ",\"incidents\":" + std::to_string(d.incidents) + ",\"open\":" + std::to_string(d.open) +
+         ",\"keys\":" + std::to_string(d.keys) + ",\"evicted\":" + std::to_string(d.evicted) +
+         ",\"refused\":" + std::to_string(d.refused) +
+         ",\"whitelisted\":" + std::to_string(d.whitelisted) +
+         ",\"queue_waits\":" + std::to_string(s.stats.waits) + ",\"flow_time\":";
+  AppendJsonString(out, d.watermark_ms > 0 ? FormatTime(d.watermark_ms, TimeFormat::kIso) : "");
+  out += "},\"open\":[";
+  for (size_t i = 0; i < s.open.size(); ++i) {
+    const OpenIncident& o = s.open[i];
+    out += i ? ",{\"incident\":" : "{\"incident\":";
+    AppendJsonString(out, o.incident);
+    out += ",\"rule\":";
+    AppendJsonString(out, o.rule);
+    out += ",\"key\":";
+    AppendJsonString(out, o.key);
+    out += ",\"start\":";
+    AppendJsonString(out, FormatTime(o.start_ms, TimeFormat::kIso));
+    out += ",\"value\":" + Number(o.value) + ",\"limit\":" + Number(o.limit) +
+           ",\"peak\":" + Number(o.peak) + "}";
+  }
+  out += "],\"alerts\":[";
+  for (size_t i = 0; i < s.alerts.size(); ++i) {
+    const AlertCounters& a = s.alerts[i];
+    out += i ? ",{\"destination\":" : "{\"destination\":";
+    AppendJsonString(out, a.destination);
+    out += ",\"delivered\":" + std::to_string(a.delivered) +
+           ",\"failures\":" + std::to_string(a.failures) +
+           ",\"pending\":" + std::to_string(a.pending) + "}";
+  }
+  out += "]";
+  if (s.bgp) {
+    const BgpCounters& b = s.bgp_counters;
+    out += ",\"bgp\":{\"routes\":" + std::to_string(b.announced) +
+           ",\"announcements\":" + std::to_string(b.announcements) +
+           ",\"withdrawals\":" + std::to_string(b.withdrawals) +
+           ",\"failures\":" + std::to_string(b.failures) +
+           ",\"refused\":" + std::to_string(b.refused) + "}";
+  }
+  out += ",\"rules_source\":";
+  AppendJsonString(out, s.rules_source);
+  out += ",\"rules\":[";
+  for (size_t i = 0; i < s.rules.size(); ++i) {
+    if (i) out += ',';
+    AppendJsonString(out, s.rules[i]);
+  }
+  out += "]}\n";
+  return out;
+}
+
+}  // namespace weir

@@ -1,0 +1,35 @@
+// The state of live detection for operators: the rules in force, the open
+// incidents, the detector's counters and each alert destination's, as text
+// (weir detect --status) and JSON (--status --json, the web API). weir collect
+// --detect rewrites both every second under ROOT/.weir/.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "detect/alerts.h"
+#include "detect/bgp.h"
+#include "detect/live.h"
+
+namespace weir {
+
+struct DetectStatus {
+  int64_t now_ms = 0;
+  std::string rules_source;
+  std::vector<std::string> rules;  // DescribeRule of each
+  std::vector<OpenIncident> open;
+  LiveStats stats;
+  std::vector<AlertCounters> alerts;
+  bool bgp = false;
+  BgpCounters bgp_counters;
+};
+
+std::string DetectStatusText(const DetectStatus& status);
+std::string DetectStatusJson(const DetectStatus& status);
+
+// Where weir collect --detect keeps them.
+inline std::string DetectStatusPath(const std::string& root, bool json) {
+  return root + (json ? "/.weir/detect.json" : "/.weir/detect.status");
+}
+
+}  // namespace weir
