@@ -9,6 +9,8 @@
 #             the one incident is the flood; a learned rule stays quiet all day
 #   collect   weir collect --detect on a capture exported by weir meter gives the
 #             same incidents as weir detect over what it stored
+#   follow    weir detect --follow behind a plain collector gives the incidents weir
+#             detect finds over the repository; a restart resumes from the cursor
 #   actions   a script gets each event; a hanging script and a webhook that is
 #             down stop neither detection nor the other destinations
 #   bgp       weir collect --detect with a real gobgpd: the victim's blackhole route
@@ -241,6 +243,41 @@ CONF
     [ "$live" = "$hist" ] || fail "collect --detect: $live; detect over the repository: $hist"
     [ "$(events alerts.json 'len([x for x in e if x["event"] == "start"])')" = 2 ] || fail "starts: $live"
     echo "collect: $live, the same from the repository"
+    ;;
+  follow)
+    traffic="$shared/data/traffic"
+    [ -d "$traffic" ] || skip "$traffic absent"
+    printf '[[rule]]\nname = "syn"\nmetric = "syn_packets"\nthreshold = 5000\nclear = "2s"\n' >f.toml
+    port=$(free_port)
+    printf 'probe p netflow-v9\n  listen-on-port %s\n  protocol udp\nend probe\nsensor local\n  netflow-v9-probes p\n  internal-ipblocks 10.0.0.0/8\n  external-ipblocks remainder\nend sensor\n' \
+      "$port" >sensor.conf
+    mkdir repo
+    # weir detect follows the repository a plain collector fills
+    "$weir" detect --follow --data-rootdir=repo --start=beginning --rules=f.toml \
+      --sensor-configuration=sensor.conf --alert-output=follow.json --poll-interval=0.2 2>follow.log &
+    follower=$!
+    "$weir" collect --sensor-configuration=sensor.conf --root-directory=repo --flush-timeout=0.2 2>collect.log &
+    collector=$!
+    trap 'kill $follower $collector 2>/dev/null || true; rm -rf "$tmp"' EXIT
+    for _ in $(seq 100); do grep -q listening collect.log && break; sleep 0.1; done
+    "$weir" meter -r "$traffic/traffic_ddos_syn_flood_spoofed.pcap" --export=127.0.0.1:"$port" \
+      --protocol=9 -o /dev/null 2>meter.err || fail "meter: $(cat meter.err)"
+    for _ in $(seq 200); do grep -q '"event":"end"' follow.json 2>/dev/null && break; sleep 0.1; done
+    kill -TERM $collector $follower
+    wait $collector || fail "collect: $(cat collect.log)"
+    wait $follower || fail "detect --follow: $(cat follow.log)"
+    grep -q "following repo from beginning (new cursor repo/.weir/detect.cursor)" follow.log ||
+      fail "follow log: $(cat follow.log)"
+    "$weir" detect --rules=f.toml --sensor-configuration=sensor.conf --data-rootdir=repo \
+      --start-date=2021/04/28 --end-date=2021/04/28:23 --type=all >history.json
+    followed=$(events follow.json 'sorted((x["incident"], x["event"], x["key"], x["start"]) for x in e if x["event"] != "update")')
+    hist=$(events history.json 'sorted((x["incident"], x["event"], x["key"], x["start"]) for x in e if x["event"] != "update")')
+    [ "$followed" = "$hist" ] || fail "detect --follow: $followed; detect over the repository: $hist"
+    # a restart goes on from the cursor: nothing stored since, nothing new
+    "$weir" detect --follow --data-rootdir=repo --rules=f.toml --sensor-configuration=sensor.conf \
+      --alert-output=again.json --stop-after=1 2>again.log || fail "restart: $(cat again.log)"
+    [ ! -s again.json ] || fail "a restart detected again: $(head -c 300 again.json)"
+    echo "follow: $followed, as over the repository; a restart resumes from the cursor"
     ;;
   actions)
     "$weir" gen --flows=400000 --seed=4 --start-time=2026/11/26 --duration=1d --ddos --output-path=day.weir

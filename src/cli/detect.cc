@@ -1,11 +1,15 @@
 // weir detect: rule-based detection over stored flows (alert events as JSON Lines),
 // rule file checks, and attack reports without thresholds (--report).
 // detect/detector.h, detect/report.h, doc/detect.md.
+#include <signal.h>
+
+#include <atomic>
 #include <cstdio>
 
 #include "base/file.h"
 #include "cli/detect_options.h"
 #include "cli/query_options.h"
+#include "detect/follow.h"
 #include "detect/history.h"
 #include "detect/report.h"
 #include "detect/status.h"
@@ -13,6 +17,9 @@
 namespace weir::cli {
 
 namespace {
+
+std::atomic<bool> g_stop{false};
+void OnStopSignal(int) { g_stop.store(true); }
 
 int RunReport(const std::string& victim_text, ReportOptions options, const QueryOptions& query) {
   if (!victim_text.empty()) {
@@ -72,6 +79,26 @@ int RunDetect(int argc, char** argv) {
                "print the running weir collect --detect's state (open incidents, counters, rules) "
                "for the repository (--data-rootdir) and exit");
   app.add_flag("--json", json, "--status as JSON");
+  bool follow = false;
+  std::string cursor_path, start = "now";
+  double poll_s = 1, duration_s = 0;
+  app.add_flag("--follow", follow,
+               "detect on what is stored in the repository as it comes, from --cursor, until "
+               "SIGTERM/SIGINT")
+      ->group("Follow");
+  app.add_option("--cursor", cursor_path,
+                 "where --follow keeps its place (default ROOT/.weir/detect.cursor)")
+      ->group("Follow");
+  app.add_option("--start", start,
+                 "where a new cursor starts: now (default), beginning, or a time (2026/11/27:13)")
+      ->group("Follow");
+  app.add_option("--poll-interval", poll_s, "seconds between looks at the repository (default 1)")
+      ->check(CLI::Range(0.05, 3600.0))
+      ->group("Follow");
+  app.add_option("--stop-after", duration_s,
+                 "stop after this many seconds (default: run until "
+                 "SIGTERM/SIGINT)")
+      ->group("Follow");
   detect.AddAlertSwitches(app);
   app.add_flag("--report", report, "describe the attack traffic in the flows (no thresholds)")
       ->group("Report");
@@ -121,7 +148,7 @@ int RunDetect(int argc, char** argv) {
   }
 
   int rc = kExitOk;
-  auto prepared = query.Prepare("detect", &rc);
+  auto prepared = query.Prepare("detect", &rc, follow);
   if (!prepared) return rc;
   auto alerts = detect.OpenAlerts(
       "-", [](const std::string& line) { std::fprintf(stderr, "weir detect: %s\n", line.c_str()); },
@@ -137,6 +164,32 @@ int RunDetect(int argc, char** argv) {
     (*alerts)->Send(e);
   });
   bool damaged = false;
+  if (follow) {
+    struct sigaction action {};
+    action.sa_handler = OnStopSignal;
+    sigemptyset(&action.sa_mask);
+    for (int sig : {SIGTERM, SIGINT}) sigaction(sig, &action, nullptr);
+    FollowOptions fo;
+    fo.root = prepared->root;
+    fo.selection.flowtype_sensors = prepared->flowtype_sensors;
+    fo.selection.first_hour_ms = prepared->first_hour_ms;
+    fo.cursor_path = cursor_path.empty() ? prepared->root + "/.weir/detect.cursor" : cursor_path;
+    fo.start = start;
+    fo.predicate = prepared->predicate.is_all() ? nullptr : &prepared->predicate;
+    fo.poll_ms = static_cast<int64_t>(poll_s * 1000);
+    fo.duration_ms = static_cast<int64_t>(duration_s * 1000);
+    fo.stop = &g_stop;
+    if (cursor_path.empty())
+      if (Status s = MakeDirectories(prepared->root + "/.weir"); !s.ok())
+        return PrintError("detect", s.message()), kExitFailure;
+    auto followed = FollowRepository(fo, detector, [](const std::string& line) {
+      std::fprintf(stderr, "weir detect: %s\n", line.c_str());
+    });
+    Status closed = (*alerts)->Close(static_cast<int64_t>(detect.close_timeout_s * 1000));
+    if (!followed.ok()) return PrintError("detect", followed.status().message()), kExitFailure;
+    if (!closed.ok()) return PrintError("detect", closed.message()), kExitFailure;
+    return followed->errors ? kExitFailure : kExitOk;
+  }
   auto stats = DetectHistory(plan, detector, [&](const Status& s) {
     damaged = true;
     PrintError("detect", s.message());

@@ -156,36 +156,8 @@ class Follower {
  private:
   bool Stopped() const { return options_.stop && options_.stop->load(); }
 
-  // A new cursor starts at the beginning, now, or a time.
   Status Begin() {
-    std::string root = std::filesystem::weakly_canonical(options_.root).string();
-    if (!cursor_->created()) {
-      auto was = cursor_->Setting("root");
-      if (was && *was != root)
-        return Status::Invalid("cursor " + options_.cursor_path + " follows " + *was + ", not " +
-                               root + " (use another --cursor)");
-      return Status::Ok();
-    }
-    ExportCursor::Update update;
-    update.settings["root"] = root;
-    update.settings["start"] = options_.start;
-    if (options_.start != "beginning") {
-      int64_t before = INT64_MAX;
-      if (options_.start != "now") {
-        auto t = ParseTime(options_.start);
-        if (!t.ok())
-          return Status::Invalid("invalid --start '" + options_.start +
-                                 "' (now, beginning, or a time such as 2026/11/27:13)");
-        before = FloorTo(t->ms, kMillisPerHour);
-      }
-      // Files of hours before the start count as exported as they are now.
-      TailSelection older = options_.selection;
-      RepositoryTail scan(options_.root, older);
-      auto sizes = scan.CurrentSizes(before);
-      if (!sizes.ok()) return sizes.status();
-      update.offsets = std::move(*sizes);
-    }
-    return cursor_->Commit(update);
+    return StartCursor(*cursor_, options_.root, options_.selection, options_.start);
   }
 
   Status ReadFile(const PendingFile& file) {

@@ -130,4 +130,35 @@ Result<uint64_t> RepositoryTail::Read(const PendingFile& file, const BlockHandle
   return done;
 }
 
+Status StartCursor(ExportCursor& cursor, const std::string& root_path,
+                   const TailSelection& selection, const std::string& start) {
+  std::string root = std::filesystem::weakly_canonical(root_path).string();
+  if (!cursor.created()) {
+    auto was = cursor.Setting("root");
+    if (was && *was != root)
+      return Status::Invalid("cursor " + cursor.path() + " follows " + *was + ", not " + root +
+                             " (use another --cursor)");
+    return Status::Ok();
+  }
+  ExportCursor::Update update;
+  update.settings["root"] = root;
+  update.settings["start"] = start;
+  if (start != "beginning") {
+    int64_t before = INT64_MAX;
+    if (start != "now") {
+      auto t = ParseTime(start);
+      if (!t.ok())
+        return Status::Invalid("invalid --start '" + start +
+                               "' (now, beginning, or a time such as 2026/11/27:13)");
+      before = FloorTo(t->ms, kMillisPerHour);
+    }
+    // Files of hours before the start count as read as they are now.
+    RepositoryTail scan(root_path, selection);
+    auto sizes = scan.CurrentSizes(before);
+    if (!sizes.ok()) return sizes.status();
+    update.offsets = std::move(*sizes);
+  }
+  return cursor.Commit(update);
+}
+
 }  // namespace weir

@@ -86,4 +86,10 @@ class RepositoryTail {
   uint64_t polls_ = 0;
 };
 
+// Where a cursor starts: a cursor just created is tied to root and starts at
+// `start` ("beginning", "now", or a time such as 2026/11/27:13: files of earlier
+// hours count as read as they are now); an existing one must follow the same root.
+Status StartCursor(ExportCursor& cursor, const std::string& root, const TailSelection& selection,
+                   const std::string& start);
+
 }  // namespace weir
