@@ -340,6 +340,23 @@ def case_api(tmp):
         check(status == 400 and word in err["error"], f"a bad query is refused: {err['error']}")
     status, err = c.request("POST", "/api/query", b"{not json")
     check(status == 400 and "JSON" in err["error"], "a body that is not JSON is refused")
+    # detection: no detector has run yet; then the events weir detect wrote to the
+    # repository's alert file, the newest `limit`, oldest first
+    status, det = c.request("GET", "/api/detect")
+    check(status == 200 and det == {"status": None, "events": []}, f"no detection yet: {det}")
+    rules = os.path.join(tmp, "busy.toml")
+    with open(rules, "w") as f:
+        f.write('[[rule]]\nname = "busy"\nmetric = "flows"\nwindow = "10s"\nthreshold = 0.2\nclear = "20s"\n')
+    alerts = os.path.join(s.root, ".weir", "alerts.json")
+    os.makedirs(os.path.dirname(alerts), exist_ok=True)
+    run("detect", f"--rules={rules}", "--internal-ipblocks=10.10.0.0/16", f"--data-rootdir={s.root}",
+        *SELECT, f"--alert-output={alerts}")
+    with open(alerts) as f:
+        lines = [json.loads(line) for line in f]
+    check(len(lines) > 5, f"weir detect raised incidents for the API ({len(lines)} events)")
+    status, det = c.request("GET", "/api/detect?limit=5")
+    check(status == 200 and det["status"] is None and det["events"] == lines[-5:],
+          "/api/detect serves the newest events of the alert file")
     s.stop()
 
 

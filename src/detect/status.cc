@@ -1,7 +1,10 @@
 #include "detect/status.h"
 
 #include <cstdio>
+#include <deque>
+#include <fstream>
 
+#include "base/file.h"
 #include "base/time.h"
 #include "record/text.h"
 
@@ -98,6 +101,37 @@ std::string DetectStatusJson(const DetectStatus& s) {
     AppendJsonString(out, s.rules[i]);
   }
   out += "]}\n";
+  return out;
+}
+
+std::string DetectionJson(const std::string& root, size_t limit) {
+  std::string out = "{\"status\":";
+  auto status = ReadFileToString(DetectStatusPath(root, true));
+  std::string_view text = status.ok() ? std::string_view(*status) : std::string_view();
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+  out += text.empty() || text.front() != '{' ? "null" : std::string(text);
+  // The newest events: the end of the file (at most 16 MiB of it), whole lines.
+  std::deque<std::string> events;
+  std::ifstream in(DetectAlertsPath(root), std::ios::binary);
+  if (in) {
+    in.seekg(0, std::ios::end);
+    const std::streamoff size = in.tellg();
+    constexpr std::streamoff kTail = 16 << 20;
+    in.seekg(size > kTail ? size - kTail : 0);
+    std::string line;
+    if (size > kTail) std::getline(in, line);  // a partial first line
+    while (std::getline(in, line)) {
+      if (in.eof() || line.empty() || line.front() != '{') continue;  // a line still being written
+      events.push_back(std::move(line));
+      if (events.size() > limit) events.pop_front();
+    }
+  }
+  out += ",\"events\":[";
+  for (size_t i = 0; i < events.size(); ++i) {
+    if (i) out += ',';
+    out += events[i];
+  }
+  out += "]}";
   return out;
 }
 

@@ -32,4 +32,12 @@ inline std::string DetectStatusPath(const std::string& root, bool json) {
   return root + (json ? "/.weir/detect.json" : "/.weir/detect.status");
 }
 
+// Where weir collect --detect appends its events unless --alert-output says otherwise.
+inline std::string DetectAlertsPath(const std::string& root) { return root + "/.weir/alerts.json"; }
+
+// What the web API serves for a repository: {"status": the running detector's
+// status (null when none has written one), "events": the newest `limit` events of
+// its alert file, oldest first}.
+std::string DetectionJson(const std::string& root, size_t limit);
+
 }  // namespace weir

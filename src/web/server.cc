@@ -11,6 +11,7 @@
 #include "base/file.h"
 #include "base/strings.h"
 #include "base/time.h"
+#include "detect/status.h"
 #include "net/host_port.h"
 #include "net/ip_address.h"
 #include "web/api_json.h"
@@ -359,6 +360,10 @@ void WebServer::Impl::Routes() {
                                     Principal& who) { Download(req, res, who); }));
   s.Get("/api/overview", Api([this](const httplib::Request& req, httplib::Response& res,
                                     Principal& who) { Overview(req, res, who); }));
+  s.Get("/api/detect", Api([this](const httplib::Request& req, httplib::Response& res, Principal&) {
+          const auto limit = ParseUint(req.get_param_value("limit"), 100000);
+          SendJson(res, 200, DetectionJson(options_.root, limit.value_or(200)));
+        }));
   s.Get("/api/queries",
         Api([this](const httplib::Request&, httplib::Response& res, Principal& who) {
           SendJson(res, 200,
