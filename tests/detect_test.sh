@@ -306,6 +306,38 @@ SCRIPT
     grep -q '^start 10.10.0.80 syn [0-9a-f]\{16\} start$' script.out || fail "script arguments: $(head -3 script.out)"
     grep -q '^{"event":"start"' script.out || fail "script input: $(head -3 script.out)"
     cmp -s plain.json script.json || fail "--alert-output differs from standard output"
+    # syslog (RFC 5424 over UDP): one message per event, severity by event kind
+    port=$(free_port)
+    $python -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+print("ready", flush=True)
+s.settimeout(30)
+out = open(sys.argv[2], "w")
+while True:
+    try:
+        data = s.recv(65535)
+    except socket.timeout:
+        break
+    out.write(data.decode() + "\n")
+    out.flush()
+    s.settimeout(2)
+' "$port" syslog.txt >syslog.ready &
+    listener=$!
+    for _ in $(seq 50); do grep -q ready syslog.ready 2>/dev/null && break; sleep 0.1; done
+    "$weir" detect "${common[@]}" --alert-output=sys.json --alert-syslog=127.0.0.1:"$port" 2>sys.err ||
+      fail "syslog: $(cat sys.err)"
+    wait $listener
+    [ "$(wc -l <syslog.txt)" -eq "$(wc -l <plain.json)" ] || fail "syslog got $(wc -l <syslog.txt) of $(wc -l <plain.json)"
+    grep -Eq '^<132>1 [0-9T:.-]+Z [^ ]+ weir [0-9]+ start \[weir@32473 incident="[0-9a-f]{16}" rule="syn" key="10.10.0.80" vector="syn_flood"\] \{"event":"start"' syslog.txt ||
+      fail "syslog format: $(head -c 300 syslog.txt)"
+    grep -q '^<133>1 .* end \[' syslog.txt || fail "syslog end: $(grep ' end ' syslog.txt | head -c 200)"
+    # the ECS layout: the same events, each with the weir event inside
+    "$weir" detect "${common[@]}" --alert-schema=ecs >ecs.json
+    [ "$(events ecs.json '[(x["event"]["id"], x["event"]["action"], x["weir"]["time"]) for x in e]')" = \
+      "$(events plain.json '[(x["incident"], "incident-" + x["event"], x["time"]) for x in e]')" ] ||
+      fail "ECS events: $(head -c 300 ecs.json)"
     # a hanging script is killed and retried; the file still gets every event
     set +e
     timeout 60 "$weir" detect "${common[@]}" --alert-output=hang.json --alert-script="$tmp/hang.sh" \

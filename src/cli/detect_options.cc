@@ -34,6 +34,13 @@ void DetectOptions::AddAlertSwitches(CLI::App& app) {
   app.add_option("--alert-ca-file", ca_file_, "TLS: trust the CAs in this PEM file")->group(group);
   app.add_flag("--alert-insecure", insecure_, "TLS: do not verify the server's certificate")
       ->group(group);
+  app.add_option("--alert-schema", schema_,
+                 "weir (default) or ecs: alert events in Elastic Common Schema")
+      ->check(CLI::IsMember({"weir", "ecs"}))
+      ->group(group);
+  app.add_option("--alert-syslog", syslog_,
+                 "send alert events to syslog as RFC 5424: HOST:PORT (UDP), or local (/dev/log)")
+      ->group(group);
   app.add_option("--alert-script", script_,
                  "run this program at each incident's start and end: arguments EVENT KEY RULE "
                  "INCIDENT, the event's JSON on standard input (no shell)")
@@ -122,7 +129,7 @@ Result<std::unique_ptr<AlertDispatcher>> DetectOptions::OpenAlerts(
     const std::atomic<bool>* stop) const {
   std::vector<std::unique_ptr<Sink>> sinks;
   const bool any = !output_.empty() || !webhook_.empty() || !splunk_.empty() ||
-                   !elasticsearch_.empty() || !script_.empty();
+                   !elasticsearch_.empty() || !script_.empty() || !syslog_.empty();
   const std::string output = any ? output_ : default_output;
   if (!output.empty()) {
     FileSinkOptions file;
@@ -157,6 +164,11 @@ Result<std::unique_ptr<AlertDispatcher>> DetectOptions::OpenAlerts(
   if (Status s = http(HttpKind::kSplunk, splunk_, "--alert-splunk"); !s.ok()) return s;
   if (Status s = http(HttpKind::kElasticsearch, elasticsearch_, "--alert-elasticsearch"); !s.ok())
     return s;
+  if (!syslog_.empty()) {
+    auto sink = OpenSyslogSink(syslog_);
+    if (!sink.ok()) return sink.status().WithPrefix("--alert-syslog");
+    sinks.push_back(std::move(*sink));
+  }
   std::vector<ScriptAction> scripts;
   if (!script_.empty()) {
     ScriptAction script;
@@ -164,7 +176,8 @@ Result<std::unique_ptr<AlertDispatcher>> DetectOptions::OpenAlerts(
     script.timeout_ms = static_cast<int64_t>(script_timeout_s_ * 1000);
     scripts.push_back(std::move(script));
   }
-  return std::make_unique<AlertDispatcher>(std::move(sinks), std::move(scripts), std::move(log));
+  return std::make_unique<AlertDispatcher>(std::move(sinks), std::move(scripts), std::move(log),
+                                           schema_ == "ecs");
 }
 
 }  // namespace weir::cli

@@ -41,7 +41,7 @@ class DetectOptions {
   std::vector<std::string> headers_;
   std::string ca_file_;
   bool insecure_ = false;
-  std::string script_;
+  std::string script_, syslog_, schema_ = "weir";
   double script_timeout_s_ = 10;
   std::string bgp_api_, bgp_never_;
   double bgp_hold_s_ = 300;

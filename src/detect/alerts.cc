@@ -145,8 +145,8 @@ class AlertDispatcher::Destination {
 };
 
 AlertDispatcher::AlertDispatcher(std::vector<std::unique_ptr<Sink>> sinks,
-                                 std::vector<ScriptAction> scripts, Log log)
-    : log_(std::move(log)) {
+                                 std::vector<ScriptAction> scripts, Log log, bool ecs)
+    : log_(std::move(log)), ecs_(ecs) {
   if (!log_) log_ = [](const std::string&) {};
   for (auto& owned : sinks) {
     std::shared_ptr<Sink> sink(std::move(owned));
@@ -189,7 +189,7 @@ AlertDispatcher::~AlertDispatcher() = default;
 
 void AlertDispatcher::Send(const DetectEvent& event) {
   Queued q;
-  q.line = EventJson(event);
+  q.line = ecs_ ? EventEcsJson(event) : EventJson(event);
   q.time_ms = event.time_ms;
   q.id = std::hash<std::string>()(event.incident) ^ static_cast<uint64_t>(event.time_ms) ^
          static_cast<uint64_t>(event.kind);

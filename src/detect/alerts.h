@@ -41,8 +41,9 @@ struct AlertCounters {
 class AlertDispatcher {
  public:
   using Log = std::function<void(const std::string&)>;
+  // ecs: events in Elastic Common Schema (EventEcsJson) instead of weir's layout.
   AlertDispatcher(std::vector<std::unique_ptr<Sink>> sinks, std::vector<ScriptAction> scripts,
-                  Log log);
+                  Log log, bool ecs = false);
   ~AlertDispatcher();
 
   void Send(const DetectEvent& event);
@@ -56,7 +57,12 @@ class AlertDispatcher {
  private:
   std::vector<std::unique_ptr<Destination>> destinations_;
   Log log_;
+  bool ecs_ = false;
 };
+
+// RFC 5424 syslog of alert events: "HOST:PORT" over UDP (port 514 by default),
+// "local" for /dev/log, or a path to a Unix datagram socket.
+Result<std::unique_ptr<Sink>> OpenSyslogSink(const std::string& where);
 
 // Runs one script with input on standard input; an error says how it failed
 // (exit status, signal, timeout).

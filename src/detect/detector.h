@@ -115,5 +115,10 @@ class Detector {
 // One JSON line (without the newline): event, incident, rule, key, direction,
 // vector, time, start, metric, value, limit, peak, rates, report.
 std::string EventJson(const DetectEvent& event);
+// The same in Elastic Common Schema: @timestamp, event (kind alert, action
+// incident-start/update/end, id, start, end, duration), rule.name, destination.ip
+// or source.ip, network.direction, observer, message, and the whole weir event
+// under "weir".
+std::string EventEcsJson(const DetectEvent& event);
 
 }  // namespace weir

@@ -128,6 +128,15 @@ TEST(Detector, SynFloodStartsUpdatesAndEnds) {
         "\"direction\":\"incoming\"", "\"vector\":\"syn_flood\"",
         "\"time\":", "\"rates\":{\"bps\":", "\"report\":{\"victim\":\"10.0.1.7\""})
     EXPECT_NE(json.find(field), std::string::npos) << field << " in " << json;
+  // and in Elastic Common Schema, with the weir event inside
+  const std::string ecs = EventEcsJson(*start);
+  for (const std::string& field :
+       {std::string("{\"@timestamp\":\""), std::string("\"event\":{\"kind\":\"alert\""),
+        "\"action\":\"incident-start\",\"id\":\"" + start->incident + "\"",
+        std::string("\"rule\":{\"name\":\"syn_flood\""),
+        std::string("\"destination\":{\"ip\":\"10.0.1.7\"}"),
+        std::string("\"network\":{\"direction\":\"inbound\"}"), ",\"weir\":" + json + "}"})
+    EXPECT_NE(ecs.find(field), std::string::npos) << field << " in " << ecs;
 }
 
 TEST(Detector, SameIncidentsWhateverTheBatches) {

@@ -70,4 +70,44 @@ std::string EventJson(const DetectEvent& e) {
   return out;
 }
 
+std::string EventEcsJson(const DetectEvent& e) {
+  std::string out = "{\"@timestamp\":";
+  AppendJsonString(out, FormatTime(e.time_ms, TimeFormat::kIso));
+  const std::string_view kind = EventKindName(e.kind);
+  out +=
+      ",\"event\":{\"kind\":\"alert\",\"category\":[\"network\",\"intrusion_detection\"],"
+      "\"type\":[";
+  out += e.kind == EventKind::kStart ? "\"start\""
+         : e.kind == EventKind::kEnd ? "\"end\""
+                                     : "\"info\"";
+  out += "],\"action\":";
+  AppendJsonString(out, "incident-" + std::string(kind));
+  out += ",\"id\":";
+  AppendJsonString(out, e.incident);
+  out += ",\"start\":";
+  AppendJsonString(out, FormatTime(e.start_ms, TimeFormat::kIso));
+  if (e.kind == EventKind::kEnd) {
+    out += ",\"end\":";
+    AppendJsonString(out, FormatTime(e.time_ms, TimeFormat::kIso));
+    out += ",\"duration\":" + std::to_string((e.time_ms - e.start_ms) * 1'000'000);
+  }
+  out += "},\"rule\":{\"name\":";
+  AppendJsonString(out, e.rule);
+  out += ",\"ruleset\":\"weir\"}";
+  if (e.has_address && e.direction != RuleDirection::kAny) {
+    out += e.direction == RuleDirection::kIncoming ? ",\"destination\":{\"ip\":"
+                                                   : ",\"source\":{\"ip\":";
+    AppendJsonString(out, e.address.address.ToString());
+    out += "}";
+  }
+  if (e.direction != RuleDirection::kAny)
+    out += e.direction == RuleDirection::kIncoming ? ",\"network\":{\"direction\":\"inbound\"}"
+                                                   : ",\"network\":{\"direction\":\"outbound\"}";
+  out += ",\"observer\":{\"vendor\":\"weir\",\"product\":\"weir\",\"type\":\"ids\"},\"message\":";
+  AppendJsonString(out, std::string(kind) + " of incident " + e.incident + ": " + e.rule + " " +
+                            e.key + (e.vector.empty() ? "" : " (" + e.vector + ")"));
+  out += ",\"weir\":" + EventJson(e) + "}";
+  return out;
+}
+
 }  // namespace weir
