@@ -263,8 +263,12 @@ CONF
     "$weir" meter -r "$traffic/traffic_ddos_syn_flood_spoofed.pcap" --export=127.0.0.1:"$port" \
       --protocol=9 -o /dev/null 2>meter.err || fail "meter: $(cat meter.err)"
     for _ in $(seq 200); do grep -q '"event":"end"' follow.json 2>/dev/null && break; sleep 0.1; done
-    kill -TERM $collector $follower
+    # the collector first (it stores what it holds as it stops), then the follower
+    # once it has read that too
+    kill -TERM $collector
     wait $collector || fail "collect: $(cat collect.log)"
+    sleep 1
+    kill -TERM $follower
     wait $follower || fail "detect --follow: $(cat follow.log)"
     grep -q "following repo from beginning (new cursor repo/.weir/detect.cursor)" follow.log ||
       fail "follow log: $(cat follow.log)"
