@@ -242,8 +242,10 @@ int RunCollect(int argc, char** argv) {
     const size_t rule_count = rules->rules.size();
     detect_status.rules_source = detect_rules.empty() ? "the default set" : detect_rules;
     for (const Rule& r : rules->rules) detect_status.rules.push_back(DescribeRule(r));
+    DetectorOptions detector_options;
+    detector_options.ui_url = detect.ui_url;
     detector = std::make_unique<LiveDetector>(
-        std::move(*rules), &*site, DetectorOptions{},
+        std::move(*rules), &*site, detector_options,
         [sink, blackhole, &log](const DetectEvent& e) {
           log.Write("incident " + std::string(EventKindName(e.kind)) + " " + e.incident + ": " +
                     e.rule + " " + e.key + (e.vector.empty() ? "" : " (" + e.vector + ")"));

@@ -159,10 +159,13 @@ int RunDetect(int argc, char** argv) {
   plan.predicate = prepared->predicate;
   plan.threads = prepared->threads;
   uint64_t events = 0;
-  Detector detector(std::move(*rules), &prepared->site, {}, [&](const DetectEvent& e) {
-    ++events;
-    (*alerts)->Send(e);
-  });
+  DetectorOptions detector_options;
+  detector_options.ui_url = detect.ui_url;
+  Detector detector(std::move(*rules), &prepared->site, detector_options,
+                    [&](const DetectEvent& e) {
+                      ++events;
+                      (*alerts)->Send(e);
+                    });
   bool damaged = false;
   if (follow) {
     struct sigaction action {};

@@ -49,6 +49,10 @@ void DetectOptions::AddAlertSwitches(CLI::App& app) {
                  "seconds before a script is killed (default 10)")
       ->check(CLI::Range(0.1, 3600.0))
       ->group(group);
+  app.add_option("--ui-url", ui_url,
+                 "weir serve's address (https://weir.example.net): each event links to the "
+                 "incident's flows in its query builder")
+      ->group(group);
   app.add_option("--alert-timeout", close_timeout_s,
                  "at the end, seconds to keep retrying destinations that are down (default 30)")
       ->check(CLI::Range(0.0, 86400.0))

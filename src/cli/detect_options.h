@@ -50,6 +50,8 @@ class DetectOptions {
  public:
   // How long the end of a run waits for destinations that are down (--alert-timeout).
   double close_timeout_s = 30;
+  // --ui-url: events link to weir serve's query builder there.
+  std::string ui_url;
 };
 
 }  // namespace weir::cli

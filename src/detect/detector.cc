@@ -766,6 +766,9 @@ class Detector::Impl {
     e.fps = inc.fps;
     e.report = inc.report.Build(0, options_.report);
     if (!e.report.vectors.empty()) e.vector = AttackVectorName(e.report.vectors.front().vector);
+    if (!options_.ui_url.empty() && e.has_address)
+      e.link = IncidentLink(options_.ui_url, e.address, e.direction == RuleDirection::kOutgoing,
+                            e.start_ms - 5 * 60'000, e.time_ms + 10 * 60'000);
     if (emit_) emit_(e);
   }
 

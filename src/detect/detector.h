@@ -54,6 +54,7 @@ struct DetectEvent {
   double peak = 0;                   // the largest window value of the incident
   double bps = 0, pps = 0, fps = 0;  // the key's flows the rule counts, last window
   std::string vector;                // the report's main vector ("" when none)
+  std::string link;                  // the incident's flows in the web UI ("": no --ui-url)
   AttackReport report;
 };
 using EventHandler = std::function<void(const DetectEvent&)>;
@@ -67,7 +68,16 @@ struct DetectorOptions {
   size_t recent_records = 65536;
   size_t report_entries = 4096;  // per table of an incident's report
   ReportOptions report;
+  // weir serve's address (https://weir.example.net): each event of an address key
+  // links to the query builder on the key's flows around the incident.
+  std::string ui_url;
 };
+
+// The web UI's query builder on an address's (or prefix's) flows from `from_ms`
+// to `to_ms`, top sources by bytes: ui_url/#/query?q=... (the state as the UI
+// keeps it in its URL).
+std::string IncidentLink(const std::string& ui_url, const IpPrefix& key, bool outgoing,
+                         int64_t from_ms, int64_t to_ms);
 
 struct DetectorStats {
   uint64_t records = 0;

@@ -139,6 +139,26 @@ TEST(Detector, SynFloodStartsUpdatesAndEnds) {
     EXPECT_NE(ecs.find(field), std::string::npos) << field << " in " << ecs;
 }
 
+TEST(Detector, EventsLinkToTheQueryBuilder) {
+  std::vector<FlowRecord> flows;
+  SynFlood(flows, Ip("10.0.1.7"), kT0, 2);
+  DetectorOptions options;
+  options.ui_url = "https://weir.example.net/";
+  std::vector<DetectEvent> events;
+  Detector d(Rules(""), nullptr, options, [&](const DetectEvent& e) { events.push_back(e); });
+  d.Add(flows);
+  d.Finish();
+  ASSERT_FALSE(events.empty());
+  const std::string& link = events[0].link;
+  EXPECT_EQ(link.rfind("https://weir.example.net/#/query?q=%7B%22view%22%3A%22top%22", 0), 0u)
+      << link;
+  EXPECT_NE(link.find("%22expr%22%3A%22dst%20ip%2010.0.1.7%22"), std::string::npos) << link;
+  EXPECT_NE(link.find("%22start%22%3A%222025-11-30T23%3A55%3A00.000Z%22"), std::string::npos)
+      << link;
+  EXPECT_NE(EventJson(events[0]).find("\"link\":\"https://weir.example.net/#/query?q="),
+            std::string::npos);
+}
+
 TEST(Detector, SameIncidentsWhateverTheBatches) {
   std::vector<FlowRecord> flows;
   Background(flows, kT0, kT0 + 60'000);

@@ -1,5 +1,7 @@
 // The alert event as JSON (doc/detect.md, "Alert events").
+#include <cctype>
 #include <cstdio>
+#include <cstring>
 
 #include "base/time.h"
 #include "detect/detector.h"
@@ -64,10 +66,39 @@ std::string EventJson(const DetectEvent& e) {
   rate("pps", e.pps);
   rate("fps", e.fps);
   out += "}";
+  if (!e.link.empty()) str("link", e.link);
   key("report");
   out += ReportJson(e.report);
   out += '}';
   return out;
+}
+
+std::string IncidentLink(const std::string& ui_url, const IpPrefix& key, bool outgoing,
+                         int64_t from_ms, int64_t to_ms) {
+  const bool host = key.length == (key.address.is_v4() ? 32 : 128);
+  std::string expr = std::string(outgoing ? "src " : "dst ") + (host ? "ip " : "net ") +
+                     (host ? key.address.ToString() : key.ToString());
+  std::string state = "{\"view\":\"top\",\"last\":\"\",\"start\":";
+  AppendJsonString(state, FormatTime(from_ms, TimeFormat::kIso));
+  state += ",\"end\":";
+  AppendJsonString(state, FormatTime(to_ms, TimeFormat::kIso));
+  state += ",\"type\":\"all\",\"expr\":";
+  AppendJsonString(state, expr);
+  state += std::string(",\"key\":\"") + (outgoing ? "dip" : "sip") + "\",\"values\":\"bytes\"}";
+  // encodeURIComponent: what the UI decodes
+  std::string q;
+  for (unsigned char c : state) {
+    if (std::isalnum(c) || std::strchr("-_.!~*'()", c)) {
+      q += static_cast<char>(c);
+    } else {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", c);
+      q += hex;
+    }
+  }
+  std::string base = ui_url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return base + "/#/query?q=" + q;
 }
 
 std::string EventEcsJson(const DetectEvent& e) {
