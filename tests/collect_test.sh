@@ -471,7 +471,8 @@ CONF
     pport=$(free_port)
     sensor_conf "$port" netflow-v9 >s.conf
     v4_flows 3000 8 60
-    start_collector r --sensor-configuration=s.conf --metrics-listen=127.0.0.1:"$mport"
+    start_collector r --sensor-configuration=s.conf --metrics-listen=127.0.0.1:"$mport" \
+      --detect --alert-output=alerts.json
     cat >prometheus.yml <<CONF
 global:
   scrape_interval: 1s
@@ -495,6 +496,17 @@ CONF
     promtool check metrics <metrics.txt || fail "promtool finds the exposition malformed"
     grep -q '^weir_collect_exporter_records_total{exporter="127.0.0.1",probe="p"} ' metrics.txt ||
       fail "no per-exporter counter: $(grep exporter_records metrics.txt)"
+    # detection (--detect) counts every record stored, and says so too
+    for _ in $(seq 50); do
+      grep -q "^weir_detect_records_total $total\$" metrics.txt && break
+      sleep 0.1
+      curl -sf "http://127.0.0.1:$mport/metrics" >metrics.txt
+    done
+    grep -q "^weir_detect_records_total $total\$" metrics.txt ||
+      fail "detection counted $(grep '^weir_detect_records_total' metrics.txt), $total were stored"
+    grep -q '^weir_detect_alerts_delivered_total{destination="file alerts.json"} 0$' metrics.txt ||
+      fail "alert destination counters: $(grep alerts_delivered metrics.txt)"
+    promtool check metrics <metrics.txt || fail "promtool finds the detection metrics malformed"
     got=
     for _ in $(seq 300); do
       got=$(curl -sf "http://127.0.0.1:$pport/api/v1/query" --data-urlencode 'query=sum(weir_collect_stored_total)' |

@@ -275,8 +275,21 @@ int RunCollect(int argc, char** argv) {
   std::unique_ptr<MetricsServer> metrics;
   if (!metrics_listen.empty()) {
     Collector* running = collector->get();
-    auto server = MetricsServer::Start(
-        metrics_listen, [running] { return FormatPrometheus(running->Snapshot(), WEIR_VERSION); });
+    LiveDetector* live = detector.get();
+    AlertDispatcher* sink = alerts.get();
+    BgpMitigator* blackhole = bgp.get();
+    auto server = MetricsServer::Start(metrics_listen, [running, live, sink, blackhole] {
+      std::string text = FormatPrometheus(running->Snapshot(), WEIR_VERSION);
+      if (live) {
+        DetectStatus status;
+        status.stats = live->Stats();
+        status.alerts = sink->Counters();
+        status.bgp = blackhole != nullptr;
+        if (blackhole) status.bgp_counters = blackhole->Counters();
+        text += DetectStatusPrometheus(status);
+      }
+      return text;
+    });
     if (!server.ok()) {
       (*collector)->Stop();
       (void)(*collector)->Wait();

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "base/file.h"
+#include "base/prometheus.h"
 #include "base/time.h"
 #include "record/text.h"
 
@@ -48,6 +49,48 @@ std::string DetectStatusText(const DetectStatus& s) {
   out += "\nrules (" + s.rules_source + "):\n";
   for (const std::string& r : s.rules) out += "  " + r + "\n";
   return out;
+}
+
+std::string DetectStatusPrometheus(const DetectStatus& s) {
+  PrometheusText p;
+  const DetectorStats& d = s.stats.detector;
+  auto one = [&](std::string_view name, std::string_view type, std::string_view help,
+                 uint64_t value) {
+    p.Family(name, type, help);
+    p.Sample(name, "", value);
+  };
+  one("weir_detect_records_total", "counter", "Records the detector has counted.", d.records);
+  one("weir_detect_incidents_total", "counter", "Incidents started.", d.incidents);
+  one("weir_detect_incidents_open", "gauge", "Incidents open now.", d.open);
+  one("weir_detect_keys", "gauge", "Keys tracked, summed over the rules.", d.keys);
+  one("weir_detect_keys_evicted_total", "counter", "Keys dropped to stay within max_keys.",
+      d.evicted);
+  one("weir_detect_keys_refused_total", "counter", "New keys not tracked: max_keys reached.",
+      d.refused);
+  one("weir_detect_queue_waits_total", "counter",
+      "Batches the collector waited to hand to a detector that fell behind.", s.stats.waits);
+  p.Family("weir_detect_alerts_delivered_total", "counter", "Alert events delivered.");
+  for (const AlertCounters& a : s.alerts)
+    p.Sample("weir_detect_alerts_delivered_total",
+             PrometheusText::Label("destination", a.destination), a.delivered);
+  p.Family("weir_detect_alert_failures_total", "counter", "Failed deliveries (each retried).");
+  for (const AlertCounters& a : s.alerts)
+    p.Sample("weir_detect_alert_failures_total",
+             PrometheusText::Label("destination", a.destination), a.failures);
+  p.Family("weir_detect_alerts_pending", "gauge", "Alert events waiting for delivery.");
+  for (const AlertCounters& a : s.alerts)
+    p.Sample("weir_detect_alerts_pending", PrometheusText::Label("destination", a.destination),
+             a.pending);
+  if (s.bgp) {
+    const BgpCounters& b = s.bgp_counters;
+    one("weir_detect_bgp_routes", "gauge", "Blackhole routes announced now.", b.announced);
+    one("weir_detect_bgp_announcements_total", "counter", "Blackhole announcements.",
+        b.announcements);
+    one("weir_detect_bgp_withdrawals_total", "counter", "Blackhole withdrawals.", b.withdrawals);
+    one("weir_detect_bgp_failures_total", "counter", "Speaker commands that failed (retried).",
+        b.failures);
+  }
+  return p.text();
 }
 
 std::string DetectStatusJson(const DetectStatus& s) {

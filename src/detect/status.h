@@ -25,6 +25,9 @@ struct DetectStatus {
 };
 
 std::string DetectStatusText(const DetectStatus& status);
+// The counters as Prometheus metric families (weir_detect_*), to append to the
+// collector's --metrics-listen page.
+std::string DetectStatusPrometheus(const DetectStatus& status);
 std::string DetectStatusJson(const DetectStatus& status);
 
 // Where weir collect --detect keeps them.
