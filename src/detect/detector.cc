@@ -109,7 +109,7 @@ class Detector::Impl {
           rule.metric == Metric::kSources || rule.metric == Metric::kDports || rule.min_sources > 0;
       rs.group = groups_.size();
       for (size_t g = 0; g < groups_.size(); ++g)
-        if (SameKeys(*groups_[g].first, rule) && groups_[g].rules.size() < 64) rs.group = g;
+        if (SameKeying(*groups_[g].first, rule) && groups_[g].rules.size() < 64) rs.group = g;
       if (rs.group == groups_.size()) {
         groups_.emplace_back();
         groups_.back().first = &rule;
@@ -151,9 +151,9 @@ class Detector::Impl {
         for (size_t i = 0; i < chunk.size(); ++i) {
           Pending& p = pending[i];
           for (size_t k = 0; k < group.rules.size(); ++k)
-            if (Counts(*states_[group.rules[k]].rule, chunk[i])) p.counting |= uint64_t{1} << k;
+            if (RuleCounts(*states_[group.rules[k]].rule, chunk[i])) p.counting |= uint64_t{1} << k;
           if (!p.counting) continue;
-          p.keys = Keys(*group.first, chunk[i], p.key, p.incoming);
+          p.keys = RuleKeys(*group.first, chunk[i], p.key, p.incoming);
           for (int k = 0; k < p.keys; ++k) group.index.Prefetch(p.key[k]);
         }
         // Then the states of the keys already tracked.
@@ -227,73 +227,6 @@ class Detector::Impl {
   const RuleSet& rules() const { return rules_; }
 
  private:
-  static bool SameKeys(const Rule& a, const Rule& b) {
-    const bool ratio_a = a.metric == Metric::kOutInRatio, ratio_b = b.metric == Metric::kOutInRatio;
-    return a.scope == b.scope && a.direction == b.direction && a.hosts_text == b.hosts_text &&
-           a.prefix_v4 == b.prefix_v4 && a.prefix_v6 == b.prefix_v6 && a.key_field == b.key_field &&
-           ratio_a == ratio_b;
-  }
-
-  // Whether a rule counts a record at all: its filter and what it ignores.
-  static bool Counts(const Rule& rule, const FlowRecord& r) {
-    if (rule.filter && !rule.filter->Matches(r)) return false;
-    if (!rule.ignore_sources.empty() && rule.ignore_sources.Contains(r.sip)) return false;
-    if (!rule.ignore_ports.empty() &&
-        (std::binary_search(rule.ignore_ports.begin(), rule.ignore_ports.end(), r.sport) ||
-         std::binary_search(rule.ignore_ports.begin(), rule.ignore_ports.end(), r.dport)))
-      return false;
-    return true;
-  }
-
-  // The keys a record counts for under a group's keying (none, one, or for
-  // out_in_ratio the source and the destination host), each with whether it is
-  // the incoming side.
-  static int Keys(const Rule& rule, const FlowRecord& r, IpAddress keys[2], bool incoming[2]) {
-    const bool in = rule.direction == RuleDirection::kIncoming;
-    switch (rule.scope) {
-      case RuleScope::kHost:
-      case RuleScope::kPrefix: {
-        auto key = [&](const IpAddress& a) {
-          return rule.scope == RuleScope::kPrefix ? rule.PrefixKey(a) : a;
-        };
-        if (rule.metric == Metric::kOutInRatio) {
-          int n = 0;
-          if (rule.hosts.Contains(r.sip)) keys[n] = key(r.sip), incoming[n++] = false;
-          if (rule.hosts.Contains(r.dip)) keys[n] = key(r.dip), incoming[n++] = true;
-          return n;
-        }
-        const IpAddress& a = in ? r.dip : r.sip;
-        if (!rule.hosts.Contains(a)) return 0;
-        keys[0] = key(a);
-        incoming[0] = in;
-        return 1;
-      }
-      default:
-        break;
-    }
-    if (!rule.hosts.empty() && rule.direction != RuleDirection::kAny) {
-      const bool s = rule.hosts.Contains(r.sip), d = rule.hosts.Contains(r.dip);
-      if (in ? !(d && !s) : !(s && !d)) return 0;
-    }
-    incoming[0] = in;
-    switch (rule.scope) {
-      case RuleScope::kSensor:
-        keys[0] = IpAddress::FromHalves(0, r.sensor);
-        break;
-      case RuleScope::kInterface:
-        keys[0] = IpAddress::FromHalves(
-            r.sensor, in || rule.direction == RuleDirection::kAny ? r.input : r.output);
-        break;
-      default: {
-        const FieldInfo& f = GetField(rule.key_field);
-        keys[0] = f.type == FieldType::kIp
-                      ? GetIp(r, rule.key_field)
-                      : IpAddress::FromHalves(0, GetUnsigned(r, rule.key_field));
-      }
-    }
-    return 1;
-  }
-
   KeyState& State(const RuleState& rs, uint32_t slot) {
     Group& g = groups_[rs.group];
     return g.states[slot * g.rules.size() + rs.position];
@@ -700,8 +633,8 @@ class Detector::Impl {
     for (size_t i = unseen_; i < recent_count_; ++i) {
       const FlowRecord& r = recent_[(recent_next_ + recent_.size() - 1 - i) % recent_.size()];
       if (FloorDiv(r.etime_ms(), rs.window) < w) continue;
-      if (!Counts(rl, r)) continue;
-      const int n = Keys(rl, r, keys, incoming);
+      if (!RuleCounts(rl, r)) continue;
+      const int n = RuleKeys(rl, r, keys, incoming);
       for (int j = 0; j < n; ++j)
         if (keys[j] == key) inc->report.Add(r);
     }

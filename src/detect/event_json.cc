@@ -9,19 +9,6 @@
 
 namespace weir {
 
-namespace {
-
-void Number(std::string& out, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.3f", v);
-  std::string_view s = buf;  // "12.500" -> "12.5", "3.000" -> "3"
-  while (s.back() == '0') s.remove_suffix(1);
-  if (s.back() == '.') s.remove_suffix(1);
-  out += s;
-}
-
-}  // namespace
-
 std::string EventJson(const DetectEvent& e) {
   std::string out = "{";
   auto key = [&](std::string_view name) {
@@ -35,7 +22,7 @@ std::string EventJson(const DetectEvent& e) {
   };
   auto num = [&](std::string_view name, double value) {
     key(name);
-    Number(out, value);
+    AppendDecimal(out, value);
   };
   str("event", EventKindName(e.kind));
   str("incident", e.incident);
@@ -60,7 +47,7 @@ std::string EventJson(const DetectEvent& e) {
     if (out.size() > mark) out += ',';
     AppendJsonString(out, name);
     out += ':';
-    Number(out, v);
+    AppendDecimal(out, v);
   };
   rate("bps", e.bps);
   rate("pps", e.pps);

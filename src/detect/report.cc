@@ -402,15 +402,6 @@ Result<std::vector<AttackReport>> BuildReports(const QueryPlan& given, const Sit
 
 namespace {
 
-void Number(std::string& out, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.3f", v);
-  std::string_view s = buf;  // "12.500" -> "12.5", "3.000" -> "3"
-  while (s.back() == '0') s.remove_suffix(1);
-  if (s.back() == '.') s.remove_suffix(1);
-  out += s;
-}
-
 void Key(std::string& out, std::string_view key) {
   if (out.back() != '{' && out.back() != '[') out += ',';
   AppendJsonString(out, key);
@@ -432,6 +423,15 @@ void Entries(std::string& out, std::string_view name, const std::vector<ReportEn
 
 }  // namespace
 
+void AppendDecimal(std::string& out, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.3f", v);
+  std::string_view s = buf;  // "12.500" -> "12.5", "3.000" -> "3"
+  while (s.back() == '0') s.remove_suffix(1);
+  if (s.back() == '.') s.remove_suffix(1);
+  out += s;
+}
+
 std::string ReportJson(const AttackReport& a) {
   std::string out = "{";
   auto str = [&](std::string_view key, std::string_view value) {
@@ -440,7 +440,7 @@ std::string ReportJson(const AttackReport& a) {
   };
   auto num = [&](std::string_view key, double value) {
     Key(out, key);
-    Number(out, value);
+    AppendDecimal(out, value);
   };
   auto count = [&](std::string_view key, uint64_t value) {
     Key(out, key);

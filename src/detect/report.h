@@ -125,5 +125,7 @@ Result<std::vector<AttackReport>> BuildReports(const QueryPlan& plan, const Site
 
 // One JSON object (a line, without the newline).
 std::string ReportJson(const AttackReport& report);
+// A number as reports and events write it: at most 3 decimals, no trailing zeros.
+void AppendDecimal(std::string& out, double v);
 
 }  // namespace weir

@@ -487,4 +487,66 @@ std::string DescribeRule(const Rule& r) {
   return out;
 }
 
+bool SameKeying(const Rule& a, const Rule& b) {
+  const bool ratio_a = a.metric == Metric::kOutInRatio, ratio_b = b.metric == Metric::kOutInRatio;
+  return a.scope == b.scope && a.direction == b.direction && a.hosts_text == b.hosts_text &&
+         a.prefix_v4 == b.prefix_v4 && a.prefix_v6 == b.prefix_v6 && a.key_field == b.key_field &&
+         ratio_a == ratio_b;
+}
+
+bool RuleCounts(const Rule& rule, const FlowRecord& r) {
+  if (rule.filter && !rule.filter->Matches(r)) return false;
+  if (!rule.ignore_sources.empty() && rule.ignore_sources.Contains(r.sip)) return false;
+  if (!rule.ignore_ports.empty() &&
+      (std::binary_search(rule.ignore_ports.begin(), rule.ignore_ports.end(), r.sport) ||
+       std::binary_search(rule.ignore_ports.begin(), rule.ignore_ports.end(), r.dport)))
+    return false;
+  return true;
+}
+
+int RuleKeys(const Rule& rule, const FlowRecord& r, IpAddress keys[2], bool incoming[2]) {
+  const bool in = rule.direction == RuleDirection::kIncoming;
+  switch (rule.scope) {
+    case RuleScope::kHost:
+    case RuleScope::kPrefix: {
+      auto key = [&](const IpAddress& a) {
+        return rule.scope == RuleScope::kPrefix ? rule.PrefixKey(a) : a;
+      };
+      if (rule.metric == Metric::kOutInRatio) {
+        int n = 0;
+        if (rule.hosts.Contains(r.sip)) keys[n] = key(r.sip), incoming[n++] = false;
+        if (rule.hosts.Contains(r.dip)) keys[n] = key(r.dip), incoming[n++] = true;
+        return n;
+      }
+      const IpAddress& a = in ? r.dip : r.sip;
+      if (!rule.hosts.Contains(a)) return 0;
+      keys[0] = key(a);
+      incoming[0] = in;
+      return 1;
+    }
+    default:
+      break;
+  }
+  if (!rule.hosts.empty() && rule.direction != RuleDirection::kAny) {
+    const bool s = rule.hosts.Contains(r.sip), d = rule.hosts.Contains(r.dip);
+    if (in ? !(d && !s) : !(s && !d)) return 0;
+  }
+  incoming[0] = in;
+  switch (rule.scope) {
+    case RuleScope::kSensor:
+      keys[0] = IpAddress::FromHalves(0, r.sensor);
+      break;
+    case RuleScope::kInterface:
+      keys[0] = IpAddress::FromHalves(
+          r.sensor, in || rule.direction == RuleDirection::kAny ? r.input : r.output);
+      break;
+    default: {
+      const FieldInfo& f = GetField(rule.key_field);
+      keys[0] = f.type == FieldType::kIp ? GetIp(r, rule.key_field)
+                                         : IpAddress::FromHalves(0, GetUnsigned(r, rule.key_field));
+    }
+  }
+  return 1;
+}
+
 }  // namespace weir

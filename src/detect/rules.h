@@ -117,6 +117,16 @@ Result<RuleSet> LoadRules(const std::string& path, const RuleContext& context);
 std::string_view DefaultRulesText();
 Result<RuleSet> DefaultRules(const RuleContext& context);
 
+// Whether two rules key records alike (scope, direction, hosts, prefix lengths,
+// key field, ratio or not): the detector gives them one key table.
+bool SameKeying(const Rule& a, const Rule& b);
+// Whether a rule counts a record at all: its filter and what it ignores.
+bool RuleCounts(const Rule& rule, const FlowRecord& r);
+// The keys a record counts for under a rule's keying (none, one, or for
+// out_in_ratio the source and the destination host), each with whether it is
+// the incoming side.
+int RuleKeys(const Rule& rule, const FlowRecord& r, IpAddress keys[2], bool incoming[2]);
+
 // One line per rule, for weir detect --verify and --status.
 std::string DescribeRule(const Rule& rule);
 
