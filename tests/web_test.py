@@ -801,7 +801,33 @@ def case_browser(tmp):
     s.add_user("ann", "analyst-pass")
     # Flows of the last half hour, for the live overview.
     recent = time.strftime("%Y/%m/%d:%H:%M:%S", time.gmtime(time.time() - 1800))
-    run("gen", "--flows=20000", f"--root-directory={s.root}", f"--start-time={recent}", "--duration=30m", "--seed=9")
+    run("gen", "--flows=20000", f"--root-directory={s.root}", f"--start-time={recent}", "--duration=30m", "--seed=9",
+        "--ddos")
+    # For the Alerts page: weir detect writes the incidents of those flows (weir gen's
+    # SYN flood on 10.10.0.80) to the repository's alert file, and a collector with
+    # --detect runs beside weir serve, writing its status.
+    rules = os.path.join(tmp, "syn.toml")
+    with open(rules, "w") as f:
+        f.write('[[rule]]\nname = "syn"\nmetric = "flows"\nwindow = "10s"\nthreshold = 50\nclear = "20s"\n')
+    alerts = os.path.join(s.root, ".weir", "alerts.json")
+    os.makedirs(os.path.dirname(alerts), exist_ok=True)
+    hours = [time.strftime("%Y/%m/%d:%H", time.gmtime(time.time() - t)) for t in (1800, 0)]
+    run("detect", f"--rules={rules}", "--internal-ipblocks=10.10.0.0/16", f"--data-rootdir={s.root}",
+        f"--start-date={hours[0]}", f"--end-date={hours[1]}", "--type=all", f"--alert-output={alerts}")
+    conf = os.path.join(tmp, "sensor.conf")
+    with open(conf, "w") as f:
+        f.write(f"probe p netflow-v9\n listen-on-port {free_port()}\n protocol udp\nend probe\n"
+                "sensor local\n netflow-v9-probes p\n internal-ipblocks 10.10.0.0/16\n external-ipblocks remainder\n"
+                "end sensor\n")
+    collector = subprocess.Popen([WEIR, "collect", f"--sensor-configuration={conf}", f"--root-directory={s.root}",
+                                  f"--detect={rules}", "--log-destination=none"])
+    atexit.register(lambda: collector.poll() is None and collector.kill())
+    status = os.path.join(s.root, ".weir", "detect.json")
+    for _ in range(100):
+        if os.path.exists(status):
+            break
+        time.sleep(0.1)
+    check(os.path.exists(status), "the collector with --detect writes its status")
     artifacts = os.environ.get("WEIR_ARTIFACTS", os.path.join(os.getcwd(), "web-screenshots"))
     env = {**os.environ, "WEIR_URL": s.base, "WEIR_USER": "ann", "WEIR_PASSWORD": "analyst-pass", "WEIR_BIN": WEIR,
            "WEIR_ROOT": s.root, "WEIR_DAY": DAY, "WEIR_ARTIFACTS": artifacts}
@@ -811,6 +837,8 @@ def case_browser(tmp):
     if p.returncode != 0:
         fail(f"the browser test failed (screenshots in {artifacts}): {p.stderr.strip()}")
     check(True, f"the browser test passed; screenshots in {artifacts}")
+    collector.terminate()
+    check(collector.wait(timeout=30) == 0, "the collector stops cleanly")
     s.stop()
 
 

@@ -161,6 +161,29 @@ try {
     `the live overview shows ${rate} flows/s and the top talkers`);
   await shot("08-overview");
 
+  // Alerts: the caller ran weir detect over those flows (weir gen's SYN flood on
+  // 10.10.0.80) into the repository's alert file, and keeps a collector with
+  // --detect running, whose status names the rules in force.
+  await page.click("#nav-alerts");
+  await page.waitForSelector("#past-incidents tr.incident");
+  check((await page.textContent("#detector")).includes("running"), "the Alerts page shows the running detector");
+  check((await page.textContent("#rules")).includes("syn: host incoming flows > 50"), "the Alerts page lists the rules in force");
+  const victimRow = page.locator("#past-incidents tr.incident", { hasText: "10.10.0.80" }).first();
+  check(await victimRow.count() === 1 && (await victimRow.textContent()).includes("syn_flood"),
+    "the SYN flood on 10.10.0.80 is a past incident with its vector");
+  await victimRow.click();
+  await page.waitForSelector("#incident-chart canvas.chart-line[data-points]");
+  check(Number(await page.getAttribute("#incident-chart canvas", "data-points")) > 10, "the incident has a rate chart around it");
+  check((await page.textContent("#incident-report .vector")).includes("syn_flood"), "the incident's report names its vector");
+  const sources = await page.$$("#incident-report table.report-sources tbody tr");
+  check(sources.length === 10, "the report lists the top 10 sources");
+  check(page.url().includes("#/alerts?incident="), "the page URL names the incident");
+  await shot("08c-alerts");
+  await page.click("#incident-flows");
+  await page.waitForSelector("table.result-top tbody tr");
+  check((await page.inputValue("#expr")) === "dst ip 10.10.0.80", "the incident's link opens the query builder on its flows");
+  await shot("08d-incident-flows");
+
   // The account page: a new API token says when it expires, and is listed with its expiry.
   await page.click("#nav-account");
   await page.waitForSelector("#token-create");
