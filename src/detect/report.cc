@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "base/file.h"
+#include "base/hash.h"
 #include "base/time.h"
 #include "detect/sketch.h"
 #include "query/scan.h"
@@ -135,6 +136,49 @@ struct ReportBuilder::State {
   std::unordered_map<IpAddress, Counts, IpHash> sources, source_prefixes;
   std::unordered_map<uint32_t, Counts> source_ports, destination_ports, interfaces, flags, sizes,
       sensors;
+  // The loop hint: the interface pairs each conversation (5-tuple at a sensor) was
+  // seen crossing by, for the first kConversations conversations (a loop repeats a
+  // few; a spoofed flood's are all new and need no more).
+  static constexpr size_t kConversations = 16384;
+  struct Crossings {
+    uint32_t pairs[4] = {};  // input << 16 | output
+    uint8_t n = 0;
+    bool hairpin = false;
+    uint64_t packets = 0;
+  };
+  std::unordered_map<uint64_t, Crossings> conversations;
+
+  void AddCrossing(const FlowRecord& r) {
+    if (r.input == 0 && r.output == 0) return;  // the exporter gives no interfaces
+    uint64_t h = Mix64(IpHash()(r.sip) ^ Mix64(IpHash()(r.dip)));
+    h = Mix64(h ^ (uint64_t{r.sport} << 32 | uint64_t{r.dport} << 16 | uint64_t{r.protocol} << 8) ^
+              (uint64_t{r.sensor} << 48));
+    auto it = conversations.find(h);
+    if (it == conversations.end()) {
+      if (conversations.size() >= kConversations) return;
+      it = conversations.emplace(h, Crossings{}).first;
+    }
+    Crossings& c = it->second;
+    c.packets += r.packets;
+    c.hairpin |= r.input == r.output;
+    const uint32_t pair = uint32_t{r.input} << 16 | r.output;
+    if (std::find(c.pairs, c.pairs + c.n, pair) == c.pairs + c.n && c.n < 4) c.pairs[c.n++] = pair;
+  }
+
+  LoopHint Loop() const {
+    LoopHint hint;
+    uint64_t looping = 0;
+    for (const auto& [key, c] : conversations) {
+      const int crossings = c.n + (c.hairpin && c.n == 1 ? 1 : 0);
+      if (crossings < 2) continue;
+      looping += c.packets;
+      hint.crossings = std::max(hint.crossings, crossings);
+    }
+    if (report.packets)
+      hint.share = static_cast<double>(looping) / static_cast<double>(report.packets);
+    hint.suspected = hint.share >= 0.25 && hint.crossings >= 2;
+    return hint;
+  }
 
   void Add(const FlowRecord& r) {
     AttackReport& a = report;
@@ -157,6 +201,7 @@ struct ReportBuilder::State {
     sizes[SizeBucket(r)].Add(r);
     sensors[r.sensor].Add(r);
     interfaces[outgoing ? r.output : r.input].Add(r);
+    AddCrossing(r);
   }
 
   AttackReport Finish(uint64_t all_packets, const ReportOptions& options) const {
@@ -205,6 +250,7 @@ struct ReportBuilder::State {
       return name.empty() ? std::to_string(sensor) : std::string(name);
     });
     a.interfaces = Top(interfaces, options.top, PortText);
+    a.loop = Loop();
     a.filter = std::string(outgoing ? (prefix ? "--scidr=" : "--saddress=")
                                     : (prefix ? "--dcidr=" : "--daddress=")) +
                a.victim + " --stime=" + FormatTime(a.first_ms, TimeFormat::kSilk) + "-" +
@@ -237,10 +283,10 @@ namespace {
 ScanStats ScanRecords(const QueryPlan& plan, const ScanErrorHandler& on_error,
                       const std::function<void(const FlowRecord&)>& each) {
   ScanOptions options;
-  options.columns =
-      ColumnSet::Of({FieldId::kSip, FieldId::kDip, FieldId::kSport, FieldId::kDport,
-                     FieldId::kProtocol, FieldId::kPackets, FieldId::kBytes, FieldId::kFlags,
-                     FieldId::kStime, FieldId::kDuration, FieldId::kSensor, FieldId::kInput});
+  options.columns = ColumnSet::Of({FieldId::kSip, FieldId::kDip, FieldId::kSport, FieldId::kDport,
+                                   FieldId::kProtocol, FieldId::kPackets, FieldId::kBytes,
+                                   FieldId::kFlags, FieldId::kStime, FieldId::kDuration,
+                                   FieldId::kSensor, FieldId::kInput, FieldId::kOutput});
   options.predicate = plan.predicate.is_all() ? nullptr : &plan.predicate;
   options.threads = 1;  // one consumer thread: the tables are not shared
   FlowRecord r;
@@ -489,6 +535,11 @@ std::string ReportJson(const AttackReport& a) {
   Entries(out, "packet_sizes", a.packet_sizes);
   Entries(out, "sensors", a.sensors);
   Entries(out, "interfaces", a.interfaces);
+  Key(out, "loop");
+  out += a.loop.suspected ? "{\"suspected\":true" : "{\"suspected\":false";
+  num("share", a.loop.share);
+  count("crossings", static_cast<uint64_t>(a.loop.crossings));
+  out += '}';
   str("filter", a.filter);
   out += '}';
   return out;

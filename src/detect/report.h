@@ -78,6 +78,15 @@ struct VectorShare {
   double weight() const { return std::max(share, byte_share); }
 };
 
+// A routing loop shows in flows as the same conversation crossing one sensor
+// again and again: seen through more than one pair of interfaces (in 1 out 2, then
+// in 2 out 1), or in and out of the same interface.
+struct LoopHint {
+  bool suspected = false;  // share >= 0.25 and crossings >= 2
+  double share = 0;        // of the victim's packets, in conversations that crossed more than once
+  int crossings = 0;       // the most interface pairs one conversation crossed a sensor by
+};
+
 struct AttackReport {
   std::string victim;  // an address, or a prefix for carpet bombing
   std::string direction = "incoming";
@@ -90,6 +99,7 @@ struct AttackReport {
   std::vector<ReportEntry> sources, source_prefixes, source_ports, destination_ports, tcp_flags,
       packet_sizes, sensors, interfaces;
   uint64_t distinct_sources = 0;
+  LoopHint loop;
   std::string filter;  // the victim's flows as weir filter switches
 };
 

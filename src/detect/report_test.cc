@@ -154,5 +154,47 @@ TEST_F(Reports, NothingDominatesNothingIsReported) {
   EXPECT_TRUE(Report(records).empty());
 }
 
+// A loop: the same conversations cross the router in 1 out 2 and back in 2 out 1
+// (and once in and out of interface 3) until their TTL runs out. A spoofed flood
+// through one pair of interfaces, and flows without interfaces, give no hint.
+TEST_F(Reports, LoopHintFromConversationsCrossingASensorAgain) {
+  std::vector<FlowRecord> looping, flood;
+  for (int i = 0; i < 50; ++i) {
+    for (int pass = 0; pass < 6; ++pass) {
+      FlowRecord r = Flow("192.0.2." + std::to_string(i + 1), "10.9.9.9", kProtoUdp, 5000, 53, 0,
+                          100, 50000, kT0 + pass * 10);
+      r.input = pass % 2 ? 2 : 1;
+      r.output = pass % 2 ? 1 : 2;
+      if (i == 0 && pass == 5) r.input = r.output = 3;
+      looping.push_back(r);
+    }
+  }
+  auto reports = Report(looping);
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_TRUE(reports[0].loop.suspected);
+  EXPECT_DOUBLE_EQ(reports[0].loop.share, 1.0);
+  EXPECT_EQ(reports[0].loop.crossings, 3);
+  EXPECT_NE(
+      ReportJson(reports[0]).find("\"loop\":{\"suspected\":true,\"share\":1,\"crossings\":3}"),
+      std::string::npos)
+      << ReportJson(reports[0]);
+
+  for (int i = 0; i < 2000; ++i) {
+    FlowRecord r = Flow(Random4(rng_), "10.9.9.9", kProtoTcp, static_cast<uint16_t>(rng_()), 80,
+                        kTcpSyn, 1, 60, kT0 + i);
+    r.input = 1;
+    r.output = 2;
+    flood.push_back(r);
+  }
+  reports = Report(flood);
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_FALSE(reports[0].loop.suspected);
+  EXPECT_EQ(reports[0].loop.share, 0);
+  for (FlowRecord& r : looping) r.input = r.output = 0;
+  reports = Report(looping);
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_FALSE(reports[0].loop.suspected);
+}
+
 }  // namespace
 }  // namespace weir
