@@ -28,6 +28,7 @@ packages=(
   libsodium-dev  # weir serve: Argon2id password hashes, random tokens
   libtomlplusplus-dev  # weir detect: the rule files
   gobgpd     # a real BGP speaker for the blackhole test of weir collect --detect
+  exabgp     # the other speaker weir drives, peering with gobgpd in that test
   nodejs     # builds the web UI (Vite, TypeScript) and runs its browser test
   chromium   # the browser the UI's end-to-end test drives (Playwright)
 )

@@ -16,6 +16,9 @@
 #   bgp       weir collect --detect with a real gobgpd: the victim's blackhole route
 #             (and FlowSpec rule) is in its RIB while the incident lasts, gone after;
 #             --bgp-never and --bgp-dry-run announce nothing
+#   exabgp    the same through a real ExaBGP peering with a real gobgpd: weir writes
+#             ExaBGP's API commands to contrib/exabgp's pipe; with ExaBGP down,
+#             detection goes on and the failure is logged
 #   bad_input switches and files that are wrong: one line, exit code
 set -euo pipefail
 case_name=$1
@@ -432,6 +435,106 @@ while True:
     [ $seen = no ] || fail "--bgp-dry-run announced"
     grep -q "would announce 10.10.10.10/32" dry.log || fail "dry run: $(cat dry.log)"
     echo "bgp: 10.10.10.10/32 blackholed (community 65535:666) and a flowspec rule while the incident lasted, withdrawn 1 s after; --bgp-never and --bgp-dry-run announce nothing"
+    ;;
+  exabgp)
+    need gobgpd
+    need gobgp
+    need exabgp
+    traffic="$shared/data/traffic"
+    [ -d "$traffic" ] || skip "$traffic absent"
+    # gobgpd listens for BGP on loopback and peers with ExaBGP (127.0.0.2), whose
+    # process is contrib/exabgp's pipe reader; the route reaches gobgpd's RIB over BGP
+    bgp=$(free_port)
+    api=$(free_port)
+    cat >gobgpd.toml <<CONF
+[global.config]
+  as = 64512
+  router-id = "192.0.2.1"
+  port = $bgp
+  local-address-list = ["127.0.0.1"]
+[[neighbors]]
+  [neighbors.config]
+    neighbor-address = "127.0.0.2"
+    peer-as = 64513
+  [neighbors.transport.config]
+    passive-mode = true
+  [[neighbors.afi-safis]]
+    [neighbors.afi-safis.config]
+      afi-safi-name = "ipv4-unicast"
+  [[neighbors.afi-safis]]
+    [neighbors.afi-safis.config]
+      afi-safi-name = "ipv4-flowspec"
+CONF
+    cat >exabgp.conf <<CONF
+process weir {
+  run $src/contrib/exabgp/weir-exabgp-pipe $tmp/exabgp.cmd;
+  encoder text;
+}
+neighbor 127.0.0.1 {
+  router-id 192.0.2.2;
+  local-address 127.0.0.2;
+  local-as 64513;
+  peer-as 64512;
+  connect $bgp;
+  api { processes [ weir ]; }
+  family { ipv4 unicast; ipv4 flow; }
+}
+CONF
+    gobgpd -f gobgpd.toml --api-hosts=127.0.0.1:"$api" -l warn >gobgpd.log 2>&1 &
+    gobgpd_pid=$!
+    exabgp_pid=
+    trap 'kill $gobgpd_pid $exabgp_pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
+    for _ in $(seq 100); do gobgp -p "$api" global >/dev/null 2>&1 && break; sleep 0.1; done
+    env exabgp.daemon.drop=false exabgp.daemon.user="$(id -un)" exabgp.api.cli=false \
+      exabgp.log.destination=stdout exabgp.log.level=INFO exabgp exabgp.conf >exabgp.log 2>&1 &
+    exabgp_pid=$!
+    for _ in $(seq 200); do gobgp -p "$api" neighbor 2>/dev/null | grep -q Establ && break; sleep 0.1; done
+    gobgp -p "$api" neighbor | grep -q Establ || fail "ExaBGP did not peer with gobgpd: $(tail -5 exabgp.log)"
+    rib() { gobgp -p "$api" global rib -a "$1" 2>/dev/null; }
+    printf '[[rule]]\nname = "syn"\nmetric = "syn_packets"\nthreshold = 5000\nclear = "2s"\n' >bgp.toml
+    port=$(free_port)
+    printf 'probe p netflow-v9\n  listen-on-port %s\n  protocol udp\nend probe\nsensor local\n  netflow-v9-probes p\n  internal-ipblocks 10.0.0.0/8\n  external-ipblocks remainder\nend sensor\n' \
+      "$port" >sensor.conf
+    # run NAME: collect --detect through ExaBGP, the SYN flood on 10.10.10.10
+    # exported to it; the RIB is watched until the route has come and gone.
+    run() {
+      local name=$1
+      "$weir" collect --sensor-configuration=sensor.conf --root-directory="repo-$name" --flush-timeout=0.2 \
+        --detect=bgp.toml --alert-output="$name.json" --bgp-exabgp="$tmp/exabgp.cmd" --bgp-flowspec \
+        --bgp-hold=1 2>"$name.log" &
+      local pid=$!
+      for _ in $(seq 100); do grep -q listening "$name.log" && break; sleep 0.1; done
+      "$weir" meter -r "$traffic/traffic_ddos_syn_flood_spoofed.pcap" --export=127.0.0.1:"$port" \
+        --protocol=9 -o /dev/null 2>meter.err || fail "meter: $(cat meter.err)"
+      seen=no
+      for _ in $(seq 150); do
+        rib ipv4 | grep -q "10.10.10.10/32.*blackhole" && seen=yes && rib ipv4-flowspec >"$name.flowspec" && break
+        grep -q '"event":"end"' "$name.json" 2>/dev/null && break
+        sleep 0.1
+      done
+      for _ in $(seq 100); do grep -q '"event":"end"' "$name.json" 2>/dev/null && break; sleep 0.1; done
+      for _ in $(seq 100); do rib ipv4 | grep -q 10.10.10.10 || break; sleep 0.1; done
+      ! rib ipv4 | grep -q 10.10.10.10 || fail "$name: the route stayed after the incident: $(rib ipv4)"
+      kill -TERM $pid
+      wait $pid || fail "$name: collect: $(cat "$name.log")"
+      grep -q '"event":"start"' "$name.json" || fail "$name: no incident: $(cat "$name.log")"
+    }
+    run up
+    [ $seen = yes ] || fail "no blackhole route from ExaBGP in gobgpd's RIB: $(cat up.log; tail -5 exabgp.log)"
+    grep -q "\[destination: 10.10.10.10/32\]\[protocol: ==tcp\].*discard" up.flowspec ||
+      fail "flowspec rule: $(cat up.flowspec)"
+    grep -q "bgp: withdrew 10.10.10.10/32" up.log || fail "log: $(cat up.log)"
+    # ExaBGP down: nothing reads the pipe; the incident is still raised and alerted,
+    # the failure logged and counted, and the collector stops at once (nothing to withdraw)
+    kill $exabgp_pid
+    wait $exabgp_pid 2>/dev/null || true
+    exabgp_pid=
+    run down
+    [ $seen = no ] || fail "a route with ExaBGP down"
+    grep -q "error: bgp: announce 10.10.10.10/32 .*nothing reads it (is ExaBGP running?); retrying" down.log ||
+      fail "down: $(cat down.log)"
+    [ "$(events down.json 'len([x for x in e if x["event"] in ("start", "end")])')" = 2 ] || fail "down: events $(cat down.json)"
+    echo "exabgp: 10.10.10.10/32 blackholed and a flowspec rule through ExaBGP into gobgpd's RIB, withdrawn after; with ExaBGP down the incident is alerted and the failure logged"
     ;;
   bad_input)
     "$weir" gen --flows=100 --seed=1 --start-time=2026/11/26 --output-path=g.weir

@@ -2,6 +2,9 @@
 
 #include <sys/stat.h>
 
+#include <cerrno>
+#include <cstring>
+
 #include "base/strings.h"
 
 namespace weir::cli {
@@ -65,6 +68,10 @@ void DetectOptions::AddBgpSwitches(CLI::App& app) {
                  "announce a blackhole route for each victim host through gobgpd's API at "
                  "HOST:PORT (its gobgp client), withdrawn after the incident ends")
       ->group(group);
+  app.add_option("--bgp-exabgp", bgp_.exabgp,
+                 "or through ExaBGP: write its API commands to this named pipe, which a process "
+                 "of ExaBGP's reads (doc/detect.md, \"BGP mitigation\")")
+      ->group(group);
   app.add_option("--bgp-community", bgp_.community,
                  "the blackhole's community (default 65535:666, RFC 7999 BLACKHOLE)")
       ->group(group);
@@ -92,12 +99,22 @@ void DetectOptions::AddBgpSwitches(CLI::App& app) {
 }
 
 Result<std::unique_ptr<BgpMitigator>> DetectOptions::OpenBgp(BgpMitigator::Log log) const {
-  if (bgp_api_.empty()) return std::unique_ptr<BgpMitigator>();
+  if (bgp_api_.empty() && bgp_.exabgp.empty()) return std::unique_ptr<BgpMitigator>();
   BgpOptions options = bgp_;
-  const size_t colon = bgp_api_.rfind(':');
-  if (colon == std::string::npos || colon == 0 || !ParseUint(bgp_api_.substr(colon + 1), 65535))
-    return Status::Invalid("--bgp-gobgp: HOST:PORT of gobgpd's API, not " + bgp_api_);
-  options.api = bgp_api_;
+  if (!bgp_api_.empty() && !bgp_.exabgp.empty())
+    return Status::Invalid("--bgp-gobgp and --bgp-exabgp: choose one speaker");
+  if (!bgp_api_.empty()) {
+    const size_t colon = bgp_api_.rfind(':');
+    if (colon == std::string::npos || colon == 0 || !ParseUint(bgp_api_.substr(colon + 1), 65535))
+      return Status::Invalid("--bgp-gobgp: HOST:PORT of gobgpd's API, not " + bgp_api_);
+    options.api = bgp_api_;
+  } else {
+    // Whichever of weir and ExaBGP's reader starts first makes the pipe.
+    if (::mkfifo(bgp_.exabgp.c_str(), 0600) != 0 && errno != EEXIST)
+      return Status::IoError("--bgp-exabgp: " + bgp_.exabgp + ": " + std::strerror(errno));
+    if (struct stat st; ::stat(bgp_.exabgp.c_str(), &st) != 0 || !S_ISFIFO(st.st_mode))
+      return Status::Invalid("--bgp-exabgp: " + bgp_.exabgp + " is not a named pipe");
+  }
   options.hold_ms = static_cast<int64_t>(bgp_hold_s_ * 1000);
   if (!bgp_never_.empty()) {
     for (std::string_view word : Split(bgp_never_, ',')) {

@@ -21,16 +21,16 @@ class DetectOptions {
   // --alert-output, --alert-webhook, --alert-splunk, --alert-elasticsearch and
   // their settings, --alert-script.
   void AddAlertSwitches(CLI::App& app);
-  // --bgp-gobgp and the blackhole's settings (weir collect --detect).
+  // --bgp-gobgp or --bgp-exabgp and the blackhole's settings (weir collect --detect).
   void AddBgpSwitches(CLI::App& app);
 
   // The rule file (empty: the default set) against the site and sensor.conf.
   Result<RuleSet> LoadRules(const std::string& path, const SiteConfig& site,
                             const SensorConfig& sensors) const;
+  // The BGP mitigator, when --bgp-gobgp or --bgp-exabgp is given (else null).
+  Result<std::unique_ptr<BgpMitigator>> OpenBgp(BgpMitigator::Log log) const;
   // The destinations given; default_output is the file used when none is
   // ("-": standard output).
-  // The BGP mitigator, when --bgp-gobgp is given (else null).
-  Result<std::unique_ptr<BgpMitigator>> OpenBgp(BgpMitigator::Log log) const;
   Result<std::unique_ptr<AlertDispatcher>> OpenAlerts(const std::string& default_output,
                                                       AlertDispatcher::Log log,
                                                       const std::atomic<bool>* stop) const;

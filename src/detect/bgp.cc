@@ -1,7 +1,14 @@
 #include "detect/bgp.h"
 
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 
 #include "base/thread.h"
 #include "base/time.h"
@@ -36,6 +43,16 @@ std::vector<std::string> FlowSpecMatch(const DetectEvent& e) {
     return {};
   }
   return match;
+}
+
+std::string ExabgpFlowRoute(const std::vector<std::string>& match) {
+  std::string out = "flow route { match {";
+  for (size_t i = 0; i + 1 < match.size(); i += 2) {
+    std::string_view value = match[i + 1];
+    if (value.starts_with("==")) value.remove_prefix(1);  // gobgp's ==53 is ExaBGP's =53
+    out += " " + match[i] + " " + std::string(value) + ";";
+  }
+  return out + " } then { discard; } }";
 }
 
 BgpMitigator::BgpMitigator(BgpOptions options, Log log)
@@ -87,8 +104,7 @@ Status BgpMitigator::Close(int64_t deadline_ms) {
   std::lock_guard lock(mutex_);
   if (counters_.announced > 0)
     return Status::IoError("bgp: " + std::to_string(counters_.announced) +
-                           " blackhole routes could not be withdrawn from gobgpd at " +
-                           options_.api);
+                           " blackhole routes could not be withdrawn from " + Speaker());
   return Status::Ok();
 }
 
@@ -179,18 +195,17 @@ void BgpMitigator::Handle(const DetectEvent& e) {
   }
 }
 
-Status BgpMitigator::Gobgp(std::vector<std::string> words, const std::string& what) {
+std::string BgpMitigator::Speaker() const {
+  return options_.exabgp.empty() ? "gobgpd at " + options_.api : "ExaBGP's pipe " + options_.exabgp;
+}
+
+Status BgpMitigator::Dispatch(const std::string& what, std::vector<std::string> gobgp,
+                              const std::string& exabgp) {
   if (options_.dry_run) {
     log_("bgp (dry run): would " + what);
     return Status::Ok();
   }
-  const size_t colon = options_.api.rfind(':');
-  ScriptAction command;
-  command.argv = {options_.gobgp, "-u", options_.api.substr(0, colon), "-p",
-                  options_.api.substr(colon + 1)};
-  command.argv.insert(command.argv.end(), words.begin(), words.end());
-  command.timeout_ms = options_.command_timeout_ms;
-  Status s = RunScript(command, {}, "");
+  Status s = options_.exabgp.empty() ? Gobgp(std::move(gobgp)) : Exabgp(exabgp);
   std::lock_guard lock(mutex_);
   if (!s.ok()) {
     ++counters_.failures;
@@ -199,18 +214,60 @@ Status BgpMitigator::Gobgp(std::vector<std::string> words, const std::string& wh
   return s;
 }
 
+Status BgpMitigator::Gobgp(std::vector<std::string> words) {
+  const size_t colon = options_.api.rfind(':');
+  ScriptAction command;
+  command.argv = {options_.gobgp, "-u", options_.api.substr(0, colon), "-p",
+                  options_.api.substr(colon + 1)};
+  command.argv.insert(command.argv.end(), words.begin(), words.end());
+  command.timeout_ms = options_.command_timeout_ms;
+  return RunScript(command, {}, "");
+}
+
+// One command line to ExaBGP's pipe: opened without blocking (no reader: ExaBGP
+// is not running), written in one write (atomic below PIPE_BUF), closed.
+Status BgpMitigator::Exabgp(const std::string& line) {
+  const std::string& path = options_.exabgp;
+  const int fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENXIO) return Status::IoError(path + ": nothing reads it (is ExaBGP running?)");
+    return Status::IoError(path + ": " + std::strerror(errno));
+  }
+  struct stat st;
+  Status s = Status::Ok();
+  const std::string text = line + "\n";
+  if (::fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode)) {
+    s = Status::Invalid(path + ": not a named pipe (mkfifo)");
+  } else if (text.size() > PIPE_BUF) {
+    s = Status::Invalid("an ExaBGP command longer than PIPE_BUF");
+  } else {
+    const ssize_t n = ::write(fd, text.data(), text.size());
+    if (n != static_cast<ssize_t>(text.size()))
+      s = Status::IoError(path + ": " +
+                          (n < 0 ? std::string(std::strerror(errno)) : "a short write"));
+  }
+  ::close(fd);
+  return s;
+}
+
 Status BgpMitigator::Announce(Route& route) {
   const bool v4 = route.prefix.address.is_v4();
   const std::string prefix = route.prefix.ToString();
-  Status s = Gobgp({"global", "rib", "add", "-a", v4 ? "ipv4" : "ipv6", prefix, "community",
-                    options_.community, "nexthop", v4 ? options_.next_hop : options_.next_hop_v6},
-                   "announce " + prefix + " community " + options_.community);
+  const std::string& next_hop = v4 ? options_.next_hop : options_.next_hop_v6;
+  Status s = Dispatch("announce " + prefix + " community " + options_.community,
+                      {"global", "rib", "add", "-a", v4 ? "ipv4" : "ipv6", prefix, "community",
+                       options_.community, "nexthop", next_hop},
+                      "announce route " + prefix + " next-hop " + next_hop + " community [" +
+                          options_.community + "]");
   if (!s.ok()) return s;
   if (!route.flowspec.empty()) {
     std::vector<std::string> words = {"global", "rib", "-a", "ipv4-flowspec", "add", "match"};
     words.insert(words.end(), route.flowspec.begin(), route.flowspec.end());
     words.insert(words.end(), {"then", "discard"});
-    if (Status f = Gobgp(words, "add flowspec for " + prefix); !f.ok()) return f;
+    if (Status f = Dispatch("add flowspec for " + prefix, words,
+                            "announce " + ExabgpFlowRoute(route.flowspec));
+        !f.ok())
+      return f;
   }
   route.announced = true;
   log_("bgp: announced " + prefix + " community " + options_.community +
@@ -227,10 +284,14 @@ Status BgpMitigator::Withdraw(Route& route) {
     std::vector<std::string> words = {"global", "rib", "-a", "ipv4-flowspec", "del", "match"};
     words.insert(words.end(), route.flowspec.begin(), route.flowspec.end());
     words.insert(words.end(), {"then", "discard"});
-    if (Status f = Gobgp(words, "delete flowspec for " + prefix); !f.ok()) return f;
+    if (Status f = Dispatch("delete flowspec for " + prefix, words,
+                            "withdraw " + ExabgpFlowRoute(route.flowspec));
+        !f.ok())
+      return f;
   }
-  Status s =
-      Gobgp({"global", "rib", "del", "-a", v4 ? "ipv4" : "ipv6", prefix}, "withdraw " + prefix);
+  Status s = Dispatch(
+      "withdraw " + prefix, {"global", "rib", "del", "-a", v4 ? "ipv4" : "ipv6", prefix},
+      "withdraw route " + prefix + " next-hop " + (v4 ? options_.next_hop : options_.next_hop_v6));
   if (!s.ok()) return s;
   route.announced = false;
   log_("bgp: withdrew " + prefix);

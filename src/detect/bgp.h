@@ -1,7 +1,9 @@
 // BGP mitigation: a blackhole route for each victim host of an incident (and
 // optionally a FlowSpec discard rule for its vector), announced through a GoBGP
-// speaker (Debian's gobgpd, driven with its `gobgp` client over gobgpd's API) and
-// withdrawn when the incident has ended and a hold time has passed.
+// speaker (Debian's gobgpd, driven with its `gobgp` client over gobgpd's API) or
+// an ExaBGP speaker (Debian's exabgp: its API commands written to a named pipe that
+// a process of ExaBGP's reads), and withdrawn when the incident has ended and a
+// hold time has passed.
 //
 // - Only host keys are announced (/32, /128): a prefix or sensor incident is not.
 // - Never for the `never` prefixes (besides the rules' own whitelists, which keep
@@ -33,6 +35,7 @@ namespace weir {
 struct BgpOptions {
   std::string gobgp = "gobgp";          // the client program
   std::string api = "127.0.0.1:50051";  // gobgpd's API, host:port
+  std::string exabgp;                   // else: ExaBGP's command pipe (a FIFO)
   std::string community = "65535:666";  // RFC 7999 BLACKHOLE
   std::string next_hop = "192.0.2.1";   // IPv4 routes (a discard next hop)
   std::string next_hop_v6 = "100::1";   // IPv6 routes (RFC 6666 discard prefix)
@@ -75,7 +78,11 @@ class BgpMitigator {
   void Handle(const DetectEvent& event);
   Status Announce(Route& route);
   Status Withdraw(Route& route);
-  Status Gobgp(std::vector<std::string> words, const std::string& what);
+  Status Gobgp(std::vector<std::string> words);
+  Status Exabgp(const std::string& line);
+  Status Dispatch(const std::string& what, std::vector<std::string> gobgp,
+                  const std::string& exabgp);
+  std::string Speaker() const;
 
   BgpOptions options_;
   Log log_;
@@ -92,5 +99,8 @@ class BgpMitigator {
 // reflected source port ("destination 10.0.0.1/32 protocol udp source-port ==53");
 // empty when the vector names no protocol.
 std::vector<std::string> FlowSpecMatch(const DetectEvent& event);
+// The same as an ExaBGP API route: "flow route { match { destination 10.0.0.1/32;
+// protocol udp; source-port =53; } then { discard; } }".
+std::string ExabgpFlowRoute(const std::vector<std::string>& match);
 
 }  // namespace weir
