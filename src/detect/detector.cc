@@ -66,9 +66,10 @@ struct Incident {
 // field) share one key table: a record's key is looked up once for all of them,
 // and a key's states sit side by side (slot x width + position).
 struct Group {
-  const Rule* first = nullptr;  // the group's keying is this rule's
-  std::vector<size_t> rules;    // RuleState indexes
-  size_t max_keys = 0;          // the smallest of its rules'
+  const Rule* first = nullptr;   // the group's keying is this rule's
+  std::vector<size_t> rules;     // RuleState indexes
+  std::vector<size_t> sketched;  // those that count distinct values
+  size_t max_keys = 0;           // the smallest of its rules'
   FlatIndex<IpAddress, KeyHash> index;
   std::vector<IpAddress> keys;
   std::vector<uint8_t> used;
@@ -118,6 +119,7 @@ class Detector::Impl {
       Group& g = groups_[rs.group];
       rs.position = g.rules.size();
       g.rules.push_back(states_.size());
+      if (rs.sketch) g.sketched.push_back(states_.size());
       g.max_keys = std::min(g.max_keys, rule.max_keys);
       states_.push_back(std::move(rs));
     }
@@ -128,7 +130,7 @@ class Detector::Impl {
   // entries prefetched first, so the table's cache misses overlap; then each group
   // counts the chunk's records in order.
   void Add(std::span<const FlowRecord> records) {
-    constexpr size_t kChunk = 16;
+    constexpr size_t kChunk = 64;
     int64_t newest = watermark_;
     for (size_t begin = 0; begin < records.size(); begin += kChunk) {
       const std::span<const FlowRecord> chunk =
@@ -161,8 +163,11 @@ class Detector::Impl {
         for (size_t i = 0; i < chunk.size(); ++i)
           for (int k = 0; k < pending[i].keys; ++k) {
             const uint32_t slot = group.index.Find(pending[i].key[k]);
-            if (slot != FlatIndex<IpAddress, KeyHash>::kMissing)
-              __builtin_prefetch(&group.states[slot * width]);
+            if (slot == FlatIndex<IpAddress, KeyHash>::kMissing) continue;
+            __builtin_prefetch(&group.states[slot * width]);
+            for (size_t rule : group.sketched)
+              if (slot < states_[rule].sketches.size())
+                __builtin_prefetch(&states_[rule].sketches[slot]);
           }
         for (size_t i = 0; i < chunk.size(); ++i) {
           if (!pending[i].counting) continue;
