@@ -90,11 +90,12 @@ void PrintWarning(std::string_view command, std::string_view message) {
                command.data(), static_cast<int>(message.size()), message.data());
 }
 
-void SiteOptions::Add(CLI::App& app) {
+void SiteOptions::Add(CLI::App& app, bool root_directory) {
   app.add_option("--site-config-file", site_config_file,
                  "silk.conf to use (default: $SILK_CONFIG_FILE, ROOT/silk.conf, or the "
                  "embedded default site)");
-  app.add_option("--data-rootdir", data_rootdir,
+  app.add_option(root_directory ? "--data-rootdir,--root-directory" : "--data-rootdir",
+                 data_rootdir,
                  "repository root (default: $WEIR_DATA_ROOTDIR, $SILK_DATA_ROOTDIR, or ./data)");
 }
 
@@ -223,6 +224,18 @@ bool IsStream(const std::string& path) {
   if (path == "-" || path == "stdout") return true;
   struct stat st;
   return ::stat(path.c_str(), &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
+Result<IpSet> ParseCidrList(std::string_view list, std::string_view option) {
+  IpSet set;
+  for (std::string_view word : Split(list, ',')) {
+    auto prefix = IpPrefix::Parse(Trim(word));
+    if (!prefix)
+      return Status::Invalid(std::string(option) + ": not a CIDR block: " + std::string(word));
+    set.AddPrefix(*prefix);
+  }
+  set.Finish();
+  return set;
 }
 
 Compression DefaultCompression(const std::string& path) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "net/ip_set.h"
 #include "record/text.h"
 #include "site/site_config.h"
 #include "store/flow_reader.h"
@@ -41,7 +42,8 @@ void PrintWarning(std::string_view command, std::string_view message);
 struct SiteOptions {
   std::string site_config_file;
   std::string data_rootdir;
-  void Add(CLI::App& app);
+  // root_directory: --root-directory too (rwflowpack's name, for commands that write).
+  void Add(CLI::App& app, bool root_directory = false);
   std::string Root() const;
   // Loads the site; warnings go to stderr once.
   Result<SiteConfig> Load(std::string_view command) const;
@@ -102,6 +104,10 @@ class Output {
 
 // Standard output ("-", "stdout") or a named pipe: another tool reads it as it comes.
 bool IsStream(const std::string& path);
+// A comma-separated list of CIDR blocks ("10.0.0.0/8,2001:db8::/32") as a set;
+// the error names the switch.
+Result<IpSet> ParseCidrList(std::string_view list, std::string_view option);
+
 // Flow output compression: lz4 for streams (the next tool pays to decompress),
 // zstd for files.
 Compression DefaultCompression(const std::string& path);

@@ -117,12 +117,9 @@ Result<std::unique_ptr<BgpMitigator>> DetectOptions::OpenBgp(BgpMitigator::Log l
   }
   options.hold_ms = static_cast<int64_t>(bgp_hold_s_ * 1000);
   if (!bgp_never_.empty()) {
-    for (std::string_view word : Split(bgp_never_, ',')) {
-      auto prefix = IpPrefix::Parse(Trim(word));
-      if (!prefix) return Status::Invalid("--bgp-never: not a CIDR block: " + std::string(word));
-      options.never.AddPrefix(*prefix);
-    }
-    options.never.Finish();
+    auto never = ParseCidrList(bgp_never_, "--bgp-never");
+    if (!never.ok()) return never.status();
+    options.never = std::move(*never);
   }
   return std::make_unique<BgpMitigator>(std::move(options), std::move(log));
 }
@@ -132,15 +129,11 @@ Result<RuleSet> DetectOptions::LoadRules(const std::string& path, const SiteConf
   RuleContext context;
   context.site = &site;
   if (internal_.empty()) {
-    context.internal = InternalNetworks(sensors);
+    context.internal = sensors.InternalNetworks();
   } else {
-    for (std::string_view word : Split(internal_, ',')) {
-      auto prefix = IpPrefix::Parse(Trim(word));
-      if (!prefix)
-        return Status::Invalid("--internal-ipblocks: not a CIDR block: " + std::string(word));
-      context.internal.AddPrefix(*prefix);
-    }
-    context.internal.Finish();
+    auto internal = ParseCidrList(internal_, "--internal-ipblocks");
+    if (!internal.ok()) return internal.status();
+    context.internal = std::move(*internal);
   }
   return path.empty() ? DefaultRules(context) : weir::LoadRules(path, context);
 }

@@ -20,6 +20,7 @@ int RunCollect(int argc, char** argv);
 int RunCount(int argc, char** argv);
 int RunCut(int argc, char** argv);
 int RunDetect(int argc, char** argv);
+int RunEve(int argc, char** argv);
 int RunExport(int argc, char** argv);
 int RunFglob(int argc, char** argv);
 int RunFilter(int argc, char** argv);
@@ -43,6 +44,8 @@ const std::vector<Command>& Commands() {
       {"count", "records, bytes and packets per time bin (rwcount)", RunCount},
       {"cut", "print flow records as text, CSV or JSON (rwcut)", RunCut},
       {"detect", "describe attack traffic: victims, vectors, rates, top sources", RunDetect},
+      {"eve", "Suricata EVE: import flow events, correlate alerts with the flows behind them",
+       RunEve},
       {"export",
        "JSON Lines or CSV for SIEMs, once or following the repository (files, "
        "Elasticsearch, Splunk, HTTP)",

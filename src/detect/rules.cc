@@ -425,16 +425,6 @@ bool IsRate(Metric m) {
   return m != Metric::kSources && m != Metric::kDports && m != Metric::kOutInRatio;
 }
 
-IpSet InternalNetworks(const SensorConfig& sensors) {
-  IpSet set;
-  for (const SensorRule& rule : sensors.sensors()) {
-    const auto& d = rule.deciders[static_cast<int>(Network::kInternal)];
-    if (d.kind == SensorRule::DeciderKind::kAddresses) set.AddSet(d.addresses);
-  }
-  set.Finish();
-  return set;
-}
-
 Result<RuleSet> ParseRules(std::string_view text, const std::string& name,
                            const RuleContext& context) {
   toml::table root;

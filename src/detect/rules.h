@@ -106,10 +106,6 @@ struct RuleContext {
   IpSet internal;
 };
 
-// The internal networks of a sensor.conf: every sensor's internal-ipblocks/ipsets.
-// Empty when the sensors decide by interface.
-IpSet InternalNetworks(const SensorConfig& sensors);
-
 Result<RuleSet> ParseRules(std::string_view text, const std::string& name,
                            const RuleContext& context);
 Result<RuleSet> LoadRules(const std::string& path, const RuleContext& context);

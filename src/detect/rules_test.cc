@@ -140,7 +140,7 @@ TEST(Rules, HostRulesNeedHosts) {
 TEST(Rules, InternalNetworksOfTheDefaultSensorConf) {
   auto sensors = SensorConfig::Default(SiteConfig::Default());
   ASSERT_TRUE(sensors.ok());
-  IpSet internal = InternalNetworks(*sensors);
+  IpSet internal = sensors->InternalNetworks();
   EXPECT_TRUE(internal.Contains(*IpAddress::Parse("192.168.1.1")));
   EXPECT_TRUE(internal.Contains(*IpAddress::Parse("fd00::1")));
   EXPECT_FALSE(internal.Contains(*IpAddress::Parse("8.8.8.8")));

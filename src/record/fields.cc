@@ -48,6 +48,7 @@ constexpr FieldInfo kFields[] = {
   {F::kBytesPerPacket, "bpp", "", 0, "bytes_per_packet", "bpp", 8, T::kDecimal, false, "bytes per packet"},
   {F::kIpVersion, "ip_version", "", 0, "ipv,ipversion", "v", 1, T::kUnsigned, false, "4 or 6"},
   {F::kIcmpTypeCode, "icmp_type_code", "icmpTypeCode", 25, "", "iTyCo", 7, T::kUnsigned, false, "ICMP type<<8|code"},
+  {F::kFlowId, "flow_id", "", 0, "flowid", "flow_id", 17, T::kUnsigned, true, "the IDS's flow id (Suricata EVE flow_id; 0: none)"},
 };
 // clang-format on
 
@@ -212,6 +213,8 @@ uint64_t GetUnsigned(const FlowRecord& r, FieldId id) {
       return r.dst_mask;
     case F::kSampling:
       return r.sampling;
+    case F::kFlowId:
+      return r.flow_id;
     case F::kBytesPerPacket:
       return r.packets ? r.bytes / r.packets : 0;
     case F::kIpVersion:
@@ -328,6 +331,9 @@ void SetUnsigned(FlowRecord& r, FieldId id, uint64_t v) {
       break;
     case F::kSampling:
       r.sampling = static_cast<uint32_t>(v);
+      break;
+    case F::kFlowId:
+      r.flow_id = v;
       break;
     case F::kBytesPerPacket:
       r.bytes = v;

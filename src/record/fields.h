@@ -51,9 +51,10 @@ enum class FieldId : uint8_t {
   kBytesPerPacket = 33,  // derived
   kIpVersion = 34,       // derived
   kIcmpTypeCode = 35,    // derived, SiLK's icmpTypeCode
+  kFlowId = 36,          // the flow_id of an EVE-imported flow (Suricata's)
 };
 
-inline constexpr int kMaxFieldId = 35;
+inline constexpr int kMaxFieldId = 36;
 
 // Every member of FlowRecord, each one stored column: X(FieldId, FlowRecord member,
 // in-memory type). The FieldId numbers are the column ids in the flow file.
@@ -84,7 +85,8 @@ inline constexpr int kMaxFieldId = 35;
   X(kDstMask, dst_mask, uint8_t)           \
   X(kExporter, exporter, IpAddress)        \
   X(kSampling, sampling, uint32_t)         \
-  X(kFlowtype, flowtype, uint8_t)
+  X(kFlowtype, flowtype, uint8_t)          \
+  X(kFlowId, flow_id, uint64_t)
 
 enum class FieldType {
   kIp,          // IpAddress

@@ -45,8 +45,9 @@ struct FlowRecord {
   uint32_t duration_ms = 0;
   uint64_t packets = 0;
   uint64_t bytes = 0;
-  uint32_t input = 0;   // SNMP/ifIndex of the input interface
-  uint32_t output = 0;  // SNMP/ifIndex of the output interface
+  uint64_t flow_id = 0;  // the IDS's flow id (Suricata EVE's flow_id); 0: none
+  uint32_t input = 0;    // SNMP/ifIndex of the input interface
+  uint32_t output = 0;   // SNMP/ifIndex of the output interface
   uint32_t src_as = 0;
   uint32_t dst_as = 0;
   uint32_t sampling = 0;  // sampling interval applied to packets/bytes (0 or 1: none)

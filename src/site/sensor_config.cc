@@ -228,6 +228,16 @@ std::string_view ProbeTypeName(ProbeType type) {
   return "?";
 }
 
+IpSet SensorConfig::InternalNetworks() const {
+  IpSet set;
+  for (const SensorRule& rule : sensors_) {
+    const auto& d = rule.deciders[static_cast<int>(Network::kInternal)];
+    if (d.kind == SensorRule::DeciderKind::kAddresses) set.AddSet(d.addresses);
+  }
+  set.Finish();
+  return set;
+}
+
 void SensorConfig::Classify(size_t probe, const FlowRecord& r, const ClassifyOptions& options,
                             std::vector<std::pair<uint16_t, uint8_t>>& out) const {
   for (size_t index : probe_sensors_[probe]) {

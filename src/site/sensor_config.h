@@ -141,6 +141,11 @@ class SensorConfig {
   void Classify(size_t probe, const FlowRecord& r, const ClassifyOptions& options,
                 std::vector<std::pair<uint16_t, uint8_t>>& out) const;
 
+  // The internal networks: every sensor's internal-ipblocks/ipsets (what
+  // detection watches and IDS correlation summarises). Empty when the sensors
+  // decide by interface.
+  IpSet InternalNetworks() const;
+
  private:
   friend class SensorParser;
   std::vector<ProbeConfig> probes_;
