@@ -288,34 +288,30 @@ class ClusterScan {
   }
 
   // The records of one 5-tuple (by start time) that make up the alert's
-  // connection: those that hold its time, give or take the tolerance, and the
-  // ones joined to them by gaps of at most the tolerance.
+  // connection. The tuple's records are cut into connections: a TCP record with
+  // SYN that starts after the connection so far has ended (plus the tolerance)
+  // opens a new one, as does, for other protocols, a gap of more than the
+  // tolerance. Records split by an active or an inactive timeout (a quiet
+  // keep-alive connection) stay in one. The alert's connection is the one whose
+  // span holds its time, give or take the tolerance.
   std::vector<FlowRecord> Connection(const std::vector<FlowRecord>& v, int64_t t) const {
     const int64_t tol = o_.tolerance_ms;
-    int64_t lo = INT64_MAX, hi = INT64_MIN;
-    for (const FlowRecord& r : v)
-      if (r.stime_ms >= t - o_.active_timeout_ms - tol && r.stime_ms <= t + tol &&
-          r.etime_ms() >= t - tol) {
-        lo = std::min(lo, r.stime_ms);
-        hi = std::max(hi, r.etime_ms());
+    size_t begin = 0;
+    int64_t lo = 0, hi = INT64_MIN;
+    for (size_t i = 0; i <= v.size(); ++i) {
+      const bool opens = i == v.size() || (i > begin && v[i].stime_ms > hi + tol &&
+                                           (v[i].protocol != kProtoTcp || (v[i].flags & kTcpSyn)));
+      if (opens && i > begin) {
+        if (t >= lo - tol && t <= hi + tol)
+          return std::vector<FlowRecord>(v.begin() + static_cast<ptrdiff_t>(begin),
+                                         v.begin() + static_cast<ptrdiff_t>(i));
+        begin = i;
       }
-    if (lo > hi) return {};
-    // Widen over neighbours until nothing more joins (v is by start time).
-    for (bool grew = true; grew;) {
-      grew = false;
-      for (const FlowRecord& r : v) {
-        const bool joins = r.stime_ms <= hi + tol && r.etime_ms() >= lo - tol;
-        if (joins && (r.stime_ms < lo || r.etime_ms() > hi)) {
-          lo = std::min(lo, r.stime_ms);
-          hi = std::max(hi, r.etime_ms());
-          grew = true;
-        }
-      }
+      if (i == v.size()) break;
+      if (i == begin) lo = v[i].stime_ms, hi = INT64_MIN;
+      hi = std::max(hi, v[i].etime_ms());
     }
-    std::vector<FlowRecord> out;
-    for (const FlowRecord& r : v)
-      if (r.stime_ms <= hi + tol && r.etime_ms() >= lo - tol) out.push_back(r);
-    return out;
+    return {};
   }
 
   // Toward the server: the direction of the earliest record (the originator's).
