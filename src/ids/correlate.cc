@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <set>
 #include <unordered_map>
 
+#include "base/flat_index.h"
+#include "base/hash.h"
 #include "base/time.h"
 #include "net/community_id.h"
 #include "query/scan.h"
@@ -15,7 +18,42 @@ namespace {
 
 struct AddressHash {
   size_t operator()(const IpAddress& a) const {
-    return static_cast<size_t>((a.high64() * 0x9E3779B97F4A7C15ull) ^ a.low64());
+    return static_cast<size_t>(Mix64(a.high64() * 0x9E3779B97F4A7C15ull ^ a.low64()));
+  }
+};
+
+struct PortHash {
+  size_t operator()(uint16_t p) const { return static_cast<size_t>(Mix64(p)); }
+};
+
+// Bytes by key, every key (a flat table: one probe per record, no node per key).
+// Bounded only by kMaxKeys, far above what an hour of one host holds; `full` says
+// that keys beyond it were not counted.
+template <typename Key, typename Hash>
+struct Counter {
+  static constexpr size_t kMaxKeys = size_t{1} << 24;
+  FlatIndex<Key, Hash> index;
+  std::vector<Key> keys;
+  std::vector<uint64_t> bytes;
+  bool full = false;
+
+  void Add(const Key& k, uint64_t b) {
+    uint32_t slot = index.Find(k);
+    if (slot == FlatIndex<Key, Hash>::kMissing) {
+      if (keys.size() >= kMaxKeys) {
+        full = true;
+        return;
+      }
+      slot = static_cast<uint32_t>(keys.size());
+      index.Insert(k, slot);
+      keys.push_back(k);
+      bytes.push_back(0);
+    }
+    bytes[slot] += b;
+  }
+  void Merge(const Counter& o) {
+    for (size_t i = 0; i < o.keys.size(); ++i) Add(o.keys[i], o.bytes[i]);
+    full = full || o.full;
   }
 };
 
@@ -49,29 +87,54 @@ Tuple RecordTuple(const FlowRecord& r) {
   return MakeTuple(r.sip, r.dip, r.sport, r.dport, r.protocol);
 }
 
-// The internal host's summary for alerts of one (host, peer) pair in one minute.
-struct SummaryKey {
-  IpAddress host, peer;
-  int64_t minute;
-  auto operator<=>(const SummaryKey&) const = default;
+// What the host summaries count, per (address, hour of the alert): an internal
+// host's traffic (Tally::host), and the internal hosts an alert's other address
+// exchanged traffic with (Tally::spread). Alerts of one host in one hour share
+// their tallies.
+struct TallyKey {
+  IpAddress address;
+  int64_t hour;
+  auto operator<=>(const TallyKey&) const = default;
 };
 
 struct HostAcc {
   uint64_t bytes_in = 0, bytes_out = 0, packets_in = 0, packets_out = 0, records = 0;
-  std::unordered_map<IpAddress, uint64_t, AddressHash> peers, spread;
-  std::unordered_map<uint16_t, uint64_t> ports;
+  Counter<IpAddress, AddressHash> peers;
+  Counter<uint16_t, PortHash> ports;
 };
+
+using SpreadAcc = Counter<IpAddress, AddressHash>;
 
 struct Worker {
   std::vector<FlowRecord> candidates;
-  std::unordered_map<uint32_t, HostAcc> hosts;
+  std::vector<std::unique_ptr<HostAcc>> hosts;      // by host tally
+  std::vector<std::unique_ptr<SpreadAcc>> spreads;  // by spread tally
 };
 
-template <typename Map, typename Text>
-std::vector<TopEntry> Top(const Map& m, int n, Text text) {
-  std::vector<std::pair<uint64_t, typename Map::key_type>> v;
-  v.reserve(m.size());
-  for (const auto& [k, bytes] : m) v.emplace_back(bytes, k);
+// Tallies of one kind: their keys, and by address the tallies of its hours.
+struct Tallies {
+  std::vector<TallyKey> keys;
+  std::map<TallyKey, uint32_t> index;
+  std::unordered_map<IpAddress, std::vector<uint32_t>, AddressHash> by_address;
+
+  uint32_t Add(const IpAddress& a, int64_t hour) {
+    auto [it, added] = index.emplace(TallyKey{a, hour}, static_cast<uint32_t>(keys.size()));
+    if (added) {
+      keys.push_back(it->first);
+      by_address[a].push_back(it->second);
+    }
+    return it->second;
+  }
+};
+
+// The n keys with the most bytes, without `skip` (when given).
+template <typename Key, typename Hash, typename Text>
+std::vector<TopEntry> Top(const Counter<Key, Hash>& m, int n, Text text,
+                          const Key* skip = nullptr) {
+  std::vector<std::pair<uint64_t, Key>> v;
+  v.reserve(m.keys.size());
+  for (size_t i = 0; i < m.keys.size(); ++i)
+    if (!skip || m.keys[i] != *skip) v.emplace_back(m.bytes[i], m.keys[i]);
   const size_t keep = std::min(v.size(), static_cast<size_t>(std::max(n, 0)));
   std::partial_sort(v.begin(), v.begin() + static_cast<ptrdiff_t>(keep), v.end(),
                     [](const auto& x, const auto& y) {
@@ -165,7 +228,11 @@ class ClusterScan {
                        FieldId::kDuration, FieldId::kSensor, FieldId::kFlowId, FieldId::kFlags});
     scan.predicate = &predicate;
     scan.threads = plan->threads;
-    workers_.assign(static_cast<size_t>(ScanSlots(scan)), Worker());
+    workers_.resize(static_cast<size_t>(ScanSlots(scan)));
+    for (Worker& w : workers_) {
+      w.hosts.resize(hosts_.keys.size());
+      w.spreads.resize(spreads_.keys.size());
+    }
     ScanStats s = Scan(
         plan->inputs, scan,
         [this](int worker, const FlowBatch& batch, std::span<const uint32_t> rows,
@@ -199,45 +266,45 @@ class ClusterScan {
       const bool src_in = o_.internal.Contains(a.src), dest_in = o_.internal.Contains(a.dest);
       const IpAddress& host = src_in && !dest_in ? a.src : a.dest;
       const IpAddress& peer = src_in && !dest_in ? a.dest : a.src;
-      const SummaryKey key{host, peer, FloorTo(a.time_ms, 60'000)};
-      auto [it, added] = summary_index_.emplace(key, static_cast<uint32_t>(keys_.size()));
-      if (added) {
-        keys_.push_back(key);
-        by_host_[host].push_back(it->second);
-        by_peer_[peer].push_back(it->second);
-      }
-      summary_of_[i] = it->second;
+      const int64_t hour = FloorTo(a.time_ms, kMillisPerHour);
+      tallies_of_[i] = {hosts_.Add(host, hour), spreads_.Add(peer, hour)};
     }
   }
 
-  bool InWindow(uint32_t summary, int64_t t) const {
-    const int64_t center = keys_[summary].minute + 30'000;
-    return t >= center - o_.host_window_ms && t < center + o_.host_window_ms;
+  // The window of a tally's hour: host_window before it to host_window after it.
+  bool InWindow(const TallyKey& key, int64_t t) const {
+    return t >= key.hour - o_.host_window_ms && t < key.hour + kMillisPerHour + o_.host_window_ms;
+  }
+
+  template <typename Acc>
+  static Acc& Slot(std::vector<std::unique_ptr<Acc>>& v, uint32_t i) {
+    if (!v[i]) v[i] = std::make_unique<Acc>();
+    return *v[i];
   }
 
   void Consume(Worker& w, const FlowRecord& r) {
     if (tuples_.count(RecordTuple(r)) || (r.flow_id && flow_ids_.count(r.flow_id)))
       w.candidates.push_back(r);
     auto host_side = [&](const IpAddress& host, bool out) {
-      auto it = by_host_.find(host);
-      if (it == by_host_.end()) return;
+      auto it = hosts_.by_address.find(host);
+      if (it == hosts_.by_address.end()) return;
       for (uint32_t s : it->second) {
-        if (!InWindow(s, r.stime_ms)) continue;
-        HostAcc& h = w.hosts[s];
+        if (!InWindow(hosts_.keys[s], r.stime_ms)) continue;
+        HostAcc& h = Slot(w.hosts, s);
         ++h.records;
         (out ? h.bytes_out : h.bytes_in) += r.bytes;
         (out ? h.packets_out : h.packets_in) += r.packets;
-        h.peers[out ? r.dip : r.sip] += r.bytes;
-        h.ports[r.is_icmp() ? 0 : std::min(r.sport, r.dport)] += r.bytes;
+        h.peers.Add(out ? r.dip : r.sip, r.bytes);
+        h.ports.Add(r.is_icmp() ? 0 : std::min(r.sport, r.dport), r.bytes);
       }
     };
     host_side(r.sip, true);
     if (r.dip != r.sip) host_side(r.dip, false);
     auto spread = [&](const IpAddress& peer, const IpAddress& other) {
-      auto it = by_peer_.find(peer);
-      if (it == by_peer_.end() || !o_.internal.Contains(other)) return;
+      auto it = spreads_.by_address.find(peer);
+      if (it == spreads_.by_address.end() || !o_.internal.Contains(other)) return;
       for (uint32_t s : it->second)
-        if (other != keys_[s].host && InWindow(s, r.stime_ms)) w.hosts[s].spread[other] += r.bytes;
+        if (InWindow(spreads_.keys[s], r.stime_ms)) Slot(w.spreads, s).Add(other, r.bytes);
     };
     spread(r.sip, r.dip);
     spread(r.dip, r.sip);
@@ -257,8 +324,12 @@ class ClusterScan {
     };
     for (auto& [k, v] : by_tuple) std::sort(v.begin(), v.end(), by_time);
     for (auto& [k, v] : by_flow_id) std::sort(v.begin(), v.end(), by_time);
-    std::vector<HostSummary> summaries(keys_.size());
-    for (size_t s = 0; s < keys_.size(); ++s) Summarise(s, summaries[s]);
+    std::vector<HostSummary> summaries(hosts_.keys.size());
+    for (size_t s = 0; s < hosts_.keys.size(); ++s) Summarise(s, summaries[s]);
+    std::vector<SpreadAcc> spreads(spreads_.keys.size());
+    for (const Worker& w : workers_)
+      for (size_t s = 0; s < w.spreads.size(); ++s)
+        if (w.spreads[s]) spreads[s].Merge(*w.spreads[s]);
 
     for (uint32_t i : members_) {
       CorrelatedAlert& c = alerts_[i];
@@ -282,7 +353,15 @@ class ClusterScan {
       if (flows.size() > o_.max_flows) flows.resize(o_.max_flows);
       c.flows = std::move(flows);
       c.has_host = true;
-      c.host = summaries[summary_of_.at(i)];
+      const auto [host, spread] = tallies_of_.at(i);
+      c.host = summaries[host];
+      // The spread: the other internal hosts, without the alert's own.
+      const SpreadAcc& others = spreads[spread];
+      c.host.peer = spreads_.keys[spread].address;
+      c.host.spread = Top(
+          others, o_.top, [](const IpAddress& a) { return a.ToString(); }, &c.host.host);
+      c.host.spread_hosts = others.keys.size() - (others.index.Find(c.host.host) !=
+                                                  FlatIndex<IpAddress, AddressHash>::kMissing);
       c.filter = CorrelationFilter(a, from, to);
     }
   }
@@ -333,36 +412,32 @@ class ClusterScan {
   }
 
   void Summarise(size_t s, HostSummary& out) const {
-    const SummaryKey& key = keys_[s];
+    const TallyKey& key = hosts_.keys[s];
     HostAcc all;
     for (const Worker& w : workers_) {
-      auto it = w.hosts.find(static_cast<uint32_t>(s));
-      if (it == w.hosts.end()) continue;
-      const HostAcc& h = it->second;
+      if (!w.hosts[s]) continue;
+      const HostAcc& h = *w.hosts[s];
       all.bytes_in += h.bytes_in;
       all.bytes_out += h.bytes_out;
       all.packets_in += h.packets_in;
       all.packets_out += h.packets_out;
       all.records += h.records;
-      for (const auto& [k, v] : h.peers) all.peers[k] += v;
-      for (const auto& [k, v] : h.spread) all.spread[k] += v;
-      for (const auto& [k, v] : h.ports) all.ports[k] += v;
+      all.peers.Merge(h.peers);
+      all.ports.Merge(h.ports);
     }
-    out.host = key.host;
-    out.peer = key.peer;
-    out.start_ms = key.minute + 30'000 - o_.host_window_ms;
-    out.end_ms = key.minute + 30'000 + o_.host_window_ms;
+    out.host = key.address;
+    out.start_ms = key.hour - o_.host_window_ms;
+    out.end_ms = key.hour + kMillisPerHour + o_.host_window_ms;
     out.bytes_in = all.bytes_in;
     out.bytes_out = all.bytes_out;
     out.packets_in = all.packets_in;
     out.packets_out = all.packets_out;
     out.records = all.records;
-    out.peers = all.peers.size();
+    out.peers = all.peers.keys.size();
+    out.peers_capped = all.peers.full;
     auto address = [](const IpAddress& a) { return a.ToString(); };
     out.top_peers = Top(all.peers, o_.top, address);
     out.top_ports = Top(all.ports, o_.top, [](uint16_t p) { return std::to_string(p); });
-    out.spread = Top(all.spread, o_.top, address);
-    out.spread_hosts = all.spread.size();
   }
 
   std::vector<CorrelatedAlert>& alerts_;
@@ -370,10 +445,9 @@ class ClusterScan {
   const CorrelateOptions& o_;
   std::unordered_map<Tuple, std::vector<uint32_t>, TupleHash> tuples_;
   std::unordered_map<uint64_t, std::vector<uint32_t>> flow_ids_;
-  std::map<SummaryKey, uint32_t> summary_index_;
-  std::vector<SummaryKey> keys_;
-  std::unordered_map<IpAddress, std::vector<uint32_t>, AddressHash> by_host_, by_peer_;
-  std::unordered_map<uint32_t, uint32_t> summary_of_;  // alert -> summary
+  Tallies hosts_, spreads_;
+  std::unordered_map<uint32_t, std::pair<uint32_t, uint32_t>>
+      tallies_of_;  // alert -> (host, spread)
   std::vector<Worker> workers_;
 };
 

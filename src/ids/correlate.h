@@ -61,9 +61,10 @@ struct TopEntry {
 
 struct HostSummary {
   IpAddress host, peer;              // the internal host; the alert's other address
-  int64_t start_ms = 0, end_ms = 0;  // the window
+  int64_t start_ms = 0, end_ms = 0;  // the window: the alert's hour +- host_window
   uint64_t bytes_in = 0, bytes_out = 0, packets_in = 0, packets_out = 0, records = 0;
-  uint64_t peers = 0;
+  uint64_t peers = 0;         // distinct peers (counted up to 16 M)
+  bool peers_capped = false;  // more peers than that: the top lists count the first ones
   std::vector<TopEntry> top_peers, top_ports;
   // Other internal hosts that exchanged traffic with `peer` in the window.
   std::vector<TopEntry> spread;

@@ -102,6 +102,10 @@ std::string CorrelatedJson(const CorrelatedAlert& c, const FlowtypeNames* names)
     Num(out, "packets_out", h.packets_out);
     Num(out, "records", h.records);
     Num(out, "peers", h.peers);
+    if (h.peers_capped) {
+      Key(out, "peers_capped");
+      out += "true";
+    }
     Entries(out, "top_peers", "address", h.top_peers);
     Entries(out, "top_ports", "port", h.top_ports);
     Key(out, "spread");

@@ -76,6 +76,29 @@ struct FlowPart {
 
 Status Fail(std::string_view what) { return Status::Invalid(std::string(what)); }
 
+// "OBJECT: "KEY" has the wrong type" (OBJECT empty at the top level).
+Status WrongType(std::string_view object, std::string_view key) {
+  std::string text(object);
+  if (!text.empty()) text += ": ";
+  text += '"';
+  text += key;
+  text += "\" has the wrong type";
+  return Status::Invalid(text);
+}
+
+// A member's key as written, without unescaping it: EVE's keys are plain words,
+// and a key with an escape simply matches none of the names weir reads.
+template <typename Field>  // a field, or the result of iterating to one
+bool RawKey(Field& field, std::string_view& key) {
+  od::raw_json_string raw;
+  if (field.key().get(raw) != simdjson::SUCCESS) return false;
+  const char* begin = raw.raw();
+  const char* end = begin;
+  while (*end != '"') end += *end == '\\' ? 2 : 1;
+  key = std::string_view(begin, static_cast<size_t>(end - begin));
+  return true;
+}
+
 template <typename T>
 bool Unsigned(od::value v, T& out) {
   uint64_t n;
@@ -89,7 +112,7 @@ Status ReadFlowPart(od::value v, FlowPart& part) {
   if (v.get_object().get(o) != simdjson::SUCCESS) return Fail("\"flow\" is not an object");
   for (auto field : o) {
     std::string_view key;
-    if (field.unescaped_key().get(key) != simdjson::SUCCESS) return Fail("a bad key in \"flow\"");
+    if (!RawKey(field, key)) return Fail("a bad key in \"flow\"");
     od::value value = field.value();
     bool ok = true;
     if (key == "pkts_toserver")
@@ -108,7 +131,7 @@ Status ReadFlowPart(od::value v, FlowPart& part) {
       ok = value.get_string().get(part.start) == simdjson::SUCCESS;
     else if (key == "end")
       ok = value.get_string().get(part.end) == simdjson::SUCCESS;
-    if (!ok) return Fail("\"flow\": \"" + std::string(key) + "\" has the wrong type");
+    if (!ok) return WrongType("\"flow\"", key);
   }
   return Status::Ok();
 }
@@ -200,7 +223,7 @@ Result<EveType> EveParser::Parse(std::string_view line, EveFlow* flow, EveAlert*
   EveAlert a;
   for (auto field : o) {
     std::string_view key;
-    if (field.unescaped_key().get(key) != simdjson::SUCCESS) return Fail("a bad key");
+    if (!RawKey(field, key)) return Fail("a bad key");
     od::value v;
     if (field.value().get(v) != simdjson::SUCCESS) return Fail("a bad value");
     bool ok = true;
@@ -268,8 +291,7 @@ Result<EveType> EveParser::Parse(std::string_view line, EveFlow* flow, EveAlert*
       if (v.get_object().get(tcp) == simdjson::SUCCESS) {
         for (auto member : tcp) {
           std::string_view name, text;
-          if (member.unescaped_key().get(name) != simdjson::SUCCESS)
-            return Fail("a bad key in \"tcp\"");
+          if (!RawKey(member, name)) return Fail("a bad key in \"tcp\"");
           if (member.value().get_string().get(text) != simdjson::SUCCESS) continue;
           if (name == "tcp_flags_ts")
             flags_ts = text;
@@ -284,8 +306,7 @@ Result<EveType> EveParser::Parse(std::string_view line, EveFlow* flow, EveAlert*
       if (v.get_object().get(al) != simdjson::SUCCESS) return Fail("\"alert\" is not an object");
       for (auto member : al) {
         std::string_view name;
-        if (member.unescaped_key().get(name) != simdjson::SUCCESS)
-          return Fail("a bad key in \"alert\"");
+        if (!RawKey(member, name)) return Fail("a bad key in \"alert\"");
         od::value mv = member.value();
         std::string_view text;
         if (name == "signature_id")
@@ -296,10 +317,10 @@ Result<EveType> EveParser::Parse(std::string_view line, EveFlow* flow, EveAlert*
           a.signature = text;
         else if (name == "category" && mv.get_string().get(text) == simdjson::SUCCESS)
           a.category = text;
-        if (!ok) return Fail("\"alert\": \"" + std::string(name) + "\" has the wrong type");
+        if (!ok) return WrongType("\"alert\"", name);
       }
     }
-    if (!ok) return Fail("\"" + std::string(key) + "\" has the wrong type");
+    if (!ok) return WrongType("", key);
   }
   if (!typed) return Fail("no \"event_type\"");
 

@@ -18,6 +18,12 @@
 
 namespace weir {
 
+inline WriterOptions CollectorBlocks() {
+  WriterOptions w;
+  w.block_records = 65536;
+  return w;
+}
+
 struct EveImportOptions {
   std::string root;
   const SiteConfig* site = nullptr;
@@ -26,7 +32,9 @@ struct EveImportOptions {
   std::optional<uint16_t> sensor;                    // --sensor: every record's sensor
   std::map<std::string, uint16_t> interface_sensor;  // in_iface -> sensor
   ClassifyOptions classify;
-  WriterOptions writer;
+  // Blocks of 65536 records, as the collector's: their buffers fit the cache and
+  // are reused, where larger ones would be fresh memory at every block.
+  WriterOptions writer = CollectorBlocks();
   size_t max_line = 1 << 20;
   size_t max_reported = 10;  // malformed lines named one by one; the rest only counted
 };
