@@ -27,6 +27,7 @@ packages=(
   prometheus curl  # prometheus scrapes weir collect's --metrics-listen in the metrics test
   libsodium-dev  # weir serve: Argon2id password hashes, random tokens
   libtomlplusplus-dev  # weir detect: the rule files
+  zlib1g-dev  # weir eve: gzip-compressed EVE files
   gobgpd     # a real BGP speaker for the blackhole test of weir collect --detect
   exabgp     # the other speaker weir drives, peering with gobgpd in that test
   nodejs     # builds the web UI (Vite, TypeScript) and runs its browser test
