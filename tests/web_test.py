@@ -24,6 +24,8 @@
             no-store, HSTS, CSP without unsafe-inline, the Origin check, the audit log
   browser   the Playwright test (ui/tests/e2e.mjs) in headless Chromium
   tls       HTTPS with a self-signed certificate; cookies are Secure
+  ids       GET /api/ids: the alerts of --eve joined to the served flows, newest
+            first, limited; bad parameters refused; no server paths in errors
   cli       weir serve --create-admin, weir user add/role/passwd/del/list/token,
             and clear errors for bad switches
 """
@@ -797,7 +799,8 @@ def case_browser(tmp):
         fail("ui/node_modules is missing: ./setup.sh runs npm ci in ui/")
     if not os.path.exists("/usr/bin/chromium"):
         fail("/usr/bin/chromium is missing: ./setup.sh installs Debian's chromium")
-    s = Server(tmp)
+    ids_alerts = os.path.join(tmp, "ids-alerts.json")
+    s = Server(tmp, f"--eve={ids_alerts}", "--internal-ipblocks=10.10.0.0/16")
     s.add_user("ann", "analyst-pass")
     # Flows of the last half hour, for the live overview.
     recent = time.strftime("%Y/%m/%d:%H:%M:%S", time.gmtime(time.time() - 1800))
@@ -814,6 +817,17 @@ def case_browser(tmp):
     hours = [time.strftime("%Y/%m/%d:%H", time.gmtime(time.time() - t)) for t in (1800, 0)]
     run("detect", f"--rules={rules}", "--internal-ipblocks=10.10.0.0/16", f"--data-rootdir={s.root}",
         f"--start-date={hours[0]}", f"--end-date={hours[1]}", "--type=all", f"--alert-output={alerts}")
+    # For the IDS page: Suricata-style alerts on twelve of those flows.
+    recent_hours = [f"--start-date={hours[0]}", f"--end-date={hours[1]}"]
+    rows = run("cut", f"--data-rootdir={s.root}", *recent_hours, "--type=all", "--protocol=6,17",
+               "--fields=sip,dip,sport,dport,protocol,stime", "--delimited=,", "--no-titles",
+               "--timestamp-format=iso").stdout.split()[100:1300:100]
+    with open(ids_alerts, "w") as f:
+        for i, row in enumerate(rows):
+            sip, dip, sport, dport, proto, stime = row.split(",")
+            f.write(json.dumps({"timestamp": stime.replace("Z", "+0000"), "event_type": "alert", "src_ip": sip,
+                                "src_port": int(sport), "dest_ip": dip, "dest_port": int(dport), "proto": proto,
+                                "alert": {"signature_id": 2100000 + i, "signature": f"ET TEST {i}", "severity": 2}}) + "\n")
     conf = os.path.join(tmp, "sensor.conf")
     with open(conf, "w") as f:
         f.write(f"probe p netflow-v9\n listen-on-port {free_port()}\n protocol udp\nend probe\n"
@@ -866,6 +880,44 @@ def case_tls(tmp):
     check(p.returncode == 2 and "--tls-key" in p.stderr, "a certificate without its key is a usage error")
 
 
+def case_ids(tmp):
+    """GET /api/ids: the alerts of weir serve --eve, joined to the served flows."""
+    alerts = os.path.join(tmp, "alerts.json")
+    s = Server(tmp, f"--eve={alerts}", "--internal-ipblocks=10.10.0.0/16")
+    c = logged_in(s)
+    status, err = c.request("GET", "/api/ids")
+    check(status == 500 and "alerts.json" not in err["error"], f"an unreadable EVE file is an error without its path: {err}")
+    # alerts on records of the served day: every third from the server's side
+    rows = run("cut", f"--data-rootdir={s.root}", *SELECT, "--type=all", "--fields=sip,dip,sport,dport,protocol,stime",
+               "--delimited=,", "--no-titles", "--timestamp-format=iso").stdout.split()[1000:1060:6]
+    with open(alerts, "w") as f:
+        for i, row in enumerate(rows):
+            sip, dip, sport, dport, proto, stime = row.split(",")
+            if i % 3 == 2:
+                sip, dip, sport, dport = dip, sip, dport, sport
+            f.write(json.dumps({"timestamp": stime.replace("Z", "+0000"), "event_type": "alert", "src_ip": sip,
+                                "src_port": int(sport), "dest_ip": dip, "dest_port": int(dport), "proto": proto,
+                                "alert": {"signature_id": 2000000 + i, "signature": f"test {i}", "severity": 2}}) + "\n")
+        f.write("not json\n")
+    status, body = c.request("GET", "/api/ids?end=2026-11-27T00:00:00Z&hours=24")
+    check(status == 200 and len(body["alerts"]) == len(rows) and body["more"] is False,
+          f"the day's {len(rows)} alerts are served ({body.get('stats')})")
+    check(all(a["weir"]["match"] == "5-tuple" and a["weir"]["traffic"]["records"] >= 1 for a in body["alerts"]),
+          "each is joined to its flows")
+    times = [a["timestamp"] for a in body["alerts"]]
+    check(times == sorted(times, reverse=True), "newest first")
+    check(body["problems"] == ["alerts.json:11: not a JSON object"],
+          f"the bad line is named, without the server's path: {body['problems']}")
+    status, body = c.request("GET", "/api/ids?end=2026-11-27T00:00:00Z&hours=24&limit=3")
+    check(status == 200 and len(body["alerts"]) == 3 and body["more"] is True, "limit keeps the newest, and says so")
+    status, body = c.request("GET", "/api/ids?end=2026-11-20T00:00:00Z&hours=24")
+    check(status == 200 and body["alerts"] == [], "no alerts in another day")
+    for bad in ("hours=0", "limit=0", "limit=x", "end=yesterday"):
+        status, _ = c.request("GET", f"/api/ids?{bad}")
+        check(status == 400, f"a bad parameter ({bad}) is refused")
+    s.stop()
+
+
 def case_cli(tmp):
     root = os.path.join(tmp, "repo")
     os.makedirs(root)
@@ -910,7 +962,7 @@ def case_cli(tmp):
 with tempfile.TemporaryDirectory() as tmp:
     os.chdir(tmp)
     cases = {"api": case_api, "security": case_security, "limits": case_limits, "browser": case_browser,
-             "tls": case_tls, "cli": case_cli, "hardening": case_hardening}
+             "tls": case_tls, "cli": case_cli, "hardening": case_hardening, "ids": case_ids}
     if CASE not in cases:
         fail(f"unknown case {CASE}")
     cases[CASE](tmp)

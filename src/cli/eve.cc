@@ -12,7 +12,6 @@
 #include "export/sink.h"
 #include "ids/correlate.h"
 #include "ids/import.h"
-#include "ids/line_reader.h"
 #include "site/sensor_config.h"
 
 namespace weir::cli {
@@ -109,50 +108,6 @@ int Import(int argc, char** argv) {
   return kExitOk;
 }
 
-// The alerts of the inputs, in order; other events skipped, bad lines counted.
-struct AlertInput {
-  std::vector<CorrelatedAlert> alerts;
-  uint64_t lines = 0, other = 0, malformed = 0;
-  std::vector<std::string> problems;
-};
-
-Status ReadAlerts(const std::vector<std::string>& files, AlertInput& in) {
-  EveParser parser;
-  EveAlert alert;
-  for (const std::string& f : files) {
-    auto reader = LineReader::Open(f);
-    if (!reader.ok()) return reader.status();
-    std::string_view line;
-    bool too_long;
-    while ((*reader)->Next(&line, &too_long)) {
-      ++in.lines;
-      auto problem = [&](const std::string& what) {
-        ++in.malformed;
-        if (in.problems.size() < 10)
-          in.problems.push_back((*reader)->name() + ":" + std::to_string((*reader)->line_number()) +
-                                ": " + what);
-      };
-      if (too_long) {
-        problem("a line longer than 1 MiB");
-        continue;
-      }
-      if (line.empty()) continue;
-      auto type = parser.Parse(line, nullptr, &alert);
-      if (!type.ok()) {
-        problem(type.status().message());
-      } else if (*type != EveType::kAlert) {
-        ++in.other;
-      } else {
-        CorrelatedAlert& c = in.alerts.emplace_back();
-        c.alert = std::move(alert);
-        c.line = line;
-      }
-    }
-    WEIR_RETURN_IF_ERROR((*reader)->status());
-  }
-  return Status::Ok();
-}
-
 int Correlate(int argc, char** argv) {
   CLI::App app(
       "Join Suricata alerts to the stored flows behind them: by flow_id (flows imported from "
@@ -240,9 +195,10 @@ int Correlate(int argc, char** argv) {
     options.internal = sensors->InternalNetworks();
   }
 
-  AlertInput input;
-  if (Status s = ReadAlerts(files, input); !s.ok())
-    return PrintError(cmd, s.message()), kExitFailure;
+  EveAlertInput input;
+  for (const std::string& f : files)
+    if (Status s = ReadEveAlerts(f, input); !s.ok())
+      return PrintError(cmd, s.message()), kExitFailure;
   for (const std::string& p : input.problems) PrintWarning(cmd, p);
   if (print_filter) {
     for (const CorrelatedAlert& c : input.alerts) {

@@ -7,6 +7,7 @@
 #include "cli/metrics_server.h"
 #include "cli/web_common.h"
 #include "net/host_port.h"
+#include "site/sensor_config.h"
 #include "web/server.h"
 
 namespace weir::cli {
@@ -87,6 +88,14 @@ int RunServe(int argc, char** argv) {
   app.add_option("--max-connections-per-client", options.connections.max_connections_per_client,
                  "connections one client address may hold (default 32)")
       ->group("Limits");
+  std::string internal;
+  app.add_option("--eve", options.ids.eve_files,
+                 "Suricata EVE file with alerts for the IDS view (repeatable; doc/ids.md)")
+      ->group("IDS");
+  app.add_option("--internal-ipblocks", internal,
+                 "the networks whose hosts the IDS view summarises, comma-separated CIDRs "
+                 "(default: the embedded sensor.conf's, RFC 1918 and ULA)")
+      ->group("IDS");
   if (int rc = Parse(app, argc, argv); rc >= 0) return rc;
 
   auto store = web::WebStore::Open(WebDatabasePath(database, site));
@@ -117,6 +126,13 @@ int RunServe(int argc, char** argv) {
   if (!loaded.ok()) return PrintError("serve", loaded.status().message()), kExitFailure;
   if ((*store)->Users().empty())
     PrintWarning("serve", "no users yet: create an admin with weir serve --create-admin NAME");
+  if (!internal.empty()) {
+    auto set = ParseCidrList(internal, "--internal-ipblocks");
+    if (!set.ok()) return PrintError("serve", set.status().message()), kExitUsage;
+    options.ids.internal = std::move(*set);
+  } else if (auto sensors = SensorConfig::Default(*loaded); sensors.ok()) {
+    options.ids.internal = sensors->InternalNetworks();
+  }
   options.root = site.Root();
   options.site = std::move(*loaded);
   options.tls_cert = tls_cert;

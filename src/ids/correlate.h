@@ -88,6 +88,18 @@ struct CorrelateStats {
   uint64_t errors = 0;
 };
 
+// Alerts read from EVE files: other events skipped and counted, bad lines counted
+// and named ("FILE:LINE: what", the first ten).
+struct EveAlertInput {
+  std::vector<CorrelatedAlert> alerts;
+  uint64_t lines = 0, other = 0, malformed = 0;
+  std::vector<std::string> problems;
+};
+// Appends the alerts of a file (gzip too; "-": standard input) whose time is in
+// [from_ms, to_ms). Errors are those of reading the file.
+Status ReadEveAlerts(const std::string& path, EveAlertInput& in, int64_t from_ms = INT64_MIN,
+                     int64_t to_ms = INT64_MAX);
+
 // Correlates alerts (any order). Reading errors of single files are reported to
 // on_error and counted; the rest is returned.
 Result<std::vector<CorrelatedAlert>> Correlate(std::vector<CorrelatedAlert> alerts,

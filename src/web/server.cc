@@ -17,6 +17,7 @@
 #include "web/api_json.h"
 #include "web/assets.h"
 #include "web/auth.h"
+#include "web/ids_view.h"
 #include "web/running_queries.h"
 
 namespace weir::web {
@@ -281,6 +282,7 @@ class WebServer::Impl {
   void Query(const httplib::Request& req, httplib::Response& res, Principal& who);
   void Download(const httplib::Request& req, httplib::Response& res, Principal& who);
   void Overview(const httplib::Request& req, httplib::Response& res, Principal& who);
+  void Ids(const httplib::Request& req, httplib::Response& res, Principal& who);
   void SiteInfo(httplib::Response& res);
   void Documents(DocumentKind kind, const std::string& base);
   void Users();
@@ -364,6 +366,8 @@ void WebServer::Impl::Routes() {
           const auto limit = ParseUint(req.get_param_value("limit"), 100000);
           SendJson(res, 200, DetectionJson(options_.root, limit.value_or(200)));
         }));
+  s.Get("/api/ids", Api([this](const httplib::Request& req, httplib::Response& res,
+                               Principal& who) { Ids(req, res, who); }));
   s.Get("/api/queries",
         Api([this](const httplib::Request&, httplib::Response& res, Principal& who) {
           SendJson(res, 200,
@@ -565,6 +569,30 @@ void WebServer::Impl::Overview(const httplib::Request& req, httplib::Response& r
                     : Result<std::string>(plan.status());
   ticket = {};  // off the list before the answer goes out
   if (!answer.ok()) return SendQueryError(res, answer.status(), *control);
+  SendJson(res, 200, *answer);
+}
+
+// The alerts of the last `hours` (24) before `end` (now), at most `limit` (200),
+// newest first, each with its flows (doc/web.md, doc/ids.md).
+void WebServer::Impl::Ids(const httplib::Request& req, httplib::Response& res, Principal& who) {
+  const auto hours = ParseUint(req.get_param_value("hours"), 24 * 366);
+  const auto limit = ParseUint(req.get_param_value("limit"), 5000);
+  if ((req.has_param("hours") && (!hours || *hours == 0)) ||
+      (req.has_param("limit") && (!limit || *limit == 0)))
+    return SendError(res, 400, "hours must be from 1 to 8784, limit from 1 to 5000");
+  int64_t end = NowMillis() + 1;
+  if (req.has_param("end")) {
+    auto t = ParseTime(req.get_param_value("end"));
+    if (!t.ok()) return SendError(res, 400, "end: " + t.status().message());
+    end = t->ms;
+  }
+  Ticket ticket = Start("", who, "ids");
+  if (!ticket.control) return SendError(res, 429, "too many queries running; wait for one");
+  auto answer = IdsJson(options_.ids, options_.root, options_.site,
+                        end - static_cast<int64_t>(hours.value_or(24)) * kMillisPerHour, end,
+                        limit.value_or(200), options_.limits.threads);
+  ticket = {};
+  if (!answer.ok()) return InternalError(res, "ids: " + answer.status().message());
   SendJson(res, 200, *answer);
 }
 

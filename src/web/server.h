@@ -23,6 +23,7 @@
 #include "base/status.h"
 #include "site/site_config.h"
 #include "web/http_server.h"
+#include "web/ids_view.h"
 #include "web/query_runner.h"
 #include "web/web_store.h"
 
@@ -44,6 +45,7 @@ struct ServerOptions {
   std::vector<std::string> trusted_proxies;
   QueryLimits limits;
   ConnectionLimits connections;
+  IdsViewOptions ids;  // the EVE files of GET /api/ids (none: the view is empty)
   int max_queries_per_user = 4;
   int64_t session_ttl_ms = 12 * 3'600'000LL;
   int64_t token_ttl_ms = kDefaultTokenTtlMs;

@@ -4,6 +4,7 @@ import { api, currentSession, setSession, type Session } from "./api";
 import { clear, h } from "./dom";
 import { accountPage, usersPage } from "./pages/admin";
 import { alertsPage } from "./pages/alerts";
+import { idsPage } from "./pages/ids";
 import { loginPage } from "./pages/login";
 import { overviewPage } from "./pages/overview";
 import { queryPage } from "./pages/query";
@@ -17,7 +18,7 @@ function nav(active: string): HTMLElement {
   const link = (href: string, text: string, id: string) =>
     h("a", { href, id: `nav-${id}`, class: active === id ? "active" : "" }, text);
   return h("header", { class: "nav" }, h("span", { class: "brand" }, "weir"),
-    link("#/query", "Query", "query"), link("#/overview", "Overview", "overview"), link("#/alerts", "Alerts", "alerts"),
+    link("#/query", "Query", "query"), link("#/overview", "Overview", "overview"), link("#/alerts", "Alerts", "alerts"), link("#/ids", "IDS", "ids"),
     link("#/saved", "Saved & dashboards", "saved"), link("#/account", "Account", "account"),
     s?.role === "admin" ? link("#/users", "Users", "users") : null,
     h("span", { class: "spacer" }),
@@ -55,6 +56,7 @@ async function route(): Promise<void> {
   try {
     if (page === "overview") cleanup = overviewPage(main);
     else if (page === "alerts") cleanup = alertsPage(main, params.get("incident"));
+    else if (page === "ids") idsPage(main);
     else if (page === "saved") await savedPage(main);
     else if (page === "dashboard") cleanup = await dashboardPage(main, Number(path.split("/")[2]));
     else if (page === "account") await accountPage(main);

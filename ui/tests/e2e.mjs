@@ -184,6 +184,24 @@ try {
   check((await page.inputValue("#expr")) === "dst ip 10.10.0.80", "the incident's link opens the query builder on its flows");
   await shot("08d-incident-flows");
 
+  // IDS: the caller wrote Suricata-style alerts on twelve recent flows (weir serve --eve).
+  await page.click("#nav-ids");
+  await page.waitForSelector("#ids-table tbody tr");
+  const idsRows = await page.$$("#ids-table tbody tr");
+  check(idsRows.length === 12, `the IDS page lists the 12 alerts (${idsRows.length})`);
+  check((await page.textContent("#ids-table tbody")).includes("5-tuple"), "the alerts are joined to their flows");
+  await page.click("#ids-sort-bytes");
+  const idsBytes = await page.$$eval("#ids-table tbody tr td:last-child", (tds) => tds.map((t) => t.textContent));
+  const parse = (v) => { const [n, u] = v.split(" "); return Number(n) * ({ k: 1e3, M: 1e6, G: 1e9, T: 1e12 }[u] ?? 1); };
+  check(idsBytes.every((v, i) => i === 0 || parse(idsBytes[i - 1]) >= parse(v)), "sorted by bytes, largest first");
+  await page.click("#ids-table tbody tr");
+  await page.waitForSelector("#ids-flows tbody tr");
+  check((await page.textContent("#ids-traffic")).includes("records"), "an alert shows its connection's traffic and records");
+  await shot("08e-ids");
+  await page.click("#ids-timeline");
+  await page.waitForSelector("canvas.chart-line[data-points]");
+  check((await page.inputValue("#expr")).startsWith("ip "), "the host timeline opens in the query builder");
+
   // The account page: a new API token says when it expires, and is listed with its expiry.
   await page.click("#nav-account");
   await page.waitForSelector("#token-create");
