@@ -20,9 +20,10 @@ import pandas as _pd
 
 from ._weir import Bag, Error, FlowFile, IPSet, Record, field_names  # noqa: F401
 from . import _weir
+from . import eve  # noqa: F401  (weir.eve.correlate)
 
 __all__ = ["FlowFile", "Record", "IPSet", "Bag", "Error", "read", "query", "files",
-           "field_names", "DEFAULT_COLUMNS"]
+           "field_names", "DEFAULT_COLUMNS", "eve"]
 
 DEFAULT_COLUMNS = ["sip", "dip", "sport", "dport", "protocol", "packets", "bytes", "flags",
                    "stime", "etime", "sensor", "class", "type"]

@@ -40,6 +40,9 @@ std::string LocateRoot(const std::string& root);
 // The filter of an expression, planned by the query front end (query/plan.h).
 Predicate PlanPredicate(const std::string& expr, const SiteConfig& site);
 
+// Registers weir.eve's functions (eve.cc).
+void AddEve(py::module_& m);
+
 // A sensor's, class's, type's or flowtype's name (sensor ids without a name as numbers).
 std::string NameOf(const SiteConfig& site, FieldId id, uint64_t v);
 

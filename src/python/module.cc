@@ -205,6 +205,7 @@ PYBIND11_MODULE(_weir, m) {
       .def_readwrite("sensors", &FileSelection::sensors)
       .def_readwrite("start_date", &FileSelection::start_date)
       .def_readwrite("end_date", &FileSelection::end_date);
+  AddEve(m);
   m.def("_select_files", &SelectRepositoryFiles, py::arg("root"), py::arg("site_config"),
         py::arg("selection"));
   m.def("_read_columns", &ReadColumns, py::arg("paths"), py::arg("columns"), py::arg("expr"),

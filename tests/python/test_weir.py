@@ -280,3 +280,38 @@ def test_examples_run(flows, tmp_path):
                              str(png)], check=True, capture_output=True, text=True).stdout
     assert "top talkers" in report.lower()
     assert png.stat().st_size > 1000
+
+
+def test_eve_correlate_is_weir_eve_correlate(tmp_path):
+    """weir.eve.correlate gives the rows of `weir eve correlate`, as a DataFrame."""
+    day = str(tmp_path / "day")
+    cli("gen", "--flows=5000", "--seed=11", "--start-time=2026/11/03:10", "--duration=1h",
+        "--root-directory=" + day)
+    rows = cli("cut", "--data-rootdir=" + day, "--start-date=2026/11/03:10", "--end-date=2026/11/03:10",
+               "--type=all", "--fields=sip,dip,sport,dport,protocol,stime", "--delimited=,", "--no-titles",
+               "--timestamp-format=iso").split()[::500]
+    alerts = tmp_path / "alerts.json"
+    with open(alerts, "w") as f:
+        for i, row in enumerate(rows):
+            sip, dip, sport, dport, proto, stime = row.split(",")
+            if i % 2:
+                sip, dip, sport, dport = dip, sip, dport, sport
+            f.write(json.dumps({"timestamp": stime.replace("Z", "+0000"), "event_type": "alert",
+                                "src_ip": sip, "src_port": int(sport), "dest_ip": dip,
+                                "dest_port": int(dport) if i != 3 else 1, "proto": int(proto),
+                                "alert": {"signature_id": 1000 + i, "signature": "s%d" % i,
+                                          "severity": 2}}) + "\n")
+    df = weir.eve.correlate(str(alerts), root=day, internal="10.10.0.0/16")
+    lines = [json.loads(l) for l in cli("eve", "correlate", "--data-rootdir=" + day, "--type=all",
+                                        "--internal-ipblocks=10.10.0.0/16", str(alerts)).splitlines()]
+    assert len(df) == len(rows) == len(lines)
+    assert list(df["match"]) == [l["weir"]["match"] for l in lines]
+    assert list(df["match"]).count("none") == 1 and df["match"][3] == "none"
+    assert list(df["bytes"]) == [l["weir"]["traffic"]["bytes_toserver"] + l["weir"]["traffic"]["bytes_toclient"]
+                                 for l in lines]
+    assert list(df["host"]) == [l["weir"]["host"]["address"] for l in lines]
+    assert str(df["time"].dtype) == "datetime64[ns, UTC]"
+    with pytest.raises(ValueError):
+        weir.eve.correlate(str(alerts), root=day, internal="10.0.0.0/33")
+    with pytest.raises(FileNotFoundError):
+        weir.eve.correlate(str(tmp_path / "missing.json"), root=day)
