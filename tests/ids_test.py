@@ -13,6 +13,9 @@ Run as `ids_test.py CASE WEIR`:
              direction on a long IPv6 connection gathers all its split records, whose
              bytes are tshark's IP bytes of the connection; an alert whose flow is
              missing, and one long after, match nothing
+  compare    Suricata's own flow counters (suricata-verify's IPv6 Community ID test)
+             against weir meter's records of its capture: every direction pairs, and
+             every byte difference is the 14-byte Ethernet header per packet
   bad_input  truncated lines, wrong types, unknown event types and a huge line are
              counted and named, never fatal; a missing file is one line and exit 1
 Cases that need ../shared/data skip (exit 0, saying so) when it is absent.
@@ -231,6 +234,57 @@ def case_capture(tmp):
     check("3 alerts" in err and "1 matched" in err, f"the summary line: {err.strip()}")
 
 
+def yaml_flow_events(path):
+    """The flow events of a suricata-verify test.yaml, with their counters."""
+    events, cur = [], None
+    for line in open(path):
+        line = line.strip()
+        if line.startswith("- filter:"):
+            cur = {}
+            events.append(cur)
+        elif cur is not None and ":" in line and not line.startswith(("count:", "match:")):
+            k, v = line.split(":", 1)
+            cur[k.strip()] = v.strip()
+    return [e for e in events if e.get("event_type") == "flow" and "flow.pkts_toserver" in e]
+
+
+def case_compare(tmp):
+    verify = os.path.join(EVE, "suricata-verify", "community-id-ipv6")
+    skip_without(verify)
+    pcap = os.path.join(verify, "input.pcap")
+    repo = os.path.join(tmp, "repo")
+    run("meter", "-r", pcap, f"--root-directory={repo}")
+    flows = yaml_flow_events(os.path.join(verify, "test.yaml"))
+    check(len(flows) == 2, f"Suricata's flow events with counters read from test.yaml ({len(flows)})")
+    times = {}
+    for row in tshark("-r", pcap, "-Y", "tcp", "-T", "fields", "-e", "frame.time_epoch",
+                      "-e", "tcp.srcport", "-e", "tcp.dstport").splitlines():
+        t, sp, dp = row.split("\t")
+        key = tuple(sorted((int(sp), int(dp))))
+        times.setdefault(key, []).append(float(t))
+    lines = []
+    for f in flows:
+        ts = times[tuple(sorted((int(f["src_port"]), int(f["dest_port"]))))]
+        lines.append(json.dumps({
+            "timestamp": iso(max(ts) + 0.5, 60), "flow_id": 1, "event_type": "flow", "src_ip": f["src_ip"],
+            "src_port": int(f["src_port"]), "dest_ip": f["dest_ip"], "dest_port": int(f["dest_port"]),
+            "proto": f["proto"], "app_proto": f["app_proto"],
+            "flow": {k.split(".")[1]: int(v) for k, v in f.items() if k.startswith("flow.") and v.isdigit()} |
+                    {"start": iso(min(ts), 60), "end": iso(max(ts), 60)}}))
+    path = os.path.join(tmp, "flows.json")
+    with open(path, "w") as out:
+        out.write("\n".join(lines) + "\n")
+    p = run("eve", "compare", f"--data-rootdir={repo}", "--type=all", "--json", path)
+    r = json.loads(p.stdout)
+    check(r["eve_records"] == 4 and r["pairs"] == 4 and r["same_packets"] == 4,
+          f"every direction of Suricata's two flows pairs with weir meter's record: {r}")
+    check(r["per_packet_14"] == 4 and r["eve_only"] == 0 and r["stored_only"] == 0,
+          "each byte difference is Suricata's 14-byte Ethernet header per packet; nothing is one-sided")
+    check(abs(r["eve_delay_quantiles"][1] - 0.5) < 0.01, f"Suricata's delay to write a flow: {r['eve_delay_quantiles']}")
+    text = run("eve", "compare", f"--data-rootdir={repo}", "--type=all", path).stdout
+    check("4 pairs differ by exactly 14 bytes a packet" in text, "the text report says so")
+
+
 def case_bad_input(tmp):
     good = ('{"timestamp":"2024-05-01T10:00:00.000000+0000","flow_id":7,"event_type":"flow",'
             '"src_ip":"10.0.0.1","src_port":1000,"dest_ip":"192.0.2.9","dest_port":80,"proto":"TCP",'
@@ -274,4 +328,4 @@ def case_bad_input(tmp):
 
 with tempfile.TemporaryDirectory() as tmp:
     {"surevego": case_surevego, "community": case_community, "capture": case_capture,
-     "bad_input": case_bad_input}[CASE](tmp)
+     "compare": case_compare, "bad_input": case_bad_input}[CASE](tmp)

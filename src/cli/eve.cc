@@ -10,6 +10,7 @@
 #include "cli/common.h"
 #include "cli/query_options.h"
 #include "export/sink.h"
+#include "ids/compare.h"
 #include "ids/correlate.h"
 #include "ids/import.h"
 #include "site/sensor_config.h"
@@ -22,7 +23,8 @@ constexpr const char* kUsage =
     "Usage: weir eve ACTION [switches] FILES|-\n\n"
     "Suricata's EVE JSON (doc/ids.md):\n"
     "  import     store flow and netflow events in a repository as weir records\n"
-    "  correlate  join alerts to the stored flows behind them, with the host's traffic\n\n"
+    "  correlate  join alerts to the stored flows behind them, with the host's traffic\n"
+    "  compare    Suricata's flow records against the stored records of the same traffic\n\n"
     "Each action takes --help.\n";
 
 Result<SensorConfig> LoadSensors(const std::string& path, const SiteConfig& site) {
@@ -274,6 +276,45 @@ int Correlate(int argc, char** argv) {
   return stats.errors ? kExitFailure : kExitOk;
 }
 
+int Compare(int argc, char** argv) {
+  CLI::App app(
+      "Compare Suricata's flow records (EVE flow and netflow events) with the stored records "
+      "of the same traffic and time: the pairs, their byte and packet differences (the "
+      "Ethernet header Suricata counts explained), the records only one side has, and how "
+      "long Suricata took to write each flow.",
+      "eve compare");
+  SiteOptions site_options;
+  FileSelection selection;
+  std::string expr;
+  double tolerance = 30;
+  bool json = false;
+  std::vector<std::string> files;
+  site_options.Add(app, /*root_directory=*/true);
+  app.add_option("--class", selection.classes, "class(es) to read (default: the default class)");
+  app.add_option("--type", selection.types, "types to read, or all");
+  app.add_option("--flowtypes", selection.flowtypes, "CLASS/TYPE pairs to read");
+  app.add_option("--sensors", selection.sensors, "sensors to read (names, ids)");
+  app.add_option("--expr", expr, "read only the stored records of this expression");
+  app.add_option("--tolerance", tolerance, "seconds of clock difference allowed (default 30)");
+  app.add_flag("--json", json, "one JSON object instead of text");
+  app.add_option("files", files, "EVE files (gzip too); - is standard input")->required();
+  if (int rc = Parse(app, argc, argv); rc >= 0) return rc;
+  const char* cmd = "eve compare";
+  auto site = site_options.Load(cmd);
+  if (!site.ok()) return PrintError(cmd, site.status().message()), kExitFailure;
+  CompareOptions options;
+  options.root = site_options.Root();
+  options.site = &*site;
+  options.selection = selection;
+  options.expr = expr;
+  options.tolerance_ms = static_cast<int64_t>(tolerance * 1000);
+  auto report = CompareEve(files, options);
+  if (!report.ok()) return PrintError(cmd, report.status().message()), kExitFailure;
+  for (const std::string& p : report->problems) PrintWarning(cmd, p);
+  std::fputs((json ? CompareJson(*report) + "\n" : CompareText(*report)).c_str(), stdout);
+  return kExitOk;
+}
+
 }  // namespace
 
 int RunEve(int argc, char** argv) {
@@ -284,6 +325,7 @@ int RunEve(int argc, char** argv) {
   }
   if (action == "import") return Import(argc - 1, argv + 1);
   if (action == "correlate") return Correlate(argc - 1, argv + 1);
+  if (action == "compare") return Compare(argc - 1, argv + 1);
   std::fputs(kUsage, stderr);
   if (!action.empty()) PrintError("eve", "unknown action '" + action + "'");
   return kExitUsage;

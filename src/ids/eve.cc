@@ -364,6 +364,8 @@ Result<EveType> EveParser::Parse(std::string_view line, EveFlow* flow, EveAlert*
   const int64_t duration = std::clamp<int64_t>(*end - *start, 0, UINT32_MAX);
   flow->count = 0;
   flow->in_iface = in_iface;
+  auto written = ParseEveTime(timestamp);
+  flow->event_ms = written.ok() ? *written : 0;
   auto make = [&](const IpAddress& s, const IpAddress& d, uint16_t sp, uint16_t dp,
                   const Direction& dir, std::string_view flags) {
     FlowRecord& r = flow->records[flow->count++];

@@ -33,6 +33,7 @@ struct EveFlow {
   FlowRecord records[2];
   int count = 0;
   std::string in_iface;
+  int64_t event_ms = 0;  // when Suricata wrote the event (0: no valid timestamp)
 };
 
 struct EveAlert {
