@@ -16,6 +16,9 @@ Run as `ids_test.py CASE WEIR`:
   compare    Suricata's own flow counters (suricata-verify's IPv6 Community ID test)
              against weir meter's records of its capture: every direction pairs, and
              every byte difference is the 14-byte Ethernet header per packet
+  follow     import --follow of a growing eve.json: appended lines, a rotation (with a
+             line written to the old file after it), a restart from the cursor (nothing
+             twice), and a truncation in place
   bad_input  truncated lines, wrong types, unknown event types and a huge line are
              counted and named, never fatal; a missing file is one line and exit 1
 Cases that need ../shared/data skip (exit 0, saying so) when it is absent.
@@ -285,6 +288,71 @@ def case_compare(tmp):
     check("4 pairs differ by exactly 14 bytes a packet" in text, "the text report says so")
 
 
+def flow_event(flow_id, minute):
+    start = f"2024-05-01T10:{minute:02d}:00.000000+0000"
+    return json.dumps({"timestamp": f"2024-05-01T10:{minute:02d}:05.000000+0000", "flow_id": flow_id,
+                       "event_type": "flow", "src_ip": "10.0.0.1", "src_port": 40000 + flow_id,
+                       "dest_ip": "192.0.2.9", "dest_port": 443, "proto": "TCP", "app_proto": "tls",
+                       "flow": {"pkts_toserver": 3, "pkts_toclient": 2, "bytes_toserver": 300,
+                                "bytes_toclient": 200, "start": start, "end": start}}) + "\n"
+
+
+def case_follow(tmp):
+    import signal
+    import time
+    repo = os.path.join(tmp, "repo")
+    eve = os.path.join(tmp, "eve.json")
+
+    def stored():
+        p = run("cut", f"--data-rootdir={repo}", "--start-date=2024/05/01:10", "--end-date=2024/05/01:10",
+                "--type=all", "--fields=flow_id", "--no-titles", "--delimited", check_rc=False)
+        return sorted(int(x) for x in p.stdout.split())
+
+    def wait_for(ids):
+        for _ in range(100):
+            if stored() == ids:
+                return True
+            time.sleep(0.1)
+        return False
+
+    with open(eve, "w") as f:
+        f.write(flow_event(1, 0) + flow_event(2, 1))
+    p = subprocess.Popen([WEIR, "eve", "import", "--follow", f"--root-directory={repo}", "--poll-interval=0.1", eve],
+                         stderr=subprocess.PIPE, text=True)
+    try:
+        check(wait_for([1, 1, 2, 2]), "the file's lines are stored")
+        with open(eve, "a") as f:
+            f.write(flow_event(3, 2))
+            f.flush()
+            f.write(flow_event(4, 3)[:40])  # half a line: not yet
+        check(wait_for([1, 1, 2, 2, 3, 3]), "an appended line is stored, half a line waits")
+        with open(eve, "a") as f:
+            f.write(flow_event(4, 3)[40:])
+        os.rename(eve, eve + ".1")
+        with open(eve + ".1", "a") as f:
+            f.write(flow_event(5, 4))  # written to the old file after the rotation
+        time.sleep(0.5)
+        with open(eve, "w") as f:
+            f.write(flow_event(6, 5))
+        check(wait_for([1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6]),
+              "across a rotation: the old file to its end, then the new one")
+    finally:
+        p.send_signal(signal.SIGTERM)
+        err = p.communicate(timeout=30)[1]
+    check(p.returncode == 0 and "6 flow and 0 netflow events" in err, f"SIGTERM stops it cleanly: {err.strip()}")
+    with open(eve, "a") as f:
+        f.write(flow_event(7, 6))
+    r = run("eve", "import", "--follow", f"--root-directory={repo}", "--stop-after=0.5", eve)
+    check(stored() == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7] and "1 flow" in r.stderr,
+          f"a restart goes on from the cursor: only the new line ({r.stderr.strip()})")
+    with open(eve, "w") as f:  # truncated in place, as copytruncate does
+        f.write(flow_event(8, 7))
+    r = run("eve", "import", "--follow", f"--root-directory={repo}", "--stop-after=0.5", eve)
+    check(8 in stored() and stored().count(7) == 2, "after a truncation, the file from its start")
+    r = run("eve", "import", "--follow", f"--root-directory={repo}", eve, eve, check_rc=False)
+    check(r.returncode == 2 and "one file" in r.stderr, "--follow takes one file")
+
+
 def case_bad_input(tmp):
     good = ('{"timestamp":"2024-05-01T10:00:00.000000+0000","flow_id":7,"event_type":"flow",'
             '"src_ip":"10.0.0.1","src_port":1000,"dest_ip":"192.0.2.9","dest_port":80,"proto":"TCP",'
@@ -328,4 +396,4 @@ def case_bad_input(tmp):
 
 with tempfile.TemporaryDirectory() as tmp:
     {"surevego": case_surevego, "community": case_community, "capture": case_capture,
-     "compare": case_compare, "bad_input": case_bad_input}[CASE](tmp)
+     "compare": case_compare, "follow": case_follow, "bad_input": case_bad_input}[CASE](tmp)

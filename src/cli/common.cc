@@ -1,6 +1,7 @@
 #include "cli/common.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -224,6 +225,18 @@ bool IsStream(const std::string& path) {
   if (path == "-" || path == "stdout") return true;
   struct stat st;
   return ::stat(path.c_str(), &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
+std::atomic<bool>& StopFlag() {
+  static std::atomic<bool> stop{false};
+  return stop;
+}
+
+void StopOnSignals() {
+  struct sigaction action {};
+  action.sa_handler = [](int) { StopFlag().store(true); };
+  sigemptyset(&action.sa_mask);
+  for (int s : {SIGTERM, SIGINT}) sigaction(s, &action, nullptr);
 }
 
 Result<IpSet> ParseCidrList(std::string_view list, std::string_view option) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -104,6 +105,11 @@ class Output {
 
 // Standard output ("-", "stdout") or a named pipe: another tool reads it as it comes.
 bool IsStream(const std::string& path);
+// The flag SIGTERM and SIGINT set once StopOnSignals() has installed its handlers:
+// long-running commands (--follow) poll it and stop cleanly.
+std::atomic<bool>& StopFlag();
+void StopOnSignals();
+
 // A comma-separated list of CIDR blocks ("10.0.0.0/8,2001:db8::/32") as a set;
 // the error names the switch.
 Result<IpSet> ParseCidrList(std::string_view list, std::string_view option);

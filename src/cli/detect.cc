@@ -18,9 +18,6 @@ namespace weir::cli {
 
 namespace {
 
-std::atomic<bool> g_stop{false};
-void OnStopSignal(int) { g_stop.store(true); }
-
 int RunReport(const std::string& victim_text, ReportOptions options, const QueryOptions& query) {
   if (!victim_text.empty()) {
     auto victim = IpAddress::Parse(victim_text);
@@ -168,10 +165,7 @@ int RunDetect(int argc, char** argv) {
                     });
   bool damaged = false;
   if (follow) {
-    struct sigaction action {};
-    action.sa_handler = OnStopSignal;
-    sigemptyset(&action.sa_mask);
-    for (int sig : {SIGTERM, SIGINT}) sigaction(sig, &action, nullptr);
+    StopOnSignals();
     FollowOptions fo;
     fo.root = prepared->root;
     fo.selection.flowtype_sensors = prepared->flowtype_sensors;
@@ -181,7 +175,7 @@ int RunDetect(int argc, char** argv) {
     fo.predicate = prepared->predicate.is_all() ? nullptr : &prepared->predicate;
     fo.poll_ms = static_cast<int64_t>(poll_s * 1000);
     fo.duration_ms = static_cast<int64_t>(duration_s * 1000);
-    fo.stop = &g_stop;
+    fo.stop = &StopFlag();
     if (cursor_path.empty())
       if (Status s = MakeDirectories(prepared->root + "/.weir"); !s.ok())
         return PrintError("detect", s.message()), kExitFailure;

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <map>
 
+#include "base/file.h"
 #include "base/strings.h"
 #include "base/time.h"
 #include "cli/common.h"
@@ -53,6 +54,19 @@ int Import(int argc, char** argv) {
       "--interface-sensor", interface_sensors,
       "IFACE=SENSOR: the records of Suricata's in_iface IFACE under SENSOR (repeatable)");
   app.add_flag("--icmp-split", icmp_split, "store ICMP as inicmp/outicmp");
+  bool follow = false;
+  std::string cursor;
+  double poll = 1, stop_after = 0;
+  app.add_flag("--follow", follow,
+               "follow one growing eve.json across rotation, from a cursor, until SIGTERM/SIGINT")
+      ->group("Following");
+  app.add_option("--cursor", cursor, "the cursor file (default ROOT/.weir/eve.cursor)")
+      ->group("Following");
+  app.add_option("--poll-interval", poll, "seconds between reads at the file's end (default 1)")
+      ->check(CLI::Range(0.05, 3600.0))
+      ->group("Following");
+  app.add_option("--stop-after", stop_after, "stop after this many seconds (default: never)")
+      ->group("Following");
   app.add_option("files", files, "EVE files (gzip too); - is standard input")->required();
   if (int rc = Parse(app, argc, argv); rc >= 0) return rc;
 
@@ -93,7 +107,26 @@ int Import(int argc, char** argv) {
              kExitUsage;
     options.interface_sensor[pair.substr(0, eq)] = *id;
   }
+  if (follow && (files.size() != 1 || files[0] == "-"))
+    return PrintError("eve import", "--follow takes one file (not standard input)"), kExitUsage;
+  if (cursor.empty()) cursor = options.root + "/.weir/eve.cursor";
   EveImporter importer(std::move(options));
+  if (follow) {
+    if (Status s = MakeDirectories(cursor.substr(0, cursor.find_last_of('/'))); !s.ok())
+      return PrintError("eve import", s.message()), kExitFailure;
+    StopOnSignals();
+    EveFollowOptions fo;
+    fo.cursor = cursor;
+    fo.poll_ms = static_cast<int64_t>(poll * 1000);
+    fo.stop_after_ms = static_cast<int64_t>(stop_after * 1000);
+    fo.stop = &StopFlag();
+    Status s = importer.Follow(files[0], fo);
+    if (Status c = importer.Close(); s.ok()) s = c;
+    if (!s.ok()) return PrintError("eve import", s.message()), kExitFailure;
+    for (const std::string& p : importer.stats().problems) PrintWarning("eve import", p);
+    std::fprintf(stderr, "weir eve import: %s\n", EveImportSummary(importer.stats()).c_str());
+    return kExitOk;
+  }
   for (const std::string& f : files)
     if (Status s = importer.ImportFile(f); !s.ok()) {
       (void)importer.Close();

@@ -16,10 +16,6 @@ namespace weir::cli {
 
 namespace {
 
-std::atomic<bool> g_stop{false};
-
-void OnStopSignal(int) { g_stop.store(true); }
-
 void LogLine(const std::string& message) {
   std::time_t now = std::time(nullptr);
   char stamp[32];
@@ -254,7 +250,7 @@ int RunExport(int argc, char** argv) {
                         .gap_ms = static_cast<int64_t>(gap_s * 1000),
                         .hold_ms = static_cast<int64_t>(final_timeout_s * 1000)};
   options.batch_bytes = *batch_bytes;
-  options.stop = &g_stop;
+  options.stop = &StopFlag();
   options.inputs = prepared->inputs;
   options.follow = follow;
   options.root = prepared->root;
@@ -291,7 +287,7 @@ int RunExport(int argc, char** argv) {
     ho.rejected_path = !rejected_path.empty() ? rejected_path
                        : follow               ? cursor_path + ".rejected.jsonl"
                                               : "weir-export-rejected.jsonl";
-    ho.stop = &g_stop;
+    ho.stop = &StopFlag();
     auto opened = OpenHttpSink(ho);
     if (!opened.ok()) return fail(opened.status().message(), kExitUsage);
     sink = std::move(*opened);
@@ -300,7 +296,7 @@ int RunExport(int argc, char** argv) {
           OpenSpoolingSink(std::move(sink), {.dir = spool_dir,
                                              .max_bytes = *spool_bytes,
                                              .max_attempts = max_attempts ? max_attempts : 8,
-                                             .stop = &g_stop});
+                                             .stop = &StopFlag()});
       if (!spooled.ok()) return fail(spooled.status().message(), kExitFailure);
       sink = std::move(*spooled);
     }
@@ -323,10 +319,7 @@ int RunExport(int argc, char** argv) {
     sink = std::move(*opened);
   }
 
-  struct sigaction action {};
-  action.sa_handler = OnStopSignal;
-  sigemptyset(&action.sa_mask);
-  for (int s : {SIGTERM, SIGINT}) sigaction(s, &action, nullptr);
+  StopOnSignals();
   // HTTP connections closed by the peer are errors to retry; a closed pipe on
   // standard output ends weir export as it ends every Unix tool.
   if (!sink_kind.empty()) signal(SIGPIPE, SIG_IGN);

@@ -1,5 +1,18 @@
 #include "ids/import.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <thread>
+
+#include "base/file.h"
+#include "base/time.h"
 #include "ids/eve.h"
 #include "ids/line_reader.h"
 #include "store/repository_writer.h"
@@ -42,6 +55,29 @@ struct EveImporter::Impl {
       stats.problems.push_back(where + ":" + std::to_string(line) + ": " + what);
   }
 
+  // One line of a file: stored, skipped or counted as a problem.
+  Status Line(const std::string& name, uint64_t number, std::string_view line, bool too_long) {
+    ++stats.lines;
+    if (too_long || line.size() > options.max_line) {
+      ++stats.too_long;
+      Problem(name, number, "a line longer than " + std::to_string(options.max_line) + " bytes");
+      return Status::Ok();
+    }
+    if (line.empty()) return Status::Ok();
+    auto type = parser.Parse(line, &flow, nullptr);
+    if (!type.ok()) {
+      Problem(name, number, type.status().message());
+      return Status::Ok();
+    }
+    if (*type == EveType::kOther || *type == EveType::kAlert) {
+      ++stats.other_events;
+      return Status::Ok();
+    }
+    ++(*type == EveType::kFlow ? stats.flow_events : stats.netflow_events);
+    for (int i = 0; i < flow.count; ++i) WEIR_RETURN_IF_ERROR(Add(flow.records[i], flow.in_iface));
+    return Status::Ok();
+  }
+
   Status Add(const FlowRecord& r, const std::string& iface) {
     ++stats.records;
     targets.clear();
@@ -75,30 +111,119 @@ Status EveImporter::ImportFile(const std::string& path) {
   LineReader& in = **reader;
   std::string_view line;
   bool too_long = false;
-  while (in.Next(&line, &too_long)) {
-    ++m.stats.lines;
-    if (too_long) {
-      ++m.stats.too_long;
-      m.Problem(in.name(), in.line_number(),
-                "a line longer than " + std::to_string(m.options.max_line) + " bytes");
-      continue;
-    }
-    if (line.empty()) continue;
-    auto type = m.parser.Parse(line, &m.flow, nullptr);
-    if (!type.ok()) {
-      m.Problem(in.name(), in.line_number(), type.status().message());
-      continue;
-    }
-    if (*type == EveType::kOther || *type == EveType::kAlert) {
-      ++m.stats.other_events;
-      continue;
-    }
-    ++(*type == EveType::kFlow ? m.stats.flow_events : m.stats.netflow_events);
-    for (int i = 0; i < m.flow.count; ++i)
-      WEIR_RETURN_IF_ERROR(m.Add(m.flow.records[i], m.flow.in_iface));
-  }
+  while (in.Next(&line, &too_long))
+    WEIR_RETURN_IF_ERROR(m.Line(in.name(), in.line_number(), line, too_long));
   WEIR_RETURN_IF_ERROR(in.status());
   return m.Store();
+}
+
+namespace {
+
+struct Cursor {
+  uint64_t inode = 0, offset = 0;
+};
+
+Cursor ReadCursor(const std::string& path) {
+  Cursor c;
+  auto text = ReadFileToString(path);
+  if (text.ok()) std::sscanf(text->c_str(), "%" SCNu64 " %" SCNu64, &c.inode, &c.offset);
+  return c;
+}
+
+}  // namespace
+
+Status EveImporter::Follow(const std::string& path, const EveFollowOptions& f) {
+  Impl& m = *impl_;
+  const int64_t started = NowMillis();
+  Cursor cursor = ReadCursor(f.cursor);
+  int fd = -1;
+  uint64_t inode = 0, offset = 0, line_number = 0;
+  std::string pending;    // the start of a line not yet complete
+  bool skipping = false;  // inside a line too long to hold
+  auto open_path = [&](bool resume) -> Status {
+    if (fd >= 0) ::close(fd);
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Status::IoError(path + ": " + std::strerror(errno));
+    struct stat st;
+    ::fstat(fd, &st);
+    inode = st.st_ino;
+    offset = 0;
+    line_number = 0;
+    pending.clear();
+    skipping = false;
+    if (resume && cursor.inode == inode && cursor.offset <= static_cast<uint64_t>(st.st_size)) {
+      offset = cursor.offset;
+      ::lseek(fd, static_cast<off_t>(offset), SEEK_SET);
+    }
+    return Status::Ok();
+  };
+  WEIR_RETURN_IF_ERROR(open_path(/*resume=*/true));
+  std::vector<char> buffer(1 << 20);
+  Status result = Status::Ok();
+  auto lines = [&](bool final) -> Status {
+    size_t begin = 0;
+    for (size_t nl; (nl = pending.find('\n', begin)) != std::string::npos; begin = nl + 1)
+      WEIR_RETURN_IF_ERROR(
+          m.Line(path, ++line_number, std::string_view(pending).substr(begin, nl - begin), false));
+    pending.erase(0, begin);
+    if (pending.size() > m.options.max_line) {  // a line too long: counted, not held
+      WEIR_RETURN_IF_ERROR(m.Line(path, ++line_number, pending, true));
+      pending.clear();
+      skipping = true;
+    }
+    if (final && !pending.empty()) {  // a rotated file's last line, without its newline
+      WEIR_RETURN_IF_ERROR(m.Line(path, ++line_number, pending, false));
+      pending.clear();
+    }
+    return Status::Ok();
+  };
+  while (true) {
+    ssize_t n;
+    while ((n = ::read(fd, buffer.data(), buffer.size())) > 0) {
+      offset += static_cast<uint64_t>(n);
+      std::string_view got(buffer.data(), static_cast<size_t>(n));
+      if (skipping) {  // the rest of a line too long
+        const size_t nl = got.find('\n');
+        if (nl == std::string_view::npos) continue;
+        got.remove_prefix(nl + 1);
+        skipping = false;
+      }
+      pending.append(got);
+      if (Status s = lines(false); !s.ok()) return ::close(fd), s;
+    }
+    // At the end: store and flush, then move the cursor past the lines stored.
+    if (Status s = m.Store(); !s.ok()) return ::close(fd), s;
+    if (m.writer) {
+      if (Status s = m.writer->Flush(/*sync=*/true); !s.ok()) return ::close(fd), s;
+    }
+    const std::string text =
+        std::to_string(inode) + " " + std::to_string(offset - pending.size()) + "\n";
+    if (Status s = WriteFileAtomically(f.cursor, text); !s.ok()) return ::close(fd), s;
+    const bool stopping = (f.stop && f.stop->load()) ||
+                          (f.stop_after_ms > 0 && NowMillis() - started >= f.stop_after_ms);
+    if (stopping) break;
+    struct stat now;
+    if (::stat(path.c_str(), &now) == 0 && now.st_ino != inode) {
+      // Rotated: the old file is read to its end (above); the new one from its start.
+      if (Status s = lines(true); !s.ok()) return ::close(fd), s;
+      cursor = {};
+      if (Status s = open_path(false); !s.ok()) return s;
+      continue;
+    }
+    struct stat st;
+    if (::fstat(fd, &st) == 0 && static_cast<uint64_t>(st.st_size) < offset) {
+      // Truncated in place (copytruncate): from the start again.
+      ::lseek(fd, 0, SEEK_SET);
+      offset = 0;
+      line_number = 0;
+      pending.clear();
+      continue;
+    }
+    for (int64_t waited = 0; waited < f.poll_ms && !(f.stop && f.stop->load()); waited += 50)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ::close(fd);
+  return result;
 }
 
 Status EveImporter::Close() {

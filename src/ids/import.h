@@ -4,6 +4,7 @@
 // named (FILE:LINE: what) and the import goes on.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -46,6 +47,19 @@ struct EveImportStats {
   std::vector<std::string> problems;            // "FILE:LINE: what", the first max_reported
 };
 
+// Following a growing eve.json (weir eve import --follow): new lines as they are
+// written, across rotation (a new file at the path: the old one is read to its end
+// first) and truncation (copytruncate: read again from the start). The cursor file
+// holds the file's inode and the offset of the lines stored and flushed, so a
+// restart goes on from there: lines are stored at least once (a crash between a
+// flush and the cursor's update stores the lines of that poll again).
+struct EveFollowOptions {
+  std::string cursor;         // path of the cursor file
+  int64_t poll_ms = 1000;     // how often the file is read at its end
+  int64_t stop_after_ms = 0;  // stop after this long (0: when stop is set)
+  const std::atomic<bool>* stop = nullptr;
+};
+
 class EveImporter {
  public:
   explicit EveImporter(EveImportOptions options);
@@ -54,6 +68,8 @@ class EveImporter {
   // Reads a file (gzip too) or "-"; problems in lines are counted, not returned.
   // Errors are those of reading the input or writing the repository.
   Status ImportFile(const std::string& path);
+  // Follows a plain (not gzip) EVE file until stopped; see EveFollowOptions.
+  Status Follow(const std::string& path, const EveFollowOptions& options);
   // Stores what is held and closes the files.
   Status Close();
   const EveImportStats& stats() const;
