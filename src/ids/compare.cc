@@ -182,7 +182,10 @@ std::string Numbers(const std::vector<double>& v) {
 }
 
 std::string JsonNumbers(const std::vector<double>& v) {
-  return "[" + (v.empty() ? "" : Numbers(v)) + "]";
+  std::string out(1, '[');
+  if (!v.empty()) out += Numbers(v);
+  out += ']';
+  return out;
 }
 
 }  // namespace

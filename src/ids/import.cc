@@ -9,6 +9,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <future>
 #include <thread>
 
 #include "base/file.h"
@@ -55,38 +56,63 @@ struct EveImporter::Impl {
       stats.problems.push_back(where + ":" + std::to_string(line) + ": " + what);
   }
 
-  // One line of a file: stored, skipped or counted as a problem.
-  Status Line(const std::string& name, uint64_t number, std::string_view line, bool too_long) {
+  // A parsed record and the sensor its interface names (kNoSensor: none).
+  static constexpr uint32_t kNoSensor = UINT32_MAX;
+  struct Parsed {
+    FlowRecord r;
+    uint32_t sensor = kNoSensor;
+  };
+
+  // One line of a file: its records appended to out, or skipped, or counted as a
+  // problem. Touches only the parsing side of stats (lines, events, problems).
+  void ParseLine(const std::string& name, uint64_t number, std::string_view line, bool too_long,
+                 std::vector<Parsed>& out) {
     ++stats.lines;
     if (too_long || line.size() > options.max_line) {
       ++stats.too_long;
       Problem(name, number, "a line longer than " + std::to_string(options.max_line) + " bytes");
-      return Status::Ok();
+      return;
     }
-    if (line.empty()) return Status::Ok();
+    if (line.empty()) return;
     auto type = parser.Parse(line, &flow, nullptr);
     if (!type.ok()) {
       Problem(name, number, type.status().message());
-      return Status::Ok();
+      return;
     }
     if (*type == EveType::kOther || *type == EveType::kAlert) {
       ++stats.other_events;
-      return Status::Ok();
+      return;
     }
     ++(*type == EveType::kFlow ? stats.flow_events : stats.netflow_events);
-    for (int i = 0; i < flow.count; ++i) WEIR_RETURN_IF_ERROR(Add(flow.records[i], flow.in_iface));
+    uint32_t sensor = kNoSensor;
+    if (!flow.in_iface.empty() && !options.interface_sensor.empty()) {
+      auto it = options.interface_sensor.find(flow.in_iface);
+      if (it != options.interface_sensor.end()) sensor = it->second;
+    }
+    for (int i = 0; i < flow.count; ++i) out.push_back({flow.records[i], sensor});
+  }
+
+  // Classifies and stores parsed records. Touches only records, stored.
+  Status AddAll(const std::vector<Parsed>& parsed) {
+    for (const Parsed& p : parsed) WEIR_RETURN_IF_ERROR(Add(p));
     return Status::Ok();
   }
 
-  Status Add(const FlowRecord& r, const std::string& iface) {
+  // One line of a file, parsed and stored.
+  Status Line(const std::string& name, uint64_t number, std::string_view line, bool too_long) {
+    one_.clear();
+    ParseLine(name, number, line, too_long, one_);
+    return AddAll(one_);
+  }
+  std::vector<Parsed> one_;
+
+  Status Add(const Parsed& p) {
+    const FlowRecord& r = p.r;
     ++stats.records;
     targets.clear();
     options.sensors->Classify(options.probe, r, options.classify, targets);
     std::optional<uint16_t> sensor = options.sensor;
-    if (!iface.empty()) {
-      auto it = options.interface_sensor.find(iface);
-      if (it != options.interface_sensor.end()) sensor = it->second;
-    }
+    if (p.sensor != kNoSensor) sensor = static_cast<uint16_t>(p.sensor);
     for (const auto& [classified_sensor, flowtype] : targets) {
       FlowRecord& c = pending.emplace_back(r);
       c.sensor = sensor.value_or(classified_sensor);
@@ -111,8 +137,21 @@ Status EveImporter::ImportFile(const std::string& path) {
   LineReader& in = **reader;
   std::string_view line;
   bool too_long = false;
-  while (in.Next(&line, &too_long))
-    WEIR_RETURN_IF_ERROR(m.Line(in.name(), in.line_number(), line, too_long));
+  // Parsing (here) and storing (another thread) overlap: this thread parses a
+  // batch of lines while the previous batch is classified, encoded and written.
+  constexpr size_t kLines = 16384;
+  std::vector<Impl::Parsed> parsing, storing;
+  std::future<Status> stored;
+  bool more = true;
+  while (more) {
+    parsing.clear();
+    for (size_t n = 0; n < kLines && (more = in.Next(&line, &too_long)); ++n)
+      m.ParseLine(in.name(), in.line_number(), line, too_long, parsing);
+    if (stored.valid()) WEIR_RETURN_IF_ERROR(stored.get());
+    std::swap(parsing, storing);
+    stored = std::async(std::launch::async, [&m, &storing] { return m.AddAll(storing); });
+  }
+  if (stored.valid()) WEIR_RETURN_IF_ERROR(stored.get());
   WEIR_RETURN_IF_ERROR(in.status());
   return m.Store();
 }
