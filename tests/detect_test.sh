@@ -37,6 +37,43 @@ field() { $python -c "import json, sys; r = json.loads(open(sys.argv[1]).readlin
 # events FILE EXPR: a Python expression over the list `e` of a file's events.
 events() { $python -c "import json, sys; e = [json.loads(l) for l in open(sys.argv[1])]; print($2)" "$1"; }
 
+# For the bgp and exabgp cases: the SYN rule and a sensor.conf on a free port ($port);
+# rib FAMILY lists gobgpd's RIB (its API at $api).
+bgp_setup() {
+  printf '[[rule]]\nname = "syn"\nmetric = "syn_packets"\nthreshold = 5000\nclear = "2s"\n' >bgp.toml
+  port=$(free_port)
+  printf 'probe p netflow-v9\n  listen-on-port %s\n  protocol udp\nend probe\nsensor local\n  netflow-v9-probes p\n  internal-ipblocks 10.0.0.0/8\n  external-ipblocks remainder\nend sensor\n' \
+    "$port" >sensor.conf
+}
+rib() { gobgp -p "$api" global rib -a "$1" 2>/dev/null; }
+# bgp_run NAME SWITCHES...: collect --detect with those BGP switches, the SYN flood on
+# 10.10.10.10 exported to it; the RIB is watched until the route has come and gone
+# ($seen: whether it came; NAME.rib and NAME.flowspec: the RIBs while it was there).
+bgp_run() {
+  local name=$1
+  shift
+  "$weir" collect --sensor-configuration=sensor.conf --root-directory="repo-$name" --flush-timeout=0.2 \
+    --detect=bgp.toml --alert-output="$name.json" --bgp-hold=1 "$@" 2>"$name.log" &
+  local pid=$!
+  for _ in $(seq 100); do grep -q listening "$name.log" && break; sleep 0.1; done
+  "$weir" meter -r "$traffic/traffic_ddos_syn_flood_spoofed.pcap" --export=127.0.0.1:"$port" \
+    --protocol=9 -o /dev/null 2>meter.err || fail "meter: $(cat meter.err)"
+  seen=no
+  for _ in $(seq 150); do
+    rib ipv4 | grep -q "10.10.10.10/32.*blackhole" && seen=yes && rib ipv4 >"$name.rib" &&
+      rib ipv4-flowspec >"$name.flowspec" && break
+    grep -q '"event":"end"' "$name.json" 2>/dev/null && break
+    sleep 0.1
+  done
+  for _ in $(seq 100); do grep -q '"event":"end"' "$name.json" 2>/dev/null && break; sleep 0.1; done
+  # gone once the incident has ended and the hold (1 s) has passed
+  for _ in $(seq 100); do rib ipv4 | grep -q 10.10.10.10 || break; sleep 0.1; done
+  ! rib ipv4 | grep -q 10.10.10.10 || fail "$name: the route stayed after the incident: $(rib ipv4)"
+  kill -TERM $pid
+  wait $pid || fail "$name: collect: $(cat "$name.log")"
+  grep -q '"event":"start"' "$name.json" || fail "$name: no incident: $(cat "$name.log")"
+}
+
 case "$case_name" in
   captures)
     need tshark
@@ -388,50 +425,19 @@ while True:
     gobgpd_pid=$!
     trap 'kill $gobgpd_pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
     for _ in $(seq 100); do gobgp -p "$api" global >/dev/null 2>&1 && break; sleep 0.1; done
-    rib() { gobgp -p "$api" global rib -a "$1" 2>/dev/null; }
-    printf '[[rule]]\nname = "syn"\nmetric = "syn_packets"\nthreshold = 5000\nclear = "2s"\n' >bgp.toml
-    port=$(free_port)
-    printf 'probe p netflow-v9\n  listen-on-port %s\n  protocol udp\nend probe\nsensor local\n  netflow-v9-probes p\n  internal-ipblocks 10.0.0.0/8\n  external-ipblocks remainder\nend sensor\n' \
-      "$port" >sensor.conf
-    # run NAME SWITCHES...: collect --detect with BGP, the SYN flood on 10.10.10.10
-    # exported to it; the RIB is watched until the route has come and gone.
-    run() {
-      local name=$1
-      shift
-      "$weir" collect --sensor-configuration=sensor.conf --root-directory="repo-$name" --flush-timeout=0.2 \
-        --detect=bgp.toml --alert-output="$name.json" --bgp-gobgp=127.0.0.1:"$api" --bgp-hold=1 "$@" \
-        2>"$name.log" &
-      local pid=$!
-      for _ in $(seq 100); do grep -q listening "$name.log" && break; sleep 0.1; done
-      "$weir" meter -r "$traffic/traffic_ddos_syn_flood_spoofed.pcap" --export=127.0.0.1:"$port" \
-        --protocol=9 -o /dev/null 2>meter.err || fail "meter: $(cat meter.err)"
-      seen=no
-      for _ in $(seq 150); do
-        rib ipv4 | grep -q "10.10.10.10/32.*blackhole" && seen=yes && rib ipv4 >"$name.rib" &&
-          rib ipv4-flowspec >"$name.flowspec" && break
-        grep -q '"event":"end"' "$name.json" 2>/dev/null && break
-        sleep 0.1
-      done
-      for _ in $(seq 100); do grep -q '"event":"end"' "$name.json" 2>/dev/null && break; sleep 0.1; done
-      # gone once the incident has ended and the hold (1 s) has passed
-      for _ in $(seq 100); do rib ipv4 | grep -q 10.10.10.10 || break; sleep 0.1; done
-      ! rib ipv4 | grep -q 10.10.10.10 || fail "$name: the route stayed after the incident: $(rib ipv4)"
-      kill -TERM $pid
-      wait $pid || fail "$name: collect: $(cat "$name.log")"
-      grep -q '"event":"start"' "$name.json" || fail "$name: no incident: $(cat "$name.log")"
-    }
-    run plain --bgp-flowspec
+    bgp_setup
+    bgp_run plain --bgp-gobgp=127.0.0.1:"$api" --bgp-flowspec
     [ $seen = yes ] || fail "no blackhole route in gobgpd's RIB during the incident: $(cat plain.log)"
     grep -q "\[destination: 10.10.10.10/32\]\[protocol: ==tcp\].*discard" plain.flowspec ||
       fail "flowspec rule: $(cat plain.flowspec)"
     grep -q "bgp: announced 10.10.10.10/32 community 65535:666" plain.log &&
       grep -q "bgp: withdrew 10.10.10.10/32" plain.log || fail "log: $(cat plain.log)"
     # a victim in --bgp-never: the incident is raised, nothing is announced
-    run never --bgp-never=10.10.0.0/16
+    bgp_run never --bgp-gobgp=127.0.0.1:"$api" --bgp-never=10.10.0.0/16
     [ $seen = no ] || fail "--bgp-never: announced anyway: $(cat never.rib)"
     grep -q "not announcing 10.10.10.10/32 .*--bgp-never" never.log || fail "never: $(cat never.log)"
     # dry run: logged, not sent
-    run dry --bgp-dry-run
+    bgp_run dry --bgp-gobgp=127.0.0.1:"$api" --bgp-dry-run
     [ $seen = no ] || fail "--bgp-dry-run announced"
     grep -q "would announce 10.10.10.10/32" dry.log || fail "dry run: $(cat dry.log)"
     echo "bgp: 10.10.10.10/32 blackholed (community 65535:666) and a flowspec rule while the incident lasted, withdrawn 1 s after; --bgp-never and --bgp-dry-run announce nothing"
@@ -490,36 +496,8 @@ CONF
     exabgp_pid=$!
     for _ in $(seq 200); do gobgp -p "$api" neighbor 2>/dev/null | grep -q Establ && break; sleep 0.1; done
     gobgp -p "$api" neighbor | grep -q Establ || fail "ExaBGP did not peer with gobgpd: $(tail -5 exabgp.log)"
-    rib() { gobgp -p "$api" global rib -a "$1" 2>/dev/null; }
-    printf '[[rule]]\nname = "syn"\nmetric = "syn_packets"\nthreshold = 5000\nclear = "2s"\n' >bgp.toml
-    port=$(free_port)
-    printf 'probe p netflow-v9\n  listen-on-port %s\n  protocol udp\nend probe\nsensor local\n  netflow-v9-probes p\n  internal-ipblocks 10.0.0.0/8\n  external-ipblocks remainder\nend sensor\n' \
-      "$port" >sensor.conf
-    # run NAME: collect --detect through ExaBGP, the SYN flood on 10.10.10.10
-    # exported to it; the RIB is watched until the route has come and gone.
-    run() {
-      local name=$1
-      "$weir" collect --sensor-configuration=sensor.conf --root-directory="repo-$name" --flush-timeout=0.2 \
-        --detect=bgp.toml --alert-output="$name.json" --bgp-exabgp="$tmp/exabgp.cmd" --bgp-flowspec \
-        --bgp-hold=1 2>"$name.log" &
-      local pid=$!
-      for _ in $(seq 100); do grep -q listening "$name.log" && break; sleep 0.1; done
-      "$weir" meter -r "$traffic/traffic_ddos_syn_flood_spoofed.pcap" --export=127.0.0.1:"$port" \
-        --protocol=9 -o /dev/null 2>meter.err || fail "meter: $(cat meter.err)"
-      seen=no
-      for _ in $(seq 150); do
-        rib ipv4 | grep -q "10.10.10.10/32.*blackhole" && seen=yes && rib ipv4-flowspec >"$name.flowspec" && break
-        grep -q '"event":"end"' "$name.json" 2>/dev/null && break
-        sleep 0.1
-      done
-      for _ in $(seq 100); do grep -q '"event":"end"' "$name.json" 2>/dev/null && break; sleep 0.1; done
-      for _ in $(seq 100); do rib ipv4 | grep -q 10.10.10.10 || break; sleep 0.1; done
-      ! rib ipv4 | grep -q 10.10.10.10 || fail "$name: the route stayed after the incident: $(rib ipv4)"
-      kill -TERM $pid
-      wait $pid || fail "$name: collect: $(cat "$name.log")"
-      grep -q '"event":"start"' "$name.json" || fail "$name: no incident: $(cat "$name.log")"
-    }
-    run up
+    bgp_setup
+    bgp_run up --bgp-exabgp="$tmp/exabgp.cmd" --bgp-flowspec
     [ $seen = yes ] || fail "no blackhole route from ExaBGP in gobgpd's RIB: $(cat up.log; tail -5 exabgp.log)"
     grep -q "\[destination: 10.10.10.10/32\]\[protocol: ==tcp\].*discard" up.flowspec ||
       fail "flowspec rule: $(cat up.flowspec)"
@@ -529,7 +507,7 @@ CONF
     kill $exabgp_pid
     wait $exabgp_pid 2>/dev/null || true
     exabgp_pid=
-    run down
+    bgp_run down --bgp-exabgp="$tmp/exabgp.cmd" --bgp-flowspec
     [ $seen = no ] || fail "a route with ExaBGP down"
     grep -q "error: bgp: announce 10.10.10.10/32 .*nothing reads it (is ExaBGP running?); retrying" down.log ||
       fail "down: $(cat down.log)"

@@ -162,8 +162,7 @@ int RunCollect(int argc, char** argv) {
 
   auto site = site_options.Load("collect");
   if (!site.ok()) return PrintError("collect", site.status().message()), kExitFailure;
-  auto sensors = sensor_file.empty() ? SensorConfig::Default(*site)
-                                     : SensorConfig::LoadFile(sensor_file, *site);
+  auto sensors = SensorConfig::LoadOrDefault(sensor_file, *site);
   if (!sensors.ok()) return PrintError("collect", sensors.status().message()), kExitFailure;
   for (const auto& w : sensors->warnings()) PrintWarning("collect", w);
   std::optional<RuleSet> rules;

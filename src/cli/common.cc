@@ -239,18 +239,6 @@ void StopOnSignals() {
   for (int s : {SIGTERM, SIGINT}) sigaction(s, &action, nullptr);
 }
 
-Result<IpSet> ParseCidrList(std::string_view list, std::string_view option) {
-  IpSet set;
-  for (std::string_view word : Split(list, ',')) {
-    auto prefix = IpPrefix::Parse(Trim(word));
-    if (!prefix)
-      return Status::Invalid(std::string(option) + ": not a CIDR block: " + std::string(word));
-    set.AddPrefix(*prefix);
-  }
-  set.Finish();
-  return set;
-}
-
 Compression DefaultCompression(const std::string& path) {
   return IsStream(path) ? Compression::kLz4 : Compression::kZstd;
 }

@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "base/status.h"
-#include "net/ip_set.h"
 #include "record/text.h"
 #include "site/site_config.h"
 #include "store/flow_reader.h"
@@ -109,10 +108,6 @@ bool IsStream(const std::string& path);
 // long-running commands (--follow) poll it and stop cleanly.
 std::atomic<bool>& StopFlag();
 void StopOnSignals();
-
-// A comma-separated list of CIDR blocks ("10.0.0.0/8,2001:db8::/32") as a set;
-// the error names the switch.
-Result<IpSet> ParseCidrList(std::string_view list, std::string_view option);
 
 // Flow output compression: lz4 for streams (the next tool pays to decompress),
 // zstd for files.

@@ -132,8 +132,7 @@ int RunDetect(int argc, char** argv) {
 
   auto site = query.site_options().Load("detect");
   if (!site.ok()) return PrintError("detect", site.status().message()), kExitFailure;
-  auto sensors = sensor_file.empty() ? SensorConfig::Default(*site)
-                                     : SensorConfig::LoadFile(sensor_file, *site);
+  auto sensors = SensorConfig::LoadOrDefault(sensor_file, *site);
   if (!sensors.ok()) return PrintError("detect", sensors.status().message()), kExitFailure;
   auto rules = detect.LoadRules(rules_path, *site, *sensors);
   if (!rules.ok()) return PrintError("detect", rules.status().message()), kExitUsage;

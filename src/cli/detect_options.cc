@@ -117,8 +117,8 @@ Result<std::unique_ptr<BgpMitigator>> DetectOptions::OpenBgp(BgpMitigator::Log l
   }
   options.hold_ms = static_cast<int64_t>(bgp_hold_s_ * 1000);
   if (!bgp_never_.empty()) {
-    auto never = ParseCidrList(bgp_never_, "--bgp-never");
-    if (!never.ok()) return never.status();
+    auto never = ParseCidrList(bgp_never_);
+    if (!never.ok()) return never.status().WithPrefix("--bgp-never");
     options.never = std::move(*never);
   }
   return std::make_unique<BgpMitigator>(std::move(options), std::move(log));
@@ -131,8 +131,8 @@ Result<RuleSet> DetectOptions::LoadRules(const std::string& path, const SiteConf
   if (internal_.empty()) {
     context.internal = sensors.InternalNetworks();
   } else {
-    auto internal = ParseCidrList(internal_, "--internal-ipblocks");
-    if (!internal.ok()) return internal.status();
+    auto internal = ParseCidrList(internal_);
+    if (!internal.ok()) return internal.status().WithPrefix("--internal-ipblocks");
     context.internal = std::move(*internal);
   }
   return path.empty() ? DefaultRules(context) : weir::LoadRules(path, context);

@@ -28,8 +28,14 @@ constexpr const char* kUsage =
     "  compare    Suricata's flow records against the stored records of the same traffic\n\n"
     "Each action takes --help.\n";
 
-Result<SensorConfig> LoadSensors(const std::string& path, const SiteConfig& site) {
-  return path.empty() ? SensorConfig::Default(site) : SensorConfig::LoadFile(path, site);
+// Which stored records correlate and compare read: rwfilter's file switches
+// without dates (the events give the time) and an expression.
+void AddStoredSwitches(CLI::App& app, FileSelection& selection, std::string& expr) {
+  app.add_option("--class", selection.classes, "class(es) to read (default: the default class)");
+  app.add_option("--type", selection.types, "types to read, or all");
+  app.add_option("--flowtypes", selection.flowtypes, "CLASS/TYPE pairs to read");
+  app.add_option("--sensors", selection.sensors, "sensors to read (names, ids)");
+  app.add_option("--expr", expr, "read only the stored records of this expression (doc/query.md)");
 }
 
 int Import(int argc, char** argv) {
@@ -72,34 +78,25 @@ int Import(int argc, char** argv) {
 
   auto site = site_options.Load("eve import");
   if (!site.ok()) return PrintError("eve import", site.status().message()), kExitFailure;
-  auto sensors = LoadSensors(sensor_file, *site);
+  auto sensors = SensorConfig::LoadOrDefault(sensor_file, *site);
   if (!sensors.ok()) return PrintError("eve import", sensors.status().message()), kExitFailure;
   EveImportOptions options;
   options.root = site_options.Root();
   options.site = &*site;
   options.sensors = &*sensors;
   options.classify.icmp_split = icmp_split;
-  options.probe = sensors->probes().size();
-  for (size_t i = 0; i < sensors->probes().size(); ++i)
-    if (probe_name.empty() || sensors->probes()[i].name == probe_name) {
-      options.probe = i;
-      break;
-    }
-  if (options.probe == sensors->probes().size())
-    return PrintError("eve import", "no probe '" + probe_name + "' in " + sensors->source()),
-           kExitUsage;
-  auto sensor_id = [&](std::string_view name) -> std::optional<uint16_t> {
-    return site->FindSensor(name);
-  };
+  auto probe = sensors->FindProbe(probe_name);
+  if (!probe.ok()) return PrintError("eve import", probe.status().message()), kExitUsage;
+  options.probe = *probe;
   if (!sensor_name.empty()) {
-    options.sensor = sensor_id(sensor_name);
+    options.sensor = site->FindSensor(sensor_name);
     if (!options.sensor)
       return PrintError("eve import", "--sensor: no sensor '" + sensor_name + "' in silk.conf"),
              kExitUsage;
   }
   for (const std::string& pair : interface_sensors) {
     const size_t eq = pair.find('=');
-    auto id = eq == std::string::npos ? std::nullopt : sensor_id(pair.substr(eq + 1));
+    auto id = eq == std::string::npos ? std::nullopt : site->FindSensor(pair.substr(eq + 1));
     if (!id)
       return PrintError(
                  "eve import",
@@ -160,11 +157,7 @@ int Correlate(int argc, char** argv) {
   bool summary = false, print_filter = false;
   std::vector<std::string> files;
   site_options.Add(app, /*root_directory=*/true);
-  app.add_option("--class", selection.classes, "class(es) to read (default: the default class)");
-  app.add_option("--type", selection.types, "types to read, or all");
-  app.add_option("--flowtypes", selection.flowtypes, "CLASS/TYPE pairs to read");
-  app.add_option("--sensors", selection.sensors, "sensors to read (names, ids)");
-  app.add_option("--expr", expr, "read only the records of this expression (doc/query.md)");
+  AddStoredSwitches(app, selection, expr);
   app.add_option("--active-timeout", active,
                  "the exporters' active timeout, seconds: a record holding the alert starts at "
                  "most this long before it (default 1800)");
@@ -221,11 +214,12 @@ int Correlate(int argc, char** argv) {
   options.max_flows = max_flows;
   options.top = top;
   if (!internal.empty()) {
-    auto set = ParseCidrList(internal, "--internal-ipblocks");
-    if (!set.ok()) return PrintError(cmd, set.status().message()), kExitUsage;
+    auto set = ParseCidrList(internal);
+    if (!set.ok())
+      return PrintError(cmd, set.status().WithPrefix("--internal-ipblocks").message()), kExitUsage;
     options.internal = std::move(*set);
   } else {
-    auto sensors = LoadSensors(sensor_file, *site);
+    auto sensors = SensorConfig::LoadOrDefault(sensor_file, *site);
     if (!sensors.ok()) return PrintError(cmd, sensors.status().message()), kExitFailure;
     options.internal = sensors->InternalNetworks();
   }
@@ -323,11 +317,7 @@ int Compare(int argc, char** argv) {
   bool json = false;
   std::vector<std::string> files;
   site_options.Add(app, /*root_directory=*/true);
-  app.add_option("--class", selection.classes, "class(es) to read (default: the default class)");
-  app.add_option("--type", selection.types, "types to read, or all");
-  app.add_option("--flowtypes", selection.flowtypes, "CLASS/TYPE pairs to read");
-  app.add_option("--sensors", selection.sensors, "sensors to read (names, ids)");
-  app.add_option("--expr", expr, "read only the stored records of this expression");
+  AddStoredSwitches(app, selection, expr);
   app.add_option("--tolerance", tolerance, "seconds of clock difference allowed (default 30)");
   app.add_flag("--json", json, "one JSON object instead of text");
   app.add_option("files", files, "EVE files (gzip too); - is standard input")->required();

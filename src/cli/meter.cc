@@ -187,19 +187,12 @@ int RunMeter(int argc, char** argv) {
     site_options.data_rootdir = root;
     site = site_options.Load("meter");
     if (!site.ok()) return PrintError("meter", site.status().message()), kExitFailure;
-    sensors = sensor_file.empty() ? SensorConfig::Default(*site)
-                                  : SensorConfig::LoadFile(sensor_file, *site);
+    sensors = SensorConfig::LoadOrDefault(sensor_file, *site);
     if (!sensors.ok()) return PrintError("meter", sensors.status().message()), kExitFailure;
     for (const auto& w : sensors->warnings()) PrintWarning("meter", w);
-    options.probe = sensors->probes().size();
-    for (size_t i = 0; i < sensors->probes().size(); ++i)
-      if (probe_name.empty() || sensors->probes()[i].name == probe_name) {
-        options.probe = i;
-        break;
-      }
-    if (options.probe == sensors->probes().size())
-      return PrintError("meter", "no probe '" + probe_name + "' in " + sensors->source()),
-             kExitUsage;
+    auto probe = sensors->FindProbe(probe_name);
+    if (!probe.ok()) return PrintError("meter", probe.status().message()), kExitUsage;
+    options.probe = *probe;
     options.root = root;
     options.site = &*site;
     options.sensors = &*sensors;

@@ -127,11 +127,14 @@ int RunServe(int argc, char** argv) {
   if ((*store)->Users().empty())
     PrintWarning("serve", "no users yet: create an admin with weir serve --create-admin NAME");
   if (!internal.empty()) {
-    auto set = ParseCidrList(internal, "--internal-ipblocks");
-    if (!set.ok()) return PrintError("serve", set.status().message()), kExitUsage;
+    auto set = ParseCidrList(internal);
+    if (!set.ok())
+      return PrintError("serve", set.status().WithPrefix("--internal-ipblocks").message()),
+             kExitUsage;
     options.ids.internal = std::move(*set);
-  } else if (auto sensors = SensorConfig::Default(*loaded); sensors.ok()) {
-    options.ids.internal = sensors->InternalNetworks();
+  } else if (!options.ids.eve_files.empty()) {
+    if (auto sensors = SensorConfig::Default(*loaded); sensors.ok())
+      options.ids.internal = sensors->InternalNetworks();
   }
   options.root = site.Root();
   options.site = std::move(*loaded);

@@ -250,6 +250,17 @@ Status BgpMitigator::Exabgp(const std::string& line) {
   return s;
 }
 
+// The route's FlowSpec discard rule, added to (or deleted from) the speaker.
+Status BgpMitigator::FlowSpec(const Route& route, bool add) {
+  std::vector<std::string> words = {"global", "rib", "-a", "ipv4-flowspec", add ? "add" : "del",
+                                    "match"};
+  words.insert(words.end(), route.flowspec.begin(), route.flowspec.end());
+  words.insert(words.end(), {"then", "discard"});
+  return Dispatch(std::string(add ? "add" : "delete") + " flowspec for " + route.prefix.ToString(),
+                  std::move(words),
+                  std::string(add ? "announce " : "withdraw ") + ExabgpFlowRoute(route.flowspec));
+}
+
 Status BgpMitigator::Announce(Route& route) {
   const bool v4 = route.prefix.address.is_v4();
   const std::string prefix = route.prefix.ToString();
@@ -261,13 +272,7 @@ Status BgpMitigator::Announce(Route& route) {
                           options_.community + "]");
   if (!s.ok()) return s;
   if (!route.flowspec.empty()) {
-    std::vector<std::string> words = {"global", "rib", "-a", "ipv4-flowspec", "add", "match"};
-    words.insert(words.end(), route.flowspec.begin(), route.flowspec.end());
-    words.insert(words.end(), {"then", "discard"});
-    if (Status f = Dispatch("add flowspec for " + prefix, words,
-                            "announce " + ExabgpFlowRoute(route.flowspec));
-        !f.ok())
-      return f;
+    if (Status f = FlowSpec(route, /*add=*/true); !f.ok()) return f;
   }
   route.announced = true;
   log_("bgp: announced " + prefix + " community " + options_.community +
@@ -281,13 +286,7 @@ Status BgpMitigator::Withdraw(Route& route) {
   const bool v4 = route.prefix.address.is_v4();
   const std::string prefix = route.prefix.ToString();
   if (!route.flowspec.empty()) {
-    std::vector<std::string> words = {"global", "rib", "-a", "ipv4-flowspec", "del", "match"};
-    words.insert(words.end(), route.flowspec.begin(), route.flowspec.end());
-    words.insert(words.end(), {"then", "discard"});
-    if (Status f = Dispatch("delete flowspec for " + prefix, words,
-                            "withdraw " + ExabgpFlowRoute(route.flowspec));
-        !f.ok())
-      return f;
+    if (Status f = FlowSpec(route, /*add=*/false); !f.ok()) return f;
   }
   Status s = Dispatch(
       "withdraw " + prefix, {"global", "rib", "del", "-a", v4 ? "ipv4" : "ipv6", prefix},

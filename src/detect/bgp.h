@@ -78,6 +78,7 @@ class BgpMitigator {
   void Handle(const DetectEvent& event);
   Status Announce(Route& route);
   Status Withdraw(Route& route);
+  Status FlowSpec(const Route& route, bool add);
   Status Gobgp(std::vector<std::string> words);
   Status Exabgp(const std::string& line);
   Status Dispatch(const std::string& what, std::vector<std::string> gobgp,

@@ -448,14 +448,8 @@ Result<std::vector<AttackReport>> BuildReports(const QueryPlan& given, const Sit
 
 namespace {
 
-void Key(std::string& out, std::string_view key) {
-  if (out.back() != '{' && out.back() != '[') out += ',';
-  AppendJsonString(out, key);
-  out += ':';
-}
-
 void Entries(std::string& out, std::string_view name, const std::vector<ReportEntry>& list) {
-  Key(out, name);
+  AppendJsonKey(out, name);
   out += '[';
   for (const ReportEntry& e : list) {
     if (out.back() != '[') out += ',';
@@ -481,15 +475,15 @@ void AppendDecimal(std::string& out, double v) {
 std::string ReportJson(const AttackReport& a) {
   std::string out = "{";
   auto str = [&](std::string_view key, std::string_view value) {
-    Key(out, key);
+    AppendJsonKey(out, key);
     AppendJsonString(out, value);
   };
   auto num = [&](std::string_view key, double value) {
-    Key(out, key);
+    AppendJsonKey(out, key);
     AppendDecimal(out, value);
   };
   auto count = [&](std::string_view key, uint64_t value) {
-    Key(out, key);
+    AppendJsonKey(out, key);
     out += std::to_string(value);
   };
   str("victim", a.victim);
@@ -500,7 +494,7 @@ std::string ReportJson(const AttackReport& a) {
   count("bytes", a.bytes);
   count("flows", a.flows);
   num("share", a.share);
-  Key(out, "rates");
+  AppendJsonKey(out, "rates");
   out += '{';
   num("bps", a.bps);
   num("pps", a.pps);
@@ -509,14 +503,14 @@ std::string ReportJson(const AttackReport& a) {
   num("peak_pps", a.peak_pps);
   num("peak_fps", a.peak_fps);
   out += '}';
-  Key(out, "vectors");
+  AppendJsonKey(out, "vectors");
   out += '[';
   for (const VectorShare& v : a.vectors) {
     if (out.back() != '[') out += ',';
     out += '{';
     str("vector", AttackVectorName(v.vector));
     if (!v.service.empty()) str("service", v.service);
-    Key(out, "source_ports");
+    AppendJsonKey(out, "source_ports");
     out += '[';
     for (size_t i = 0; i < v.source_ports.size(); ++i)
       out += (i ? "," : "") + std::to_string(v.source_ports[i]);
@@ -535,7 +529,7 @@ std::string ReportJson(const AttackReport& a) {
   Entries(out, "packet_sizes", a.packet_sizes);
   Entries(out, "sensors", a.sensors);
   Entries(out, "interfaces", a.interfaces);
-  Key(out, "loop");
+  AppendJsonKey(out, "loop");
   out += a.loop.suspected ? "{\"suspected\":true" : "{\"suspected\":false";
   num("share", a.loop.share);
   count("crossings", static_cast<uint64_t>(a.loop.crossings));

@@ -8,6 +8,7 @@
 #include "base/time.h"
 #include "ids/eve.h"
 #include "ids/line_reader.h"
+#include "ids/stored_range.h"
 #include "query/plan.h"
 #include "query/scan.h"
 
@@ -25,9 +26,9 @@ struct Key {
 
 struct KeyHash {
   size_t operator()(const Key& k) const {
-    return static_cast<size_t>(
-        Mix64(k.sip.low64() ^ Mix64(k.dip.low64() ^ k.sip.high64() * 31 ^ k.dip.high64())) ^
-        (uint64_t{k.sport} << 24 | uint64_t{k.dport} << 8 | k.protocol));
+    return IpAddressHash()(k.sip) ^ IpAddressHash()(k.dip) * 31 ^
+           static_cast<size_t>(
+               Mix64(uint64_t{k.sport} << 24 | uint64_t{k.dport} << 8 | k.protocol));
   }
 };
 
@@ -90,16 +91,7 @@ Result<CompareReport> CompareEve(const std::vector<std::string>& files, const Co
 
   // The stored records of the same time (all of them: those EVE lacks count too).
   const int64_t from = rep.first_ms - o.tolerance_ms, to = rep.last_ms + o.tolerance_ms;
-  QuerySpec spec;
-  spec.selecting = true;
-  spec.selection = o.selection;
-  spec.selection.start_date = HourText(from);
-  spec.selection.end_date = HourText(to);
-  spec.stime = std::make_pair(from, to);
-  spec.expr = o.expr;
-  spec.expr_name = "--expr";
-  spec.threads = 1;
-  auto plan = PlanQuery(spec, *o.site, o.root, NowMillis());
+  auto plan = PlanStoredRange(o.root, *o.site, o.selection, o.expr, /*threads=*/1, from, to);
   if (!plan.ok()) return plan.status();
   std::unordered_map<Key, std::vector<Stored>, KeyHash> stored;
   ScanOptions scan;

@@ -9,18 +9,13 @@
 #include "base/flat_index.h"
 #include "base/hash.h"
 #include "base/time.h"
+#include "ids/stored_range.h"
 #include "net/community_id.h"
 #include "query/scan.h"
 
 namespace weir {
 
 namespace {
-
-struct AddressHash {
-  size_t operator()(const IpAddress& a) const {
-    return static_cast<size_t>(Mix64(a.high64() * 0x9E3779B97F4A7C15ull ^ a.low64()));
-  }
-};
 
 struct PortHash {
   size_t operator()(uint16_t p) const { return static_cast<size_t>(Mix64(p)); }
@@ -68,7 +63,7 @@ struct Tuple {
 
 struct TupleHash {
   size_t operator()(const Tuple& t) const {
-    return AddressHash()(t.a) ^ (AddressHash()(t.b) * 31) ^
+    return IpAddressHash()(t.a) ^ (IpAddressHash()(t.b) * 31) ^
            (size_t{t.pa} << 24 | size_t{t.pb} << 8 | t.protocol) * 0x9E3779B97F4A7C15ull;
   }
 };
@@ -99,11 +94,11 @@ struct TallyKey {
 
 struct HostAcc {
   uint64_t bytes_in = 0, bytes_out = 0, packets_in = 0, packets_out = 0, records = 0;
-  Counter<IpAddress, AddressHash> peers;
+  Counter<IpAddress, IpAddressHash> peers;
   Counter<uint16_t, PortHash> ports;
 };
 
-using SpreadAcc = Counter<IpAddress, AddressHash>;
+using SpreadAcc = Counter<IpAddress, IpAddressHash>;
 
 struct Worker {
   std::vector<FlowRecord> candidates;
@@ -115,7 +110,7 @@ struct Worker {
 struct Tallies {
   std::vector<TallyKey> keys;
   std::map<TallyKey, uint32_t> index;
-  std::unordered_map<IpAddress, std::vector<uint32_t>, AddressHash> by_address;
+  std::unordered_map<IpAddress, std::vector<uint32_t>, IpAddressHash> by_address;
 
   uint32_t Add(const IpAddress& a, int64_t hour) {
     auto [it, added] = index.emplace(TallyKey{a, hour}, static_cast<uint32_t>(keys.size()));
@@ -201,16 +196,7 @@ class ClusterScan {
     const int64_t from =
         first - std::max(o_.active_timeout_ms + o_.tolerance_ms, o_.host_window_ms);
     const int64_t to = last + std::max(o_.follow_ms, o_.host_window_ms) + o_.tolerance_ms;
-    QuerySpec spec;
-    spec.selecting = true;
-    spec.selection = o_.selection;
-    spec.selection.start_date = HourText(from);
-    spec.selection.end_date = HourText(to);
-    spec.stime = std::make_pair(from, to);
-    spec.expr = o_.expr;
-    spec.expr_name = "--expr";
-    spec.threads = o_.threads;
-    auto plan = PlanQuery(spec, *o_.site, o_.root, NowMillis());
+    auto plan = PlanStoredRange(o_.root, *o_.site, o_.selection, o_.expr, o_.threads, from, to);
     if (!plan.ok()) return plan.status();
     auto addresses = std::make_shared<IpSet>();
     for (uint32_t i : members_) {
@@ -361,7 +347,7 @@ class ClusterScan {
       c.host.spread = Top(
           others, o_.top, [](const IpAddress& a) { return a.ToString(); }, &c.host.host);
       c.host.spread_hosts = others.keys.size() - (others.index.Find(c.host.host) !=
-                                                  FlatIndex<IpAddress, AddressHash>::kMissing);
+                                                  FlatIndex<IpAddress, IpAddressHash>::kMissing);
       c.filter = CorrelationFilter(a, from, to);
     }
   }

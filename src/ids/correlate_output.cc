@@ -12,19 +12,13 @@ namespace weir {
 
 namespace {
 
-void Key(std::string& out, std::string_view key) {
-  if (out.back() != '{' && out.back() != '[') out += ',';
-  AppendJsonString(out, key);
-  out += ':';
-}
-
 void Str(std::string& out, std::string_view key, std::string_view value) {
-  Key(out, key);
+  AppendJsonKey(out, key);
   AppendJsonString(out, value);
 }
 
 void Num(std::string& out, std::string_view key, uint64_t value) {
-  Key(out, key);
+  AppendJsonKey(out, key);
   out += std::to_string(value);
 }
 
@@ -34,7 +28,7 @@ void Time(std::string& out, std::string_view key, int64_t ms) {
 
 void Entries(std::string& out, std::string_view key, std::string_view name,
              const std::vector<TopEntry>& entries) {
-  Key(out, key);
+  AppendJsonKey(out, key);
   out += '[';
   for (const TopEntry& e : entries) {
     out += out.back() == '[' ? "{" : ",{";
@@ -57,7 +51,7 @@ std::string CorrelatedJson(const CorrelatedAlert& c, const FlowtypeNames* names)
   out += line;
   out += line.size() > 1 ? ",\"weir\":{" : "\"weir\":{";
   Str(out, "match", CorrelationMatchName(c.match));
-  Key(out, "flows");
+  AppendJsonKey(out, "flows");
   out += '[';
   for (const FlowRecord& r : c.flows) {
     out += out.back() == '[' ? "{" : ",{";
@@ -77,7 +71,7 @@ std::string CorrelatedJson(const CorrelatedAlert& c, const FlowtypeNames* names)
   }
   out += ']';
   const AlertTraffic& t = c.traffic;
-  Key(out, "traffic");
+  AppendJsonKey(out, "traffic");
   out += '{';
   Num(out, "bytes_toserver", t.bytes_toserver);
   Num(out, "bytes_toclient", t.bytes_toclient);
@@ -91,7 +85,7 @@ std::string CorrelatedJson(const CorrelatedAlert& c, const FlowtypeNames* names)
   out += '}';
   if (c.has_host) {
     const HostSummary& h = c.host;
-    Key(out, "host");
+    AppendJsonKey(out, "host");
     out += '{';
     Str(out, "address", h.host.ToString());
     Time(out, "start", h.start_ms);
@@ -103,12 +97,12 @@ std::string CorrelatedJson(const CorrelatedAlert& c, const FlowtypeNames* names)
     Num(out, "records", h.records);
     Num(out, "peers", h.peers);
     if (h.peers_capped) {
-      Key(out, "peers_capped");
+      AppendJsonKey(out, "peers_capped");
       out += "true";
     }
     Entries(out, "top_peers", "address", h.top_peers);
     Entries(out, "top_ports", "port", h.top_ports);
-    Key(out, "spread");
+    AppendJsonKey(out, "spread");
     out += '{';
     Str(out, "peer", h.peer.ToString());
     Num(out, "hosts", h.spread_hosts);

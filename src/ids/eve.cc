@@ -214,7 +214,8 @@ Result<EveType> EveParser::Parse(std::string_view line, EveFlow* flow, EveAlert*
 
   EveType type = EveType::kOther;
   bool typed = false;
-  std::string_view timestamp, src_ip, dest_ip, proto, app_proto, community_id, in_iface;
+  std::string_view timestamp, src_ip, dest_ip, app_proto, community_id, in_iface;
+  bool has_proto = false;
   std::string_view flags_ts, flags_tc, flags_all;
   uint64_t flow_id = 0, sport = 0, dport = 0, vlan = 0;
   int64_t icmp_type = -1, icmp_code = -1, response_type = -1, response_code = -1;
@@ -253,13 +254,16 @@ Result<EveType> EveParser::Parse(std::string_view line, EveFlow* flow, EveAlert*
       ok = Unsigned(v, dport) && dport <= 65535;
     } else if (key == "proto") {
       uint64_t n;
+      std::string_view name;
       if (v.get_uint64().get(n) == simdjson::SUCCESS) {
         ok = n <= 255;
-        proto = {};
-        if (ok) a.protocol = static_cast<uint8_t>(n), proto = "#";
-      } else {
-        ok = v.get_string().get(proto) == simdjson::SUCCESS;
+        a.protocol = static_cast<uint8_t>(n);
+      } else if ((ok = v.get_string().get(name) == simdjson::SUCCESS)) {
+        auto p = ParseEveProtocol(name);
+        if (!p.ok()) return p.status();
+        a.protocol = *p;
       }
+      has_proto = ok;
     } else if (key == "app_proto") {
       ok = v.get_string().get(app_proto) == simdjson::SUCCESS;
     } else if (key == "community_id") {
@@ -329,12 +333,7 @@ Result<EveType> EveParser::Parse(std::string_view line, EveFlow* flow, EveAlert*
   if (!src) return Fail("\"src_ip\" is missing or not an address");
   auto dest = IpAddress::Parse(dest_ip);
   if (!dest) return Fail("\"dest_ip\" is missing or not an address");
-  if (proto.empty()) return Fail("no \"proto\"");
-  if (proto != "#") {
-    auto p = ParseEveProtocol(proto);
-    if (!p.ok()) return p.status();
-    a.protocol = *p;
-  }
+  if (!has_proto) return Fail("no \"proto\"");
   const bool icmp = a.protocol == kProtoIcmp || a.protocol == kProtoIcmpV6;
   if (icmp) {
     sport = icmp_type >= 0 ? static_cast<uint64_t>(icmp_type & 0xff) : 0;

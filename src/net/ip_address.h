@@ -7,11 +7,14 @@
 
 #include <array>
 #include <compare>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "base/hash.h"
 
 namespace weir {
 
@@ -105,6 +108,13 @@ class IpAddress {
 
 // An address with a prefix length: 10.0.0.0/8 or 2001:db8::/32. For IPv4 the length
 // counts IPv4 bits (0-32).
+// Hashes an address for hash tables (every bit of it reaches every bit of the hash).
+struct IpAddressHash {
+  size_t operator()(const IpAddress& a) const {
+    return static_cast<size_t>(Mix64(a.high64() * 0x9E3779B97F4A7C15ull ^ a.low64()));
+  }
+};
+
 struct IpPrefix {
   IpAddress address;
   int length = 0;

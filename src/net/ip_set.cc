@@ -195,4 +195,15 @@ Status AddIpText(std::string_view text, IpSet& set, size_t max_ranges) {
   return Status::Ok();
 }
 
+Result<IpSet> ParseCidrList(std::string_view list) {
+  IpSet set;
+  for (std::string_view word : Split(list, ',')) {
+    auto prefix = IpPrefix::Parse(Trim(word));
+    if (!prefix) return Status::Invalid("not a CIDR block: " + std::string(word));
+    set.AddPrefix(*prefix);
+  }
+  set.Finish();
+  return set;
+}
+
 }  // namespace weir

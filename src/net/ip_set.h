@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -76,5 +77,8 @@ class IpSet {
 // whitespace-separated text into set. Wildcards expand to their addresses; one
 // with more than `max_ranges` ranges is refused.
 Status AddIpText(std::string_view text, IpSet& set, size_t max_ranges = 1u << 24);
+
+// A comma-separated list of CIDR blocks ("10.0.0.0/8, 2001:db8::/32") as a set.
+Result<IpSet> ParseCidrList(std::string_view list);
 
 }  // namespace weir

@@ -7,7 +7,6 @@
 #include <string>
 #include <vector>
 
-#include "base/strings.h"
 #include "ids/correlate.h"
 #include "python/common.h"
 #include "site/sensor_config.h"
@@ -36,12 +35,9 @@ std::vector<std::string> EveCorrelate(const std::vector<std::string>& files,
   if (internal.empty()) {
     o.internal = Check(SensorConfig::Default(*site)).InternalNetworks();
   } else {
-    for (std::string_view word : Split(internal, ',')) {
-      auto prefix = IpPrefix::Parse(Trim(word));
-      if (!prefix) Raise(Status::Invalid("internal: not a CIDR block: " + std::string(word)));
-      o.internal.AddPrefix(*prefix);
-    }
-    o.internal.Finish();
+    auto set = ParseCidrList(internal);
+    if (!set.ok()) Raise(set.status().WithPrefix("internal"));
+    o.internal = std::move(*set);
   }
   EveAlertInput input;
   for (const std::string& f : files) {

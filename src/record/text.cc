@@ -674,4 +674,10 @@ void AppendJsonString(std::string& out, std::string_view s) {
   out += '"';
 }
 
+void AppendJsonKey(std::string& out, std::string_view key) {
+  if (!out.empty() && out.back() != '{' && out.back() != '[') out += ',';
+  AppendJsonString(out, key);
+  out += ':';
+}
+
 }  // namespace weir

@@ -137,5 +137,8 @@ class RecordPrinter {
 
 // Appends s as a JSON string literal (quotes included).
 void AppendJsonString(std::string& out, std::string_view s);
+// Appends `"key":` to a JSON object being written, after a comma when a member
+// came before (out ends in '{' or '[' at the start of one).
+void AppendJsonKey(std::string& out, std::string_view key);
 
 }  // namespace weir

@@ -228,6 +228,12 @@ std::string_view ProbeTypeName(ProbeType type) {
   return "?";
 }
 
+Result<size_t> SensorConfig::FindProbe(std::string_view name) const {
+  for (size_t i = 0; i < probes_.size(); ++i)
+    if (name.empty() || probes_[i].name == name) return i;
+  return Status::Invalid("no probe '" + std::string(name) + "' in " + source_);
+}
+
 IpSet SensorConfig::InternalNetworks() const {
   IpSet set;
   for (const SensorRule& rule : sensors_) {

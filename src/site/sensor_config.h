@@ -128,9 +128,15 @@ class SensorConfig {
   // 2055 (NetFlow v5/v9 and IPFIX), 4739 (IPFIX) and 6343 (sFlow); RFC 1918 and
   // ULA addresses internal, the rest external.
   static Result<SensorConfig> Default(const SiteConfig& site);
+  // The file at path, or the embedded default when path is empty.
+  static Result<SensorConfig> LoadOrDefault(const std::string& path, const SiteConfig& site) {
+    return path.empty() ? Default(site) : LoadFile(path, site);
+  }
   static std::string_view DefaultText();
 
   const std::vector<ProbeConfig>& probes() const { return probes_; }
+  // The index of the probe named name (empty: the first); an error names the file.
+  Result<size_t> FindProbe(std::string_view name) const;
   const std::vector<SensorRule>& sensors() const { return sensors_; }
   const std::vector<std::string>& warnings() const { return warnings_; }
   const std::string& source() const { return source_; }
